@@ -1,0 +1,32 @@
+package io.din4j.backend;
+
+import io.din4j.tensor.Tensor;
+import io.din4j.tensor.TensorArena;
+
+/**
+ * DIN's local activation unit over padded behaviour sequences. Only the first {@code lengths[b]} behaviours of
+ * sample b are evaluated; padding positions score 0 and get no gradient. With Dice, the training statistics of
+ * each hidden layer are taken over all valid (b, t) rows of the batch.
+ */
+public interface AttentionOps {
+    AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory);
+
+    /**
+     * Scores every valid behaviour against its sample's candidate.
+     *
+     * @param q       candidate {@code [B, D]}
+     * @param keys    behaviours {@code [B, T, D]}
+     * @param lengths {@code [B]} i32 in {@code [0, T]}
+     * @param scores  output {@code [B, T]}, 0 at padding positions
+     * @param training whether Dice uses (and updates) batch statistics and the workspace keeps what backward needs
+     */
+    void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                 AttentionWorkspace ws, Tensor scores, boolean training);
+
+    /**
+     * Backward of the last training {@link #forward} on the same inputs: adds into {@code dq [B, D]},
+     * {@code dKeys [B, T, D]} and every tensor of {@code grads} (whose {@code dice} entries are ignored).
+     */
+    void backward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                  AttentionWorkspace ws, Tensor dScores, Tensor dq, Tensor dKeys, AttentionParams grads);
+}

@@ -1,0 +1,22 @@
+package io.din4j.backend;
+
+import io.din4j.tensor.Tensor;
+
+/** Fully connected layers with PyTorch's {@code nn.Linear} weight layout {@code [out, in]}. */
+public interface DenseOps {
+    /**
+     * {@code y = x·Wᵀ + b}.
+     *
+     * @param x {@code [N, in]}
+     * @param w {@code [out, in]}
+     * @param b {@code [out]} or {@code null}
+     * @param y {@code [N, out]}
+     */
+    void linear(Tensor x, Tensor w, Tensor b, Tensor y);
+
+    /**
+     * Backward of {@link #linear}: {@code dx += dy·W} (skipped when {@code dx} is null), {@code dW += dyᵀ·x},
+     * {@code db += Σ_n dy} (skipped when {@code db} is null).
+     */
+    void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db);
+}

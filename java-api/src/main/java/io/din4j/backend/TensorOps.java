@@ -1,0 +1,34 @@
+package io.din4j.backend;
+
+import io.din4j.tensor.Tensor;
+import java.util.List;
+
+/** Element-wise utilities over whole tensors. */
+public interface TensorOps {
+    /** Sets every element of {@code t} to {@code value}. */
+    void fill(Tensor t, float value);
+
+    /** {@code dst = src}; same element count and type. */
+    void copy(Tensor src, Tensor dst);
+
+    /** {@code dst += src}; same element count. */
+    void addInto(Tensor dst, Tensor src);
+
+    /** {@code t *= s}. */
+    void scale(Tensor t, float s);
+
+    /**
+     * Concatenates along the last dimension: parts {@code [N, d_i]} into {@code out [N, Σ d_i]}. Parts of higher
+     * rank are read as {@code [size / d_i, d_i]}.
+     */
+    void concatColumns(List<Tensor> parts, Tensor out);
+
+    /**
+     * Backward of {@link #concatColumns}: adds the column blocks of {@code dOut [N, Σ d_i]} into {@code dParts};
+     * {@code null} entries are skipped (their block has no consumer).
+     */
+    void splitColumnsAdd(Tensor dOut, List<Tensor> dParts);
+
+    /** Σ x²; NaN or infinite when any element is. Used for gradient norms and numerical-fault checks. */
+    double sumSquares(Tensor t);
+}
