@@ -1,0 +1,98 @@
+// Deterministic reductions: every kernel writes one partial per block (in double), and a single-block kernel
+// sums the partials in index order. No floating-point atomics anywhere, so results are bit-reproducible.
+
+// partial[blockIdx.x] = Σ t[i]² over the block's grid-stride share.
+extern "C" __global__ void sum_squares_forward(const float* t, long long n, double* partial) {
+    __shared__ double scratch[33];
+    double s = 0;
+    GRID_STRIDE(i, n) {
+        double v = t[i];
+        s += v * v;
+    }
+    s = block_sum(s, scratch);
+    if (threadIdx.x == 0) partial[blockIdx.x] = s;
+}
+
+// out[c] = Σ_k partial[k·width + c] for k < chunks, summed in k order (one thread per column).
+extern "C" __global__ void reduce_partials_forward(const double* partial, int chunks, int width, double* out) {
+    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < width; c += blockDim.x * gridDim.x) {
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += partial[(long long)k * width + c];
+        out[c] = s;
+    }
+}
+
+// Column sums of x [N, C] over valid rows, as partials [chunks, C]: chunk k covers rows
+// [k·rowsPerChunk, (k+1)·rowsPerChunk). Threads span columns, so a warp reads one row's consecutive floats.
+extern "C" __global__ void column_sum_forward(const float* x, long long N, int C, const int* lengths, int T, long long rowsPerChunk, double* partial) {
+    long long r0 = (long long)blockIdx.x * rowsPerChunk;
+    long long r1 = min(N, r0 + rowsPerChunk);
+    for (int c = threadIdx.x; c < C; c += blockDim.x) {
+        double s = 0;
+        for (long long r = r0; r < r1; r++)
+            if (row_valid(r, lengths, T)) s += x[r * C + c];
+        partial[(long long)blockIdx.x * C + c] = s;
+    }
+}
+
+// out[c] += scale · sum[c], converting the double sums to f32 at the very end.
+extern "C" __global__ void add_scaled_sums_forward(const double* sum, int width, float scale, float* out) {
+    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < width; c += blockDim.x * gridDim.x)
+        out[c] += (float)(scale * sum[c]);
+}
+
+// Exclusive prefix sum of flags [n] in tiles of blockDim.x·4 elements: each tile scans itself and writes its total
+// to tileSums[tile]. scan_tiles_add_forward then adds the scanned tile totals.
+extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long n, int* tileSums) {
+    __shared__ int warpTotals[32];
+    const int items = 4;
+    long long base = (long long)blockIdx.x * blockDim.x * items + (long long)threadIdx.x * items;
+    int v[items];
+    int local = 0;
+    for (int j = 0; j < items; j++) {
+        v[j] = base + j < n ? in[base + j] : 0;
+        local += v[j];
+    }
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int incl = local;
+    for (int o = 1; o < 32; o <<= 1) {
+        int u = __shfl_up_sync(FULL_MASK, incl, o);
+        if (lane >= o) incl += u;
+    }
+    if (lane == 31) warpTotals[warp] = incl;
+    __syncthreads();
+    if (warp == 0) {
+        int nw = blockDim.x >> 5;
+        int t = lane < nw ? warpTotals[lane] : 0;
+        int ti = t;
+        for (int o = 1; o < 32; o <<= 1) {
+            int u = __shfl_up_sync(FULL_MASK, ti, o);
+            if (lane >= o) ti += u;
+        }
+        if (lane < nw) warpTotals[lane] = ti - t;
+        if (lane == nw - 1) tileSums[blockIdx.x] = ti;
+    }
+    __syncthreads();
+    int run = warpTotals[warp] + incl - local;
+    for (int j = 0; j < items; j++) {
+        if (base + j < n) out[base + j] = run;
+        run += v[j];
+    }
+}
+
+// In-place exclusive scan of tileSums [tiles] by one block, writing the grand total to tileSums[tiles].
+extern "C" __global__ void scan_sums_forward(int* tileSums, int tiles) {
+    if (threadIdx.x == 0) {
+        int run = 0;
+        for (int i = 0; i < tiles; i++) {
+            int t = tileSums[i];
+            tileSums[i] = run;
+            run += t;
+        }
+        tileSums[tiles] = run;
+    }
+}
+
+extern "C" __global__ void scan_tiles_add_forward(int* out, long long n, const int* tileSums, int tileSize) {
+    GRID_STRIDE(i, n) out[i] += tileSums[i / tileSize];
+}
