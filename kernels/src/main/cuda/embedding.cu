@@ -186,3 +186,11 @@ extern "C" __global__ void sparse_reset_stats_forward(int* slotCount, unsigned* 
         slotMax[s] = 0u;
     }
 }
+
+// status[1] = min b whose length is outside [0, T] (or unchanged when all are valid).
+extern "C" __global__ void check_lengths_forward(const int* lengths, int B, int T, int* status) {
+    GRID_STRIDE(b, B) {
+        int l = lengths[b];
+        if (l < 0 || l > T) atomicMin(&status[1], (int)b);
+    }
+}

@@ -1,6 +1,7 @@
 package io.din4j.ffi;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -21,6 +22,13 @@ public final class CudaDriver {
     private final MethodHandle memAllocHost;
     private final MethodHandle memFreeHost;
     private final MethodHandle errorString;
+    private final MethodHandle memcpyHtoD;
+    private final MethodHandle memcpyDtoD;
+    private final MethodHandle memAlloc;
+    private final MethodHandle memFree;
+    private final MethodHandle memsetD8;
+    private final MethodHandle memGetInfo;
+    private final MethodHandle memcpyDtoH;
 
     private CudaDriver(Libraries.Opened lib) {
         init = lib.function("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -28,6 +36,13 @@ public final class CudaDriver {
         memAllocHost = lib.function("cuMemAllocHost_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         memFreeHost = lib.function("cuMemFreeHost", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         errorString = lib.function("cuGetErrorString", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        memcpyHtoD = lib.function("cuMemcpyHtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
+        memcpyDtoD = lib.function("cuMemcpyDtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        memAlloc = lib.function("cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+        memFree = lib.function("cuMemFree_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        memsetD8 = lib.function("cuMemsetD8_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG));
+        memGetInfo = lib.function("cuMemGetInfo_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        memcpyDtoH = lib.function("cuMemcpyDtoH_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     }
 
     private static final class Holder {
@@ -78,6 +93,81 @@ public final class CudaDriver {
             throw e;
         } catch (Throwable t) {
             throw new NativeError("cuMemFreeHost failed: " + t, t);
+        }
+    }
+
+    /**
+     * Synchronous copy of {@code bytes} bytes from host memory (any native segment, pinned or not) to device
+     * address {@code dst}; returns the driver status (0 = success).
+     */
+    public int copyToDevice(MemorySegment src, long dst, long bytes) {
+        try {
+            return (int) memcpyHtoD.invokeExact(dst, src, bytes);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemcpyHtoD failed: " + t, t);
+        }
+    }
+
+    /** Synchronous copy from device address {@code src} into host memory; returns the driver status. */
+    public int copyToHost(long src, MemorySegment dst, long bytes) {
+        try {
+            return (int) memcpyDtoH.invokeExact(dst, src, bytes);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemcpyDtoH failed: " + t, t);
+        }
+    }
+
+    /** Device-to-device copy; returns the driver status. */
+    public int copyOnDevice(long src, long dst, long bytes) {
+        try {
+            return (int) memcpyDtoD.invokeExact(dst, src, bytes);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemcpyDtoD failed: " + t, t);
+        }
+    }
+
+    /**
+     * Allocates device memory in the current context.
+     *
+     * @return {@code {status, address}}
+     */
+    public long[] alloc(long bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG);
+            int rc = (int) memAlloc.invokeExact(out, bytes);
+            return new long[] {rc, rc == 0 ? out.get(JAVA_LONG, 0) : 0L};
+        } catch (Throwable t) {
+            throw new NativeError("cuMemAlloc failed: " + t, t);
+        }
+    }
+
+    /** Frees device memory; returns the driver status. */
+    public int free(long address) {
+        try {
+            return (int) memFree.invokeExact(address);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemFree failed: " + t, t);
+        }
+    }
+
+    /** Sets {@code bytes} bytes at {@code dst} to {@code value}; returns the driver status. */
+    public int memset(long dst, byte value, long bytes) {
+        try {
+            return (int) memsetD8.invokeExact(dst, value, bytes);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemsetD8 failed: " + t, t);
+        }
+    }
+
+    /** {@code {free, total}} device memory of the current context, in bytes. */
+    public long[] memInfo() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment f = a.allocate(JAVA_LONG);
+            MemorySegment t = a.allocate(JAVA_LONG);
+            int rc = (int) memGetInfo.invokeExact(f, t);
+            return rc == 0 ? new long[] {f.get(JAVA_LONG, 0), t.get(JAVA_LONG, 0)} : new long[] {-1, -1};
+        } catch (Throwable t) {
+            throw new NativeError("cuMemGetInfo failed: " + t, t);
         }
     }
 
