@@ -58,11 +58,11 @@ class AttentionOpsTest {
         long seed = 1234 + act.ordinal();
         for (int[] c : CASES) {
             int[] hidden = java.util.Arrays.copyOfRange(c, 3, c.length);
-            compare(new AttentionUnit(c[0], hidden, act), c[1], c[2], new Random(seed++));
+            compare(cpu, new AttentionUnit(c[0], hidden, act), c[1], c[2], new Random(seed++));
         }
     }
 
-    private static void compare(AttentionUnit unit, int bN, int tN, Random r) {
+    private static void compare(Backend cpu, AttentionUnit unit, int bN, int tN, Random r) {
         int d = unit.width();
         String label = unit + " B=" + bN + " T=" + tN + ": ";
         try (HostArena a = new HostArena()) {
@@ -116,6 +116,20 @@ class AttentionOpsTest {
                     assertClose(label + "dAlpha" + l, gRef.alphas()[l], gCpu.alphas()[l], ATOL, RTOL);
                 }
             }
+        }
+    }
+
+    /** The benchmarks' unfolded diagnostic mode computes the same function. */
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void unfoldedDiagnosticModeMatchesReference(Activation act) {
+        System.setProperty("din4j.cpu.attention.fold", "false");
+        try (Backend unfolded = new CpuBackend(2)) {
+            System.clearProperty("din4j.cpu.attention.fold");
+            compare(unfolded, new AttentionUnit(17, new int[] {80, 40}, act), 7, 13, new Random(5));
+            compare(unfolded, new AttentionUnit(3, new int[] {5}, act), 2, 4, new Random(6));
+        } finally {
+            System.clearProperty("din4j.cpu.attention.fold");
         }
     }
 

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * AttentionOps of the cpu backend: DIN's local activation unit with the candidate folded into the first layer.
@@ -32,15 +33,25 @@ import jdk.incubator.vector.VectorMask;
 final class CpuAttentionOps implements AttentionOps {
     private static final Values V = Values.F32_ONLY;
 
+    /**
+     * Set to {@code false} to run the first layer's forward unfolded (per sample, {@code [T, 4D]·[4D, H₁]} on the
+     * explicit {@code [q, k, q − k, q ⊙ k]} rows): a diagnostic for benchmarks that measure what the fold gains.
+     * Read when a backend is created.
+     */
+    static final String FOLD_PROPERTY = "din4j.cpu.attention.fold";
+
     private final Parallel parallel;
+    private final boolean fold;
 
     CpuAttentionOps(Parallel parallel) {
         this.parallel = parallel;
+        this.fold = Boolean.parseBoolean(System.getProperty(FOLD_PROPERTY, "true"));
     }
 
     /** Scratch and gradient partials of one worker thread; separate arrays, so no two workers share a line. */
     private static final class Worker {
         final float[] kp;
+        final float[] xu;
         final float[] q;
         final float[] aq;
         final float[] c;
@@ -64,6 +75,7 @@ final class CpuAttentionOps implements AttentionOps {
         Worker(Workspace w) {
             int h0 = w.h[0];
             kp = new float[w.maxHistory * w.dp];
+            xu = w.fold ? null : new float[w.maxHistory * 4 * w.d];
             q = new float[w.dp];
             aq = new float[w.d * w.hp[0]];
             c = new float[w.hp[0]];
@@ -108,6 +120,8 @@ final class CpuAttentionOps implements AttentionOps {
     /** Everything planned once for a unit, a maximum batch and history: weights re-laid out, saved activations. */
     private static final class Workspace implements AttentionWorkspace {
         final AttentionUnit unit;
+        final boolean fold;
+        final float[] w0T;
         final int maxBatch;
         final int maxHistory;
         final int layers;
@@ -140,8 +154,9 @@ final class CpuAttentionOps implements AttentionOps {
         final Worker[] workers;
         int rows;
 
-        Workspace(AttentionUnit unit, int maxBatch, int maxHistory, int threads) {
+        Workspace(AttentionUnit unit, int maxBatch, int maxHistory, int threads, boolean fold) {
             this.unit = unit;
+            this.fold = fold;
             this.maxBatch = maxBatch;
             this.maxHistory = maxHistory;
             layers = unit.layers();
@@ -161,6 +176,7 @@ final class CpuAttentionOps implements AttentionOps {
             w13N = new float[h[0] * dp];
             w23N = new float[h[0] * dp];
             w4N = new float[h[0] * dp];
+            w0T = fold ? null : new float[4 * d * hp[0]];
             wT = new float[layers][];
             wN = new float[layers][];
             bias = new float[layers][];
@@ -221,6 +237,9 @@ final class CpuAttentionOps implements AttentionOps {
                     w23N[o * dp + c] = w2 - w3;
                     w4N[o * dp + c] = w4;
                 }
+                for (int i = 0; w0T != null && i < in; i++) {
+                    w0T[i * hp[0] + o] = w0.getFloat((long) o * in + i);
+                }
             }
             for (int l = 0; l < layers; l++) {
                 for (int o = 0; o < h[l]; o++) {
@@ -250,7 +269,7 @@ final class CpuAttentionOps implements AttentionOps {
         if (maxBatch <= 0 || maxHistory <= 0) {
             throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
         }
-        return new Workspace(unit, maxBatch, maxHistory, parallel.threads());
+        return new Workspace(unit, maxBatch, maxHistory, parallel.threads(), fold);
     }
 
     private static Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
@@ -368,6 +387,10 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         loadSample(w, b, tN, len, q, keys, wk);
+        if (!w.fold) {
+            unfoldedFirstLayer(w, off, len, wk);
+            return;
+        }
         // A_q[c, :] = (W2 − W3)[:, c] + q_c·W4[:, c];  c_q = b + Σ_c q_c·(W1 + W3)[:, c]
         System.arraycopy(w.bias[0], 0, wk.c, 0, hp);
         for (int c = 0; c < w.d; c++) {
@@ -381,6 +404,24 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, w.pre[0], off, hp, false);
+    }
+
+    /** The diagnostic unfolded first layer: explicit {@code [q, k, q − k, q ⊙ k]} rows times the 4D×H₁ weight. */
+    private static void unfoldedFirstLayer(Workspace w, int off, int len, Worker wk) {
+        int d = w.d;
+        for (int t = 0; t < len; t++) {
+            int row = t * 4 * d;
+            for (int c = 0; c < d; c++) {
+                float qc = wk.q[c];
+                float kc = wk.kp[t * w.dp + c];
+                wk.xu[row + c] = qc;
+                wk.xu[row + d + c] = kc;
+                wk.xu[row + 2 * d + c] = qc - kc;
+                wk.xu[row + 3 * d + c] = qc * kc;
+            }
+        }
+        int hp = w.hp[0];
+        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], w.pre[0], off, hp, false);
     }
 
     /** Per-channel sums of (x − running mean) and its square over sample b's valid rows of layer l. */
@@ -615,7 +656,7 @@ final class CpuAttentionOps implements AttentionOps {
                 FloatVector xv = FloatVector.fromArray(S, x, i);
                 FloatVector out;
                 switch (w.unit.activation()) {
-                    case RELU -> out = gv.blend(0f, xv.compare(jdk.incubator.vector.VectorOperators.LE, 0f));
+                    case RELU -> out = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
                     case SIGMOID -> {
                         // scalar math: g·y·(1 − y)
                         FloatVector y = FloatVector.fromArray(S, w.act[l], i);
@@ -623,7 +664,7 @@ final class CpuAttentionOps implements AttentionOps {
                     }
                     case PRELU -> {
                         // scalar math: x > 0 ? g : α·g;  ∂α += x ≤ 0 ? g·x : 0
-                        VectorMask<Float> neg = xv.compare(jdk.incubator.vector.VectorOperators.LE, 0f);
+                        VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
                         FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
                         FloatVector.fromArray(S, da, j).add(gv.mul(xv), neg).intoArray(da, j);
                         out = gv.blend(gv.mul(a), neg);
