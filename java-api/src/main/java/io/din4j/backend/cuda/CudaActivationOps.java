@@ -117,11 +117,20 @@ final class CudaActivationOps implements ActivationOps {
         int c = channels(x);
         alpha(alpha, c);
         CudaDiceState s = dice(state, c);
-        dice(x.deviceAddress(), alpha.deviceAddress(), s, training, y.deviceAddress(), x.size() / Math.max(c, 1), c, 0L, 1);
+        long rows = x.size() / Math.max(c, 1);
+        if (training && rows < 1) {
+            throw new IllegalArgumentException("x: a training-mode Dice needs at least one row, got " + x);
+        }
+        dice(x.deviceAddress(), alpha.deviceAddress(), s.runningMean().deviceAddress(), s.runningVar().deviceAddress(),
+                s.saved.deviceAddress(), training, y.deviceAddress(), rows, c, 0L, 1);
     }
 
-    /** Dice over x [rows, C] whose statistics cover the rows valid under lengths/T (lengths 0: all rows). */
-    void dice(long x, long alpha, CudaDiceState s, boolean training, long y, long rows, int c, long lengths, int t) {
+    /**
+     * Dice over x [rows, C] whose training statistics cover the rows valid under lengths/T (lengths 0: all rows)
+     * and are saved at {@code saved} ([2C + 1]: mean, variance, row count) for the backward pass.
+     */
+    void dice(long x, long alpha, long runningMean, long runningVar, long saved, boolean training, long y, long rows,
+              int c, long lengths, int t) {
         long n = rows * c;
         long mean;
         long var;
@@ -129,7 +138,6 @@ final class CudaActivationOps implements ActivationOps {
             long[] ch = Kernels.chunks(rows);
             long partial = k.scratch("dice.partial", ch[1] * (c + 1) * 8);
             long sums = k.scratch("dice.sums", 8L * (c + 1));
-            long saved = s.saved.deviceAddress();
             for (int pass = 0; pass < 2; pass++) {
                 int width = pass == 0 ? c + 1 : c;
                 k.device.launch("dice_stats_forward", Dim3.of((int) ch[1]), Dim3.of(Kernels.columnThreads(width)), 0,
@@ -137,14 +145,14 @@ final class CudaActivationOps implements ActivationOps {
                                 .i64(ch[0]).ptr(partial));
                 k.reducePartials(partial, (int) ch[1], width, sums);
                 k.device.launch("dice_stats_final_forward", Dim3.of((c + 255) / 256), Dim3.of(256), 0,
-                        KernelArgs.of().ptr(sums).i32(c).i32(pass).ptr(saved).ptr(s.runningMean()).ptr(s.runningVar())
+                        KernelArgs.of().ptr(sums).i32(c).i32(pass).ptr(saved).ptr(runningMean).ptr(runningVar)
                                 .f32((float) Dice.MOMENTUM));
             }
             mean = saved;
             var = saved + 4L * c;
         } else {
-            mean = s.runningMean().deviceAddress();
-            var = s.runningVar().deviceAddress();
+            mean = runningMean;
+            var = runningVar;
         }
         k.elementwise("dice_forward", n, KernelArgs.of().ptr(x).ptr(alpha).ptr(mean).ptr(var).f32((float) Dice.EPSILON)
                 .ptr(y).i64(n).i32(c));
@@ -161,19 +169,18 @@ final class CudaActivationOps implements ActivationOps {
         if (dAlpha != null) {
             Kernels.shape("dAlpha", Kernels.f32("dAlpha", dAlpha), c);
         }
-        diceBackward(x.deviceAddress(), alpha.deviceAddress(), dice(state, c), dy.deviceAddress(),
+        diceBackward(x.deviceAddress(), alpha.deviceAddress(), dice(state, c).saved.deviceAddress(), dy.deviceAddress(),
                 dx == null ? 0 : dx.deviceAddress(), dAlpha == null ? 0 : dAlpha.deviceAddress(), x.size() / Math.max(c, 1),
                 c, 0L, 1);
     }
 
-    void diceBackward(long x, long alpha, CudaDiceState s, long dy, long dx, long dAlpha, long rows, int c, long lengths, int t) {
+    void diceBackward(long x, long alpha, long saved, long dy, long dx, long dAlpha, long rows, int c, long lengths, int t) {
         if (rows == 0) {
             return;
         }
         long[] ch = Kernels.chunks(rows);
         long partial = k.scratch("dice.partial", ch[1] * c * 3 * 8);
         long sums = k.scratch("dice.bsums", 8L * c * 3);
-        long saved = s.saved.deviceAddress();
         k.device.launch("dice_partials_backward", Dim3.of((int) ch[1]), Dim3.of(Kernels.columnThreads(c)), 0,
                 KernelArgs.of().ptr(x).ptr(dy).i64(rows).i32(c).ptr(lengths).i32(t).ptr(alpha).ptr(saved)
                         .f32((float) Dice.EPSILON).i64(ch[0]).ptr(partial));

@@ -64,7 +64,10 @@ final class CudaAttentionOps implements AttentionOps {
                 if (p.dice() == null || p.dice()[l] == null) {
                     throw new IllegalArgumentException(name + ".dice[" + l + "] is required for DICE");
                 }
-                CudaActivationOps.dice(p.dice()[l], out);
+                Kernels.shape(name + ".dice[" + l + "].runningMean", Kernels.f32(name + ".dice[" + l + "].runningMean",
+                        p.dice()[l].runningMean()), out);
+                Kernels.shape(name + ".dice[" + l + "].runningVar", Kernels.f32(name + ".dice[" + l + "].runningVar",
+                        p.dice()[l].runningVar()), out);
             }
         }
     }
@@ -151,8 +154,9 @@ final class CudaAttentionOps implements AttentionOps {
             case SIGMOID -> k.elementwise("sigmoid_forward", n, KernelArgs.of().ptr(x).ptr(y).i64(n));
             case PRELU -> k.elementwise("prelu_forward", n,
                     KernelArgs.of().ptr(x).ptr(params.alphas()[l]).ptr(y).i64(n).i32(c));
-            case DICE -> act.dice(x, params.alphas()[l].deviceAddress(), CudaActivationOps.dice(params.dice()[l], c),
-                    training, y, rows, c, lengths.deviceAddress(), t);
+            case DICE -> act.dice(x, params.alphas()[l].deviceAddress(), params.dice()[l].runningMean().deviceAddress(),
+                    params.dice()[l].runningVar().deviceAddress(), w.saved[l].deviceAddress(), training, y, rows, c,
+                    lengths.deviceAddress(), t);
         }
     }
 
@@ -195,8 +199,7 @@ final class CudaAttentionOps implements AttentionOps {
                 case SIGMOID -> k.elementwise("sigmoid_backward", n, KernelArgs.of().ptr(w.a[l]).ptr(da).ptr(dz).i64(n));
                 case PRELU -> act.preluBackward(x, params.alphas()[l].deviceAddress(), da, dz,
                         grads.alphas()[l].deviceAddress(), rows, c);
-                case DICE -> act.diceBackward(x, params.alphas()[l].deviceAddress(),
-                        CudaActivationOps.dice(params.dice()[l], c), da, dz, grads.alphas()[l].deviceAddress(), rows, c,
+                case DICE -> act.diceBackward(x, params.alphas()[l].deviceAddress(), w.saved[l].deviceAddress(), da, dz, grads.alphas()[l].deviceAddress(), rows, c,
                         lengths.deviceAddress(), t);
             }
             if (l > 0) {

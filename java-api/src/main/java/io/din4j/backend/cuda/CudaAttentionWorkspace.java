@@ -18,6 +18,8 @@ final class CudaAttentionWorkspace implements AttentionWorkspace {
     final Tensor folded;
     final Tensor[] z;
     final Tensor[] a;
+    /** Per layer, the Dice batch statistics of the last training forward ([2H + 1]: mean, variance, rows). */
+    final Tensor[] saved;
     final Tensor da;
     final Tensor dz;
     final Tensor ds;
@@ -52,9 +54,11 @@ final class CudaAttentionWorkspace implements AttentionWorkspace {
         folded = arena.f32(3L * h[0] * d);
         z = new Tensor[h.length];
         a = new Tensor[h.length];
+        saved = new Tensor[h.length];
         for (int l = 0; l < h.length; l++) {
             z[l] = arena.f32(rows, h[l]);
             a[l] = arena.f32(rows, h[l]);
+            saved[l] = arena.f32(2L * h[l] + 1);
         }
         da = arena.f32(rows, hmax);
         dz = arena.f32(rows, hmax);

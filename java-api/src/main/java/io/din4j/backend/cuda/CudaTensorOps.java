@@ -85,35 +85,64 @@ final class CudaTensorOps implements TensorOps {
     @Override
     public void splitColumnsAdd(Tensor dOut, List<Tensor> dParts) {
         Kernels.f32("dOut", dOut);
-        int cols = dOut.dimInt(-1);
-        long rows = cols == 0 ? 0 : dOut.size() / cols;
-        int off = 0;
-        long sum = 0;
-        for (Tensor p : dParts) {
-            sum += p == null ? 0 : p.dim(-1);
-        }
-        // null parts have no tensor to tell their width: it is the remainder only when exactly one part is null
-        int nulls = (int) dParts.stream().filter(p -> p == null).count();
-        if (nulls == 0 && sum != cols) {
-            throw new IllegalArgumentException("dParts have " + sum + " columns in all, dOut has " + cols);
-        }
-        if (nulls > 1) {
-            throw new IllegalArgumentException("splitColumnsAdd cannot infer the widths of " + nulls + " null parts");
-        }
-        for (int i = 0; i < dParts.size(); i++) {
+        int cols = dOut.rank() == 0 ? 1 : dOut.dimInt(-1);
+        int[] widths = new int[dParts.size()];
+        int known = 0;
+        int nulls = 0;
+        for (int i = 0; i < widths.length; i++) {
             Tensor p = dParts.get(i);
             if (p == null) {
-                off += (int) (cols - sum);
-                continue;
+                nulls++;
+            } else {
+                widths[i] = p.rank() == 0 ? 1 : p.dimInt(-1);
+                known += widths[i];
             }
-            Kernels.f32("dParts[" + i + "]", p);
-            int d = p.dimInt(-1);
-            if ((long) d * rows != p.size()) {
-                throw new IllegalArgumentException("dParts[" + i + "] " + p + " does not have " + rows + " rows");
+        }
+        if (nulls > 1) {
+            throw new IllegalArgumentException("dParts: " + nulls + " null entries; give the widths explicitly");
+        }
+        for (int i = 0; i < widths.length; i++) {
+            if (dParts.get(i) == null) {
+                widths[i] = cols - known;
             }
-            k.elementwise("add_columns_backward", rows * d,
-                    KernelArgs.of().ptr(dOut).i32(cols).ptr(p).i32(d).i32(off).i64(rows));
-            off += d;
+        }
+        splitColumnsAdd(dOut, dParts, widths);
+    }
+
+    @Override
+    public void splitColumnsAdd(Tensor dOut, List<Tensor> dParts, int[] widths) {
+        Kernels.f32("dOut", dOut);
+        int cols = dOut.rank() == 0 ? 1 : dOut.dimInt(-1);
+        long rows = cols == 0 ? 0 : dOut.size() / cols;
+        if (widths == null || widths.length != dParts.size()) {
+            throw new IllegalArgumentException("widths: expected " + dParts.size() + " entries, got "
+                    + (widths == null ? "null" : widths.length));
+        }
+        long sum = 0;
+        for (int i = 0; i < widths.length; i++) {
+            if (widths[i] < 0) {
+                throw new IllegalArgumentException("widths[" + i + "] = " + widths[i] + " is negative");
+            }
+            sum += widths[i];
+            Tensor p = dParts.get(i);
+            if (p != null) {
+                Kernels.f32("dParts[" + i + "]", p);
+                if ((long) widths[i] * rows != p.size()) {
+                    throw new IllegalArgumentException("dParts[" + i + "] " + p + " is not [" + rows + ", " + widths[i] + "]");
+                }
+            }
+        }
+        if (sum != cols) {
+            throw new IllegalArgumentException("widths sum to " + sum + ", dOut has " + cols + " columns");
+        }
+        int off = 0;
+        for (int i = 0; i < widths.length; i++) {
+            Tensor p = dParts.get(i);
+            if (p != null) {
+                k.elementwise("add_columns_backward", rows * widths[i],
+                        KernelArgs.of().ptr(dOut).i32(cols).ptr(p).i32(widths[i]).i32(off).i64(rows));
+            }
+            off += widths[i];
         }
     }
 
