@@ -132,7 +132,7 @@ final class CudaAttentionOps implements AttentionOps {
                 CudaDenseOps.gemm(k, false, true, (int) rows, h[l], h[l - 1], 1f, w.a[l - 1].deviceAddress(), h[l - 1],
                         params.weights()[l].deviceAddress(), h[l - 1], 0f, w.z[l].deviceAddress(), h[l]);
                 k.elementwise("bias_add_forward", rows * h[l], KernelArgs.of().ptr(w.z[l]).ptr(params.biases()[l])
-                        .i64(rows * h[l]).i32(h[l]));
+                        .i64(rows).i32(h[l]));
             }
             activate(unit, params, l, w, rows, lengths, t, training);
         }

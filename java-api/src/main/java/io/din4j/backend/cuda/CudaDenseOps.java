@@ -47,7 +47,7 @@ final class CudaDenseOps implements DenseOps {
         }
         gemm(k, false, true, n, out, in, 1f, x.deviceAddress(), in, w.deviceAddress(), in, 0f, y.deviceAddress(), out);
         if (b != null) {
-            k.elementwise("bias_add_forward", (long) n * out, KernelArgs.of().ptr(y).ptr(b).i64((long) n * out).i32(out));
+            k.elementwise("bias_add_forward", (long) n * out, KernelArgs.of().ptr(y).ptr(b).i64(n).i32(out));
         }
     }
 
