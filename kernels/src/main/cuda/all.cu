@@ -11,3 +11,4 @@
 #include "gate.cu"
 #include "loss.cu"
 #include "optimizer.cu"
+#include "selftest.cu"
