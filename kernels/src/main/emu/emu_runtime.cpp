@@ -99,42 +99,7 @@ void return_ctx(BlockCtx* c) {
 }  // namespace
 }  // namespace emu
 
-// ---- context switch: saves callee-saved registers, MXCSR and the x87 control word, swaps stacks ----
-#if defined(__x86_64__)
-extern "C" void emu_switch(void** saveSp, void* newSp);
-asm(R"(
-.text
-.p2align 4
-.globl emu_switch
-.hidden emu_switch
-.type emu_switch,@function
-emu_switch:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
-    movq %rsp, (%rdi)
-    movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    ret
-.size emu_switch,.-emu_switch
-)");
-#else
-#error "the din4j kernel emulator's context switch is written for x86-64 only"
-#endif
+#include "emu_switch.h"
 
 namespace emu {
 namespace {
