@@ -26,17 +26,8 @@ final class CpuDenseOps implements DenseOps {
     }
 
     private static int[] dims(Tensor x, Tensor w, String yName, Tensor y) {
-        ValueChecks.value("w", w, false);
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("w: expected [out, in], got " + w);
-        }
-        int out = w.dimInt(0);
-        int in = w.dimInt(1);
-        long n = ValueChecks.rowsOf("x", x, false, in);
-        if (y != null && ValueChecks.rowsOf(yName, y, false, out) != n) {
-            throw new IllegalArgumentException(yName + ": expected " + n + " rows of " + out + ", got " + y);
-        }
-        return new int[] {Math.toIntExact(n), in, out};
+        long[] d = ValueChecks.linear(x, w, yName, y, false);
+        return new int[] {Math.toIntExact(d[0]), Math.toIntExact(d[1]), Math.toIntExact(d[2])};
     }
 
     @Override
@@ -67,8 +58,8 @@ final class CpuDenseOps implements DenseOps {
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db) {
         int[] d = dims(x, w, "dy", dy);
         int n = d[0], in = d[1], out = d[2];
-        if (dx != null && ValueChecks.rowsOf("dx", dx, false, in) != n) {
-            throw new IllegalArgumentException("dx: expected " + n + " rows of " + in + ", got " + dx);
+        if (dx != null) {
+            ValueChecks.rows("dx", dx, false, n, in);
         }
         ValueChecks.value("dW", dW, false, out, in);
         if (db != null) {
