@@ -26,8 +26,12 @@ public abstract class Network {
     protected final ParamStore params;
     protected final Param[] tables;
 
-    /** What the graph is fed with: one buffer per schema column (see {@link Session}). */
-    public record Inputs(Buf[] sparse, Buf[] sequences, Buf lengths, Buf dense) {
+    /**
+     * What the graph is fed with: one buffer per schema column (see {@link Session}). {@code lengths} is per sample
+     * ({@code [B]}); {@code historyLengths} matches the sequences' extent: the same buffer, or {@code [1]} when one
+     * user's history is scored against many candidates.
+     */
+    public record Inputs(Buf[] sparse, Buf[] sequences, Buf lengths, Buf historyLengths, Buf dense) {
     }
 
     /**
@@ -94,7 +98,7 @@ public abstract class Network {
         }
         List<Buf> parts = new ArrayList<>();
         for (int s = 0; s < schema.sequences().size(); s++) {
-            parts.add(g.gatherSequence("emb." + schema.sequences().get(s).name(), tables[tableOf(s)], in.sequences()[s], in.lengths()));
+            parts.add(g.gatherSequence("emb." + schema.sequences().get(s).name(), tables[tableOf(s)], in.sequences()[s], in.historyLengths()));
         }
         return g.concat("behaviours", parts);
     }

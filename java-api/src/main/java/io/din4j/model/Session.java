@@ -90,7 +90,8 @@ public final class Session implements AutoCloseable {
         for (int s = 0; s < seqs.length; s++) {
             seqs[s] = g.input("in." + schema.sequences().get(s).name(), DType.I32, cand ? Extent.ONE_SEQUENCE : Extent.SEQUENCE);
         }
-        Buf lengths = g.input("in.lengths", DType.I32, cand ? Extent.ONE : Extent.BATCH);
+        Buf lengths = g.input("in.lengths", DType.I32, Extent.BATCH);
+        Buf historyLengths = cand ? g.input("in.history_lengths", DType.I32, Extent.ONE) : lengths;
         int nd = schema.dense().size();
         Buf dense = nd == 0 ? null : g.input("in.dense", backend.valueType(), Extent.BATCH, nd);
         int k = model.config().tasks().size();
@@ -102,7 +103,7 @@ public final class Session implements AutoCloseable {
                 masks[t] = g.input("in.mask." + t, backend.valueType(), Extent.BATCH);
             }
         }
-        inputs = new Network.Inputs(sparse, seqs, lengths, dense);
+        inputs = new Network.Inputs(sparse, seqs, lengths, historyLengths, dense);
         outputs = model.network().build(g, inputs);
         probs = new Buf[k];
         for (int t = 0; t < k; t++) {
@@ -203,7 +204,11 @@ public final class Session implements AutoCloseable {
             }
         }
         uploadSequences(user, t);
-        uploadInts(user.lengths(), 0, 1, inputs.lengths().v());
+        uploadInts(user.lengths(), 0, 1, inputs.historyLengths().v());
+        // Per-candidate copies of the user's length, for the attention unit and pooling after the broadcast.
+        int[] replicated = new int[b];
+        java.util.Arrays.fill(replicated, user.lengths()[0]);
+        uploadInts(replicated, 0, b, inputs.lengths().v());
         uploadDense(candidates, inputs.dense());
         graph.forward(false);
         ranTraining = false;

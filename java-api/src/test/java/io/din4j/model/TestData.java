@@ -79,4 +79,32 @@ public final class TestData {
                 .specificExperts(1).sharedExperts(2).expertHidden(4).towerHidden(3).tasks("click", "buy")
                 .maxHistory(4).seed(7).build();
     }
+
+    /** Vocabularies of the given sizes (row 0 the OOV row) with counts 1, 2, 3, ... per row. */
+    public static java.util.Map<String, io.din4j.data.Vocabulary> vocabularies(FeatureSchema schema, int[] sizes) {
+        java.util.Map<String, io.din4j.data.Vocabulary> m = new java.util.LinkedHashMap<>();
+        for (int f = 0; f < sizes.length; f++) {
+            java.util.List<String> tokens = new java.util.ArrayList<>();
+            long[] counts = new long[sizes[f]];
+            tokens.add(io.din4j.data.Vocabulary.OOV_TOKEN);
+            for (int i = 1; i < sizes[f]; i++) {
+                tokens.add(schema.sparse().get(f).name() + "_" + i);
+            }
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = i + 1;
+            }
+            m.put(schema.sparse().get(f).name(), io.din4j.data.Vocabulary.of(tokens, counts));
+        }
+        return m;
+    }
+
+    /** Random lengths in [0, maxT], with at least one of maxT. */
+    public static int[] lengths(int b, int maxT, SplittableRandom r) {
+        int[] l = new int[b];
+        for (int i = 0; i < b; i++) {
+            l[i] = r.nextInt(maxT + 1);
+        }
+        l[r.nextInt(b)] = maxT;
+        return l;
+    }
 }

@@ -115,14 +115,14 @@ public final class DinNetwork extends Network {
             Buf pooled;
             if (attention) {
                 Buf k = perSample(g, keys);
-                Buf lengths = perSample(g, in.lengths());
+                Buf lengths = in.lengths();
                 Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(false),
                         () -> attentionMlp.asAttentionParams(true), query, k, lengths);
                 weights = config.attentionSoftmax() ? g.maskedSoftmax("attention.softmax", scores, lengths) : scores;
                 pooled = g.weightedSum("interest", weights, k, lengths);
             } else {
                 // Sum pooling commutes with the broadcast: pool the user's history once, then copy.
-                pooled = perSample(g, g.sumPool("interest", keys, in.lengths()));
+                pooled = perSample(g, g.sumPool("interest", keys, in.historyLengths()));
             }
             parts.add(pooled);
         }

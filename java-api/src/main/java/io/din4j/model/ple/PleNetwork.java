@@ -28,7 +28,7 @@ public final class PleNetwork extends Network {
         List<Buf> parts = new ArrayList<>(fieldEmbeddings(g, in));
         Buf keys = behaviourKeys(g, in);
         if (keys != null) {
-            parts.add(perSample(g, g.sumPool("pooled", keys, in.lengths())));
+            parts.add(perSample(g, g.sumPool("pooled", keys, in.historyLengths())));
         }
         if (in.dense() != null) {
             parts.add(in.dense());
