@@ -414,6 +414,10 @@ public final class Graph implements AutoCloseable {
             w += p.width();
         }
         Buf y = buf(name, e, w);
+        int[] widths = new int[parts.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = parts.get(i).width();
+        }
         List<Tensor> vs = new ArrayList<>(parts.size());
         List<Tensor> gs = new ArrayList<>(parts.size());
         add(new Op() {
@@ -432,7 +436,7 @@ public final class Graph implements AutoCloseable {
                 for (Buf p : parts) {
                     gs.add(p.g);
                 }
-                backend.tensor().splitColumnsAdd(y.g, gs);
+                backend.tensor().splitColumnsAdd(y.g, gs, widths);
             }
         });
         return y;
