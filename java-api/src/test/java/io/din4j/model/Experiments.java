@@ -56,7 +56,7 @@ public final class Experiments {
 
     /** PLE (both tasks) and one single-task model per task on one two-task world. */
     public static List<Row> pleVsSingle(long seed, int users, int epochs, Backend backend) {
-        SyntheticWorld.Data d = SyntheticWorld.twoTasks(seed, users, 300, 30, 10, 128);
+        SyntheticWorld.Data d = SyntheticWorld.twoTasks(seed, users, 600, 30, 30, 128);
         List<Row> rows = new ArrayList<>();
         ModelConfig ple = ModelConfig.builder(ModelConfig.Type.PLE).embeddingDim(8).levels(2).specificExperts(1)
                 .sharedExperts(1).expertHidden(32).towerHidden(16).tasks("click", "buy").seed(seed).build();
@@ -94,15 +94,21 @@ public final class Experiments {
         return String.format(Locale.ROOT, "%.4f", v);
     }
 
-    /** Prints the tables of docs/models.md. Arguments: seeds users epochs (defaults 3 1000 4). */
+    /**
+     * Prints the tables of docs/models.md. Arguments: seeds, users, DIN/Base epochs, PLE epochs, which tables
+     * ({@code all|din|ple}); defaults {@code 3 300 3 5 all} (the scale of {@code AcceptanceTest}). System property
+     * {@code threads} sets the cpu backend's threads (default 1).
+     */
     public static void main(String[] args) {
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int users = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int users = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int pleEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        String which = args.length > 4 ? args[4] : "all";
         try (Backend cpu = new CpuBackend(Integer.getInteger("threads", 1))) {
             System.out.println("| seed | model | test AUC | test GAUC | logloss | seconds |");
             System.out.println("|---|---|---|---|---|---|");
-            for (int s = 1; s <= seeds; s++) {
+            for (int s = 1; s <= seeds && !which.equals("ple"); s++) {
                 List<Row> rows = dinVsBase(s, users, epochs, cpu);
                 for (Row r : rows) {
                     Evaluation.TaskMetrics m = r.metrics().get("click");
@@ -117,8 +123,8 @@ public final class Experiments {
             System.out.println();
             System.out.println("| seed | model | click AUC | buy AUC (clicked samples) | seconds |");
             System.out.println("|---|---|---|---|---|");
-            for (int s = 1; s <= seeds; s++) {
-                for (Row r : pleVsSingle(s, users, epochs, cpu)) {
+            for (int s = 1; s <= seeds && !which.equals("din"); s++) {
+                for (Row r : pleVsSingle(s, users, pleEpochs, cpu)) {
                     Evaluation.TaskMetrics c = r.metrics().get("click");
                     Evaluation.TaskMetrics b = r.metrics().get("buy");
                     System.out.println("| " + s + " | " + r.model() + " | " + (c == null ? "" : fmt(c.auc())) + " | "

@@ -115,10 +115,14 @@ public final class SyntheticWorld {
                 for (int j = 0; j < dim; j++) {
                     a += uv[u][j] * iv[item][j];
                 }
-                float click = r.nextDouble() < sigmoid(1.5 * itemBias[item] + userBias[u] + a - 0.5) ? 1 : 0;
-                float buy = click == 1 && r.nextDouble() < sigmoid(1.5 * itemBias[item] + quality[item] + a - 0.5) ? 1 : 0;
+                float click = r.nextDouble() < sigmoid(1.5 * itemBias[item] + userBias[u] + a - 1.0) ? 1 : 0;
+                float buy = click == 1 && r.nextDouble() < sigmoid(2.0 * itemBias[item] + 0.5 * quality[item] + a) ? 1 : 0;
+                // In training, conversions are followed up for a 30% subset of the clicks only: the buy task has few
+                // labels. The test set observes every click, so the buy metric rests on enough samples.
+                boolean inTrain = s < trainPerUser;
+                float observed = click == 1 && (!inTrain || r.nextDouble() < 0.3) ? 1 : 0;
                 Sample x = new Sample(u, item, 1 + item % cats, new int[0], new int[0], new float[] {click, buy},
-                        new float[] {1, click});
+                        new float[] {1, observed});
                 (s < trainPerUser ? train : test).add(x);
             }
         }
