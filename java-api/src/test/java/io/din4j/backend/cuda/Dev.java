@@ -20,9 +20,12 @@ final class Dev {
     private Dev() {
     }
 
-    /** Parameter source for every cuda test. */
+    /**
+     * Parameter source for every cuda test: {@code -Ddin4j.test.devices=cuda} (the device check on a GPU machine)
+     * narrows it to the real device.
+     */
     static Stream<String> names() {
-        return Stream.of("cuda-emu", "cuda");
+        return Stream.of(System.getProperty("din4j.test.devices", "cuda-emu,cuda").split(",")).map(String::trim);
     }
 
     /** The named backend (opened once per JVM); skips the test with the reason when it cannot run here. */

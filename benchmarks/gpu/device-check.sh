@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The one-shot device check of the cuda backend.
+#
+#   benchmarks/gpu/device-check.sh bundle   on a build machine (JDK 25, the Maven repository, nvcc): builds a
+#                                           self-contained bundle in benchmarks/gpu/target/bundle (a jlink runtime,
+#                                           the shaded jar with the fatbin, the cuda tests and their runner)
+#   benchmarks/gpu/device-check.sh run      on the GPU machine (needs only the bundle, the NVIDIA driver and,
+#                                           optionally, python3 + PyTorch for the peer): runs the GPU tests, the
+#                                           CUDA-event benchmarks and the PyTorch DIN peer; writes JSON and markdown
+#                                           to $OUT (or benchmarks/gpu/target/results). Finishes within 8 minutes.
+#   benchmarks/gpu/device-check.sh          both, in order
+#
+# Environment: DIN4J_BUNDLE (bundle folder), OUT (results folder), JAVA_HOME (bundle step),
+# DIN4J_HBM_GBPS / DIN4J_FP32_TFLOPS (the card's limits; H200 defaults 4800 and 67).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+GPU="$ROOT/benchmarks/gpu"
+BUNDLE="${DIN4J_BUNDLE:-$GPU/target/bundle}"
+MODULES=java.base,java.logging,java.management,jdk.incubator.vector,jdk.jfr,jdk.unsupported,jdk.zipfs
+FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+
+die() { echo "device-check: $*" >&2; exit 2; }
+
+bundle() {
+  export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+  command -v nvcc >/dev/null 2>&1 || [[ -n "${NVCC:-}" ]] || die "nvcc is needed to build the fatbin into the bundle"
+  local offline=(); [[ "${DIN4J_MAVEN_ONLINE:-}" == 1 ]] || offline=(-o)
+  (cd "$ROOT" && ./mvnw -B -q "${offline[@]}" package -DskipTests)
+  local jar="$ROOT/benchmarks/target/din4j-benchmarks.jar"
+  unzip -l "$jar" | grep 'io/din4j/kernels/din4j.fatbin' >/dev/null || die "the shaded jar has no fatbin"
+  rm -rf "$BUNDLE"
+  mkdir -p "$BUNDLE/lib"
+  "$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages \
+    --compress zip-9 --output "$BUNDLE/runtime"
+  cp "$jar" "$BUNDLE/lib/"
+  "$JAVA_HOME/bin/jar" cf "$BUNDLE/lib/din4j-api-tests.jar" -C "$ROOT/java-api/target/test-classes" .
+  # JUnit (the test classes' dependencies) plus the platform launcher, from the local Maven repository.
+  local cp
+  cp="$(mktemp)"
+  (cd "$ROOT" && ./mvnw -B -q "${offline[@]}" -pl java-api dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$cp")
+  local j
+  for j in $(tr ':' '\n' < "$cp" | grep -E '/(org/junit|org/opentest4j|org/apiguardian|org/jspecify)/'); do
+    cp "$j" "$BUNDLE/lib/"
+  done
+  local platform; platform="$(ls "$BUNDLE"/lib/junit-platform-engine-*.jar | sed 's/.*junit-platform-engine-\(.*\)\.jar/\1/')"
+  local launcher="$HOME/.m2/repository/org/junit/platform/junit-platform-launcher/$platform/junit-platform-launcher-$platform.jar"
+  [[ -f "$launcher" ]] || (cd "$ROOT" && ./mvnw -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-launcher:$platform")
+  cp "$launcher" "$BUNDLE/lib/"
+  rm -f "$cp"
+  local classes; classes="$(mktemp -d)"
+  "$JAVA_HOME/bin/javac" -d "$classes" -cp "$BUNDLE/lib/*" "$GPU/RunGpuTests.java"
+  "$JAVA_HOME/bin/jar" cf "$BUNDLE/lib/din4j-gpu-test-runner.jar" -C "$classes" .
+  rm -rf "$classes"
+  cp "$GPU/device-check.sh" "$GPU/din_torch.py" "$BUNDLE/"
+  tar czf "$GPU/target/din4j-gpu-bundle.tar.gz" -C "$(dirname "$BUNDLE")" "$(basename "$BUNDLE")"
+  local mb; mb=$(( $(stat -c %s "$GPU/target/din4j-gpu-bundle.tar.gz") / 1048576 ))
+  echo "device-check: bundle $BUNDLE ($(du -sh "$BUNDLE" | cut -f1) unpacked, ${mb} MB compressed)"
+  (( mb < 60 )) || die "bundle is ${mb} MB compressed (limit 60)"
+}
+
+run() {
+  if [[ ! -x "$BUNDLE/runtime/bin/java" && -f "$GPU/target/din4j-gpu-bundle.tar.gz" ]]; then
+    mkdir -p "$(dirname "$BUNDLE")"
+    tar xzf "$GPU/target/din4j-gpu-bundle.tar.gz" -C "$(dirname "$BUNDLE")"
+  fi
+  [[ -x "$BUNDLE/runtime/bin/java" ]] || die "no bundle at $BUNDLE (run '$0 bundle' on a build machine first)"
+  local java="$BUNDLE/runtime/bin/java"
+  local out="${OUT:-$GPU/target/results}"
+  mkdir -p "$out"
+  local start=$SECONDS
+  { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true; } | tee "$out/nvidia-smi.txt"
+
+  echo "== GPU tests (io.din4j.backend.cuda on the real device)"
+  local tests=0
+  timeout 150 "$java" "${FLAGS[@]}" -Ddin4j.test.devices=cuda -cp "$BUNDLE/lib/*" RunGpuTests "$out/gpu-tests.json" "$BUNDLE/lib/din4j-api-tests.jar" \
+    2>&1 | tee "$out/gpu-tests.log" || tests=$?
+
+  echo "== kernel and model benchmarks (CUDA events)"
+  local bench=0
+  timeout 270 "$java" "${FLAGS[@]}" -Xmx24g -Ddin4j.cuda.checkLengths=false -cp "$BUNDLE/lib/din4j-benchmarks.jar" \
+    io.din4j.bench.gpu.GpuBench --device cuda --out "$out" --budget-s 200 \
+    --hbm-gbps "${DIN4J_HBM_GBPS:-4800}" --fp32-tflops "${DIN4J_FP32_TFLOPS:-67}" 2>&1 | tee "$out/gpu-bench.log" || bench=$?
+
+  echo "== PyTorch peer"
+  if command -v python3 >/dev/null 2>&1 && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    timeout 100 python3 "$BUNDLE/din_torch.py" --out "$out/torch-din.json" --budget-s 70 2>&1 | tee "$out/torch-din.log" || true
+  else
+    echo "python3 with a CUDA-enabled PyTorch not found: peer skipped" | tee "$out/torch-din.log"
+  fi
+
+  {
+    echo "# din4j device check"
+    echo
+    echo '```'; cat "$out/nvidia-smi.txt"; echo '```'
+    echo
+    echo "GPU tests: $(cat "$out/gpu-tests.json" 2>/dev/null || echo "did not finish (exit $tests)")"
+    echo
+    cat "$out/gpu-bench.md" 2>/dev/null || echo "benchmarks did not finish (exit $bench)"
+    if [[ -f "$out/torch-din.json" ]]; then
+      echo
+      echo "PyTorch eager peer (same DIN):"
+      echo
+      echo "| model | batch | T | train samples/s | inference samples/s |"
+      echo "|---|---:|---:|---:|---:|"
+      python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["models"]:
+    print("| %s | %d | %d | %s | %s |" % (r["model"], r["batch"], r["history"], format(round(r["trainSamplesPerS"]), ","),
+                                         format(round(r["inferSamplesPerS"]), ",")))' "$out/torch-din.json" || true
+    fi
+    echo
+    echo "Anchor: NVIDIA's DIN-style TF2 model, 381,211 samples/s training on one A100 (TF32, batch 131,072, T=100)."
+    echo "Total time: $(( SECONDS - start )) s."
+  } > "$out/device-check.md"
+  echo "device-check: wrote $out/device-check.md"
+  (( tests == 0 )) || die "GPU tests failed (exit $tests); see $out/gpu-tests.log"
+}
+
+case "${1:-all}" in
+  bundle) bundle ;;
+  run) run ;;
+  all) bundle; run ;;
+  *) die "usage: $0 [bundle|run|all]" ;;
+esac
