@@ -80,17 +80,38 @@ extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long
     }
 }
 
-// In-place exclusive scan of tileSums [tiles] by one block, writing the grand total to tileSums[tiles].
+// In-place exclusive scan of tileSums [tiles] by one block (blockDim.x a multiple of 32), blockDim.x elements per
+// round with a running carry; writes the grand total to tileSums[tiles].
 extern "C" __global__ void scan_sums_forward(int* tileSums, int tiles) {
-    if (threadIdx.x == 0) {
-        int run = 0;
-        for (int i = 0; i < tiles; i++) {
-            int t = tileSums[i];
-            tileSums[i] = run;
-            run += t;
+    __shared__ int warpTotals[33];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    int carry = 0;
+    for (int base = 0; base < tiles; base += blockDim.x) {
+        int i = base + threadIdx.x;
+        int v = i < tiles ? tileSums[i] : 0;
+        int incl = v;
+        for (int o = 1; o < 32; o <<= 1) {
+            int u = __shfl_up_sync(FULL_MASK, incl, o);
+            if (lane >= o) incl += u;
         }
-        tileSums[tiles] = run;
+        if (lane == 31) warpTotals[warp] = incl;
+        __syncthreads();
+        if (warp == 0) {
+            int t = lane < nw ? warpTotals[lane] : 0;
+            int ti = t;
+            for (int o = 1; o < 32; o <<= 1) {
+                int u = __shfl_up_sync(FULL_MASK, ti, o);
+                if (lane >= o) ti += u;
+            }
+            if (lane < nw) warpTotals[lane] = ti - t;
+            if (lane == 31) warpTotals[32] = ti;
+        }
+        __syncthreads();
+        if (i < tiles) tileSums[i] = carry + warpTotals[warp] + incl - v;
+        carry += warpTotals[32];
+        __syncthreads();
     }
+    if (threadIdx.x == 0) tileSums[tiles] = carry;
 }
 
 extern "C" __global__ void scan_tiles_add_forward(int* out, long long n, const int* tileSums, int tileSize) {

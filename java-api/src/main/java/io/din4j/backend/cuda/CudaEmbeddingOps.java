@@ -106,7 +106,7 @@ final class CudaEmbeddingOps implements EmbeddingOps {
         // exclusive scan of the first-appearance flags: the rank of each new row
         k.device.launch("scan_tiles_forward", Dim3.of(tiles), Dim3.of(Kernels.THREADS), 0,
                 KernelArgs.of().ptr(flags).ptr(rank).i64(n).ptr(tileSums));
-        k.device.launch("scan_sums_forward", Dim3.of(1), Dim3.of(32), 0, KernelArgs.of().ptr(tileSums).i32(tiles));
+        k.device.launch("scan_sums_forward", Dim3.of(1), Dim3.of(Math.min(1024, (tiles + 31) / 32 * 32)), 0, KernelArgs.of().ptr(tileSums).i32(tiles));
         k.elementwise("scan_tiles_add_forward", n, KernelArgs.of().ptr(rank).i64(n).ptr(tileSums).i32(tile));
         k.elementwise("sparse_assign_forward", n, KernelArgs.of().ptr(ids).ptr(hpos).ptr(flags).ptr(rank).i64(n)
                 .ptr(g.vals).ptr(g.rows).ptr(g.countDev).i32(g.capacity()).ptr(status));

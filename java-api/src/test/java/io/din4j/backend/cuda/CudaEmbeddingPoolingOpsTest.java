@@ -111,6 +111,27 @@ class CudaEmbeddingPoolingOpsTest {
         assertClose(what + ": values", ref.values().rows(0, ref.count()), hs[1], 1e-6 * Math.max(1, Math.sqrt(n)), 1e-6);
     }
 
+    /** The scan behind slot numbering, at sizes the small batches above never reach (several rounds of 1024). */
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void scanOfTileTotalsIsExclusive(String name) {
+        CudaBackend c = Dev.backend(name);
+        for (int tiles : new int[] {1, 31, 1025, 5000}) {
+            try (OpFixture f = new OpFixture(tiles); TensorArena d = c.newArena()) {
+                Tensor v = f.arena.i32(tiles + 1);
+                int[] expect = new int[tiles + 1];
+                for (int i = 0; i < tiles; i++) {
+                    v.setInt(i, f.rnd.nextInt(300));
+                    expect[i + 1] = expect[i] + v.getInt(i);
+                }
+                Tensor dv = up(c, d, v);
+                c.device().launch("scan_sums_forward", Dim3.of(1), Dim3.of(Math.min(1024, (tiles + 31) / 32 * 32)), 0,
+                        KernelArgs.of().ptr(dv).i32(tiles));
+                assertArrayEquals(expect, down(c, f.arena, dv).toIntArray(), "exclusive scan of " + tiles + " totals");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("io.din4j.backend.cuda.Dev#names")
     void badIdsAndLengthsAreRejectedBeforeAnyOutput(String name) {
