@@ -20,6 +20,28 @@ extern "C" __global__ void attention_fold_forward(const float* W, float* folded,
     }
 }
 
+// Builds sample b's folded first layer in shared memory: qs = q[b], A = Wkk + W4·diag(q) (rows padded to D + 1),
+// c = Wq·q + bias. Every thread of the block calls it; it ends with a barrier.
+__device__ __forceinline__ void attention_fold_sample(const float* q, const float* folded, const float* bias, int b, int D,
+                                                      int H, float* A, float* c, float* qs) {
+    const float* Wkk = folded;
+    const float* W4 = folded + (long long)H * D;
+    const float* Wq = folded + 2LL * H * D;
+    int Dp = D + 1;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) qs[d] = q[(long long)b * D + d];
+    __syncthreads();
+    for (int i = threadIdx.x; i < H * D; i += blockDim.x) {
+        int h = i / D, d = i - h * D;
+        A[h * Dp + d] = Wkk[i] + W4[i] * qs[d];
+    }
+    for (int h = threadIdx.x; h < H; h += blockDim.x) {
+        float s = bias[h];
+        for (int d = 0; d < D; d++) s += Wq[(long long)h * D + d] * qs[d];
+        c[h] = s;
+    }
+    __syncthreads();
+}
+
 // z1[b, t, :] = A_q·k[b, t] + c_q for t < len_b, 0 at padding. One block per sample; dynamic shared memory holds
 // A_q (rows padded to D + 1 floats against bank conflicts), c_q and q: ((H·(D + 1) + H + D)·4 bytes.
 extern "C" __global__ void attention_layer1_forward(const float* q, const float* keys, const int* lengths, const float* folded, const float* bias, float* z1, int B, int T, int D, int H) {
@@ -28,22 +50,8 @@ extern "C" __global__ void attention_layer1_forward(const float* q, const float*
     float* A = sm;
     float* c = A + H * Dp;
     float* qs = c + H;
-    const float* Wkk = folded;
-    const float* W4 = folded + (long long)H * D;
-    const float* Wq = folded + 2LL * H * D;
     for (int b = blockIdx.x; b < B; b += gridDim.x) {
-        for (int d = threadIdx.x; d < D; d += blockDim.x) qs[d] = q[(long long)b * D + d];
-        __syncthreads();
-        for (int i = threadIdx.x; i < H * D; i += blockDim.x) {
-            int h = i / D, d = i - h * D;
-            A[h * Dp + d] = Wkk[i] + W4[i] * qs[d];
-        }
-        for (int h = threadIdx.x; h < H; h += blockDim.x) {
-            float s = bias[h];
-            for (int d = 0; d < D; d++) s += Wq[(long long)h * D + d] * qs[d];
-            c[h] = s;
-        }
-        __syncthreads();
+        attention_fold_sample(q, folded, bias, b, D, H, A, c, qs);
         int len = lengths[b];
         for (int i = threadIdx.x; i < T * H; i += blockDim.x) {
             int t = i / H, h = i - t * H;
@@ -179,24 +187,10 @@ extern "C" __global__ void attention_fused_forward(const float* q, const float* 
     float* buf1 = buf0 + Hmax;
     float* pool = qs + D + nw * (D + 2 * Hmax);
     for (int i = threadIdx.x; i < packedLen; i += blockDim.x) P[i] = packed[i];
-    const float* Wkk = folded;
-    const float* W4 = folded + (long long)H0 * D;
-    const float* Wq = folded + 2LL * H0 * D;
     for (int b = blockIdx.x; b < B; b += gridDim.x) {
         __syncthreads();
-        for (int d = threadIdx.x; d < D; d += blockDim.x) qs[d] = q[(long long)b * D + d];
         for (int i = threadIdx.x; i < nw * D; i += blockDim.x) pool[i] = 0.f;
-        __syncthreads();
-        for (int i = threadIdx.x; i < H0 * D; i += blockDim.x) {
-            int h = i / D, d = i - h * D;
-            A[h * Dp + d] = Wkk[i] + W4[i] * qs[d];
-        }
-        for (int h = threadIdx.x; h < H0; h += blockDim.x) {
-            float s = P[h];
-            for (int d = 0; d < D; d++) s += Wq[(long long)h * D + d] * qs[d];
-            c[h] = s;
-        }
-        __syncthreads();
+        attention_fold_sample(q, folded, P, b, D, H0, A, c, qs);  // P starts with layer 0's bias
         int len = lengths[b];
         for (int t = warp; t < len; t += nw) {
             long long bt = (long long)b * T + t;

@@ -33,14 +33,21 @@ final class CudaDenseOps implements DenseOps {
         k.device.gemm(ta, tb, m, n, kk, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
+    /** Checks w [out, in] and x [N, in]; returns {N, in, out}. */
+    private static int[] dims(Tensor x, Tensor w) {
+        Kernels.f32("w", w).requireRank("w", w.dtype(), 2);
+        Kernels.f32("x", x).requireRank("x", x.dtype(), 2);
+        int n = x.dimInt(0);
+        Kernels.shape("x", x, n, w.dim(1));
+        return new int[] {n, w.dimInt(1), w.dimInt(0)};
+    }
+
     @Override
     public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
-        Kernels.f32("w", w).requireRank("w", w.dtype(), 2);
-        int out = w.dimInt(0);
-        int in = w.dimInt(1);
-        Kernels.f32("x", x);
-        int n = x.dimInt(0);
-        Kernels.shape("x", x, n, in);
+        int[] s = dims(x, w);
+        int n = s[0];
+        int in = s[1];
+        int out = s[2];
         Kernels.shape("y", Kernels.f32("y", y), n, out);
         if (b != null) {
             Kernels.shape("b", Kernels.f32("b", b), out);
@@ -53,12 +60,10 @@ final class CudaDenseOps implements DenseOps {
 
     @Override
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db) {
-        Kernels.f32("w", w).requireRank("w", w.dtype(), 2);
-        int out = w.dimInt(0);
-        int in = w.dimInt(1);
-        Kernels.f32("x", x);
-        int n = x.dimInt(0);
-        Kernels.shape("x", x, n, in);
+        int[] s = dims(x, w);
+        int n = s[0];
+        int in = s[1];
+        int out = s[2];
         Kernels.shape("dy", Kernels.f32("dy", dy), n, out);
         if (dx != null) {
             Kernels.shape("dx", Kernels.f32("dx", dx), n, in);

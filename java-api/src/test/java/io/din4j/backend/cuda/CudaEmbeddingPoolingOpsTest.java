@@ -23,20 +23,6 @@ class CudaEmbeddingPoolingOpsTest {
     /** {B, T, D, V}: batch 1, history 1, widths around 16 and 32, a long history, a tiny table (many repeats). */
     private static final int[][] CASES = {{1, 1, 1, 5}, {7, 9, 17, 40}, {5, 50, 16, 3}, {33, 13, 32, 1000}, {2, 300, 8, 64}};
 
-    /** Lengths in [0, T] including 0, 1 and T. */
-    private static Tensor lengths(OpFixture f, int b, int t) {
-        Tensor len = f.arena.i32(b);
-        for (int i = 0; i < b; i++) {
-            len.setInt(i, switch (i % 4) {
-                case 0 -> t;
-                case 1 -> Math.min(1, t);
-                case 2 -> 0;
-                default -> f.rnd.nextInt(t + 1);
-            });
-        }
-        return len;
-    }
-
     private static Tensor ids(OpFixture f, int v, long... shape) {
         Tensor ids = f.arena.i32(shape);
         for (long i = 0; i < ids.size(); i++) {
@@ -57,7 +43,7 @@ class CudaEmbeddingPoolingOpsTest {
                 String what = " B=" + b + " T=" + t + " D=" + dd + " V=" + v;
                 Tensor table = f.random(1, v, dd);
                 Tensor ids = ids(f, v, b, t);
-                Tensor len = lengths(f, b, t);
+                Tensor len = Dev.lengths(f, b, t);
                 Tensor dTable = up(c, d, table), dIds = up(c, d, ids), dLen = up(c, d, len);
                 Tensor oRef = f.arena.f32(b, t, dd);
                 REF.embedding().gatherSequence(table, ids, len, oRef);
@@ -163,7 +149,7 @@ class CudaEmbeddingPoolingOpsTest {
             int b = cs[0], t = cs[1], dd = cs[2];
             try (OpFixture f = new OpFixture(seed++); TensorArena d = c.newArena()) {
                 String what = " B=" + b + " T=" + t + " D=" + dd;
-                Tensor keys = f.random(1, b, t, dd), w = f.random(1, b, t), len = lengths(f, b, t);
+                Tensor keys = f.random(1, b, t, dd), w = f.random(1, b, t), len = Dev.lengths(f, b, t);
                 Tensor dk = up(c, d, keys), dw = up(c, d, w), dl = up(c, d, len);
                 Tensor dOut = f.random(1, b, dd), dScores = f.random(1, b, t);
                 // f32 sums of ≤ T products of values in [-1, 1] against double

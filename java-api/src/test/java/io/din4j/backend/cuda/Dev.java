@@ -55,6 +55,20 @@ final class Dev {
         return h;
     }
 
+    /** Lengths in [0, T] cycling through T, 1, 0 and random values (history lengths 0 and 1 and full rows). */
+    static Tensor lengths(io.din4j.backend.OpFixture f, int b, int t) {
+        Tensor len = f.arena.i32(b);
+        for (int i = 0; i < b; i++) {
+            len.setInt(i, switch (i % 4) {
+                case 0 -> t;
+                case 1 -> Math.min(1, t);
+                case 2 -> 0;
+                default -> f.rnd.nextInt(t + 1);
+            });
+        }
+        return len;
+    }
+
     /** The first count() rows and value rows of a sparse gradient, on the host: {rows, values}. */
     static Tensor[] sparse(CudaBackend b, TensorArena host, SparseGrad g) {
         return new Tensor[] {down(b, host, g.rows().rows(0, g.count())), down(b, host, g.values().rows(0, g.count()))};
