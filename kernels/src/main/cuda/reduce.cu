@@ -41,10 +41,38 @@ extern "C" __global__ void add_scaled_sums_forward(const double* sum, int width,
         out[c] += (float)(scale * sum[c]);
 }
 
+// Exclusive scan of one int per thread over the block (blockDim.x a multiple of 32, at most 1024); every thread
+// gets its exclusive prefix and the block total. warpTotals holds 33 ints. Starts and ends with a barrier-safe state.
+__device__ __forceinline__ int block_exclusive_scan(int v, int* warpTotals, int* total) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    int incl = v;
+    for (int o = 1; o < 32; o <<= 1) {
+        int u = __shfl_up_sync(FULL_MASK, incl, o);
+        if (lane >= o) incl += u;
+    }
+    if (lane == 31) warpTotals[warp] = incl;
+    __syncthreads();
+    if (warp == 0) {
+        int t = lane < nw ? warpTotals[lane] : 0;
+        int ti = t;
+        for (int o = 1; o < 32; o <<= 1) {
+            int u = __shfl_up_sync(FULL_MASK, ti, o);
+            if (lane >= o) ti += u;
+        }
+        if (lane < nw) warpTotals[lane] = ti - t;
+        if (lane == 31) warpTotals[32] = ti;
+    }
+    __syncthreads();
+    int r = warpTotals[warp] + incl - v;
+    *total = warpTotals[32];
+    __syncthreads();
+    return r;
+}
+
 // Exclusive prefix sum of flags [n] in tiles of blockDim.x·4 elements: each tile scans itself and writes its total
 // to tileSums[tile]. scan_tiles_add_forward then adds the scanned tile totals.
 extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long n, int* tileSums) {
-    __shared__ int warpTotals[32];
+    __shared__ int warpTotals[33];
     const int items = 4;
     long long base = (long long)blockIdx.x * blockDim.x * items + (long long)threadIdx.x * items;
     int v[items];
@@ -53,27 +81,9 @@ extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long
         v[j] = base + j < n ? in[base + j] : 0;
         local += v[j];
     }
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int incl = local;
-    for (int o = 1; o < 32; o <<= 1) {
-        int u = __shfl_up_sync(FULL_MASK, incl, o);
-        if (lane >= o) incl += u;
-    }
-    if (lane == 31) warpTotals[warp] = incl;
-    __syncthreads();
-    if (warp == 0) {
-        int nw = blockDim.x >> 5;
-        int t = lane < nw ? warpTotals[lane] : 0;
-        int ti = t;
-        for (int o = 1; o < 32; o <<= 1) {
-            int u = __shfl_up_sync(FULL_MASK, ti, o);
-            if (lane >= o) ti += u;
-        }
-        if (lane < nw) warpTotals[lane] = ti - t;
-        if (lane == nw - 1) tileSums[blockIdx.x] = ti;
-    }
-    __syncthreads();
-    int run = warpTotals[warp] + incl - local;
+    int total;
+    int run = block_exclusive_scan(local, warpTotals, &total);
+    if (threadIdx.x == 0) tileSums[blockIdx.x] = total;
     for (int j = 0; j < items; j++) {
         if (base + j < n) out[base + j] = run;
         run += v[j];
@@ -84,32 +94,14 @@ extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long
 // round with a running carry; writes the grand total to tileSums[tiles].
 extern "C" __global__ void scan_sums_forward(int* tileSums, int tiles) {
     __shared__ int warpTotals[33];
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     int carry = 0;
     for (int base = 0; base < tiles; base += blockDim.x) {
         int i = base + threadIdx.x;
         int v = i < tiles ? tileSums[i] : 0;
-        int incl = v;
-        for (int o = 1; o < 32; o <<= 1) {
-            int u = __shfl_up_sync(FULL_MASK, incl, o);
-            if (lane >= o) incl += u;
-        }
-        if (lane == 31) warpTotals[warp] = incl;
-        __syncthreads();
-        if (warp == 0) {
-            int t = lane < nw ? warpTotals[lane] : 0;
-            int ti = t;
-            for (int o = 1; o < 32; o <<= 1) {
-                int u = __shfl_up_sync(FULL_MASK, ti, o);
-                if (lane >= o) ti += u;
-            }
-            if (lane < nw) warpTotals[lane] = ti - t;
-            if (lane == 31) warpTotals[32] = ti;
-        }
-        __syncthreads();
-        if (i < tiles) tileSums[i] = carry + warpTotals[warp] + incl - v;
-        carry += warpTotals[32];
-        __syncthreads();
+        int total;
+        int ex = block_exclusive_scan(v, warpTotals, &total);
+        if (i < tiles) tileSums[i] = carry + ex;
+        carry += total;
     }
     if (threadIdx.x == 0) tileSums[tiles] = carry;
 }

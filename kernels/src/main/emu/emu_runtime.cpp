@@ -238,32 +238,33 @@ static void check_mask(uint32_t mask) {
     }
 }
 
-uint64_t warp_exchange(uint64_t v, int src, uint32_t mask) {
+// Deposits this lane's value for a warp collective and waits for every lane of the warp; returns the slot row
+// holding all lanes' values. Two rows are used alternately: a lane can deposit for collective k+2 only after every
+// lane passed the barrier of k+1, so nobody is still reading the values of collective k.
+static const uint64_t* warp_deposit(uint64_t v, uint32_t mask, Warp** warp) {
     check_mask(mask);
     BlockCtx* b = t_block;
     Fiber* f = t_current;
     Warp& w = b->warps[f->warp];
-    // Two slot buffers used alternately: a lane can deposit for collective k+2 only after every lane passed the
-    // barrier of k+1, so nobody is still reading the values of collective k.
     unsigned par = f->shflParity;
     f->shflParity ^= 1u;
     w.slot[par][f->lane] = v;
     warp_wait(b, f);
-    int s = (src >= 0 && src < w.lanes) ? src : f->lane;
-    return w.slot[par][s];
+    *warp = &w;
+    return w.slot[par];
+}
+
+uint64_t warp_exchange(uint64_t v, int src, uint32_t mask) {
+    Warp* w;
+    const uint64_t* row = warp_deposit(v, mask, &w);
+    return row[(src >= 0 && src < w->lanes) ? src : t_current->lane];
 }
 
 uint32_t warp_ballot(bool p, uint32_t mask) {
-    check_mask(mask);
-    BlockCtx* b = t_block;
-    Fiber* f = t_current;
-    Warp& w = b->warps[f->warp];
-    unsigned par = f->shflParity;
-    f->shflParity ^= 1u;
-    w.slot[par][f->lane] = p ? 1 : 0;
-    warp_wait(b, f);
+    Warp* w;
+    const uint64_t* row = warp_deposit(p ? 1 : 0, mask, &w);
     uint32_t r = 0;
-    for (int l = 0; l < w.lanes; l++) r |= (uint32_t)w.slot[par][l] << l;
+    for (int l = 0; l < w->lanes; l++) r |= (uint32_t)row[l] << l;
     return r;
 }
 
