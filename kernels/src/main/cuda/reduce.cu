@@ -13,12 +13,15 @@ extern "C" __global__ void sum_squares_forward(const float* t, long long n, doub
     if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
-// out[c] = Σ_k partial[k·width + c] for k < chunks, summed in k order (one thread per column).
+// out[c] = Σ_k partial[k·width + c] for k < chunks: one block per column, each thread summing a fixed stride of
+// chunks, then block_sum's fixed tree — a fixed order, so deterministic, and parallel over the chunks.
 extern "C" __global__ void reduce_partials_forward(const double* partial, int chunks, int width, double* out) {
-    for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < width; c += blockDim.x * gridDim.x) {
+    __shared__ double scratch[33];
+    for (int c = blockIdx.x; c < width; c += gridDim.x) {
         double s = 0;
-        for (int k = 0; k < chunks; k++) s += partial[(long long)k * width + c];
-        out[c] = s;
+        for (int k = threadIdx.x; k < chunks; k += blockDim.x) s += partial[(long long)k * width + c];
+        s = block_sum(s, scratch);
+        if (threadIdx.x == 0) out[c] = s;
     }
 }
 

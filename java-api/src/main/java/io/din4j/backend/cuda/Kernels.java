@@ -14,8 +14,11 @@ import java.util.Map;
  */
 final class Kernels {
     static final int THREADS = 256;
-    /** Rows below which a column reduction uses one chunk per 64 rows; at most MAX_CHUNKS chunks. */
-    private static final int MAX_CHUNKS = 1024;
+    /**
+     * A column reduction splits its rows into at most MAX_CHUNKS chunks of at least 32 rows: enough blocks to keep
+     * many loads in flight over B·T = 6.5M rows, few enough partials for one ordered pass per column.
+     */
+    private static final int MAX_CHUNKS = 4096;
 
     /**
      * Whether ops that read lengths check them on the device first (one small device-to-host read each). On by
@@ -61,7 +64,7 @@ final class Kernels {
 
     /** Chunking of a reduction over {@code rows} rows: {@code {rowsPerChunk, chunks}}. */
     static long[] chunks(long rows) {
-        long per = Math.max(64, (rows + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        long per = Math.max(32, (rows + MAX_CHUNKS - 1) / MAX_CHUNKS);
         return new long[] {per, Math.max(1, (rows + per - 1) / per)};
     }
 
@@ -72,7 +75,8 @@ final class Kernels {
 
     /** Reduces partials [chunks, width] (double) into sums [width] (double) in chunk order. */
     void reducePartials(long partial, int chunks, int width, long sums) {
-        device.launch("reduce_partials_forward", Dim3.of((width + THREADS - 1) / THREADS), Dim3.of(THREADS), 0,
+        int threads = Math.min(THREADS, (chunks + 31) / 32 * 32);
+        device.launch("reduce_partials_forward", Dim3.of(Math.min(width, 65535)), Dim3.of(threads), 0,
                 KernelArgs.of().ptr(partial).i32(chunks).i32(width).ptr(sums));
     }
 
