@@ -44,9 +44,21 @@ public interface Device extends AutoCloseable {
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
               float beta, long c, int ldc);
 
+    /**
+     * A new stream (blocking with respect to the legacy default stream, so synchronous copies still order with
+     * it); 0 on devices without streams.
+     */
+    long createStream();
+
+    /** Issues later launches and GEMMs on {@code stream} (0: the default stream). */
+    void setStream(long stream);
+
+    void destroyStream(long stream);
+
     /** A new event (for timing). */
     long createEvent();
 
+    /** Records {@code event} on the current stream. */
     void recordEvent(long event);
 
     /** Milliseconds between two recorded events (waits for the second). */

@@ -125,6 +125,20 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public long createStream() {
+        return 0L;
+    }
+
+    @Override
+    public void setStream(long stream) {
+        // launches are synchronous: one implicit stream
+    }
+
+    @Override
+    public void destroyStream(long stream) {
+    }
+
+    @Override
     public long createEvent() {
         return 0L;
     }

@@ -18,6 +18,8 @@ import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 
 import io.din4j.ffi.Cublas;
 import io.din4j.ffi.CudaDriver;
@@ -59,6 +61,15 @@ public final class JCudaDevice implements Device {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<String, Integer> sharedOptIn = new HashMap<>();
     private final Map<Long, CUevent> events = new HashMap<>();
+    private final Map<Long, Stream> streams = new HashMap<>();
+    private Stream stream;
+
+    /** A CUstream whose raw handle can be read, so cuBLAS (bound through Panama) can run on it too. */
+    private static final class Stream extends CUstream {
+        long raw() {
+            return getNativePointer();
+        }
+    }
     private final AtomicLong nextEvent = new AtomicLong(1);
     private final String description;
     private final int maxShared;
@@ -217,7 +228,7 @@ public final class JCudaDevice implements Device {
         }
         lastKernel = kernel;
         int rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                (CUstream) null, Pointer.to(cells), null);
+                stream, Pointer.to(cells), null);
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
                     + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
@@ -244,6 +255,41 @@ public final class JCudaDevice implements Device {
     }
 
     @Override
+    public long createStream() {
+        bind();
+        Stream s = new Stream();
+        check("cuStreamCreate", cuStreamCreate(s, 0));
+        long id = nextEvent.getAndIncrement();
+        streams.put(id, s);
+        return id;
+    }
+
+    @Override
+    public void setStream(long id) {
+        bind();
+        Stream s = id == 0 ? null : streams.get(id);
+        if (id != 0 && s == null) {
+            throw new IllegalArgumentException("no stream " + id + " on this device");
+        }
+        stream = s;
+        if (cublas != null) {
+            cublas.setStream(s == null ? 0L : s.raw());
+        }
+    }
+
+    @Override
+    public void destroyStream(long id) {
+        Stream s = streams.remove(id);
+        if (s != null) {
+            bind();
+            if (stream == s) {
+                setStream(0);
+            }
+            cuStreamDestroy(s);
+        }
+    }
+
+    @Override
     public long createEvent() {
         bind();
         CUevent e = new CUevent();
@@ -256,7 +302,7 @@ public final class JCudaDevice implements Device {
     @Override
     public void recordEvent(long event) {
         bind();
-        check("cuEventRecord", cuEventRecord(events.get(event), null));
+        check("cuEventRecord", cuEventRecord(events.get(event), stream));
     }
 
     @Override
@@ -309,6 +355,10 @@ public final class JCudaDevice implements Device {
             cuEventDestroy(e);
         }
         events.clear();
+        for (Stream s : streams.values()) {
+            cuStreamDestroy(s);
+        }
+        streams.clear();
         if (cublas != null) {
             cublas.close();
         }
