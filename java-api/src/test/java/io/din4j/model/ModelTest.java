@@ -78,4 +78,49 @@ class ModelTest {
             assertThrows(IllegalArgumentException.class, () -> new Model(TestData.small(ModelConfig.Type.DIN), schema, new int[] {3, 3}, cpu, 4));
         }
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(ModelConfig.Type.class)
+    void cpuBackendMatchesTheReferenceOnWholeModels(ModelConfig.Type type) {
+        SplittableRandom r = new SplittableRandom(13);
+        // Odd widths and a batch that is not a multiple of any lane count exercise the kernels' tails.
+        ModelConfig config = ModelConfig.builder(type).embeddingDim(5).attentionHidden(17, 7).mlpHidden(23, 9)
+                .expertHidden(13, 6).towerHidden(5).tasks("click", "buy").maxHistory(8).seed(3).build();
+        Batch batch = TestData.random(schema, VOCAB, TestData.lengths(37, 11, r), r);
+        try (Backend ref = new io.din4j.backend.reference.ReferenceBackend(); Backend cpu = new CpuBackend(2);
+             Model a = new Model(config, schema, VOCAB, ref, 64); Model b = new Model(config, schema, VOCAB, cpu, 64)) {
+            float[][] pa = a.forward(batch, true);
+            float[][] pb = b.forward(batch, true);
+            double[] la = a.backward();
+            double[] lb = b.backward();
+            for (int k = 0; k < 2; k++) {
+                // f32 on both sides, different summation orders: 1e-5 absolute on probabilities, 1e-5 relative on losses.
+                for (int i = 0; i < pa[k].length; i++) {
+                    assertEquals(pa[k][i], pb[k][i], 1e-5, type + " task " + k + " row " + i);
+                }
+                assertEquals(la[k], lb[k], 1e-5 * Math.abs(la[k]) + 1e-6, type + " loss " + k);
+            }
+            for (int i = 0; i < a.parameters().size(); i++) {
+                Param p = a.parameters().get(i);
+                if (p.kind() != Param.Kind.DENSE) {
+                    continue;
+                }
+                float[] ga = io.din4j.graph.HostIO.downloadFloats(ref, p.grad());
+                float[] gb = io.din4j.graph.HostIO.downloadFloats(cpu, b.parameters().get(i).grad());
+                double scale = 0;
+                for (float g : ga) {
+                    scale = Math.max(scale, Math.abs(g));
+                }
+                for (int j = 0; j < ga.length; j++) {
+                    // Relative to the tensor's largest gradient: f32 sums over 37 rows and up to 11 behaviours.
+                    assertEquals(ga[j], gb[j], 1e-4 * scale + 1e-7, type + " " + p.name() + "[" + j + "]");
+                }
+            }
+            float[][] ia = a.forward(batch, false);
+            float[][] ib = b.forward(batch, false);
+            for (int i = 0; i < ia[0].length; i++) {
+                assertEquals(ia[0][i], ib[0][i], 1e-5, type + " inference row " + i);
+            }
+        }
+    }
 }
