@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Whole models on the cuda backend: training steps of DIN and DIN+PLE equal the cpu backend's within tolerance. */
+/** Whole models on the cuda backend: training steps of every model family (DIN, DIN+PLE, ...) equal the cpu backend's. */
 class CudaTrainingStepTest {
     private static final int[] VOCAB = {6, 30, 5, 4};
 
@@ -33,12 +33,12 @@ class CudaTrainingStepTest {
 
     @ParameterizedTest
     @MethodSource("io.din4j.backend.cuda.Dev#names")
-    void dinAndDinPleTrainingStepsMatchTheCpuBackend(String name) {
+    void trainingStepsOfEveryModelMatchTheCpuBackend(String name) {
         CudaBackend cuda = Dev.backend(name);
         FeatureSchema schema = TestData.fullSchema();
         TrainConfig cfg = TrainConfig.builder().embeddings(OptimizerSpec.adagrad(0.05)).dense(OptimizerSpec.adam(1e-4))
                 .mbaLambda(0.01).build();
-        for (ModelConfig.Type type : new ModelConfig.Type[] {ModelConfig.Type.DIN, ModelConfig.Type.DIN_PLE}) {
+        for (ModelConfig.Type type : ModelConfig.Type.values()) {
             SplittableRandom r = new SplittableRandom(5);
             try (Backend cpu = new CpuBackend(2);
                  Model mc = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), cpu, 16);
