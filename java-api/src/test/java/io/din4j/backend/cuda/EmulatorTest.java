@@ -51,13 +51,16 @@ class EmulatorTest {
     }
 
     @Test
-    void aBarrierThatCannotCompleteIsReportedNotHung() {
+    void deadlocksOutOfMemoryAndUnknownKernelsAreReported() {
         CudaBackend c = Dev.backend("cuda-emu");
         try (TensorArena d = c.newArena()) {
             Tensor out = d.i32(64);
             CudaException e = assertThrows(CudaException.class, () -> c.device().launch(
                     "selftest_divergent_barrier_forward", Dim3.of(1), Dim3.of(64), 0, KernelArgs.of().ptr(out)));
             assertTrue(e.getMessage().contains("deadlock") && e.getMessage().contains("32 have exited"), e.getMessage());
+            CudaException oom = assertThrows(CudaException.class, () -> d.f32(1L << 48));
+            assertTrue(oom.getMessage().contains("out of memory") && oom.getMessage().contains(String.valueOf(4L << 48)),
+                    oom.getMessage());
             CudaException unknown = assertThrows(CudaException.class,
                     () -> c.device().launch("no_such_kernel", Dim3.of(1), Dim3.of(32), 0, KernelArgs.of()));
             assertTrue(unknown.getMessage().contains("no_such_kernel"), unknown.getMessage());
