@@ -69,6 +69,21 @@ run() {
   local out="${OUT:-$GPU/target/results}"
   mkdir -p "$out"
   local start=$SECONDS
+  # cuBLAS: a CUDA toolkit's lib64, or the one PyTorch's wheels bring (nvidia/**/libcublas.so.*), for dlopen by soname
+  local libs; libs="$(ls -d /usr/local/cuda/lib64 /usr/local/cuda-*/lib64 2>/dev/null | tr '\n' ':')"
+  if command -v python3 >/dev/null 2>&1; then
+    libs+="$(python3 - <<'PY' 2>/dev/null || true
+import glob, os, site
+found = set()
+for p in site.getsitepackages() + [site.getusersitepackages()]:
+    for f in glob.glob(os.path.join(p, "nvidia", "**", "libcublas.so.*"), recursive=True):
+        found.add(os.path.dirname(f))
+print(":".join(sorted(found)))
+PY
+)"
+  fi
+  export LD_LIBRARY_PATH="${libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "device-check: LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
   { nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true; } | tee "$out/nvidia-smi.txt"
 
   echo "== GPU tests (io.din4j.backend.cuda on the real device)"

@@ -52,8 +52,20 @@ public final class Cublas {
     }
 
     private static final class Holder {
-        static final Optional<Cublas> INSTANCE = Libraries.openFirst("libcublas.so.13", "libcublas.so.12", "libcublas.so")
-                .map(Cublas::new);
+        static final Optional<Cublas> INSTANCE = open();
+
+        /**
+         * {@code -Ddin4j.cublas=/path/libcublas.so.N} or {@code DIN4J_CUBLAS} first; then the sonames through the
+         * dynamic loader (LD_LIBRARY_PATH, ld.so.cache); then the CUDA toolkit's usual folder.
+         */
+        private static Optional<Cublas> open() {
+            String explicit = System.getProperty("din4j.cublas", System.getenv("DIN4J_CUBLAS"));
+            if (explicit != null && !explicit.isBlank()) {
+                return Libraries.openFirst(explicit).map(Cublas::new);
+            }
+            return Libraries.openFirst("libcublas.so.13", "libcublas.so.12", "libcublas.so",
+                    "/usr/local/cuda/lib64/libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.12").map(Cublas::new);
+        }
     }
 
     /** cuBLAS, or empty when no libcublas can be opened. */
