@@ -88,13 +88,13 @@ PY
 
   echo "== GPU tests (io.din4j.backend.cuda on the real device)"
   local tests=0
-  timeout 150 "$java" "${FLAGS[@]}" -Ddin4j.test.devices=cuda -cp "$BUNDLE/lib/*" RunGpuTests "$out/gpu-tests.json" "$BUNDLE/lib/din4j-api-tests.jar" \
+  timeout 120 "$java" "${FLAGS[@]}" -Ddin4j.test.devices=cuda -cp "$BUNDLE/lib/*" RunGpuTests "$out/gpu-tests.json" "$BUNDLE/lib/din4j-api-tests.jar" \
     2>&1 | tee "$out/gpu-tests.log" || tests=$?
 
   echo "== kernel and model benchmarks (CUDA events)"
   local bench=0
-  timeout 270 "$java" "${FLAGS[@]}" -Xmx24g -Ddin4j.cuda.checkLengths=false -cp "$BUNDLE/lib/din4j-benchmarks.jar" \
-    io.din4j.bench.gpu.GpuBench --device cuda --out "$out" --budget-s 200 \
+  timeout 240 "$java" "${FLAGS[@]}" -Xmx24g -Ddin4j.cuda.checkLengths=false -cp "$BUNDLE/lib/din4j-benchmarks.jar" \
+    io.din4j.bench.gpu.GpuBench --device cuda --out "$out" --budget-s 180 \
     --hbm-gbps "${DIN4J_HBM_GBPS:-4800}" --fp32-tflops "${DIN4J_FP32_TFLOPS:-67}" 2>&1 | tee "$out/gpu-bench.log" || bench=$?
 
   echo "== PyTorch peer"
