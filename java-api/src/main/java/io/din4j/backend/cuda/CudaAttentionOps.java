@@ -118,6 +118,7 @@ final class CudaAttentionOps implements AttentionOps {
         int d = unit.width();
         int[] h = unit.hidden();
         long rows = (long) b * t;
+        w.trained = training ? new int[] {b, t} : null;
         fold(unit, params, w);
         int shared = 4 * (h[0] * (d + 1) + h[0] + d);
         if (shared > k.device.maxSharedBytes()) {
@@ -176,6 +177,11 @@ final class CudaAttentionOps implements AttentionOps {
         long rows = (long) b * t;
         if (rows == 0) {
             return;
+        }
+        if (w.trained == null || w.trained[0] != b || w.trained[1] != t) {
+            throw new IllegalArgumentException("ws: backward needs a training forward over the same batch (B=" + b
+                    + ", T=" + t + ") first; " + (w.trained == null ? "there was none since the last layered inference"
+                    : "the last one had B=" + w.trained[0] + ", T=" + w.trained[1]));
         }
         int[] h = unit.hidden();
         int layers = h.length;

@@ -33,6 +33,8 @@ final class CudaAttentionWorkspace implements AttentionWorkspace {
     final Tensor packed;
     final Tensor dims;
     final int packedLen;
+    /** {B, T} of the training forward whose intermediates z/a hold, or null (none, or overwritten by inference). */
+    int[] trained;
 
     CudaAttentionWorkspace(Kernels k, AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
         if (maxBatch <= 0 || maxHistory < 0) {
