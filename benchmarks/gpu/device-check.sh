@@ -9,6 +9,7 @@
 #                                           CUDA-event benchmarks and the PyTorch DIN peer; writes JSON and markdown
 #                                           to $OUT (or benchmarks/gpu/target/results). Finishes within 8 minutes.
 #   benchmarks/gpu/device-check.sh          both, in order
+#   benchmarks/gpu/device-check.sh asan     (no GPU) the same cuda tests on the emulator built with AddressSanitizer
 #
 # Environment: DIN4J_BUNDLE (bundle folder), OUT (results folder), JAVA_HOME (bundle step),
 # DIN4J_HBM_GBPS / DIN4J_FP32_TFLOPS (the card's limits; H200 defaults 4800 and 67).
@@ -18,14 +19,57 @@ GPU="$ROOT/benchmarks/gpu"
 BUNDLE="${DIN4J_BUNDLE:-$GPU/target/bundle}"
 MODULES=java.base,java.logging,java.management,jdk.incubator.vector,jdk.jfr,jdk.unsupported,jdk.zipfs
 FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
+OFFLINE=(); [[ "${DIN4J_MAVEN_ONLINE:-}" == 1 ]] || OFFLINE=(-o)  # Maven offline unless DIN4J_MAVEN_ONLINE=1
 
 die() { echo "device-check: $*" >&2; exit 2; }
+
+# JUnit (the test classes' dependencies), the platform launcher and RunGpuTests, as jars in folder $1.
+junit_libs() {
+  local lib="$1" cp j
+  cp="$(mktemp)"
+  (cd "$ROOT" && ./mvnw -B -q "${OFFLINE[@]}" -pl java-api dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$cp")
+  for j in $(tr ':' '\n' < "$cp" | grep -E '/(org/junit|org/opentest4j|org/apiguardian|org/jspecify)/'); do
+    cp "$j" "$lib/"
+  done
+  rm -f "$cp"
+  local platform; platform="$(ls "$lib"/junit-platform-engine-*.jar | sed 's/.*junit-platform-engine-\(.*\)\.jar/\1/')"
+  local launcher="$HOME/.m2/repository/org/junit/platform/junit-platform-launcher/$platform/junit-platform-launcher-$platform.jar"
+  [[ -f "$launcher" ]] || (cd "$ROOT" && ./mvnw -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-launcher:$platform")
+  cp "$launcher" "$lib/"
+  local classes; classes="$(mktemp -d)"
+  "$JAVA_HOME/bin/javac" -d "$classes" -cp "$lib/*" "$GPU/RunGpuTests.java"
+  "$JAVA_HOME/bin/jar" cf "$lib/din4j-gpu-test-runner.jar" -C "$classes" .
+  rm -rf "$classes"
+  "$JAVA_HOME/bin/jar" cf "$lib/din4j-api-tests.jar" -C "$ROOT/java-api/target/test-classes" .
+}
+
+# The cuda tests on the emulator built with AddressSanitizer (no GPU needed): device memory is host heap memory
+# there, so an out-of-bounds access inside a kernel aborts with the kernel's source line.
+asan() {
+  export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+  local dir="$ROOT/kernels/target/asan"
+  (cd "$ROOT" && ./mvnw -B -q "${OFFLINE[@]}" -pl java-api -am test-compile)
+  rm -rf "$dir"
+  mkdir -p "$dir/lib" "$dir/cp/io/din4j/kernels/linux-x86_64"
+  local emu="$ROOT/kernels/src/main/emu"
+  g++ -std=c++17 -O1 -g -fPIC -shared -fsanitize=address -fno-omit-frame-pointer -fno-strict-aliasing \
+    -I"$ROOT/kernels/target/generated-emu" -I"$emu" "$emu/emu_runtime.cpp" "$emu/emu_all.cpp" \
+    -o "$dir/cp/io/din4j/kernels/linux-x86_64/libdin4j_emu.so" -lpthread
+  junit_libs "$dir/lib"
+  local cp="$dir/cp:$ROOT/java-api/target/classes:$ROOT/native/target/classes:$ROOT/kernels/target/classes"
+  for j in "$HOME"/.m2/repository/org/jcuda/jcuda/*/jcuda-*.jar; do cp+=":$j"; done
+  LD_PRELOAD="$(g++ -print-file-name=libasan.so)" \
+  ASAN_OPTIONS=detect_leaks=0:handle_segv=0:detect_stack_use_after_return=0:allow_user_segv_handler=1:allocator_may_return_null=1 \
+    "$JAVA_HOME/bin/java" "${FLAGS[@]}" -Ddin4j.test.devices=cuda-emu -cp "$cp:$dir/lib/*" RunGpuTests \
+    "$dir/asan-tests.json" "$dir/lib/din4j-api-tests.jar" 2>&1 | grep -v '^SUCCESSFUL' | tee "$dir/asan-tests.log"
+  grep -q '"failed": 0' "$dir/asan-tests.json" || die "tests failed under AddressSanitizer; see $dir/asan-tests.log"
+}
 
 bundle() {
   export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
   command -v nvcc >/dev/null 2>&1 || [[ -n "${NVCC:-}" ]] || die "nvcc is needed to build the fatbin into the bundle"
-  local offline=(); [[ "${DIN4J_MAVEN_ONLINE:-}" == 1 ]] || offline=(-o)
-  (cd "$ROOT" && ./mvnw -B -q "${offline[@]}" package -DskipTests)
+  (cd "$ROOT" && ./mvnw -B -q "${OFFLINE[@]}" package -DskipTests)
   local jar="$ROOT/benchmarks/target/din4j-benchmarks.jar"
   unzip -l "$jar" | grep 'io/din4j/kernels/din4j.fatbin' >/dev/null || die "the shaded jar has no fatbin"
   rm -rf "$BUNDLE"
@@ -33,25 +77,7 @@ bundle() {
   "$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages \
     --compress zip-9 --output "$BUNDLE/runtime"
   cp "$jar" "$BUNDLE/lib/"
-  "$JAVA_HOME/bin/jar" cf "$BUNDLE/lib/din4j-api-tests.jar" -C "$ROOT/java-api/target/test-classes" .
-  # JUnit (the test classes' dependencies) plus the platform launcher, from the local Maven repository.
-  local cp
-  cp="$(mktemp)"
-  (cd "$ROOT" && ./mvnw -B -q "${offline[@]}" -pl java-api dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$cp")
-  local j
-  for j in $(tr ':' '\n' < "$cp" | grep -E '/(org/junit|org/opentest4j|org/apiguardian|org/jspecify)/'); do
-    cp "$j" "$BUNDLE/lib/"
-  done
-  local platform; platform="$(ls "$BUNDLE"/lib/junit-platform-engine-*.jar | sed 's/.*junit-platform-engine-\(.*\)\.jar/\1/')"
-  local launcher="$HOME/.m2/repository/org/junit/platform/junit-platform-launcher/$platform/junit-platform-launcher-$platform.jar"
-  [[ -f "$launcher" ]] || (cd "$ROOT" && ./mvnw -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-launcher:$platform")
-  cp "$launcher" "$BUNDLE/lib/"
-  rm -f "$cp"
-  local classes; classes="$(mktemp -d)"
-  "$JAVA_HOME/bin/javac" -d "$classes" -cp "$BUNDLE/lib/*" "$GPU/RunGpuTests.java"
-  "$JAVA_HOME/bin/jar" cf "$BUNDLE/lib/din4j-gpu-test-runner.jar" -C "$classes" .
-  rm -rf "$classes"
+  junit_libs "$BUNDLE/lib"
   cp "$GPU/device-check.sh" "$GPU/din_torch.py" "$BUNDLE/"
   tar czf "$GPU/target/din4j-gpu-bundle.tar.gz" -C "$(dirname "$BUNDLE")" "$(basename "$BUNDLE")"
   local mb; mb=$(( $(stat -c %s "$GPU/target/din4j-gpu-bundle.tar.gz") / 1048576 ))
@@ -133,7 +159,8 @@ for r in json.load(open(sys.argv[1]))["models"]:
 
 case "${1:-all}" in
   bundle) bundle ;;
+  asan) asan ;;
   run) run ;;
   all) bundle; run ;;
-  *) die "usage: $0 [bundle|run|all]" ;;
+  *) die "usage: $0 [bundle|run|all|asan]" ;;
 esac
