@@ -31,7 +31,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *      -cp benchmarks/target/din4j-benchmarks.jar io.din4j.bench.OpsReport [--quick|--full] [--forks N]
- *      [--warmup N] [--iterations N] [--time-ms N] [--include REGEX] [--out FILE] [--best]
+ *      [--warmup N] [--iterations N] [--time-ms N] [--warmup-ms N] [--include REGEX] [--out FILE] [--best]
+ *      [--jvm-args "ARGS"]
  * </pre>
  */
 public final class OpsReport {
@@ -70,18 +71,22 @@ public final class OpsReport {
 
     public static void main(String[] args) throws RunnerException, IOException {
         int forks = 1;
-        int warmup = 3;
+        int warmup = 5;
         int iterations = 5;
         int timeMs = 500;
+        int warmupMs = -1;
+        List<String> jvmArgs = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx4g"));
         String include = ".*";
         String out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> {
                     forks = 1;
-                    warmup = 3;
+                    warmup = 5;
                     iterations = 5;
                     timeMs = 500;
+                    warmupMs = 1000;
                 }
                 case "--full" -> {
                     forks = 3;
@@ -96,18 +101,24 @@ public final class OpsReport {
                 case "--include" -> include = args[++i];
                 case "--out" -> out = args[++i];
                 case "--best" -> useBest = true;
+                case "--warmup-ms" -> warmupMs = Integer.parseInt(args[++i]);
+                case "--jvm-args" -> jvmArgs.addAll(List.of(args[++i].trim().split("\\s+")));
                 default -> {
                     System.err.println("usage: OpsReport [--quick|--full] [--forks N] [--warmup N] [--iterations N] "
-                            + "[--time-ms N] [--include REGEX] [--out FILE] [--best]");
+                            + "[--time-ms N] [--warmup-ms N] [--include REGEX] [--out FILE] [--best] [--jvm-args \"ARGS\"]");
                     System.exit(2);
                 }
             }
         }
+        if (warmupMs < 0) {
+            warmupMs = timeMs;
+        }
         String settings = String.format(Locale.ROOT, "forks %d, warmup %d × %d ms, measurement %d × %d ms; rates from the %s",
-                forks, warmup, timeMs, iterations, timeMs, useBest ? "fastest iteration" : "mean");
+                forks, warmup, warmupMs, iterations, timeMs, useBest ? "fastest iteration" : "mean");
 
-        List<Row> limits = run(options(forks, warmup, iterations, timeMs).include(quote(LIMITS) + ".*"));
-        List<Row> ops = run(options(forks, warmup, iterations, timeMs).include(quote(OPS) + ".*" + include));
+        String[] jvm = jvmArgs.toArray(String[]::new);
+        List<Row> limits = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(LIMITS) + ".*"));
+        List<Row> ops = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(OPS) + ".*" + include));
 
         double fmaPeak = rate(limits, "fmaAllThreads", true);
         double fmaOne = rate(limits, "fmaOneThread", true);
@@ -157,16 +168,16 @@ public final class OpsReport {
         return pkg.replace(".", "\\.");
     }
 
-    private static ChainedOptionsBuilder options(int forks, int warmup, int iterations, int timeMs) {
+    private static ChainedOptionsBuilder options(int forks, int warmup, int warmupMs, int iterations, int timeMs, String[] jvm) {
         return new OptionsBuilder()
                 .mode(Mode.AverageTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
                 .forks(forks)
                 .warmupIterations(warmup)
-                .warmupTime(TimeValue.milliseconds(timeMs))
+                .warmupTime(TimeValue.milliseconds(warmupMs))
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.milliseconds(timeMs))
-                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .jvmArgsAppend(jvm)
                 .shouldFailOnError(true);
     }
 

@@ -10,11 +10,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vectorised exp and sigmoid of the cpu backend's dense ops. {@code exp} is a range reduction to
  * {@code 2^n·e^r, |r| ≤ ln2/2}, a degree-7 polynomial for {@code e^r} and {@code 2^n} built in the exponent bits;
- * relative error about 2e-7 (tested against {@link Math#exp}). Kept small so C2 inlines it into callers' loops.
+ * relative error below 4e-7 (tested against {@link Math#exp}). In a sigmoid loop it measured faster here than
+ * {@code lanewise(EXP)} (about 150 vs 185 µs for 204 800 elements on one core). Ops never call the vector
+ * functions directly: they call the array and segment loops at the end of this class.
  */
 final class CpuMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
 
     private static final float LOG2E = 1.44269504088896341f;
     // ln 2 split so that n·LN2_HI is exact for |n| < 2^9.
