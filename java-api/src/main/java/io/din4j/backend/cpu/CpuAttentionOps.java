@@ -370,10 +370,7 @@ final class CpuAttentionOps implements AttentionOps {
         w.actLocal = false;
         for (int l = 0; l < w.layers; l++) {
             int layer = l;
-            for (Worker wk : w.workers) {
-                Arrays.fill(wk.s1, 0);
-                Arrays.fill(wk.s2, 0);
-            }
+            zeroSums(w);
             DiceState state = params.dice()[l];
             for (int o = 0; o < w.h[l]; o++) {
                 w.shift[o] = state.runningMean().getFloat(o);
@@ -384,13 +381,10 @@ final class CpuAttentionOps implements AttentionOps {
                     batchSums(w, layer, b, tN, lengths, w.workers[wk]);
                 }
             });
+            Worker sums = reduceSums(w, w.h[l]);
             for (int o = 0; o < w.h[l]; o++) {
-                double s1 = 0;
-                double s2 = 0;
-                for (Worker wk : w.workers) {
-                    s1 += wk.s1[o];
-                    s2 += wk.s2[o];
-                }
+                double s1 = sums.s1[o];
+                double s2 = sums.s2[o];
                 // Sums were of x − running mean, which is close to the batch mean, so E[x²] − E[x]² cancels little.
                 double shifted = s1 / rows;
                 double mean = state.runningMean().getFloat(o) + shifted;
@@ -413,6 +407,25 @@ final class CpuAttentionOps implements AttentionOps {
                 score(w, b, tN, lengths, scores, w.workers[wk]);
             }
         });
+    }
+
+    private static void zeroSums(Workspace w) {
+        for (Worker wk : w.workers) {
+            Arrays.fill(wk.s1, 0);
+            Arrays.fill(wk.s2, 0);
+        }
+    }
+
+    /** Adds every worker's per-channel partial sums into the first worker's, in worker order (reproducible). */
+    private static Worker reduceSums(Workspace w, int channels) {
+        Worker first = w.workers[0];
+        for (int k = 1; k < w.workers.length; k++) {
+            for (int o = 0; o < channels; o++) {
+                first.s1[o] += w.workers[k].s1[o];
+                first.s2[o] += w.workers[k].s2[o];
+            }
+        }
+        return first;
     }
 
     /** Loads sample b's candidate and its valid behaviours into the worker's padded scratch. */
@@ -604,25 +617,17 @@ final class CpuAttentionOps implements AttentionOps {
         } else {
             for (int l = w.layers - 1; l >= 0; l--) {
                 int layer = l;
-                for (Worker wk : w.workers) {
-                    Arrays.fill(wk.s1, 0);
-                    Arrays.fill(wk.s2, 0);
-                }
+                zeroSums(w);
                 parallel.forRange(bN, 1, (wk, from, to) -> {
                     for (int b = from; b < to; b++) {
                         gradOutput(w, layer, b, tN, lengths, dScores, w.workers[wk]);
                         diceGradSums(w, layer, b, tN, lengths, w.workers[wk]);
                     }
                 });
+                Worker sums = reduceSums(w, w.h[l]);
                 for (int o = 0; o < w.h[l]; o++) {
-                    double s1 = 0;
-                    double s2 = 0;
-                    for (Worker wk : w.workers) {
-                        s1 += wk.s1[o];
-                        s2 += wk.s2[o];
-                    }
-                    w.meanDz[o] = (float) (s1 / rows);
-                    w.meanDzZ[o] = (float) (s2 / rows);
+                    w.meanDz[o] = (float) (sums.s1[o] / rows);
+                    w.meanDzZ[o] = (float) (sums.s2[o] / rows);
                 }
                 parallel.forRange(bN, 1, (wk, from, to) -> {
                     for (int b = from; b < to; b++) {
