@@ -314,15 +314,22 @@ final class CpuAttentionOps implements AttentionOps {
 
     @Override
     public AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
         if (maxBatch <= 0 || maxHistory <= 0) {
             throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
         }
         return new Workspace(unit, maxBatch, maxHistory, parallel.threads(), fold);
     }
 
-    private static Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
+    private Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
         if (!(ws instanceof Workspace w) || !w.unit.equals(unit)) {
             throw new IllegalArgumentException("ws: not a cpu workspace for " + unit + ", got " + ws);
+        }
+        if (w.workers.length < parallel.threads()) {
+            throw new IllegalArgumentException("ws: planned for " + w.workers.length + " threads, this backend runs "
+                    + parallel.threads());
         }
         return w;
     }

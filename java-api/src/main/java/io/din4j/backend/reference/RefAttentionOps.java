@@ -57,6 +57,9 @@ final class RefAttentionOps implements AttentionOps {
 
     @Override
     public AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
         if (maxBatch <= 0 || maxHistory <= 0) {
             throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
         }
