@@ -544,7 +544,7 @@ final class CpuAttentionOps implements AttentionOps {
             case SIGMOID -> {
                 for (int i = 0; i < len * hp; i += L) {
                     // scalar math: y = 1/(1 + e^−x)
-                    CpuMath.sigmoid(FloatVector.fromArray(S, x, off + i)).intoArray(y, yOff + i);
+                    SeqKernels.sigmoid(FloatVector.fromArray(S, x, off + i)).intoArray(y, yOff + i);
                 }
             }
             case PRELU -> {
@@ -564,7 +564,7 @@ final class CpuAttentionOps implements AttentionOps {
                         int i = t * hp + j;
                         FloatVector v = FloatVector.fromArray(S, x, off + i);
                         FloatVector z = v.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(FloatVector.fromArray(S, w.invStd[l], j));
-                        FloatVector p = CpuMath.sigmoid(z);
+                        FloatVector p = SeqKernels.sigmoid(z);
                         FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
                         v.mul(a.fma(one.sub(p), p)).intoArray(y, yOff + i);
                     }
@@ -698,7 +698,7 @@ final class CpuAttentionOps implements AttentionOps {
                 int i = off + t * hp + j;
                 FloatVector x = FloatVector.fromArray(S, w.pre[l], i);
                 FloatVector z = x.sub(mu).mul(inv);
-                FloatVector p = CpuMath.sigmoid(z);
+                FloatVector p = SeqKernels.sigmoid(z);
                 FloatVector dz = FloatVector.fromArray(S, g, i).mul(x).mul(oneMinusA).mul(p.mul(one.sub(p)));
                 a1 = a1.add(dz);
                 a2 = dz.fma(z, a2);
@@ -752,7 +752,7 @@ final class CpuAttentionOps implements AttentionOps {
                         // scalar math: ∂x = g·(α + (1 − α)·p) + invStd·(dz − mean(dz) − z·mean(dz·z));  ∂α += g·x·(1 − p)
                         FloatVector inv = FloatVector.fromArray(S, w.invStd[l], j);
                         FloatVector z = xv.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(inv);
-                        FloatVector p = CpuMath.sigmoid(z);
+                        FloatVector p = SeqKernels.sigmoid(z);
                         FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
                         FloatVector oneMinusP = one.sub(p);
                         FloatVector gx = gv.mul(xv);

@@ -7,6 +7,47 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 class SeqKernelsTest {
+    /**
+     * The polynomial exp against Math.exp over its whole range: a degree-6 minimax on |r| ≤ ln2/2 is good to a
+     * few ulp (measured ≤ 2.5e-7 relative); 5e-7 leaves room and still catches a wrong coefficient or scaling.
+     */
+    @Test
+    void polynomialExpAndSigmoidAreAccurate() {
+        int l = SeqKernels.L;
+        float[] x = new float[l];
+        float[] y = new float[l];
+        Random r = new Random(1);
+        double worstExp = 0;
+        double worstSig = 0;
+        for (int it = 0; it < 20000; it++) {
+            for (int i = 0; i < l; i++) {
+                x[i] = it < 10 ? new float[] {0f, -0f, -1e-30f, -87f, -87.3f, -100f, -1e4f, -Float.MIN_VALUE, -0.3465736f, -0.3465737f}[it]
+                        : (float) (-r.nextDouble() * (it % 2 == 0 ? 87 : 2));
+            }
+            SeqKernels.expNonPositive(FloatVector.fromArray(SeqKernels.S, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < l; i++) {
+                double e = Math.exp(Math.max(x[i], -87.3f));
+                worstExp = Math.max(worstExp, Math.abs(y[i] - e) / e);
+                assertTrue(Float.isFinite(y[i]) && y[i] > 0, "exp(" + x[i] + ") = " + y[i]);
+            }
+            for (int i = 0; i < l; i++) {
+                x[i] = it < 4 ? new float[] {1e4f, -1e4f, 0f, 88.8f}[it] : (float) ((2 * r.nextDouble() - 1) * 30);
+            }
+            SeqKernels.sigmoid(FloatVector.fromArray(SeqKernels.S, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < l; i++) {
+                double s = 1 / (1 + Math.exp(-(double) x[i]));
+                if (s > 1e-37) {
+                    worstSig = Math.max(worstSig, Math.abs(y[i] - s) / s);
+                } else {
+                    assertTrue(y[i] <= 1e-37, "sigmoid(" + x[i] + ") = " + y[i]);
+                }
+                assertTrue(y[i] >= 0 && y[i] <= 1, "sigmoid(" + x[i] + ") = " + y[i]);
+            }
+        }
+        assertTrue(worstExp < 5e-7, "exp relative error " + worstExp);
+        assertTrue(worstSig < 5e-7, "sigmoid relative error " + worstSig);
+    }
+
     /** The blocked GEMM against a triple loop, over row counts 1..9 and column counts 1..6 vectors. */
     @Test
     void gemmMatchesNaiveProduct() {
