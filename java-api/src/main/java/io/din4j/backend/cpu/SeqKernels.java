@@ -67,7 +67,7 @@ final class SeqKernels {
     /**
      * σ(x) = 1/(1 + e^−x), from e^−|x| so that nothing overflows. The same function as {@link CpuMath#sigmoid} to
      * within 5e-7 relative, but its exp only ever sees arguments ≤ 0, so it needs none of the general exp's
-     * range blends: Dice in the attention unit runs 10–15% faster with it (measured at T = 200).
+     * range blends (Dice forward+backward at T = 200: 226 ms with it, 260 ms with CpuMath's; noisy machine).
      */
     static FloatVector sigmoid(FloatVector x) {
         // scalar math: e = exp(−|x|); s = 1/(1+e); σ = x ≥ 0 ? s : e·s
