@@ -5,7 +5,8 @@ package io.din4j.data;
  * {@link FeatureSchema}.
  *
  * @param labels    one per task; {@code NaN} when the row is outside that task's sample space (empty label cell)
- * @param sparse    one raw id per sparse field
+ * @param sparse    one raw id per sparse field; null when missing (an empty cell), which maps to the
+ *                  out-of-vocabulary row
  * @param sequences one array of raw ids per sequence field, oldest first; all of the same length
  * @param dense     one value per dense feature
  */

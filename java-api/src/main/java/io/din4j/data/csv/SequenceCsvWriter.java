@@ -55,7 +55,7 @@ public final class SequenceCsvWriter implements Closeable {
         }
         for (String id : row.sparse()) {
             first = sep(first);
-            Csv.appendField(line, id);
+            Csv.appendField(line, id == null ? "" : id);
         }
         for (String[] seq : row.sequences()) {
             first = sep(first);
