@@ -1,0 +1,70 @@
+package io.din4j.data.csv;
+
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.Row;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * A canonical sequence CSV as a re-readable stream of rows: each {@link #iterator()} opens the file again (one
+ * pass per epoch, constant memory) and closes it when exhausted; {@link #close()} closes passes left unfinished.
+ */
+public final class CsvDataset implements Iterable<Row>, AutoCloseable {
+    private final Path path;
+    private final FeatureSchema schema;
+    private final boolean labelsRequired;
+    private final List<SequenceCsvReader> open = new ArrayList<>();
+
+    public CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired) {
+        this.path = path;
+        this.schema = schema;
+        this.labelsRequired = labelsRequired;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public FeatureSchema schema() {
+        return schema;
+    }
+
+    @Override
+    public Iterator<Row> iterator() {
+        SequenceCsvReader r = SequenceCsvReader.open(path, schema, labelsRequired);
+        open.add(r);
+        return new Iterator<>() {
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (done) {
+                    return false;
+                }
+                if (!r.hasNext()) {
+                    done = true;
+                    r.close();
+                    open.remove(r);
+                }
+                return !done;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return r.next();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        open.forEach(SequenceCsvReader::close);
+        open.clear();
+    }
+}
