@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "din4j", mixinStandardHelpOptions = true, version = "din4j 0.1.0",
         description = "Deep Interest Network and PLE click-through-rate models: train, evaluate, explain, serve.",
-        subcommands = {GenerateCommand.class, PrepareCommand.class,
-
+        subcommands = {GenerateCommand.class, PrepareCommand.class, TrainCommand.class, EvalCommand.class,
+                PredictCommand.class, ExplainCommand.class, InspectCommand.class, BenchCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'din4j <command> --help' for a command's flags and examples. Start with: din4j demo"})
 public final class Main implements Runnable {
