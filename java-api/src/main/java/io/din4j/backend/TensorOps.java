@@ -25,9 +25,17 @@ public interface TensorOps {
 
     /**
      * Backward of {@link #concatColumns}: adds the column blocks of {@code dOut [N, Σ d_i]} into {@code dParts};
-     * {@code null} entries are skipped (their block has no consumer).
+     * {@code null} entries are skipped (their block has no consumer). The width of a null block is inferred from
+     * the others, so at most one entry may be null here; use {@link #splitColumnsAdd(Tensor, List, int[])} when
+     * several are.
      */
     void splitColumnsAdd(Tensor dOut, List<Tensor> dParts);
+
+    /**
+     * {@link #splitColumnsAdd(Tensor, List)} with the column widths given explicitly, so any number of entries of
+     * {@code dParts} may be null.
+     */
+    void splitColumnsAdd(Tensor dOut, List<Tensor> dParts, int[] widths);
 
     /** Σ x²; NaN or infinite when any element is. Used for gradient norms and numerical-fault checks. */
     double sumSquares(Tensor t);

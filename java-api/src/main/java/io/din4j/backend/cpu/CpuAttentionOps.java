@@ -1,30 +1,803 @@
 package io.din4j.backend.cpu;
 
+import static io.din4j.backend.cpu.SeqKernels.L;
+import static io.din4j.backend.cpu.SeqKernels.S;
+
 import io.din4j.backend.*;
+import io.din4j.backend.SeqArgs.Values;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
-/** AttentionOps of the cpu backend. Not implemented yet. */
+/**
+ * AttentionOps of the cpu backend: DIN's local activation unit with the candidate folded into the first layer.
+ *
+ * <p>With the first layer's weight split into D-wide blocks {@code W = [W1 W2 W3 W4]},
+ * {@code W·[q, k, q − k, q ⊙ k] + b = A_q·k + c_q} where {@code A_q = W2 − W3 + W4·diag(q)} and
+ * {@code c_q = (W1 + W3)·q + b}. Both are built once per sample; each of its T behaviours then costs one
+ * D×H₁ product instead of a 4D×H₁ one, computed as one small GEMM {@code [T, D]·[D, H₁]} whose operands stay in
+ * L1/L2. The backward folds the same way: with {@code G = ∂/∂pre₁ [T, H₁]}, {@code g = Σ_t G[t]} and
+ * {@code M = Gᵀ·K [H₁, D]}: {@code ∂W1 = g qᵀ}, {@code ∂W2 = M}, {@code ∂W3 = g qᵀ − M}, {@code ∂W4 = M·diag(q)},
+ * {@code ∂q = (W1 + W3)ᵀ g + Σ_h W4[h] ⊙ M[h]}, {@code ∂K = G·A_q}.
+ *
+ * <p>Without Dice in training every sample runs through all layers in one pass. Dice normalises each channel
+ * with statistics over all valid (b, t) rows of the batch, so then the work is phased per layer: the layer for
+ * every sample, a reduction of the statistics, the activation (and the same for the backward pass, whose Dice
+ * gradient needs batch means of ∂z and ∂z·z). Partial sums are per worker and combined in worker order, so a
+ * given thread count always gives the same result.
+ */
 final class CpuAttentionOps implements AttentionOps {
+    private static final Values V = Values.F32_ONLY;
+
+    /**
+     * Set to {@code false} to run the first layer's forward unfolded (per sample, {@code [T, 4D]·[4D, H₁]} on the
+     * explicit {@code [q, k, q − k, q ⊙ k]} rows): a diagnostic for benchmarks that measure what the fold gains.
+     * Read when a backend is created.
+     */
+    static final String FOLD_PROPERTY = "din4j.cpu.attention.fold";
+
     private final Parallel parallel;
+    private final boolean fold;
 
     CpuAttentionOps(Parallel parallel) {
         this.parallel = parallel;
+        this.fold = Boolean.parseBoolean(System.getProperty(FOLD_PROPERTY, "true"));
+    }
+
+    /** Scratch and gradient partials of one worker thread; separate arrays, so no two workers share a line. */
+    private static final class Worker {
+        final float[] kp;
+        final float[] xu;
+        final float[] q;
+        final float[] aq;
+        final float[] c;
+        final float[] aT;
+        final float[] m;
+        final float[] gT;
+        final float[] dk;
+        final float[] gsum;
+        final float[] dq;
+        final float[] accM;
+        final float[] accMQ;
+        final float[] accGQ;
+        final float[][] dW;
+        final float[][] db;
+        final float[][] dAlpha;
+        final float[] dWOut;
+        double dbOut;
+        final double[] s1;
+        final double[] s2;
+
+        Worker(Workspace w) {
+            int h0 = w.h[0];
+            kp = new float[w.maxHistory * w.dp];
+            xu = w.fold ? null : new float[w.maxHistory * 4 * w.d];
+            q = new float[w.dp];
+            aq = new float[w.d * w.hp[0]];
+            c = new float[w.hp[0]];
+            aT = new float[h0 * w.dp];
+            m = new float[h0 * w.dp];
+            gT = new float[w.maxHp * w.maxHistory];
+            dk = new float[w.maxHistory * w.dp];
+            gsum = new float[w.hp[0]];
+            dq = new float[w.dp];
+            accM = new float[h0 * w.dp];
+            accMQ = new float[h0 * w.dp];
+            accGQ = new float[h0 * w.dp];
+            dW = new float[w.layers][];
+            db = new float[w.layers][];
+            dAlpha = new float[w.layers][];
+            for (int l = 0; l < w.layers; l++) {
+                dW[l] = l == 0 ? null : new float[w.h[l] * w.hp[l - 1]];
+                db[l] = new float[w.hp[l]];
+                dAlpha[l] = new float[w.hp[l]];
+            }
+            dWOut = new float[w.hp[w.layers - 1]];
+            s1 = new double[w.maxHp];
+            s2 = new double[w.maxHp];
+        }
+
+        void zeroGradients() {
+            Arrays.fill(accM, 0f);
+            Arrays.fill(accMQ, 0f);
+            Arrays.fill(accGQ, 0f);
+            for (int l = 0; l < dW.length; l++) {
+                if (dW[l] != null) {
+                    Arrays.fill(dW[l], 0f);
+                }
+                Arrays.fill(db[l], 0f);
+                Arrays.fill(dAlpha[l], 0f);
+            }
+            Arrays.fill(dWOut, 0f);
+            dbOut = 0;
+        }
+    }
+
+    /** Everything planned once for a unit, a maximum batch and history: weights re-laid out, saved activations. */
+    private static final class Workspace implements AttentionWorkspace {
+        final AttentionUnit unit;
+        final boolean fold;
+        final float[] w0T;
+        final int maxBatch;
+        final int maxHistory;
+        final int layers;
+        final int d;
+        final int dp;
+        final int[] h;
+        final int[] hp;
+        final int maxHp;
+        // First layer, folded: [D][hp0] for the forward GEMM, [h0][dp] for the backward.
+        final float[] w13T;
+        final float[] w23T;
+        final float[] w4T;
+        final float[] w13N;
+        final float[] w23N;
+        final float[] w4N;
+        final float[][] wT;
+        final float[][] wN;
+        final float[][] bias;
+        final float[][] alpha;
+        final float[] wOut;
+        float bOut;
+        final float[][] mean;
+        final float[][] invStd;
+        final float[] meanDz;
+        final float[] shift;
+        final float[] meanDzZ;
+        final float[][] pre;
+        final float[][] act;
+        final float[][] grad;
+        final Worker[] workers;
+        int rows;
+
+        Workspace(AttentionUnit unit, int maxBatch, int maxHistory, int threads, boolean fold) {
+            this.unit = unit;
+            this.fold = fold;
+            this.maxBatch = maxBatch;
+            this.maxHistory = maxHistory;
+            layers = unit.layers();
+            d = unit.width();
+            dp = SeqKernels.padded(d);
+            h = unit.hidden();
+            hp = new int[layers];
+            int mx = 0;
+            for (int l = 0; l < layers; l++) {
+                hp[l] = SeqKernels.padded(h[l]);
+                mx = Math.max(mx, hp[l]);
+            }
+            maxHp = mx;
+            w13T = new float[d * hp[0]];
+            w23T = new float[d * hp[0]];
+            w4T = new float[d * hp[0]];
+            w13N = new float[h[0] * dp];
+            w23N = new float[h[0] * dp];
+            w4N = new float[h[0] * dp];
+            w0T = fold ? null : new float[4 * d * hp[0]];
+            wT = new float[layers][];
+            wN = new float[layers][];
+            bias = new float[layers][];
+            alpha = new float[layers][];
+            mean = new float[layers][];
+            invStd = new float[layers][];
+            pre = new float[layers][];
+            act = new float[layers][];
+            int rowsMax = Math.multiplyExact(maxBatch, maxHistory);
+            for (int l = 0; l < layers; l++) {
+                if (l > 0) {
+                    wT[l] = new float[h[l - 1] * hp[l]];
+                    wN[l] = new float[h[l] * hp[l - 1]];
+                }
+                bias[l] = new float[hp[l]];
+                alpha[l] = new float[hp[l]];
+                mean[l] = new float[hp[l]];
+                invStd[l] = new float[hp[l]];
+                pre[l] = new float[Math.multiplyExact(rowsMax, hp[l])];
+                act[l] = new float[rowsMax * hp[l]];
+            }
+            wOut = new float[hp[layers - 1]];
+            meanDz = new float[maxHp];
+            shift = new float[maxHp];
+            meanDzZ = new float[maxHp];
+            grad = new float[][] {new float[Math.multiplyExact(rowsMax, maxHp)], new float[rowsMax * maxHp]};
+            workers = new Worker[threads];
+            for (int i = 0; i < threads; i++) {
+                workers[i] = new Worker(this);
+            }
+        }
+
+        @Override
+        public int maxBatch() {
+            return maxBatch;
+        }
+
+        @Override
+        public int maxHistory() {
+            return maxHistory;
+        }
+
+        /** Re-lays the parameters out padded to whole vectors; the first layer split into its folded parts. */
+        void prepare(AttentionParams p) {
+            Tensor w0 = p.weights()[0];
+            int in = 4 * d;
+            for (int o = 0; o < h[0]; o++) {
+                for (int c = 0; c < d; c++) {
+                    long row = (long) o * in;
+                    float w1 = w0.getFloat(row + c);
+                    float w2 = w0.getFloat(row + d + c);
+                    float w3 = w0.getFloat(row + 2 * d + c);
+                    float w4 = w0.getFloat(row + 3 * d + c);
+                    w13T[c * hp[0] + o] = w1 + w3;
+                    w23T[c * hp[0] + o] = w2 - w3;
+                    w4T[c * hp[0] + o] = w4;
+                    w13N[o * dp + c] = w1 + w3;
+                    w23N[o * dp + c] = w2 - w3;
+                    w4N[o * dp + c] = w4;
+                }
+                for (int i = 0; w0T != null && i < in; i++) {
+                    w0T[i * hp[0] + o] = w0.getFloat((long) o * in + i);
+                }
+            }
+            for (int l = 0; l < layers; l++) {
+                for (int o = 0; o < h[l]; o++) {
+                    bias[l][o] = p.biases()[l].getFloat(o);
+                    alpha[l][o] = unit.activation().hasAlpha() ? p.alphas()[l].getFloat(o) : 0f;
+                }
+                if (l > 0) {
+                    Tensor wl = p.weights()[l];
+                    for (int o = 0; o < h[l]; o++) {
+                        for (int i = 0; i < h[l - 1]; i++) {
+                            float v = wl.getFloat((long) o * h[l - 1] + i);
+                            wT[l][i * hp[l] + o] = v;
+                            wN[l][o * hp[l - 1] + i] = v;
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < h[layers - 1]; i++) {
+                wOut[i] = p.weights()[layers].getFloat(i);
+            }
+            bOut = p.biases()[layers].getFloat(0);
+        }
     }
 
     @Override
     public AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
-        throw new UnsupportedOperationException("cpu AttentionOps not implemented yet");
+        if (maxBatch <= 0 || maxHistory <= 0) {
+            throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
+        }
+        return new Workspace(unit, maxBatch, maxHistory, parallel.threads(), fold);
     }
+
+    private static Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
+        if (!(ws instanceof Workspace w) || !w.unit.equals(unit)) {
+            throw new IllegalArgumentException("ws: not a cpu workspace for " + unit + ", got " + ws);
+        }
+        return w;
+    }
+
+    // ------------------------------------------------------------------ forward
 
     @Override
-    public void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths, AttentionWorkspace ws, Tensor scores, boolean training) {
-        throw new UnsupportedOperationException("cpu AttentionOps not implemented yet");
+    public void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                        AttentionWorkspace ws, Tensor scores, boolean training) {
+        int[] bt = SeqArgs.attentionInputs(unit, q, keys, lengths, ws, "scores", scores, V);
+        SeqArgs.attentionParams("params", unit, params, V, false);
+        Workspace w = workspace(unit, ws);
+        int bN = bt[0], tN = bt[1];
+        w.prepare(params);
+        int rows = 0;
+        for (int b = 0; b < bN; b++) {
+            rows += lengths.getInt(b);
+        }
+        w.rows = rows;
+        boolean dice = unit.activation() == Activation.DICE;
+        if (dice && !training) {
+            for (int l = 0; l < w.layers; l++) {
+                DiceState s = params.dice()[l];
+                for (int o = 0; o < w.h[l]; o++) {
+                    w.mean[l][o] = s.runningMean().getFloat(o);
+                    w.invStd[l][o] = (float) (1 / Math.sqrt(s.runningVar().getFloat(o) + Dice.EPSILON));
+                }
+            }
+        }
+        if (!(dice && training) || rows == 0) {
+            parallel.forRange(bN, 1, (wk, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    for (int l = 0; l < w.layers; l++) {
+                        layer(w, l, b, tN, q, keys, lengths, w.workers[wk]);
+                        activate(w, l, b, tN, lengths);
+                    }
+                    score(w, b, tN, lengths, scores);
+                }
+            });
+            return;
+        }
+        for (int l = 0; l < w.layers; l++) {
+            int layer = l;
+            for (Worker wk : w.workers) {
+                Arrays.fill(wk.s1, 0);
+                Arrays.fill(wk.s2, 0);
+            }
+            DiceState state = params.dice()[l];
+            for (int o = 0; o < w.h[l]; o++) {
+                w.shift[o] = state.runningMean().getFloat(o);
+            }
+            parallel.forRange(bN, 1, (wk, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    layer(w, layer, b, tN, q, keys, lengths, w.workers[wk]);
+                    batchSums(w, layer, b, tN, lengths, w.workers[wk]);
+                }
+            });
+            for (int o = 0; o < w.h[l]; o++) {
+                double s1 = 0;
+                double s2 = 0;
+                for (Worker wk : w.workers) {
+                    s1 += wk.s1[o];
+                    s2 += wk.s2[o];
+                }
+                // Sums were of x − running mean, which is close to the batch mean, so E[x²] − E[x]² cancels little.
+                double shifted = s1 / rows;
+                double mean = state.runningMean().getFloat(o) + shifted;
+                double var = Math.max(0, s2 / rows - shifted * shifted);
+                w.mean[l][o] = (float) mean;
+                w.invStd[l][o] = (float) (1 / Math.sqrt(var + Dice.EPSILON));
+                Tensor rm = state.runningMean();
+                Tensor rv = state.runningVar();
+                rm.setFloat(o, (float) ((1 - Dice.MOMENTUM) * rm.getFloat(o) + Dice.MOMENTUM * mean));
+                rv.setFloat(o, (float) ((1 - Dice.MOMENTUM) * rv.getFloat(o) + Dice.MOMENTUM * var));
+            }
+            parallel.forRange(bN, 1, (wk, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    activate(w, layer, b, tN, lengths);
+                }
+            });
+        }
+        parallel.forRange(bN, 1, (wk, from, to) -> {
+            for (int b = from; b < to; b++) {
+                score(w, b, tN, lengths, scores);
+            }
+        });
     }
+
+    /** Loads sample b's candidate and its valid behaviours into the worker's padded scratch. */
+    private static void loadSample(Workspace w, int b, int tN, int len, Tensor q, Tensor keys, Worker wk) {
+        int d = w.d;
+        MemorySegment ks = keys.segment();
+        for (int t = 0; t < len; t++) {
+            SeqKernels.load(ks, ((long) b * tN + t) * d * Float.BYTES, wk.kp, t * w.dp, d);
+        }
+        SeqKernels.load(q.segment(), (long) b * d * Float.BYTES, wk.q, 0, d);
+    }
+
+    /** Pre-activations of layer l for sample b's valid rows. */
+    private static void layer(Workspace w, int l, int b, int tN, Tensor q, Tensor keys, Tensor lengths, Worker wk) {
+        int len = lengths.getInt(b);
+        if (len == 0) {
+            return;
+        }
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        if (l > 0) {
+            SeqKernels.gemm(w.act[l - 1], b * tN * w.hp[l - 1], w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
+                    w.bias[l], w.pre[l], off, hp, false);
+            return;
+        }
+        loadSample(w, b, tN, len, q, keys, wk);
+        if (!w.fold) {
+            unfoldedFirstLayer(w, off, len, wk);
+            return;
+        }
+        // A_q[c, :] = (W2 − W3)[:, c] + q_c·W4[:, c];  c_q = b + Σ_c q_c·(W1 + W3)[:, c]
+        System.arraycopy(w.bias[0], 0, wk.c, 0, hp);
+        for (int c = 0; c < w.d; c++) {
+            float qc = wk.q[c];
+            FloatVector qv = FloatVector.broadcast(S, qc);
+            for (int j = 0; j < hp; j += L) {
+                // scalar math: aq[c, j] = w23[c, j] + q_c·w4[c, j]; cq[j] += q_c·w13[c, j]
+                int i = c * hp + j;
+                qv.fma(FloatVector.fromArray(S, w.w4T, i), FloatVector.fromArray(S, w.w23T, i)).intoArray(wk.aq, i);
+                qv.fma(FloatVector.fromArray(S, w.w13T, i), FloatVector.fromArray(S, wk.c, j)).intoArray(wk.c, j);
+            }
+        }
+        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, w.pre[0], off, hp, false);
+    }
+
+    /** The diagnostic unfolded first layer: explicit {@code [q, k, q − k, q ⊙ k]} rows times the 4D×H₁ weight. */
+    private static void unfoldedFirstLayer(Workspace w, int off, int len, Worker wk) {
+        int d = w.d;
+        for (int t = 0; t < len; t++) {
+            int row = t * 4 * d;
+            for (int c = 0; c < d; c++) {
+                float qc = wk.q[c];
+                float kc = wk.kp[t * w.dp + c];
+                wk.xu[row + c] = qc;
+                wk.xu[row + d + c] = kc;
+                wk.xu[row + 2 * d + c] = qc - kc;
+                wk.xu[row + 3 * d + c] = qc * kc;
+            }
+        }
+        int hp = w.hp[0];
+        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], w.pre[0], off, hp, false);
+    }
+
+    /** Per-channel sums of (x − running mean) and its square over sample b's valid rows of layer l. */
+    private static void batchSums(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
+        int len = lengths.getInt(b);
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        float[] x = w.pre[l];
+        for (int j = 0; j < w.h[l]; j += L) {
+            FloatVector shift = FloatVector.fromArray(S, w.shift, j);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            for (int t = 0; t < len; t++) {
+                // scalar math: s1 += x − shift; s2 += (x − shift)²
+                FloatVector v = FloatVector.fromArray(S, x, off + t * hp + j).sub(shift);
+                a1 = a1.add(v);
+                a2 = v.fma(v, a2);
+            }
+            for (int i = 0; i < L && j + i < w.h[l]; i++) {
+                wk.s1[j + i] += a1.lane(i);
+                wk.s2[j + i] += a2.lane(i);
+            }
+        }
+    }
+
+    /** Applies layer l's activation to sample b's valid rows (Dice with the statistics in the workspace). */
+    private static void activate(Workspace w, int l, int b, int tN, Tensor lengths) {
+        int len = lengths.getInt(b);
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        float[] x = w.pre[l];
+        float[] y = w.act[l];
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        switch (w.unit.activation()) {
+            case RELU -> {
+                for (int i = off; i < off + len * hp; i += L) {
+                    // scalar math: y = max(x, 0)
+                    FloatVector.fromArray(S, x, i).max(0f).intoArray(y, i);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = off; i < off + len * hp; i += L) {
+                    // scalar math: y = 1/(1 + e^−x)
+                    SeqKernels.sigmoid(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+                }
+            }
+            case PRELU -> {
+                for (int t = 0; t < len; t++) {
+                    for (int j = 0; j < hp; j += L) {
+                        // scalar math: y = x > 0 ? x : α·x
+                        int i = off + t * hp + j;
+                        FloatVector v = FloatVector.fromArray(S, x, i);
+                        v.blend(v.mul(FloatVector.fromArray(S, w.alpha[l], j)), v.lt(0f)).intoArray(y, i);
+                    }
+                }
+            }
+            case DICE -> {
+                for (int t = 0; t < len; t++) {
+                    for (int j = 0; j < hp; j += L) {
+                        // scalar math: p = σ((x − μ)·invStd); y = x·(p + α·(1 − p))  (paper eq. 9)
+                        int i = off + t * hp + j;
+                        FloatVector v = FloatVector.fromArray(S, x, i);
+                        FloatVector z = v.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(FloatVector.fromArray(S, w.invStd[l], j));
+                        FloatVector p = SeqKernels.sigmoid(z);
+                        FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
+                        v.mul(a.fma(one.sub(p), p)).intoArray(y, i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sample b's scores from the last hidden layer; 0 at padding. */
+    private static void score(Workspace w, int b, int tN, Tensor lengths, Tensor scores) {
+        int len = lengths.getInt(b);
+        int last = w.layers - 1;
+        int hp = w.hp[last];
+        for (int t = 0; t < tN; t++) {
+            float s = t < len ? w.bOut + SeqKernels.dot(w.act[last], (b * tN + t) * hp, w.wOut, 0, hp) : 0f;
+            scores.setFloat((long) b * tN + t, s);
+        }
+    }
+
+    // ------------------------------------------------------------------ backward
 
     @Override
-    public void backward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths, AttentionWorkspace ws, Tensor dScores, Tensor dq, Tensor dKeys, AttentionParams grads) {
-        throw new UnsupportedOperationException("cpu AttentionOps not implemented yet");
+    public void backward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                         AttentionWorkspace ws, Tensor dScores, Tensor dq, Tensor dKeys, AttentionParams grads) {
+        int[] bt = SeqArgs.attentionInputs(unit, q, keys, lengths, ws, "dScores", dScores, V);
+        int bN = bt[0], tN = bt[1];
+        SeqArgs.attentionParams("params", unit, params, V, false);
+        SeqArgs.attentionParams("grads", unit, grads, V, true);
+        SeqArgs.values("dq", dq, V, bN, unit.width());
+        SeqArgs.values("dKeys", dKeys, V, bN, tN, unit.width());
+        Workspace w = workspace(unit, ws);
+        w.prepare(params);
+        for (Worker wk : w.workers) {
+            wk.zeroGradients();
+        }
+        int rows = w.rows;
+        if (rows == 0) {
+            return;
+        }
+        if (unit.activation() != Activation.DICE) {
+            parallel.forRange(bN, 1, (wk, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    for (int l = w.layers - 1; l >= 0; l--) {
+                        gradOutput(w, l, b, tN, lengths, dScores, w.workers[wk]);
+                        gradPre(w, l, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
+                    }
+                }
+            });
+        } else {
+            for (int l = w.layers - 1; l >= 0; l--) {
+                int layer = l;
+                for (Worker wk : w.workers) {
+                    Arrays.fill(wk.s1, 0);
+                    Arrays.fill(wk.s2, 0);
+                }
+                parallel.forRange(bN, 1, (wk, from, to) -> {
+                    for (int b = from; b < to; b++) {
+                        gradOutput(w, layer, b, tN, lengths, dScores, w.workers[wk]);
+                        diceGradSums(w, layer, b, tN, lengths, w.workers[wk]);
+                    }
+                });
+                for (int o = 0; o < w.h[l]; o++) {
+                    double s1 = 0;
+                    double s2 = 0;
+                    for (Worker wk : w.workers) {
+                        s1 += wk.s1[o];
+                        s2 += wk.s2[o];
+                    }
+                    w.meanDz[o] = (float) (s1 / rows);
+                    w.meanDzZ[o] = (float) (s2 / rows);
+                }
+                parallel.forRange(bN, 1, (wk, from, to) -> {
+                    for (int b = from; b < to; b++) {
+                        gradPre(w, layer, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
+                    }
+                });
+            }
+        }
+        writeGradients(w, grads);
     }
 
+    /**
+     * ∂/∂(output of layer l) for sample b into {@code grad[l & 1]}: from the scores for the last layer, else through
+     * layer l+1's weights from its ∂/∂pre; also accumulates layer l+1's (or the output layer's) weight gradient.
+     */
+    private static void gradOutput(Workspace w, int l, int b, int tN, Tensor lengths, Tensor dScores, Worker wk) {
+        int len = lengths.getInt(b);
+        if (len == 0) {
+            return;
+        }
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        float[] g = w.grad[l & 1];
+        if (l == w.layers - 1) {
+            for (int t = 0; t < len; t++) {
+                float ds = dScores.getFloat((long) b * tN + t);
+                wk.dbOut += ds;
+                FloatVector dv = FloatVector.broadcast(S, ds);
+                for (int j = 0; j < hp; j += L) {
+                    // scalar math: g[t, j] = ds_t·w_out[j]
+                    dv.mul(FloatVector.fromArray(S, w.wOut, j)).intoArray(g, off + t * hp + j);
+                }
+                SeqKernels.axpy(ds, w.act[l], off + t * hp, wk.dWOut, 0, hp);
+            }
+            return;
+        }
+        int hpUp = w.hp[l + 1];
+        int hUp = w.h[l + 1];
+        float[] gUp = w.grad[(l + 1) & 1];
+        int offUp = b * tN * hpUp;
+        SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false);
+        // ∂W_{l+1} += Gᵀ·A_l: G transposed so the GEMM streams rows of A_l.
+        SeqKernels.transpose(gUp, offUp, hpUp, len, hUp, wk.gT, len);
+        SeqKernels.gemm(wk.gT, 0, len, hUp, len, w.act[l], off, hp, hp, null, wk.dW[l + 1], 0, hp, true);
+    }
+
+    /** Per-channel sums of ∂z and ∂z·z over sample b's rows of layer l (Dice's gradient through the batch stats). */
+    private static void diceGradSums(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
+        int len = lengths.getInt(b);
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        float[] g = w.grad[l & 1];
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int j = 0; j < hp; j += L) {
+            FloatVector mu = FloatVector.fromArray(S, w.mean[l], j);
+            FloatVector inv = FloatVector.fromArray(S, w.invStd[l], j);
+            FloatVector oneMinusA = one.sub(FloatVector.fromArray(S, w.alpha[l], j));
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            for (int t = 0; t < len; t++) {
+                // scalar math: z = (x − μ)·inv; p = σ(z); dz = g·x·(1 − α)·p·(1 − p); s1 += dz; s2 += dz·z
+                int i = off + t * hp + j;
+                FloatVector x = FloatVector.fromArray(S, w.pre[l], i);
+                FloatVector z = x.sub(mu).mul(inv);
+                FloatVector p = SeqKernels.sigmoid(z);
+                FloatVector dz = FloatVector.fromArray(S, g, i).mul(x).mul(oneMinusA).mul(p.mul(one.sub(p)));
+                a1 = a1.add(dz);
+                a2 = dz.fma(z, a2);
+            }
+            for (int i = 0; i < L && j + i < w.h[l]; i++) {
+                wk.s1[j + i] += a1.lane(i);
+                wk.s2[j + i] += a2.lane(i);
+            }
+        }
+    }
+
+    /**
+     * Turns sample b's ∂/∂(output of layer l) into ∂/∂pre in place, accumulates the bias and α gradients, and for
+     * the first layer runs the folded backward into q, the keys and the first layer's weights.
+     */
+    private static void gradPre(Workspace w, int l, int b, int tN, Tensor q, Tensor keys, Tensor lengths,
+                                Tensor dq, Tensor dKeys, Worker wk) {
+        int len = lengths.getInt(b);
+        if (len == 0) {
+            return;
+        }
+        int hp = w.hp[l];
+        int off = b * tN * hp;
+        float[] g = w.grad[l & 1];
+        float[] x = w.pre[l];
+        float[] db = wk.db[l];
+        float[] da = wk.dAlpha[l];
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int t = 0; t < len; t++) {
+            for (int j = 0; j < hp; j += L) {
+                int i = off + t * hp + j;
+                FloatVector gv = FloatVector.fromArray(S, g, i);
+                FloatVector xv = FloatVector.fromArray(S, x, i);
+                FloatVector out;
+                switch (w.unit.activation()) {
+                    case RELU -> out = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
+                    case SIGMOID -> {
+                        // scalar math: g·y·(1 − y)
+                        FloatVector y = FloatVector.fromArray(S, w.act[l], i);
+                        out = gv.mul(y).mul(one.sub(y));
+                    }
+                    case PRELU -> {
+                        // scalar math: x > 0 ? g : α·g;  ∂α += x ≤ 0 ? g·x : 0
+                        VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
+                        FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
+                        FloatVector.fromArray(S, da, j).add(gv.mul(xv), neg).intoArray(da, j);
+                        out = gv.blend(gv.mul(a), neg);
+                    }
+                    default -> {
+                        // scalar math: ∂x = g·(α + (1 − α)·p) + invStd·(dz − mean(dz) − z·mean(dz·z));  ∂α += g·x·(1 − p)
+                        FloatVector inv = FloatVector.fromArray(S, w.invStd[l], j);
+                        FloatVector z = xv.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(inv);
+                        FloatVector p = SeqKernels.sigmoid(z);
+                        FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
+                        FloatVector oneMinusP = one.sub(p);
+                        FloatVector gx = gv.mul(xv);
+                        FloatVector.fromArray(S, da, j).add(gx.mul(oneMinusP)).intoArray(da, j);
+                        FloatVector dz = gx.mul(one.sub(a)).mul(p.mul(oneMinusP));
+                        FloatVector bn = dz.sub(FloatVector.fromArray(S, w.meanDz, j))
+                                .sub(z.mul(FloatVector.fromArray(S, w.meanDzZ, j))).mul(inv);
+                        out = gv.mul(a.fma(oneMinusP, p)).add(bn);
+                    }
+                }
+                out.intoArray(g, i);
+                FloatVector.fromArray(S, db, j).add(out).intoArray(db, j);
+            }
+        }
+        if (l == 0) {
+            foldedBackward(w, b, tN, len, q, keys, dq, dKeys, wk);
+        }
+    }
+
+    /** The first layer's backward for sample b from G = ∂/∂pre₁ (see the class comment for the algebra). */
+    private static void foldedBackward(Workspace w, int b, int tN, int len, Tensor q, Tensor keys, Tensor dq,
+                                       Tensor dKeys, Worker wk) {
+        int hp = w.hp[0];
+        int h0 = w.h[0];
+        int dp = w.dp;
+        int d = w.d;
+        int off = b * tN * hp;
+        float[] g = w.grad[0];
+        loadSample(w, b, tN, len, q, keys, wk);
+        Arrays.fill(wk.gsum, 0f);
+        for (int t = 0; t < len; t++) {
+            for (int j = 0; j < hp; j += L) {
+                // scalar math: gsum[j] += G[t, j]
+                FloatVector.fromArray(S, wk.gsum, j).add(FloatVector.fromArray(S, g, off + t * hp + j)).intoArray(wk.gsum, j);
+            }
+        }
+        // M = Gᵀ·K  [h0, dp]
+        SeqKernels.transpose(g, off, hp, len, h0, wk.gT, len);
+        SeqKernels.gemm(wk.gT, 0, len, h0, len, wk.kp, 0, dp, dp, null, wk.m, 0, dp, false);
+        Arrays.fill(wk.dq, 0f);
+        for (int o = 0; o < h0; o++) {
+            float go = wk.gsum[o];
+            FloatVector gov = FloatVector.broadcast(S, go);
+            for (int c = 0; c < dp; c += L) {
+                // scalar math: ∂W2 += M; ∂W4 += M⊙q; (∂W1, ∂W3) += g qᵀ; ∂q += g_o·(W1+W3)[o] + W4[o]⊙M[o];
+                //              A_qᵀ[o] = (W2 − W3)[o] + W4[o]⊙q
+                int i = o * dp + c;
+                FloatVector mv = FloatVector.fromArray(S, wk.m, i);
+                FloatVector qv = FloatVector.fromArray(S, wk.q, c);
+                FloatVector w4 = FloatVector.fromArray(S, w.w4N, i);
+                FloatVector.fromArray(S, wk.accM, i).add(mv).intoArray(wk.accM, i);
+                mv.fma(qv, FloatVector.fromArray(S, wk.accMQ, i)).intoArray(wk.accMQ, i);
+                gov.fma(qv, FloatVector.fromArray(S, wk.accGQ, i)).intoArray(wk.accGQ, i);
+                FloatVector dqv = gov.fma(FloatVector.fromArray(S, w.w13N, i), FloatVector.fromArray(S, wk.dq, c));
+                w4.fma(mv, dqv).intoArray(wk.dq, c);
+                w4.fma(qv, FloatVector.fromArray(S, w.w23N, i)).intoArray(wk.aT, i);
+            }
+        }
+        SeqKernels.addInto(dq.segment(), (long) b * d * Float.BYTES, wk.dq, 0, d);
+        // ∂K = G·A_q  [len, dp]
+        SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false);
+        MemorySegment dks = dKeys.segment();
+        for (int t = 0; t < len; t++) {
+            SeqKernels.addInto(dks, ((long) b * tN + t) * d * Float.BYTES, wk.dk, t * dp, d);
+        }
+    }
+
+    /** Sums the workers' partials in worker order and adds them into the gradient tensors. */
+    private static void writeGradients(Workspace w, AttentionParams grads) {
+        Worker first = w.workers[0];
+        for (int k = 1; k < w.workers.length; k++) {
+            Worker wk = w.workers[k];
+            addAll(first.accM, wk.accM);
+            addAll(first.accMQ, wk.accMQ);
+            addAll(first.accGQ, wk.accGQ);
+            for (int l = 0; l < w.layers; l++) {
+                if (l > 0) {
+                    addAll(first.dW[l], wk.dW[l]);
+                }
+                addAll(first.db[l], wk.db[l]);
+                addAll(first.dAlpha[l], wk.dAlpha[l]);
+            }
+            addAll(first.dWOut, wk.dWOut);
+            first.dbOut += wk.dbOut;
+        }
+        int d = w.d;
+        Tensor dW0 = grads.weights()[0];
+        for (int o = 0; o < w.h[0]; o++) {
+            long row = (long) o * 4 * d;
+            for (int c = 0; c < d; c++) {
+                int i = o * w.dp + c;
+                add(dW0, row + c, first.accGQ[i]);
+                add(dW0, row + d + c, first.accM[i]);
+                add(dW0, row + 2 * d + c, first.accGQ[i] - first.accM[i]);
+                add(dW0, row + 3 * d + c, first.accMQ[i]);
+            }
+        }
+        for (int l = 0; l < w.layers; l++) {
+            for (int o = 0; o < w.h[l]; o++) {
+                add(grads.biases()[l], o, first.db[l][o]);
+                if (w.unit.activation().hasAlpha()) {
+                    add(grads.alphas()[l], o, first.dAlpha[l][o]);
+                }
+                if (l > 0) {
+                    for (int i = 0; i < w.h[l - 1]; i++) {
+                        add(grads.weights()[l], (long) o * w.h[l - 1] + i, first.dW[l][o * w.hp[l - 1] + i]);
+                    }
+                }
+            }
+        }
+        int last = w.layers - 1;
+        for (int i = 0; i < w.h[last]; i++) {
+            add(grads.weights()[w.layers], i, first.dWOut[i]);
+        }
+        add(grads.biases()[w.layers], 0, (float) first.dbOut);
+    }
+
+    private static void addAll(float[] dst, float[] src) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    private static void add(Tensor t, long i, float v) {
+        t.setFloat(i, t.getFloat(i) + v);
+    }
 }

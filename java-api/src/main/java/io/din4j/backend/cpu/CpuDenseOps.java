@@ -1,24 +1,154 @@
 package io.din4j.backend.cpu;
 
-import io.din4j.backend.*;
+import io.din4j.backend.DenseOps;
+import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
-/** DenseOps of the cpu backend. Not implemented yet. */
+/**
+ * DenseOps of the cpu backend: every product is a {@link Gemm}, parallel over the rows of its output. The weight
+ * gradient {@code dW = dyᵀ·x} is split over the output rows of dW, so each thread owns whole rows of dW and db and
+ * the sums need no reduction across threads (and do not depend on the thread count).
+ */
 final class CpuDenseOps implements DenseOps {
+    /** Packed B larger than this (floats) is packed by all threads. */
+    private static final int PARALLEL_PACK = 1 << 15;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
     private final Parallel parallel;
 
     CpuDenseOps(Parallel parallel) {
         this.parallel = parallel;
     }
 
+    private static int[] dims(Tensor x, Tensor w, String yName, Tensor y) {
+        ValueChecks.value("w", w, false);
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("w: expected [out, in], got " + w);
+        }
+        int out = w.dimInt(0);
+        int in = w.dimInt(1);
+        long n = ValueChecks.rowsOf("x", x, false, in);
+        if (y != null && ValueChecks.rowsOf(yName, y, false, out) != n) {
+            throw new IllegalArgumentException(yName + ": expected " + n + " rows of " + out + ", got " + y);
+        }
+        return new int[] {Math.toIntExact(n), in, out};
+    }
+
     @Override
     public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
-        throw new UnsupportedOperationException("cpu DenseOps not implemented yet");
+        int[] d = dims(x, w, "y", y);
+        int n = d[0], in = d[1], out = d[2];
+        if (b != null) {
+            ValueChecks.value("b", b, false, out);
+        }
+        if (n == 0 || out == 0) {
+            return;
+        }
+        MemorySegment bias = b == null ? null : b.segment();
+        if (in == 0) {
+            for (int r = 0; r < n; r++) {
+                for (int o = 0; o < out; o++) {
+                    y.setFloat((long) r * out + o, b == null ? 0f : b.getFloat(o));
+                }
+            }
+            return;
+        }
+        // B[k][j] = W[j][k]
+        float[] bp = pack(w.segment(), 1, in, in, out);
+        gemm(x.segment(), in, 1, n, in, bp, out, y.segment(), bias, false, null);
     }
 
     @Override
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db) {
-        throw new UnsupportedOperationException("cpu DenseOps not implemented yet");
+        int[] d = dims(x, w, "dy", dy);
+        int n = d[0], in = d[1], out = d[2];
+        if (dx != null && ValueChecks.rowsOf("dx", dx, false, in) != n) {
+            throw new IllegalArgumentException("dx: expected " + n + " rows of " + in + ", got " + dx);
+        }
+        ValueChecks.value("dW", dW, false, out, in);
+        if (db != null) {
+            ValueChecks.value("db", db, false, out);
+        }
+        if (n == 0 || out == 0) {
+            return;
+        }
+        if (dx != null && in > 0) {
+            // dx += dy·W: A = dy [n, out], B[k][j] = W[k][j]
+            float[] bp = pack(w.segment(), in, 1, out, in);
+            gemm(dy.segment(), out, 1, n, out, bp, in, dx.segment(), null, true, null);
+        }
+        if (in > 0) {
+            // dW += dyᵀ·x: A[m][k] = dy[k][m] (m < out, k < n), B[k][j] = x[k][j]
+            float[] bp = pack(x.segment(), in, 1, n, in);
+            gemm(dy.segment(), 1, out, out, n, bp, in, dW.segment(), null, true, db == null ? null : db.segment());
+        } else if (db != null) {
+            for (int o = 0; o < out; o++) {
+                float s = 0;
+                for (int r = 0; r < n; r++) {
+                    s += dy.getFloat((long) r * out + o);
+                }
+                db.setFloat(o, db.getFloat(o) + s);
+            }
+        }
     }
 
+    /** Packs {@code B[k][j] = src[k·kStride + j·jStride]} ({@code k × n}) into the calling thread's scratch. */
+    private float[] pack(MemorySegment src, long kStride, long jStride, int k, int n) {
+        float[] bp = Gemm.scratch().b(Gemm.packedSize(k, n));
+        if ((long) k * n < PARALLEL_PACK) {
+            Gemm.packB(src, 0, kStride, jStride, k, n, bp);
+        } else {
+            parallel.forRange(k, 64, (worker, from, to) -> Gemm.packB(src, 0, kStride, jStride, k, n, bp, from, to));
+        }
+        return bp;
+    }
+
+    /**
+     * {@code C[m][j] (+)= Σ_k A[m][k]·B[k][j]} for {@code m < rows, j < n} with {@code A[m][k] = a[m·mStride +
+     * k·kStride]}, {@code C} row-major with row length n. {@code colSums}, when not null, receives
+     * {@code += Σ_k A[m][k]} for each m (db, from the A blocks already in cache).
+     */
+    private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
+            MemorySegment bias, boolean add, MemorySegment colSums) {
+        int blocks = (rows + Gemm.R - 1) / Gemm.R;
+        parallel.forRange(blocks, 2, (worker, from, to) -> {
+            Gemm.Scratch s = Gemm.scratch();
+            float[] ab = s.a(Gemm.R * Math.min(k, Gemm.KC));
+            for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
+                int kc = Math.min(Gemm.KC, k - k0);
+                for (int blk = from; blk < to; blk++) {
+                    int m0 = blk * Gemm.R;
+                    int r = Math.min(Gemm.R, rows - m0);
+                    Gemm.packA(a, 0, mStride, kStride, m0, r, k0, kc, ab);
+                    Gemm.rowBlock(ab, kc, k0, k, bp, n, s.tile, c, 0, n, m0, r, bias, add || k0 > 0);
+                    if (colSums != null) {
+                        addRowSums(ab, kc, r, colSums, m0);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void addRowSums(float[] ab, int kc, int rows, MemorySegment sums, int m0) {
+        for (int r = 0; r < rows; r++) {
+            // scalar math: sums[m0 + r] += Σ_k ab[r·kc + k]
+            FloatVector acc = FloatVector.zero(Gemm.S);
+            int k = 0;
+            int bound = Gemm.S.loopBound(kc);
+            for (; k < bound; k += Gemm.L) {
+                acc = acc.add(FloatVector.fromArray(Gemm.S, ab, r * kc + k));
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; k < kc; k++) {
+                s += ab[r * kc + k];
+            }
+            long at = (long) (m0 + r) * Float.BYTES;
+            sums.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO), at,
+                    sums.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO), at) + s);
+        }
+    }
 }

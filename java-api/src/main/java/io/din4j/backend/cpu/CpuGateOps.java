@@ -1,24 +1,139 @@
 package io.din4j.backend.cpu;
 
-import io.din4j.backend.*;
+import io.din4j.backend.GateOps;
+import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** GateOps of the cpu backend. Not implemented yet. */
+/**
+ * GateOps of the cpu backend: per sample, the softmax over the gate's E logits (scalar, E is small) and the mix
+ * of the selected expert rows in one pass over H, parallel over the batch (each sample owns its output rows).
+ */
 final class CpuGateOps implements GateOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
     private final Parallel parallel;
 
     CpuGateOps(Parallel parallel) {
         this.parallel = parallel;
     }
 
+    /** Returns {B, E, Etot, H} after checking the shapes shared by both directions. */
+    private static int[] dims(Tensor lp, String lpName, Tensor experts, int[] selected) {
+        ValueChecks.value(lpName, lp, false);
+        if (lp.rank() != 2 || lp.dim(1) < 1) {
+            throw new IllegalArgumentException(lpName + ": expected [B, E] with E >= 1, got " + lp);
+        }
+        ValueChecks.value("experts", experts, false);
+        if (experts.rank() != 3 || experts.dim(0) != lp.dim(0)) {
+            throw new IllegalArgumentException("experts: expected [" + lp.dim(0) + ", Etot, H], got " + experts);
+        }
+        int e = lp.dimInt(1);
+        ValueChecks.selected(selected, e, experts.dim(1));
+        return new int[] {lp.dimInt(0), e, experts.dimInt(1), experts.dimInt(2)};
+    }
+
     @Override
     public void softmaxMix(Tensor logits, Tensor experts, int[] selected, Tensor probs, Tensor out) {
-        throw new UnsupportedOperationException("cpu GateOps not implemented yet");
+        int[] d = dims(logits, "logits", experts, selected);
+        int b = d[0], e = d[1], eTot = d[2], h = d[3];
+        ValueChecks.value("probs", probs, false, b, e);
+        ValueChecks.value("out", out, false, b, h);
+        int[] sel = selected.clone();
+        MemorySegment xs = experts.segment();
+        MemorySegment os = out.segment();
+        parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
+            float[] p = new float[e];
+            for (int r = from; r < to; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < e; j++) {
+                    max = Math.max(max, logits.getFloat((long) r * e + j));
+                }
+                double sum = 0;
+                for (int j = 0; j < e; j++) {
+                    sum += Math.exp(logits.getFloat((long) r * e + j) - max);
+                }
+                for (int j = 0; j < e; j++) {
+                    p[j] = (float) (Math.exp(logits.getFloat((long) r * e + j) - max) / sum);
+                    probs.setFloat((long) r * e + j, p[j]);
+                }
+                long base = (long) r * eTot;
+                for (int k = 0; k < h; k += L) {
+                    // scalar math: out[r][k] = Σ_j p_j · experts[r][sel_j][k]
+                    VectorMask<Float> m = k + L <= h ? null : S.indexInRange(k, h);
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int j = 0; j < e; j++) {
+                        long at = ((base + sel[j]) * h + k) * 4;
+                        FloatVector xv = m == null ? FloatVector.fromMemorySegment(S, xs, at, NO)
+                                : FloatVector.fromMemorySegment(S, xs, at, NO, m);
+                        acc = xv.fma(FloatVector.broadcast(S, p[j]), acc);
+                    }
+                    long o = ((long) r * h + k) * 4;
+                    if (m == null) {
+                        acc.intoMemorySegment(os, o, NO);
+                    } else {
+                        acc.intoMemorySegment(os, o, NO, m);
+                    }
+                }
+            }
+        });
     }
 
     @Override
     public void softmaxMixBackward(Tensor probs, Tensor experts, int[] selected, Tensor dOut, Tensor dLogits, Tensor dExperts) {
-        throw new UnsupportedOperationException("cpu GateOps not implemented yet");
+        int[] d = dims(probs, "probs", experts, selected);
+        int b = d[0], e = d[1], eTot = d[2], h = d[3];
+        ValueChecks.value("dOut", dOut, false, b, h);
+        ValueChecks.value("dLogits", dLogits, false, b, e);
+        ValueChecks.value("dExperts", dExperts, false, b, eTot, h);
+        int[] sel = selected.clone();
+        MemorySegment xs = experts.segment();
+        MemorySegment gs = dOut.segment();
+        MemorySegment dxs = dExperts.segment();
+        parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
+            float[] dp = new float[e];
+            for (int r = from; r < to; r++) {
+                long base = (long) r * eTot;
+                long go = (long) r * h;
+                float dot = 0;
+                for (int j = 0; j < e; j++) {
+                    float pj = probs.getFloat((long) r * e + j);
+                    long xo = (base + sel[j]) * h;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int k = 0; k < h; k += L) {
+                        // scalar math: dp_j = Σ_k dOut[r][k]·experts[r][sel_j][k]; dExperts[r][sel_j] += p_j·dOut[r]
+                        VectorMask<Float> m = k + L <= h ? null : S.indexInRange(k, h);
+                        FloatVector g;
+                        FloatVector xv;
+                        if (m == null) {
+                            g = FloatVector.fromMemorySegment(S, gs, (go + k) * 4, NO);
+                            xv = FloatVector.fromMemorySegment(S, xs, (xo + k) * 4, NO);
+                            g.fma(FloatVector.broadcast(S, pj), FloatVector.fromMemorySegment(S, dxs, (xo + k) * 4, NO))
+                                    .intoMemorySegment(dxs, (xo + k) * 4, NO);
+                        } else {
+                            g = FloatVector.fromMemorySegment(S, gs, (go + k) * 4, NO, m);
+                            xv = FloatVector.fromMemorySegment(S, xs, (xo + k) * 4, NO, m);
+                            g.fma(FloatVector.broadcast(S, pj), FloatVector.fromMemorySegment(S, dxs, (xo + k) * 4, NO, m))
+                                    .intoMemorySegment(dxs, (xo + k) * 4, NO, m);
+                        }
+                        acc = g.fma(xv, acc);
+                    }
+                    dp[j] = acc.reduceLanes(VectorOperators.ADD);
+                    dot += pj * dp[j];
+                }
+                for (int j = 0; j < e; j++) {
+                    // softmax Jacobian: dz_j = p_j·(dp_j − Σ_i p_i·dp_i)
+                    long at = (long) r * e + j;
+                    dLogits.setFloat(at, dLogits.getFloat(at) + probs.getFloat(at) * (dp[j] - dot));
+                }
+            }
+        });
     }
-
 }

@@ -1,49 +1,204 @@
 package io.din4j.backend.cpu;
 
-import io.din4j.backend.*;
+import io.din4j.backend.OptimizerOps;
+import io.din4j.backend.SparseGrad;
+import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** OptimizerOps of the cpu backend. Not implemented yet. */
+/**
+ * OptimizerOps of the cpu backend. Dense updates run over blocks of the flat range; sparse updates over the
+ * touched rows (unique, so threads never share a row), each row as vectors of its D columns. One update rule per
+ * optimizer serves both: it takes the element offsets of the parameter, its state and its gradient.
+ */
 final class CpuOptimizerOps implements OptimizerOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Rows per task for sparse updates. */
+    private static final int ROW_GRAIN = 64;
+
     private final Parallel parallel;
 
     CpuOptimizerOps(Parallel parallel) {
         this.parallel = parallel;
     }
 
+    private static FloatVector load(MemorySegment s, long i, VectorMask<Float> m) {
+        return m == null ? FloatVector.fromMemorySegment(S, s, i * 4, NO) : FloatVector.fromMemorySegment(S, s, i * 4, NO, m);
+    }
+
+    private static void store(FloatVector v, MemorySegment s, long i, VectorMask<Float> m) {
+        if (m == null) {
+            v.intoMemorySegment(s, i * 4, NO);
+        } else {
+            v.intoMemorySegment(s, i * 4, NO, m);
+        }
+    }
+
+    private static void same(Tensor param, String name, Tensor t) {
+        ValueChecks.value(name, t, false);
+        ValueChecks.sameShape(name, t, "param", param);
+    }
+
+    private static void checkStep(long step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("step: expected >= 1 (1-based), got " + step);
+        }
+    }
+
+    // ---- update rules over n elements: parameter/state at p + i, gradient at g + i ----
+
+    private static void sgdRange(MemorySegment ps, long p, MemorySegment gs, long g, long n, float lr, float wd) {
+        for (long i = 0; i < n; i += L) {
+            // scalar math: p −= lr·(g + wd·p)
+            VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector pv = load(ps, p + i, m);
+            FloatVector gv = pv.mul(wd).add(load(gs, g + i, m));
+            store(pv.sub(gv.mul(lr)), ps, p + i, m);
+        }
+    }
+
+    private static void adagradRange(MemorySegment ps, MemorySegment as, long p, MemorySegment gs, long g, long n, float lr, float eps) {
+        for (long i = 0; i < n; i += L) {
+            // scalar math: acc += g²; p −= lr·g / (sqrt(acc) + eps)
+            VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector gv = load(gs, g + i, m);
+            FloatVector acc = gv.fma(gv, load(as, p + i, m));
+            store(acc, as, p + i, m);
+            FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
+            store(load(ps, p + i, m).sub(step), ps, p + i, m);
+        }
+    }
+
+    private static void adamRange(MemorySegment ps, MemorySegment ms, MemorySegment vs, long p, MemorySegment gs, long g, long n,
+            float lr, float b1, float b2, float eps, float k1, float k2) {
+        for (long i = 0; i < n; i += L) {
+            // scalar math: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr·(m·k1) / (sqrt(v·k2) + eps)
+            VectorMask<Float> mk = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector gv = load(gs, g + i, mk);
+            FloatVector mv = load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1));
+            FloatVector vv = load(vs, p + i, mk).mul(b2).add(gv.mul(gv).mul(1f - b2));
+            store(mv, ms, p + i, mk);
+            store(vv, vs, p + i, mk);
+            FloatVector step = mv.mul(k1 * lr).div(vv.mul(k2).lanewise(VectorOperators.SQRT).add(eps));
+            store(load(ps, p + i, mk).sub(step), ps, p + i, mk);
+        }
+    }
+
     @Override
     public void sgd(Tensor param, Tensor grad, float lr, float weightDecay) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.value("param", param, false);
+        same(param, "grad", grad);
+        MemorySegment ps = param.segment();
+        MemorySegment gs = grad.segment();
+        ElementRanges.run(parallel, param.size(), (from, to) -> sgdRange(ps, from, gs, from, to - from, lr, weightDecay));
     }
 
     @Override
     public void adagrad(Tensor param, Tensor grad, Tensor accum, float lr, float eps) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.value("param", param, false);
+        same(param, "grad", grad);
+        same(param, "accum", accum);
+        MemorySegment ps = param.segment();
+        MemorySegment gs = grad.segment();
+        MemorySegment as = accum.segment();
+        ElementRanges.run(parallel, param.size(), (from, to) -> adagradRange(ps, as, from, gs, from, to - from, lr, eps));
     }
 
     @Override
     public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, long step) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.value("param", param, false);
+        same(param, "grad", grad);
+        same(param, "m", m);
+        same(param, "v", v);
+        checkStep(step);
+        float k1 = (float) (1 / (1 - Math.pow(beta1, step)));
+        float k2 = (float) (1 / (1 - Math.pow(beta2, step)));
+        MemorySegment ps = param.segment();
+        MemorySegment gs = grad.segment();
+        MemorySegment ms = m.segment();
+        MemorySegment vs = v.segment();
+        ElementRanges.run(parallel, param.size(),
+                (from, to) -> adamRange(ps, ms, vs, from, gs, from, to - from, lr, beta1, beta2, eps, k1, k2));
+    }
+
+    /** Runs {@code body(table element offset of the row, gradient element offset)} for every touched row. */
+    private void forRows(SparseGrad grad, long d, RowBody body) {
+        Tensor rows = grad.rows();
+        parallel.forRange(grad.count(), ROW_GRAIN, (worker, from, to) -> {
+            for (int j = from; j < to; j++) {
+                body.run(rows.getInt(j) * d, j * d);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface RowBody {
+        void run(long tableOffset, long gradOffset);
+    }
+
+    private static MemorySegment values(SparseGrad grad) {
+        return ValueChecks.value("grad.values", grad.values(), false).segment();
     }
 
     @Override
     public void sgdSparse(Tensor table, SparseGrad grad, float lr) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.sparse("grad", grad, table, false);
+        long d = table.dim(1);
+        MemorySegment ts = table.segment();
+        MemorySegment gs = values(grad);
+        forRows(grad, d, (t, g) -> sgdRange(ts, t, gs, g, d, lr, 0f));
     }
 
     @Override
     public void adagradSparse(Tensor table, SparseGrad grad, Tensor accum, float lr, float eps) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.sparse("grad", grad, table, false);
+        same(table, "accum", accum);
+        long d = table.dim(1);
+        MemorySegment ts = table.segment();
+        MemorySegment as = accum.segment();
+        MemorySegment gs = values(grad);
+        forRows(grad, d, (t, g) -> adagradRange(ts, as, t, gs, g, d, lr, eps));
     }
 
     @Override
     public void adamSparse(Tensor table, SparseGrad grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, long step) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.sparse("grad", grad, table, false);
+        same(table, "m", m);
+        same(table, "v", v);
+        checkStep(step);
+        float k1 = (float) (1 / (1 - Math.pow(beta1, step)));
+        float k2 = (float) (1 / (1 - Math.pow(beta2, step)));
+        long d = table.dim(1);
+        MemorySegment ts = table.segment();
+        MemorySegment ms = m.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment gs = values(grad);
+        forRows(grad, d, (t, g) -> adamRange(ts, ms, vs, t, gs, g, d, lr, beta1, beta2, eps, k1, k2));
     }
 
     @Override
     public void mbaRegularize(Tensor table, SparseGrad grad, Tensor frequency, float lambda) {
-        throw new UnsupportedOperationException("cpu OptimizerOps not implemented yet");
+        ValueChecks.sparse("grad", grad, table, false);
+        ValueChecks.value("frequency", frequency, false, table.dim(0));
+        long d = table.dim(1);
+        MemorySegment ts = table.segment();
+        MemorySegment gs = values(grad);
+        forRows(grad, d, (t, g) -> {
+            // DIN eq. 4: the row's L2 penalty is scaled by 1/n_j (its occurrence count), and only rows present in
+            // the mini-batch are regularized.
+            float k = lambda / Math.max(1f, frequency.getFloat(t / d));
+            for (long i = 0; i < d; i += L) {
+                // scalar math: grad_j += (λ / n_j)·w_j
+                VectorMask<Float> mk = i + L <= d ? null : S.indexInRange(0, (int) (d - i));
+                store(load(ts, t + i, mk).mul(k).add(load(gs, g + i, mk)), gs, g + i, mk);
+            }
+        });
     }
-
 }

@@ -1,44 +1,163 @@
 package io.din4j.backend.cpu;
 
-import io.din4j.backend.*;
-import io.din4j.tensor.Tensor;
+import static io.din4j.backend.cpu.SeqKernels.L;
+import static io.din4j.backend.cpu.SeqKernels.NATIVE;
+import static io.din4j.backend.cpu.SeqKernels.S;
 
-/** PoolingOps of the cpu backend. Not implemented yet. */
+import io.din4j.backend.*;
+import io.din4j.backend.SeqArgs.Values;
+import io.din4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/** PoolingOps of the cpu backend: vectorised over D, parallel over the batch. */
 final class CpuPoolingOps implements PoolingOps {
+    private static final Values V = Values.F32_ONLY;
+
     private final Parallel parallel;
 
     CpuPoolingOps(Parallel parallel) {
         this.parallel = parallel;
     }
 
+    /** Samples per task: enough work (≈ 4K multiply-adds) to pay for a hand-off. */
+    private static int minChunk(int t, int d) {
+        return Math.max(1, 4096 / Math.max(1, t * d));
+    }
+
     @Override
     public void weightedSum(Tensor weights, Tensor keys, Tensor lengths, Tensor out) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
-    }
-
-    @Override
-    public void weightedSumBackward(Tensor weights, Tensor keys, Tensor lengths, Tensor dOut, Tensor dWeights, Tensor dKeys) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
-    }
-
-    @Override
-    public void maskedSoftmax(Tensor scores, Tensor lengths, Tensor out) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
-    }
-
-    @Override
-    public void maskedSoftmaxBackward(Tensor out, Tensor lengths, Tensor dOut, Tensor dScores) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
+        int[] s = SeqArgs.pooled("weights", weights, keys, lengths, V);
+        pool(weights, keys, lengths, out, s);
     }
 
     @Override
     public void sum(Tensor keys, Tensor lengths, Tensor out) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
+        int[] s = SeqArgs.pooled(null, null, keys, lengths, V);
+        pool(null, keys, lengths, out, s);
+    }
+
+    /** out[b] = Σ_{t < len} w[b, t]·keys[b, t] (w = 1 when {@code weights} is null). */
+    private void pool(Tensor weights, Tensor keys, Tensor lengths, Tensor out, int[] s) {
+        int b = s[0], t = s[1], d = s[2];
+        SeqArgs.values("out", out, V, b, d);
+        MemorySegment k = keys.segment();
+        MemorySegment o = out.segment();
+        parallel.forRange(b, minChunk(t, d), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths.getInt(i);
+                for (int c = 0; c < d; c += L) {
+                    VectorMask<Float> m = S.indexInRange(c, d);
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int j = 0; j < len; j++) {
+                        // scalar math: acc += w[b, t]·keys[b, t, c]
+                        long row = (long) i * t + j;
+                        FloatVector kv = FloatVector.fromMemorySegment(S, k, (row * d + c) * Float.BYTES, NATIVE, m);
+                        acc = weights == null ? acc.add(kv) : FloatVector.broadcast(S, weights.getFloat(row)).fma(kv, acc);
+                    }
+                    acc.intoMemorySegment(o, ((long) i * d + c) * Float.BYTES, NATIVE, m);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void weightedSumBackward(Tensor weights, Tensor keys, Tensor lengths, Tensor dOut, Tensor dWeights, Tensor dKeys) {
+        int[] s = SeqArgs.pooled("weights", weights, keys, lengths, V);
+        int b = s[0], t = s[1], d = s[2];
+        SeqArgs.values("dOut", dOut, V, b, d);
+        SeqArgs.values("dWeights", dWeights, V, b, t);
+        SeqArgs.values("dKeys", dKeys, V, b, t, d);
+        MemorySegment k = keys.segment();
+        MemorySegment g = dOut.segment();
+        MemorySegment dk = dKeys.segment();
+        parallel.forRange(b, minChunk(t, d), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths.getInt(i);
+                for (int j = 0; j < len; j++) {
+                    long row = (long) i * t + j;
+                    float wt = weights.getFloat(row);
+                    FloatVector dw = FloatVector.zero(S);
+                    for (int c = 0; c < d; c += L) {
+                        // scalar math: dw += dOut[b, c]·keys[b, t, c]; dKeys[b, t, c] += w·dOut[b, c]
+                        VectorMask<Float> m = S.indexInRange(c, d);
+                        FloatVector gv = FloatVector.fromMemorySegment(S, g, ((long) i * d + c) * Float.BYTES, NATIVE, m);
+                        long ko = (row * d + c) * Float.BYTES;
+                        dw = gv.fma(FloatVector.fromMemorySegment(S, k, ko, NATIVE, m), dw);
+                        gv.fma(FloatVector.broadcast(S, wt), FloatVector.fromMemorySegment(S, dk, ko, NATIVE, m)).intoMemorySegment(dk, ko, NATIVE, m);
+                    }
+                    dWeights.setFloat(row, dWeights.getFloat(row) + dw.reduceLanes(VectorOperators.ADD));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maskedSoftmax(Tensor scores, Tensor lengths, Tensor out) {
+        SeqArgs.valuesRank("scores", scores, V, 2);
+        int b = scores.dimInt(0), t = scores.dimInt(1);
+        SeqArgs.lengths(lengths, b, t);
+        SeqArgs.values("out", out, V, b, t);
+        // Rows are T ≤ a few hundred scalars: the exp count is tiny next to the attention unit's work.
+        parallel.forRange(b, minChunk(t, 1), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths.getInt(i);
+                long row = (long) i * t;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    max = Math.max(max, scores.getFloat(row + j));
+                }
+                double z = 0;
+                for (int j = 0; j < len; j++) {
+                    z += Math.exp(scores.getFloat(row + j) - max);
+                }
+                for (int j = 0; j < t; j++) {
+                    out.setFloat(row + j, j < len ? (float) (Math.exp(scores.getFloat(row + j) - max) / z) : 0f);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maskedSoftmaxBackward(Tensor out, Tensor lengths, Tensor dOut, Tensor dScores) {
+        SeqArgs.valuesRank("out", out, V, 2);
+        int b = out.dimInt(0), t = out.dimInt(1);
+        SeqArgs.lengths(lengths, b, t);
+        SeqArgs.values("dOut", dOut, V, b, t);
+        SeqArgs.values("dScores", dScores, V, b, t);
+        parallel.forRange(b, minChunk(t, 1), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths.getInt(i);
+                long row = (long) i * t;
+                double dot = 0;
+                for (int j = 0; j < len; j++) {
+                    dot += out.getFloat(row + j) * dOut.getFloat(row + j);
+                }
+                for (int j = 0; j < len; j++) {
+                    float p = out.getFloat(row + j);
+                    dScores.setFloat(row + j, (float) (dScores.getFloat(row + j) + p * (dOut.getFloat(row + j) - dot)));
+                }
+            }
+        });
     }
 
     @Override
     public void sumBackward(Tensor lengths, Tensor dOut, Tensor dKeys) {
-        throw new UnsupportedOperationException("cpu PoolingOps not implemented yet");
+        SeqArgs.valuesRank("dKeys", dKeys, V, 3);
+        int b = dKeys.dimInt(0), t = dKeys.dimInt(1), d = dKeys.dimInt(2);
+        SeqArgs.lengths(lengths, b, t);
+        SeqArgs.values("dOut", dOut, V, b, d);
+        MemorySegment g = dOut.segment();
+        MemorySegment dk = dKeys.segment();
+        parallel.forRange(b, minChunk(t, d), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths.getInt(i);
+                for (int j = 0; j < len; j++) {
+                    SeqKernels.addInto(dk, (((long) i * t + j) * d) * Float.BYTES, g, (long) i * d * Float.BYTES, d);
+                }
+            }
+        });
     }
-
 }

@@ -1,13 +1,47 @@
 package io.din4j.backend.reference;
 
-import io.din4j.backend.*;
+import io.din4j.backend.LossOps;
+import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
 
-/** LossOps of the reference backend. Not implemented yet. */
+/** LossOps of the reference backend. */
 final class RefLossOps implements LossOps {
     @Override
     public double bceWithLogits(Tensor logits, Tensor labels, Tensor weights, float scale, Tensor dLogits) {
-        throw new UnsupportedOperationException("reference LossOps not implemented yet");
+        ValueChecks.value("logits", logits, true);
+        if (logits.rank() != 1) {
+            throw new IllegalArgumentException("logits: expected [B], got " + logits);
+        }
+        long b = logits.dim(0);
+        ValueChecks.value("labels", labels, true, b);
+        if (weights != null) {
+            ValueChecks.value("weights", weights, true, b);
+        }
+        if (dLogits != null) {
+            ValueChecks.value("dLogits", dLogits, true, b);
+        }
+        double sumW = 0;
+        double sumL = 0;
+        for (long i = 0; i < b; i++) {
+            double w = weights == null ? 1 : weights.get(i);
+            if (w < 0) {
+                throw new IllegalArgumentException("weights: element " + i + " is negative (" + w + ")");
+            }
+            double z = logits.get(i);
+            double y = labels.get(i);
+            sumW += w;
+            sumL += w * (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z))));
+        }
+        if (sumW == 0) {
+            return 0;
+        }
+        if (dLogits != null) {
+            for (long i = 0; i < b; i++) {
+                double w = weights == null ? 1 : weights.get(i);
+                double g = scale * w * (RefActivationOps.sigmoid(logits.get(i)) - labels.get(i)) / sumW;
+                dLogits.set(i, dLogits.get(i) + g);
+            }
+        }
+        return sumL / sumW;
     }
-
 }

@@ -19,7 +19,7 @@ public final class ReferenceBackend implements Backend {
     private final AttentionOps attention = new RefAttentionOps();
     private final PoolingOps pooling = new RefPoolingOps();
     private final DenseOps dense = new RefDenseOps();
-    private final ActivationOps activation = new RefActivationOps();
+    private final ActivationOps activation;
     private final GateOps gate = new RefGateOps();
     private final LossOps loss = new RefLossOps();
     private final OptimizerOps optimizer = new RefOptimizerOps();
@@ -35,6 +35,7 @@ public final class ReferenceBackend implements Backend {
             throw new IllegalArgumentException("valueType must be F32 or F64, got " + valueType);
         }
         this.valueType = valueType;
+        this.activation = new RefActivationOps(valueType);
     }
 
     @Override

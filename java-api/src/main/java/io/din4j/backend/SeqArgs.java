@@ -1,0 +1,183 @@
+package io.din4j.backend;
+
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Tensor;
+
+/**
+ * Argument checks shared by the backends' embedding, attention and pooling ops, so that every backend rejects
+ * the same inputs with the same messages, before writing anything. Not part of the model-facing API.
+ */
+public final class SeqArgs {
+    private SeqArgs() {
+    }
+
+    /** Which floating types a backend computes in: the reference accepts f32 and f64, the cpu backend f32 only. */
+    public enum Values {
+        F32_ONLY, F32_OR_F64;
+
+        boolean accepts(DType t) {
+            return t == DType.F32 || (this == F32_OR_F64 && t == DType.F64);
+        }
+    }
+
+    /** Checks a floating tensor of exactly {@code shape}. */
+    public static void values(String what, Tensor t, Values v, long... shape) {
+        if (t == null) {
+            throw new IllegalArgumentException(what + ": missing (null)");
+        }
+        if (!v.accepts(t.dtype()) || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + ": expected " + (v == Values.F32_ONLY ? "F32" : "F32 or F64")
+                    + " " + java.util.Arrays.toString(shape) + ", got " + t);
+        }
+    }
+
+    /** Checks a floating tensor of rank {@code rank}. */
+    public static void valuesRank(String what, Tensor t, Values v, int rank) {
+        if (t == null) {
+            throw new IllegalArgumentException(what + ": missing (null)");
+        }
+        if (!v.accepts(t.dtype()) || t.rank() != rank) {
+            throw new IllegalArgumentException(what + ": expected a rank-" + rank + " "
+                    + (v == Values.F32_ONLY ? "F32" : "F32 or F64") + " tensor, got " + t);
+        }
+    }
+
+    /** Checks {@code lengths [B]} i32 with every entry in {@code [0, T]}. */
+    public static void lengths(Tensor lengths, long b, long t) {
+        if (lengths == null) {
+            throw new IllegalArgumentException("lengths: missing (null)");
+        }
+        lengths.require("lengths", DType.I32, b);
+        for (long i = 0; i < b; i++) {
+            int len = lengths.getInt(i);
+            if (len < 0 || len > t) {
+                throw new IllegalArgumentException("lengths[" + i + "] = " + len + " is outside [0, T=" + t + "]");
+            }
+        }
+    }
+
+    /** Checks {@code ids [N]} i32 with every entry in {@code [0, V)}. */
+    public static void ids(Tensor ids, long tableRows) {
+        if (ids == null) {
+            throw new IllegalArgumentException("ids: missing (null)");
+        }
+        ids.requireRank("ids", DType.I32, 1);
+        long n = ids.dim(0);
+        for (long i = 0; i < n; i++) {
+            int id = ids.getInt(i);
+            if (id < 0 || id >= tableRows) {
+                throw new IllegalArgumentException("ids[" + i + "] = " + id + " is outside the table of " + tableRows + " rows");
+            }
+        }
+    }
+
+    /** Checks {@code ids [B, T]} i32 with every valid position ({@code t < lengths[b]}) in {@code [0, V)}. */
+    public static void sequenceIds(Tensor ids, Tensor lengths, long tableRows) {
+        if (ids == null) {
+            throw new IllegalArgumentException("ids: missing (null)");
+        }
+        ids.requireRank("ids", DType.I32, 2);
+        long b = ids.dim(0);
+        long t = ids.dim(1);
+        lengths(lengths, b, t);
+        for (long i = 0; i < b; i++) {
+            int len = lengths.getInt(i);
+            for (long j = 0; j < len; j++) {
+                int id = ids.getInt(i * t + j);
+                if (id < 0 || id >= tableRows) {
+                    throw new IllegalArgumentException("ids[" + i + ", " + j + "] = " + id + " is outside the table of "
+                            + tableRows + " rows");
+                }
+            }
+        }
+    }
+
+    /** Checks a sparse gradient against an expected width. */
+    public static void sparseGrad(SparseGrad grad, long width) {
+        if (grad == null) {
+            throw new IllegalArgumentException("grad: missing (null)");
+        }
+        if (grad.width() != width) {
+            throw new IllegalArgumentException("grad: width " + grad.width() + " does not match dOut width " + width);
+        }
+    }
+
+    /**
+     * Checks the tensors of a local activation unit ({@code what} is "params" or "grads"); for gradients the
+     * Dice states are not needed.
+     */
+    public static void attentionParams(String what, AttentionUnit unit, AttentionParams p, Values v, boolean gradient) {
+        if (p == null) {
+            throw new IllegalArgumentException(what + ": missing (null)");
+        }
+        int layers = unit.layers();
+        int[] hidden = unit.hidden();
+        if (p.weights() == null || p.weights().length != layers + 1 || p.biases() == null || p.biases().length != layers + 1) {
+            throw new IllegalArgumentException(what + ": expected " + (layers + 1) + " weights and biases for " + unit);
+        }
+        boolean alpha = unit.activation().hasAlpha();
+        boolean dice = unit.activation() == Activation.DICE && !gradient;
+        if (alpha && (p.alphas() == null || p.alphas().length < layers)) {
+            throw new IllegalArgumentException(what + ": " + unit.activation() + " needs " + layers + " alphas");
+        }
+        if (dice && (p.dice() == null || p.dice().length < layers)) {
+            throw new IllegalArgumentException(what + ": DICE needs " + layers + " Dice states");
+        }
+        for (int l = 0; l < layers; l++) {
+            values(what + ".weights[" + l + "]", p.weights()[l], v, hidden[l], unit.inputWidth(l));
+            values(what + ".biases[" + l + "]", p.biases()[l], v, hidden[l]);
+            if (alpha) {
+                values(what + ".alphas[" + l + "]", p.alphas()[l], v, hidden[l]);
+            }
+            if (dice) {
+                DiceState s = p.dice()[l];
+                if (s == null || s.channels() != hidden[l]) {
+                    throw new IllegalArgumentException(what + ".dice[" + l + "]: expected a Dice state of " + hidden[l]
+                            + " channels, got " + (s == null ? "null" : s.channels() + " channels"));
+                }
+                values(what + ".dice[" + l + "].runningMean", s.runningMean(), v, hidden[l]);
+                values(what + ".dice[" + l + "].runningVar", s.runningVar(), v, hidden[l]);
+            }
+        }
+        values(what + ".weights[" + layers + "]", p.weights()[layers], v, 1, hidden[layers - 1]);
+        values(what + ".biases[" + layers + "]", p.biases()[layers], v, 1);
+    }
+
+    /**
+     * Checks the inputs of an attention forward/backward: q {@code [B, D]}, keys {@code [B, T, D]}, lengths, and a
+     * {@code [B, T]} tensor named {@code scoresName}; B and T within the workspace. Returns {@code {B, T}}.
+     */
+    public static int[] attentionInputs(AttentionUnit unit, Tensor q, Tensor keys, Tensor lengths, AttentionWorkspace ws,
+                                        String scoresName, Tensor scores, Values v) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
+        if (ws == null) {
+            throw new IllegalArgumentException("ws: missing (null)");
+        }
+        valuesRank("keys", keys, v, 3);
+        long b = keys.dim(0);
+        long t = keys.dim(1);
+        values("keys", keys, v, b, t, unit.width());
+        values("q", q, v, b, unit.width());
+        values(scoresName, scores, v, b, t);
+        if (b > ws.maxBatch() || t > ws.maxHistory()) {
+            throw new IllegalArgumentException("keys: batch " + b + " × history " + t + " exceeds the workspace's "
+                    + ws.maxBatch() + " × " + ws.maxHistory());
+        }
+        lengths(lengths, b, t);
+        return new int[] {(int) b, (int) t};
+    }
+
+    /** Checks {@code [B, T]} weights, {@code [B, T, D]} keys and {@code lengths}; returns {@code {B, T, D}}. */
+    public static int[] pooled(String wName, Tensor w, Tensor keys, Tensor lengths, Values v) {
+        valuesRank("keys", keys, v, 3);
+        long b = keys.dim(0);
+        long t = keys.dim(1);
+        if (w != null) {
+            values(wName, w, v, b, t);
+        }
+        lengths(lengths, b, t);
+        return new int[] {(int) b, (int) t, Math.toIntExact(keys.dim(2))};
+    }
+}

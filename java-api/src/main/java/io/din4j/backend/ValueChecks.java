@@ -1,0 +1,175 @@
+package io.din4j.backend;
+
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Tensor;
+
+/**
+ * Argument checks shared by the backends' dense, activation, gate, loss, optimizer and tensor ops, so that every
+ * backend rejects the same bad arguments with the same messages (each names the argument and the value).
+ */
+public final class ValueChecks {
+    private ValueChecks() {
+    }
+
+    /**
+     * A host value tensor: f32, or f64 too when {@code allowF64} (the reference backend computes in double).
+     */
+    public static Tensor value(String what, Tensor t, boolean allowF64) {
+        if (t == null) {
+            throw new IllegalArgumentException(what + ": must not be null");
+        }
+        if (!t.isHost()) {
+            throw new IllegalArgumentException(what + ": expected a host tensor, got " + t);
+        }
+        if (t.dtype() != DType.F32 && !(allowF64 && t.dtype() == DType.F64)) {
+            throw new IllegalArgumentException(what + ": expected " + (allowF64 ? "an F32 or F64" : "an F32")
+                    + " tensor, got " + t);
+        }
+        return t;
+    }
+
+    /** A host value tensor of exactly {@code shape}. */
+    public static Tensor value(String what, Tensor t, boolean allowF64, long... shape) {
+        value(what, t, allowF64);
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + ": expected shape " + java.util.Arrays.toString(shape) + ", got " + t);
+        }
+        return t;
+    }
+
+    /** A host value tensor of rank at least 1 whose last dimension is {@code cols} (any rank is read as rows). */
+    public static long rowsOf(String what, Tensor t, boolean allowF64, long cols) {
+        value(what, t, allowF64);
+        if (t.rank() < 1 || t.dim(-1) != cols) {
+            throw new IllegalArgumentException(what + ": expected last dimension " + cols + ", got " + t);
+        }
+        return cols == 0 ? 0 : t.size() / cols;
+    }
+
+    /** Same element count. */
+    public static void sameSize(String what, Tensor t, String otherName, Tensor other) {
+        if (t.size() != other.size()) {
+            throw new IllegalArgumentException(what + ": expected " + other.size() + " elements like " + otherName + " "
+                    + other + ", got " + t);
+        }
+    }
+
+    /** Same shape. */
+    public static void sameShape(String what, Tensor t, String otherName, Tensor other) {
+        if (!java.util.Arrays.equals(t.shape(), other.shape())) {
+            throw new IllegalArgumentException(what + ": expected the shape of " + otherName + " " + other + ", got " + t);
+        }
+    }
+
+    /** Checks that a sparse gradient belongs to {@code table [V, D]} and that its row ids lie in {@code [0, V)}. */
+    public static void sparse(String what, SparseGrad grad, Tensor table, boolean allowF64) {
+        if (grad == null) {
+            throw new IllegalArgumentException(what + ": must not be null");
+        }
+        value("table", table, allowF64);
+        if (table.rank() != 2) {
+            throw new IllegalArgumentException("table: expected [V, D], got " + table);
+        }
+        if (grad.width() != table.dim(1) || grad.tableRows() != table.dim(0)) {
+            throw new IllegalArgumentException(what + ": gradient of a [" + grad.tableRows() + ", " + grad.width()
+                    + "] table does not match table " + table);
+        }
+        int count = grad.count();
+        if (count < 0 || count > grad.capacity()) {
+            throw new IllegalArgumentException(what + ": count " + count + " outside [0, " + grad.capacity() + "]");
+        }
+        Tensor rows = grad.rows();
+        long v = table.dim(0);
+        for (int i = 0; i < count; i++) {
+            int r = rows.getInt(i);
+            if (r < 0 || r >= v) {
+                throw new IllegalArgumentException(what + ": row id " + r + " at " + i + " outside [0, " + v + ")");
+            }
+        }
+    }
+
+    /** Checks a gate's expert selection against {@code Etot} experts. */
+    public static void selected(int[] selected, int e, long eTot) {
+        if (selected == null || selected.length != e) {
+            throw new IllegalArgumentException("selected: expected " + e + " expert indices, got "
+                    + (selected == null ? "null" : java.util.Arrays.toString(selected)));
+        }
+        for (int i = 0; i < e; i++) {
+            if (selected[i] < 0 || selected[i] >= eTot) {
+                throw new IllegalArgumentException("selected[" + i + "] = " + selected[i] + " outside [0, " + eTot + ")");
+            }
+        }
+    }
+
+    /** Column widths of {@code concatColumns}' parts (a null part's width is inferred when it is the only one). */
+    public static int[] columnWidths(String what, java.util.List<Tensor> parts, Tensor whole, boolean allowF64) {
+        value(what.equals("parts") ? "out" : "dOut", whole, allowF64);
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException(what + ": expected at least one tensor");
+        }
+        long total = whole.rank() == 0 ? 1 : whole.dim(-1);
+        long n = total == 0 ? 0 : whole.size() / total;
+        int[] widths = new int[parts.size()];
+        int nulls = 0;
+        int nullAt = -1;
+        long sum = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor p = parts.get(i);
+            if (p == null) {
+                nulls++;
+                nullAt = i;
+                continue;
+            }
+            value(what + "[" + i + "]", p, allowF64);
+            long d = p.rank() == 0 ? 1 : p.dim(-1);
+            if (d == 0 ? p.size() != 0 : p.size() != n * d) {
+                throw new IllegalArgumentException(what + "[" + i + "]: expected " + n + " rows of " + d + ", got " + p);
+            }
+            widths[i] = Math.toIntExact(d);
+            sum += d;
+        }
+        if (nulls > 1) {
+            throw new IllegalArgumentException(what + ": " + nulls + " null entries; a null block's width is inferred "
+                    + "only when it is the only one (use the overload with explicit widths)");
+        }
+        if (nulls == 1) {
+            if (sum > total) {
+                throw new IllegalArgumentException(what + ": widths sum to " + sum + " > " + total);
+            }
+            widths[nullAt] = Math.toIntExact(total - sum);
+            sum = total;
+        }
+        if (sum != total) {
+            throw new IllegalArgumentException(what + ": widths sum to " + sum + ", expected the last dimension of " + whole);
+        }
+        return widths;
+    }
+
+    /** Column widths given explicitly (for {@code splitColumnsAdd} with several null blocks). */
+    public static void columnWidths(String what, java.util.List<Tensor> parts, int[] widths, Tensor whole, boolean allowF64) {
+        value("dOut", whole, allowF64);
+        if (parts == null || widths == null || parts.size() != widths.length) {
+            throw new IllegalArgumentException(what + ": expected one width per part, got "
+                    + (widths == null ? "null" : java.util.Arrays.toString(widths)));
+        }
+        long total = whole.rank() == 0 ? 1 : whole.dim(-1);
+        long n = total == 0 ? 0 : whole.size() / total;
+        long sum = 0;
+        for (int i = 0; i < widths.length; i++) {
+            if (widths[i] < 0) {
+                throw new IllegalArgumentException("widths[" + i + "] = " + widths[i] + " is negative");
+            }
+            Tensor p = parts.get(i);
+            if (p != null) {
+                value(what + "[" + i + "]", p, allowF64);
+                if (p.size() != n * widths[i]) {
+                    throw new IllegalArgumentException(what + "[" + i + "]: expected " + n + " rows of " + widths[i] + ", got " + p);
+                }
+            }
+            sum += widths[i];
+        }
+        if (sum != total) {
+            throw new IllegalArgumentException("widths: sum to " + sum + ", expected the last dimension of " + whole);
+        }
+    }
+}

@@ -1,0 +1,437 @@
+package io.din4j.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-blocked single-precision GEMM, {@code C (+)= A·B (+ bias)}, for the dense layers.
+ *
+ * <p>B ({@code K × N}) is packed per call into panels of up to four vectors of columns (five for the last panel
+ * when one vector would be left over), each panel row-major by k, zero-padded to whole vectors, so a micro-kernel
+ * streams it contiguously with no masks. A is copied four rows at a time into a k-contiguous buffer. A micro-kernel
+ * holds a 4-row × C-vector tile of C in registers (≤ 20 accumulators, below the 32 vector registers of AVX-512),
+ * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
+ * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
+ * {@link #KC} so a panel's block stays in L1 while the rows stream past it.
+ */
+final class Gemm {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Rows of A per micro-kernel. */
+    static final int R = 4;
+    /** Vectors per full panel. */
+    static final int PV = 4;
+    /** Tile row stride in the scratch tile (room for a 5-vector panel). */
+    private static final int TW = 5 * L;
+    /** K block: 128 k × 4 vectors × 64 bytes = 32 KiB of packed B, inside a 48 KiB L1. */
+    static final int KC = 128;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
+    /** Per-thread buffers, grown on demand and reused, padded so two threads' arrays never share a cache line. */
+    static final class Scratch {
+        private static final int PAD = 32;
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[R * TW + 2 * PAD];
+
+        float[] a(int n) {
+            if (a.length < n + PAD) {
+                a = new float[n + 2 * PAD];
+            }
+            return a;
+        }
+
+        float[] b(int n) {
+            if (b.length < n + PAD) {
+                b = new float[n + 2 * PAD];
+            }
+            return b;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Gemm() {
+    }
+
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    /** Vectors in panel {@code p} of a B with {@code nv} column vectors. */
+    static int panelVectors(int nv, int p) {
+        int full = nv / PV;
+        int rem = nv % PV;
+        if (rem == 1 && full >= 1) {
+            // 4 + 1 becomes one 5-vector panel: a 1-vector kernel would run at a quarter of the FMA rate.
+            return p < full - 1 ? PV : 5;
+        }
+        return p < full ? PV : rem;
+    }
+
+    /** Panels of a B with {@code nv} column vectors. */
+    static int panels(int nv) {
+        int full = nv / PV;
+        int rem = nv % PV;
+        return rem == 0 ? full : (rem == 1 && full >= 1 ? full : full + 1);
+    }
+
+    /** Floats of packed B for {@code K × N}. */
+    static int packedSize(int k, int n) {
+        return k * ((n + L - 1) / L) * L;
+    }
+
+    /**
+     * Packs {@code B[k][j] = src[base + k·kStride + j·jStride]} (element offsets) for {@code k < K, j < N} into
+     * {@code dst}, panel by panel. Either stride may be 1; {@code jStride == 1} uses vector copies.
+     */
+    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst) {
+        packB(src, base, kStride, jStride, k, n, dst, 0, k);
+    }
+
+    /** {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. */
+    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
+        int nv = (n + L - 1) / L;
+        int np = panels(nv);
+        int off = 0;
+        int v0 = 0;
+        for (int p = 0; p < np; p++) {
+            int pv = panelVectors(nv, p);
+            int pw = pv * L;
+            int j0 = v0 * L;
+            if (jStride == 1) {
+                for (int kk = kFrom; kk < kTo; kk++) {
+                    long row = (base + kk * kStride + j0) * Float.BYTES;
+                    int d = off + kk * pw;
+                    for (int c = 0; c < pv; c++) {
+                        VectorMask<Float> m = S.indexInRange(j0 + c * L, n);
+                        FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO, m).intoArray(dst, d + c * L);
+                    }
+                }
+            } else {
+                int w = Math.min(pw, n - j0);
+                for (int j = 0; j < pw; j++) {
+                    if (j >= w) {
+                        for (int kk = kFrom; kk < kTo; kk++) {
+                            dst[off + kk * pw + j] = 0f;
+                        }
+                        continue;
+                    }
+                    long col = base + (j0 + j) * jStride;
+                    for (int kk = kFrom; kk < kTo; kk++) {
+                        dst[off + kk * pw + j] = src.getAtIndex(F, col + kk * kStride);
+                    }
+                }
+            }
+            off += k * pw;
+            v0 += pv;
+        }
+    }
+
+    /**
+     * Copies rows {@code m0 .. m0+rows} (rows ≤ 4) of A into {@code a} as {@code a[r·kc + k] = A[m0+r][k0+k]},
+     * reading {@code A[m][k] = src[base + m·mStride + k·kStride]}; missing rows repeat the last one (their
+     * results are discarded).
+     */
+    static void packA(MemorySegment src, long base, long mStride, long kStride, int m0, int rows, int k0, int kc, float[] a) {
+        for (int r = 0; r < R; r++) {
+            int m = m0 + Math.min(r, rows - 1);
+            int d = r * kc;
+            if (r >= rows) {
+                System.arraycopy(a, (rows - 1) * kc, a, d, kc);
+                continue;
+            }
+            long row = base + m * mStride + k0 * kStride;
+            if (kStride == 1) {
+                int k = 0;
+                int bound = S.loopBound(kc);
+                for (; k < bound; k += L) {
+                    FloatVector.fromMemorySegment(S, src, (row + k) * Float.BYTES, NO).intoArray(a, d + k);
+                }
+                for (; k < kc; k++) {
+                    a[d + k] = src.getAtIndex(F, row + k);
+                }
+            } else {
+                for (int k = 0; k < kc; k++) {
+                    a[d + k] = src.getAtIndex(F, row + k * kStride);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs the micro-kernels for one 4-row block of A (already in {@code a}, row stride {@code kc}) against the
+     * K-block {@code [k0, k0+kc)} of every panel of packed B, and writes the results into rows
+     * {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}). {@code add}: C += A·B; otherwise
+     * {@code C = A·B + bias} ({@code bias} null for none).
+     */
+    static void rowBlock(float[] a, int kc, int k0, int kTotal, float[] b, int n, float[] t,
+            MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
+        int nv = (n + L - 1) / L;
+        int np = panels(nv);
+        int off = 0;
+        int v0 = 0;
+        int a1 = kc;
+        int a2 = 2 * kc;
+        int a3 = 3 * kc;
+        for (int p = 0; p < np; p++) {
+            int pv = panelVectors(nv, p);
+            int pw = pv * L;
+            int bo = off + k0 * pw;
+            switch (pv) {
+                case 4 -> k4(a, a1, a2, a3, kc, b, bo, t);
+                case 5 -> k5(a, a1, a2, a3, kc, b, bo, t);
+                case 3 -> k3(a, a1, a2, a3, kc, b, bo, t);
+                case 2 -> k2(a, a1, a2, a3, kc, b, bo, t);
+                default -> k1(a, a1, a2, a3, kc, b, bo, t);
+            }
+            store(t, pv, v0 * L, n, c, cBase, ldc, m0, rows, bias, add);
+            off += kTotal * pw;
+            v0 += pv;
+        }
+    }
+
+    private static void store(float[] t, int pv, int j0, int n, MemorySegment c, long cBase, long ldc, int m0, int rows,
+            MemorySegment bias, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            long row = (cBase + (m0 + r) * ldc) * Float.BYTES;
+            for (int v = 0; v < pv; v++) {
+                int j = j0 + v * L;
+                if (j >= n) {
+                    break;
+                }
+                // scalar math: c[m][j] = acc (+ bias[j] | + c[m][j])
+                FloatVector acc = FloatVector.fromArray(S, t, r * TW + v * L);
+                long at = row + (long) j * Float.BYTES;
+                if (j + L <= n) {
+                    if (add) {
+                        acc = acc.add(FloatVector.fromMemorySegment(S, c, at, NO));
+                    } else if (bias != null) {
+                        acc = acc.add(FloatVector.fromMemorySegment(S, bias, (long) j * Float.BYTES, NO));
+                    }
+                    acc.intoMemorySegment(c, at, NO);
+                } else {
+                    VectorMask<Float> m = S.indexInRange(j, n);
+                    if (add) {
+                        acc = acc.add(FloatVector.fromMemorySegment(S, c, at, NO, m));
+                    } else if (bias != null) {
+                        acc = acc.add(FloatVector.fromMemorySegment(S, bias, (long) j * Float.BYTES, NO, m));
+                    }
+                    acc.intoMemorySegment(c, at, NO, m);
+                }
+            }
+        }
+    }
+
+    // ---- micro-kernels: 4 rows × C vectors. Each is written out in full so that C2 keeps every accumulator in
+    // a register; a loop over an array of vectors would box them. ----
+
+    private static void k4(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (4 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+    }
+
+    private static void k5(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (5 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+            FloatVector x = FloatVector.broadcast(S, a[k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            c04 = x.fma(b4, c04);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            c14 = x.fma(b4, c14);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            c24 = x.fma(b4, c24);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            c34 = x.fma(b4, c34);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c04.intoArray(t, 4 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c14.intoArray(t, TW + 4 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c24.intoArray(t, 2 * TW + 4 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c34.intoArray(t, 3 * TW + 4 * L);
+    }
+
+    private static void k3(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, a[k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+    }
+
+    private static void k2(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+    }
+
+    private static void k1(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
+            c0 = FloatVector.broadcast(S, a[k]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, c3);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, TW);
+        c2.intoArray(t, 2 * TW);
+        c3.intoArray(t, 3 * TW);
+    }
+}

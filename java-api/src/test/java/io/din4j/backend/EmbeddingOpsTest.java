@@ -1,0 +1,159 @@
+package io.din4j.backend;
+
+import static io.din4j.backend.SeqTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.din4j.backend.cpu.CpuBackend;
+import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.DType;
+import io.din4j.tensor.HostArena;
+import io.din4j.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class EmbeddingOpsTest {
+    private static Backend cpu;
+    private static Backend ref;
+
+    @BeforeAll
+    static void open() {
+        cpu = new CpuBackend(2);
+        ref = new ReferenceBackend();
+    }
+
+    @AfterAll
+    static void close() {
+        cpu.close();
+        ref.close();
+    }
+
+    @Test
+    void gathersMatchTheReferenceExactly() {
+        Random r = new Random(17);
+        for (int d : new int[] {1, 3, 16, 17, 64}) {
+            for (int[] bt : new int[][] {{1, 1}, {7, 9}, {64, 50}}) {
+                int b = bt[0], t = bt[1], v = 1000;
+                try (HostArena a = new HostArena()) {
+                    Tensor table = uniform(a, DType.F32, r, 1, v, d);
+                    Tensor ids = a.i32(b, t);
+                    for (long i = 0; i < ids.size(); i++) {
+                        ids.setInt(i, r.nextInt(v));
+                    }
+                    Tensor len = lengths(a, r, b, t);
+                    Tensor oRef = a.f32(b, t, d), oCpu = uniform(a, DType.F32, r, 3, b, t, d);
+                    ref.embedding().gatherSequence(table, ids, len, oRef);
+                    cpu.embedding().gatherSequence(table, ids, len, oCpu);
+                    assertSame("gatherSequence D=" + d, oRef, oCpu);
+                    for (int i = 0; i < b; i++) {
+                        int l = len.getInt(i);
+                        for (int j = 0; j < t; j++) {
+                            long row = ((long) i * t + j) * d;
+                            long src = (long) ids.getInt((long) i * t + j) * d;
+                            for (int c = 0; c < d; c++) {
+                                assertEquals(j < l ? table.getFloat(src + c) : 0f, oCpu.getFloat(row + c));
+                            }
+                        }
+                    }
+                    Tensor flat = ids.reshape((long) b * t);
+                    Tensor fRef = a.f32((long) b * t, d), fCpu = a.f32((long) b * t, d);
+                    ref.embedding().gather(table, flat, fRef);
+                    cpu.embedding().gather(table, flat, fCpu);
+                    assertSame("gather D=" + d, fRef, fCpu);
+                    assertSame("gather vs sequence", oRef.reshape((long) b * t * d).rows(0, (long) len.getInt(0) * d),
+                            fCpu.reshape((long) b * t * d).rows(0, (long) len.getInt(0) * d));
+
+                    Tensor dOut = uniform(a, DType.F32, r, 1, b, t, d);
+                    SparseGrad gRef = ref.embedding().newSparseGrad(a, v, d, b * t);
+                    SparseGrad gCpu = cpu.embedding().newSparseGrad(a, v, d, b * t);
+                    ref.embedding().gatherSequenceBackward(ids, len, dOut, gRef);
+                    cpu.embedding().gatherSequenceBackward(ids, len, dOut, gCpu);
+                    assertEquals(gRef.count(), gCpu.count());
+                    assertSame("rows", gRef.rows().rows(0, gRef.count()), gCpu.rows().rows(0, gCpu.count()));
+                    assertSame("values", gRef.values().rows(0, gRef.count()), gCpu.values().rows(0, gCpu.count()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseGradHoldsTouchedRowsInOrderOfFirstAppearanceWithDuplicatesSummed() {
+        for (Backend be : new Backend[] {cpu, ref}) {
+            try (HostArena a = new HostArena()) {
+                long v = 3_000_000_000L; // more rows than an int can count: the index must not be table-sized
+                int d = 3;
+                Tensor ids = a.i32(2, 4).copyFrom(new int[] {70, 5, 70, 999, 2_000_000_000, 1, 1, 1});
+                Tensor len = a.i32(2).copyFrom(new int[] {3, 2});
+                Tensor dOut = a.f32(2, 4, d);
+                for (long i = 0; i < dOut.size(); i++) {
+                    dOut.setFloat(i, (float) (i + 1));
+                }
+                SparseGrad g = be.embedding().newSparseGrad(a, v, d, 4);
+                be.embedding().gatherSequenceBackward(ids, len, dOut, g);
+                // Valid positions: (0,0)=70, (0,1)=5, (0,2)=70, (1,0)=2e9, (1,1)=1.
+                assertEquals(4, g.count(), be.name());
+                assertArrayEquals(new int[] {70, 5, 2_000_000_000, 1}, g.rows().rows(0, 4).toIntArray(), be.name());
+                float[] vals = g.values().toFloatArray();
+                for (int c = 0; c < d; c++) {
+                    assertEquals(dOut.getFloat(c) + dOut.getFloat(2 * d + c), vals[c], be.name() + " row 70");
+                    assertEquals(dOut.getFloat(d + c), vals[d + c], be.name() + " row 5");
+                    assertEquals(dOut.getFloat(4 * d + c), vals[2 * d + c], be.name() + " row 2e9");
+                    assertEquals(dOut.getFloat(5 * d + c), vals[3 * d + c], be.name() + " row 1");
+                }
+                // A second backward accumulates; a new id past the capacity fails and leaves everything as it was.
+                Tensor more = a.i32(2).copyFrom(new int[] {5, 8});
+                Tensor dMore = a.f32(2, d);
+                float[] valuesBefore = g.values().toFloatArray();
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> be.embedding().gatherBackward(more, dMore, g));
+                assertTrue(e.getMessage().contains("capacity is 4"), e.getMessage());
+                assertEquals(4, g.count());
+                assertArrayEquals(valuesBefore, g.values().toFloatArray());
+                be.embedding().gatherBackward(a.i32(1).copyFrom(new int[] {5}), a.f32(1, d).copyFrom(new float[] {1, 1, 1}), g);
+                assertEquals(4, g.count());
+                assertEquals(dOut.getFloat(d) + 1, g.values().getFloat(d), be.name());
+                g.clear();
+                assertEquals(0, g.count());
+                be.embedding().gatherBackward(a.i32(2).copyFrom(new int[] {8, 8}), a.f32(2, d).copyFrom(new float[] {1, 2, 3, 4, 5, 6}), g);
+                assertEquals(1, g.count());
+                assertEquals(8, g.rows().getInt(0));
+                assertArrayEquals(new float[] {5, 7, 9}, g.values().rows(0, 1).toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void badInputsAreRejectedBeforeAnythingIsWritten() {
+        for (Backend be : new Backend[] {cpu, ref}) {
+            Random r = new Random(2);
+            try (HostArena a = new HostArena()) {
+                Tensor table = uniform(a, DType.F32, r, 1, 5000, 4);
+                Tensor ids = a.i32(4, 8);
+                ids.setInt(3 * 8 + 7, 91234);
+                Tensor out = uniform(a, DType.F32, r, 1, 4, 8, 4);
+                float[] before = out.toFloatArray();
+                Tensor full = a.i32(4).copyFrom(new int[] {8, 8, 8, 8});
+                AttentionOpsTest.expect(be, "ids[3, 7] = 91234 is outside the table of 5000 rows",
+                        () -> be.embedding().gatherSequence(table, ids, full, out));
+                // The same id at a padding position is ignored.
+                be.embedding().gatherSequence(table, ids, a.i32(4).copyFrom(new int[] {8, 8, 8, 7}), a.f32(4, 8, 4));
+                AttentionOpsTest.expect(be, "ids[5] = -1", () -> be.embedding().gather(table,
+                        a.i32(6).copyFrom(new int[] {0, 1, 2, 3, 4, -1}), a.f32(6, 4)));
+                AttentionOpsTest.expect(be, "lengths[2] = 9", () -> be.embedding().gatherSequence(table, ids,
+                        a.i32(4).copyFrom(new int[] {0, 1, 9, 2}), out));
+                AttentionOpsTest.expect(be, "lengths[0] = -1", () -> be.embedding().gatherSequence(table, ids,
+                        a.i32(4).copyFrom(new int[] {-1, 1, 1, 2}), out));
+                AttentionOpsTest.expect(be, "out:", () -> be.embedding().gatherSequence(table, ids, a.i32(4), a.f32(4, 8, 5)));
+                AttentionOpsTest.expect(be, "ids:", () -> be.embedding().gather(table, a.f32(3), a.f32(3, 4)));
+                assertArrayEquals(before, out.toFloatArray(), be.name());
+                SparseGrad g = be.embedding().newSparseGrad(a, 5000, 4, 10);
+                AttentionOpsTest.expect(be, "ids[3, 7] = 91234", () -> be.embedding().gatherSequenceBackward(ids, full,
+                        a.f32(4, 8, 4), g));
+                AttentionOpsTest.expect(be, "grad: width", () -> be.embedding().gatherSequenceBackward(ids, full,
+                        a.f32(4, 8, 3), g));
+                assertEquals(0, g.count());
+            }
+        }
+    }
+}

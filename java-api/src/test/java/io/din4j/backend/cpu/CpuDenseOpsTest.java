@@ -1,0 +1,119 @@
+package io.din4j.backend.cpu;
+
+import static io.din4j.backend.OpFixture.assertBadArgument;
+import static io.din4j.backend.OpFixture.assertClose;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.OpFixture;
+import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The cpu GEMMs against the reference on shapes that hit every tail of the micro-kernels. */
+class CpuDenseOpsTest {
+    private static Backend cpu;
+    private static Backend cpu3;
+    private static final Backend REF = new ReferenceBackend();
+
+    @BeforeAll
+    static void start() {
+        cpu = new CpuBackend(2);
+        cpu3 = new CpuBackend(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        cpu.close();
+        cpu3.close();
+    }
+
+    /**
+     * f32 sums of K products of values in [-1, 1] against the reference's double sums: the rounding error grows at
+     * worst like K·2^-24·Σ|a·b| ≤ K²·6e-8; 1e-6·K is far above the typical error (~6e-8·√K·K^½) yet far below the
+     * O(1) error of a wrong index or a dropped tail.
+     */
+    private static double atol(int k) {
+        return 1e-6 * (k + 1);
+    }
+
+    private static void check(Backend b, int n, int in, int out, boolean withBias, long seed) {
+        try (OpFixture f = new OpFixture(seed)) {
+            Tensor x = f.random(1, n, in);
+            Tensor w = f.random(1, out, in);
+            Tensor bias = withBias ? f.random(1, out) : null;
+            Tensor yRef = f.arena.f32(n, out);
+            Tensor y = f.random(5, n, out); // garbage: forward overwrites
+            REF.dense().linear(x, w, bias, yRef);
+            b.dense().linear(x, w, bias, y);
+            String shape = " n=" + n + " in=" + in + " out=" + out;
+            assertClose("y" + shape, yRef, y, atol(in), 1e-5);
+
+            Tensor dy = f.random(1, n, out);
+            Tensor dx0 = f.random(1, n, in);
+            Tensor dW0 = f.random(1, out, in);
+            Tensor db0 = f.random(1, out);
+            Tensor dxRef = f.copy(dx0), dx = f.copy(dx0);
+            Tensor dWRef = f.copy(dW0), dW = f.copy(dW0);
+            Tensor dbRef = f.copy(db0), db = f.copy(db0);
+            REF.dense().linearBackward(x, w, dy, dxRef, dWRef, withBias ? dbRef : null);
+            b.dense().linearBackward(x, w, dy, dx, dW, withBias ? db : null);
+            assertClose("dx" + shape, dxRef, dx, atol(out), 1e-5);
+            assertClose("dW" + shape, dWRef, dW, atol(n), 1e-5);
+            assertClose("db" + shape, dbRef, db, atol(n), 1e-5);
+        }
+    }
+
+    @Test
+    void linearMatchesReferenceOnEveryTail() {
+        int[] batches = {1, 7, 33, 4};
+        int c = 0;
+        for (int in : OpFixture.SIZES) {
+            for (int out : OpFixture.SIZES) {
+                int n = batches[c % batches.length];
+                check(c % 2 == 0 ? cpu : cpu3, n, in, out, c % 3 != 0, 1000 + c);
+                c++;
+            }
+        }
+    }
+
+    @Test
+    void linearBlocksKAndSplitsRows() {
+        // K beyond one K block (128) in every product: in = 300 (forward), out = 257 (dx), n = 300 (dW).
+        check(cpu, 300, 300, 80, true, 7);
+        check(cpu3, 130, 257, 257, true, 8);
+        check(cpu, 1, 300, 257, false, 9);
+    }
+
+    @Test
+    void nullDxSkipsTheInputGradient() {
+        try (OpFixture f = new OpFixture(3)) {
+            Tensor x = f.random(1, 5, 17);
+            Tensor w = f.random(1, 9, 17);
+            Tensor dy = f.random(1, 5, 9);
+            Tensor dWRef = f.arena.f32(9, 17);
+            Tensor dW = f.arena.f32(9, 17);
+            REF.dense().linearBackward(x, w, dy, null, dWRef, null);
+            cpu.dense().linearBackward(x, w, dy, null, dW, null);
+            assertClose("dW", dWRef, dW, atol(5), 1e-5);
+        }
+    }
+
+    @Test
+    void badShapesNameTheArgument() {
+        for (Backend b : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(4)) {
+                Tensor x = f.random(1, 4, 8);
+                Tensor w = f.random(1, 3, 8);
+                assertBadArgument("x", () -> b.dense().linear(f.arena.f32(4, 7), w, null, f.arena.f32(4, 3)));
+                assertBadArgument("y", () -> b.dense().linear(x, w, null, f.arena.f32(5, 3)));
+                assertBadArgument("b", () -> b.dense().linear(x, w, f.arena.f32(4), f.arena.f32(4, 3)));
+                assertBadArgument("w", () -> b.dense().linear(x, f.arena.f32(24), null, f.arena.f32(4, 3)));
+                assertBadArgument("dW", () -> b.dense().linearBackward(x, w, f.arena.f32(4, 3), null, f.arena.f32(8, 3), null));
+                assertBadArgument("dx", () -> b.dense().linearBackward(x, w, f.arena.f32(4, 3), f.arena.f32(4, 3), f.arena.f32(3, 8), null));
+                assertBadArgument("dy", () -> b.dense().linearBackward(x, w, f.arena.f32(3, 3), null, f.arena.f32(3, 8), null));
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.din4j.backend.cpu;
+
+import static io.din4j.backend.OpFixture.assertBadArgument;
+import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.OpFixture;
+import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** cpu gates and loss against the reference. */
+class CpuGateLossOpsTest {
+    private static Backend cpu;
+    private static final Backend REF = new ReferenceBackend();
+
+    @BeforeAll
+    static void start() {
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        cpu.close();
+    }
+
+    @Test
+    void softmaxMixMatchesReference() {
+        int[][] selections = {{0}, {2, 0}, {1, 3, 4, 0}, {5, 5, 2}};
+        long seed = 0;
+        for (int h : OpFixture.SIZES) {
+            for (int b : new int[] {1, 9}) {
+                for (int[] sel : selections) {
+                    try (OpFixture f = new OpFixture(seed++)) {
+                        int e = sel.length;
+                        int eTot = 6;
+                        String s = " b=" + b + " h=" + h + " E=" + e;
+                        Tensor logits = f.random(4, b, e);
+                        Tensor experts = f.random(1, b, eTot, h);
+                        Tensor pr = f.arena.f32(b, e), p = f.arena.f32(b, e);
+                        Tensor or = f.arena.f32(b, h), o = f.random(3, b, h);
+                        REF.gate().softmaxMix(logits, experts, sel, pr, or);
+                        cpu.gate().softmaxMix(logits, experts, sel, p, o);
+                        // probabilities rounded once to f32; out is an E-term f32 sum of values ≤ 1.
+                        assertClose("probs" + s, pr, p, 1e-7, 1e-6);
+                        assertClose("out" + s, or, o, 1e-6, 1e-5);
+
+                        Tensor dOut = f.random(1, b, h);
+                        Tensor dl0 = f.random(1, b, e), dx0 = f.random(1, b, eTot, h);
+                        Tensor dlr = f.copy(dl0), dl = f.copy(dl0), dxr = f.copy(dx0), dx = f.copy(dx0);
+                        REF.gate().softmaxMixBackward(pr, experts, sel, dOut, dlr, dxr);
+                        cpu.gate().softmaxMixBackward(pr, experts, sel, dOut, dl, dx);
+                        // dLogits holds H-term f32 dot products.
+                        assertClose("dLogits" + s, dlr, dl, 1e-6 * h, 1e-5);
+                        assertClose("dExperts" + s, dxr, dx, 1e-6, 1e-6);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gateRejectsBadSelections() {
+        for (Backend be : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(1)) {
+                Tensor logits = f.random(1, 2, 3);
+                Tensor experts = f.random(1, 2, 4, 5);
+                Tensor probs = f.arena.f32(2, 3);
+                Tensor out = f.arena.f32(2, 5);
+                assertBadArgument("selected", () -> be.gate().softmaxMix(logits, experts, new int[] {0, 4, 1}, probs, out));
+                assertBadArgument("selected", () -> be.gate().softmaxMix(logits, experts, new int[] {0, -1, 1}, probs, out));
+                assertBadArgument("selected", () -> be.gate().softmaxMix(logits, experts, new int[] {0, 1}, probs, out));
+                assertBadArgument("experts", () -> be.gate().softmaxMix(logits, f.arena.f32(3, 4, 5), new int[] {0, 1, 2}, probs, out));
+                assertBadArgument("out", () -> be.gate().softmaxMix(logits, experts, new int[] {0, 1, 2}, probs, f.arena.f32(2, 4)));
+                assertBadArgument("dExperts", () -> be.gate().softmaxMixBackward(probs, experts, new int[] {0, 1, 2}, out,
+                        f.arena.f32(2, 3), f.arena.f32(2, 3, 5)));
+                assertEquals(0f, out.getFloat(0), "nothing written before the check");
+            }
+        }
+    }
+
+    @Test
+    void bceMatchesReference() {
+        long seed = 10;
+        for (int b : OpFixture.SIZES) {
+            for (int mode = 0; mode < 3; mode++) {
+                try (OpFixture f = new OpFixture(seed++)) {
+                    Tensor z = f.random(8, b);
+                    Tensor y = f.arena.f32(b);
+                    Tensor w = mode == 0 ? null : f.arena.f32(b);
+                    for (int i = 0; i < b; i++) {
+                        y.setFloat(i, f.rnd.nextBoolean() ? 1 : 0);
+                        if (w != null) {
+                            // mode 1: a 0/1 mask, mode 2: positive weights
+                            w.setFloat(i, mode == 1 ? (i % 3 == 0 ? 0 : 1) : (float) (0.1 + f.rnd.nextDouble()));
+                        }
+                    }
+                    Tensor d0 = f.random(1, b);
+                    Tensor dr = f.copy(d0), d = f.copy(d0);
+                    double lr = REF.loss().bceWithLogits(z, y, w, 0.7f, dr);
+                    double l = cpu.loss().bceWithLogits(z, y, w, 0.7f, d);
+                    String s = " b=" + b + " mode=" + mode;
+                    // f32 sums of b terms ≤ 9 and the 2e-7 error of exp/log1p.
+                    assertClose("loss" + s, lr, l, 1e-6, 1e-5);
+                    assertClose("dLogits" + s, dr, d, 1e-7, 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bceIsFiniteForHugeLogitsAndEmptyMasks() {
+        for (Backend be : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(2)) {
+                Tensor z = f.arena.f32(4).copyFrom(new float[] {1e4f, -1e4f, 1e4f, -1e4f});
+                Tensor y = f.arena.f32(4).copyFrom(new float[] {1, 0, 0, 1});
+                Tensor d = f.arena.f32(4);
+                double l = be.loss().bceWithLogits(z, y, null, 1f, d);
+                // Two confident right answers (loss 0) and two confident wrong ones (loss 1e4 each).
+                assertClose(be.name() + " loss", 2e4 / 4, l, 0, 1e-6);
+                Tensor expected = f.arena.f32(4).copyFrom(new float[] {0, 0, 0.25f, -0.25f});
+                assertClose(be.name() + " dLogits", expected, d, 1e-7, 0);
+                Tensor zero = f.arena.f32(4);
+                Tensor d2 = f.arena.f32(4);
+                assertEquals(0.0, be.loss().bceWithLogits(z, y, zero, 1f, d2));
+                assertClose(be.name() + " no gradient under an empty mask", zero, d2, 0, 0);
+                Tensor neg = f.arena.f32(4).copyFrom(new float[] {1, -1, 1, 1});
+                assertBadArgument("weights", () -> be.loss().bceWithLogits(z, y, neg, 1f, d2));
+                assertBadArgument("labels", () -> be.loss().bceWithLogits(z, f.arena.f32(3), null, 1f, d2));
+                assertTrue(Double.isFinite(be.loss().bceWithLogits(z, y, null, 1f, null)));
+            }
+        }
+    }
+}

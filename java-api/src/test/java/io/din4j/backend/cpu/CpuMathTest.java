@@ -1,0 +1,81 @@
+package io.din4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** Accuracy of the polynomial exp and the overflow-free sigmoid against {@link Math#exp} in double. */
+class CpuMathTest {
+    private static final int L = CpuMath.S.length();
+
+    private static float[] apply(float[] x, boolean sigmoid) {
+        float[] out = new float[x.length];
+        float[] buf = new float[L];
+        for (int i = 0; i < x.length; i += L) {
+            int n = Math.min(L, x.length - i);
+            java.util.Arrays.fill(buf, 0f);
+            System.arraycopy(x, i, buf, 0, n);
+            FloatVector v = FloatVector.fromArray(CpuMath.S, buf, 0);
+            (sigmoid ? CpuMath.sigmoid(v) : CpuMath.exp(v)).intoArray(buf, 0);
+            System.arraycopy(buf, 0, out, i, n);
+        }
+        return out;
+    }
+
+    @Test
+    void expIsAccurateOverTheNormalRange() {
+        int n = 200_001;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -87f + 175f * i / (n - 1);
+        }
+        float[] y = apply(x, false);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double ref = Math.exp(x[i]);
+            double rel = Math.abs(y[i] - ref) / ref;
+            worst = Math.max(worst, rel);
+            // 4e-7 is ~3.5 ulp: the degree-7 polynomial (truncation 5e-9) and f32 range reduction.
+            if (rel > 4e-7) {
+                fail("exp(" + x[i] + "): reference " + ref + ", got " + y[i] + " (relative " + rel + ")");
+            }
+        }
+        assertTrue(worst > 0, "compared something");
+    }
+
+    @Test
+    void expHandlesTheEdges() {
+        float[] x = {-1e4f, -88f, 89f, 1e4f, Float.NaN, 0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        float[] y = apply(x, false);
+        assertEquals(0f, y[0]);
+        assertEquals(0f, y[1]);
+        assertEquals(Float.POSITIVE_INFINITY, y[2]);
+        assertEquals(Float.POSITIVE_INFINITY, y[3]);
+        assertTrue(Float.isNaN(y[4]));
+        assertEquals(1f, y[5]);
+        assertEquals(0f, y[6]);
+        assertEquals(Float.POSITIVE_INFINITY, y[7]);
+    }
+
+    @Test
+    void sigmoidIsAccurateAndNeverOverflows() {
+        int n = 100_001;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -1e4f + 2e4f * i / (n - 1);
+        }
+        x[n / 2] = 0f;
+        float[] y = apply(x, true);
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp(-Math.abs((double) x[i]));
+            double ref = x[i] >= 0 ? 1 / (1 + e) : e / (1 + e);
+            // relative 5e-7 where σ is a normal float; below Float.MIN_NORMAL it may flush to 0.
+            if (!(Math.abs(y[i] - ref) <= Float.MIN_NORMAL + 5e-7 * ref) || Float.isNaN(y[i])) {
+                fail("sigmoid(" + x[i] + "): reference " + ref + ", got " + y[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.din4j.backend.cpu;
+
+import static io.din4j.backend.OpFixture.assertBadArgument;
+import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.OpFixture;
+import io.din4j.backend.OpFixture.TestSparseGrad;
+import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** cpu optimizer updates against the reference; sparse updates leave untouched rows bit-identical. */
+class CpuOptimizerOpsTest {
+    private static Backend cpu;
+    private static final Backend REF = new ReferenceBackend();
+    // One update is a few f32 roundings of values ≤ 1 away from the double reference.
+    private static final double ATOL = 1e-6;
+    private static final double RTOL = 1e-5;
+
+    @BeforeAll
+    static void start() {
+        cpu = new CpuBackend(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        cpu.close();
+    }
+
+    @Test
+    void denseUpdatesMatchReference() {
+        long seed = 0;
+        int[] sizes = {1, 15, 17, 257, (1 << 16) + 3};
+        for (int n : sizes) {
+            try (OpFixture f = new OpFixture(seed++)) {
+                Tensor p = f.random(1, n), g = f.random(1, n);
+                Tensor pr = f.copy(p), pc = f.copy(p);
+                REF.optimizer().sgd(pr, g, 0.1f, 0.01f);
+                cpu.optimizer().sgd(pc, g, 0.1f, 0.01f);
+                assertClose("sgd n=" + n, pr, pc, ATOL, RTOL);
+
+                Tensor acc = f.random(1, n);
+                for (long i = 0; i < n; i++) {
+                    acc.set(i, Math.abs(acc.get(i)));
+                }
+                Tensor ar = f.copy(acc), ac = f.copy(acc);
+                REF.optimizer().adagrad(pr, g, ar, 0.05f, 1e-8f);
+                cpu.optimizer().adagrad(pc, g, ac, 0.05f, 1e-8f);
+                assertClose("adagrad accum n=" + n, ar, ac, ATOL, RTOL);
+                assertClose("adagrad n=" + n, pr, pc, ATOL, RTOL);
+
+                Tensor mr = f.random(0.1, n), mc = f.copy(mr);
+                Tensor vr = f.arena.f32(n), vc = f.arena.f32(n);
+                for (long step = 1; step <= 3; step++) {
+                    REF.optimizer().adam(pr, g, mr, vr, 1e-3f, 0.9f, 0.999f, 1e-8f, step);
+                    cpu.optimizer().adam(pc, g, mc, vc, 1e-3f, 0.9f, 0.999f, 1e-8f, step);
+                }
+                assertClose("adam m n=" + n, mr, mc, ATOL, RTOL);
+                assertClose("adam v n=" + n, vr, vc, ATOL, RTOL);
+                assertClose("adam n=" + n, pr, pc, ATOL, RTOL);
+            }
+        }
+    }
+
+    @Test
+    void sparseUpdatesTouchOnlyTheirRows() {
+        long seed = 50;
+        for (int d : new int[] {1, 16, 17, 33}) {
+            try (OpFixture f = new OpFixture(seed++)) {
+                int v = 200;
+                int[] ids = {7, 0, 199, 64, 65, 3, 150, 151, 152, 98, 11};
+                TestSparseGrad grad = new TestSparseGrad(f.arena, DType.F32, v, d, 16).set(ids, f.rnd);
+                Tensor table = f.random(1, v, d);
+                Tensor freq = f.arena.f32(v);
+                for (int i = 0; i < v; i++) {
+                    freq.setFloat(i, i % 5); // includes 0, which counts as 1
+                }
+                Tensor before = f.copy(table);
+                Tensor tr = f.copy(table), tc = f.copy(table);
+                String s = " d=" + d;
+
+                TestSparseGrad gr = new TestSparseGrad(f.arena, DType.F32, v, d, 16).set(ids, f.rnd);
+                f.copy(grad.values());
+                copyInto(grad.values(), gr.values());
+                REF.optimizer().mbaRegularize(tr, gr, freq, 0.3f);
+                cpu.optimizer().mbaRegularize(tc, grad, freq, 0.3f);
+                assertClose("mba grad" + s, gr.values(), grad.values(), ATOL, RTOL);
+
+                REF.optimizer().sgdSparse(tr, grad, 0.1f);
+                cpu.optimizer().sgdSparse(tc, grad, 0.1f);
+                assertClose("sgdSparse" + s, tr, tc, ATOL, RTOL);
+
+                Tensor acc = f.arena.f32(v, d);
+                Tensor ar = f.copy(acc), ac = f.copy(acc);
+                REF.optimizer().adagradSparse(tr, grad, ar, 0.1f, 1e-8f);
+                cpu.optimizer().adagradSparse(tc, grad, ac, 0.1f, 1e-8f);
+                assertClose("adagradSparse" + s, tr, tc, ATOL, RTOL);
+                assertClose("adagradSparse accum" + s, ar, ac, ATOL, RTOL);
+
+                Tensor m0 = f.random(0.1, v, d), v0 = f.random(0.1, v, d);
+                for (long i = 0; i < v0.size(); i++) {
+                    v0.set(i, Math.abs(v0.get(i)));
+                }
+                Tensor mr = f.copy(m0), mc = f.copy(m0), vr = f.copy(v0), vc = f.copy(v0);
+                REF.optimizer().adamSparse(tr, grad, mr, vr, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
+                cpu.optimizer().adamSparse(tc, grad, mc, vc, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
+                assertClose("adamSparse" + s, tr, tc, ATOL, RTOL);
+                assertClose("adamSparse m" + s, mr, mc, ATOL, RTOL);
+                assertClose("adamSparse v" + s, vr, vc, ATOL, RTOL);
+
+                boolean[] touched = new boolean[v];
+                for (int id : ids) {
+                    touched[id] = true;
+                }
+                for (int row = 0; row < v; row++) {
+                    for (int k = 0; k < d; k++) {
+                        long i = (long) row * d + k;
+                        if (!touched[row]) {
+                            // Bit-identical: compare the raw bits, not values within a tolerance.
+                            assertEquals(Float.floatToRawIntBits(before.getFloat(i)), Float.floatToRawIntBits(tc.getFloat(i)), "table row " + row);
+                            assertEquals(Float.floatToRawIntBits(m0.getFloat(i)), Float.floatToRawIntBits(mc.getFloat(i)), "m row " + row);
+                            assertEquals(Float.floatToRawIntBits(v0.getFloat(i)), Float.floatToRawIntBits(vc.getFloat(i)), "v row " + row);
+                            assertEquals(0, Float.floatToRawIntBits(ac.getFloat(i)), "accum row " + row);
+                        } else if (tc.getFloat(i) == before.getFloat(i)) {
+                            throw new AssertionError("touched row " + row + " column " + k + " did not change");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void copyInto(Tensor src, Tensor dst) {
+        for (long i = 0; i < src.size(); i++) {
+            dst.set(i, src.get(i));
+        }
+    }
+
+    @Test
+    void badInputsNameTheArgument() {
+        for (Backend b : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(4)) {
+                Tensor p = f.random(1, 10, 4);
+                assertBadArgument("grad", () -> b.optimizer().sgd(p, f.arena.f32(10, 5), 0.1f, 0));
+                assertBadArgument("step", () -> b.optimizer().adam(p, p, f.arena.f32(10, 4), f.arena.f32(10, 4), 0.1f, 0.9f, 0.99f, 1e-8f, 0));
+                assertBadArgument("v", () -> b.optimizer().adam(p, p, f.arena.f32(10, 4), f.arena.f32(4), 0.1f, 0.9f, 0.99f, 1e-8f, 1));
+                TestSparseGrad bad = new TestSparseGrad(f.arena, DType.F32, 10, 4, 3).set(new int[] {1, 10}, f.rnd);
+                Tensor before = f.copy(p);
+                assertBadArgument("grad", () -> b.optimizer().sgdSparse(p, bad, 0.1f));
+                assertClose("nothing written", before, p, 0, 0);
+                TestSparseGrad wide = new TestSparseGrad(f.arena, DType.F32, 10, 5, 3).set(new int[] {1}, f.rnd);
+                assertBadArgument("grad", () -> b.optimizer().sgdSparse(p, wide, 0.1f));
+                TestSparseGrad ok = new TestSparseGrad(f.arena, DType.F32, 10, 4, 3).set(new int[] {1}, f.rnd);
+                assertBadArgument("frequency", () -> b.optimizer().mbaRegularize(p, ok, f.arena.f32(9), 0.1f));
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.din4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+class SeqKernelsTest {
+    /**
+     * The polynomial exp against Math.exp over its whole range: a degree-6 minimax on |r| ≤ ln2/2 is good to a
+     * few ulp (measured ≤ 2.5e-7 relative); 5e-7 leaves room and still catches a wrong coefficient or scaling.
+     */
+    @Test
+    void polynomialExpAndSigmoidAreAccurate() {
+        int l = SeqKernels.L;
+        float[] x = new float[l];
+        float[] y = new float[l];
+        Random r = new Random(1);
+        double worstExp = 0;
+        double worstSig = 0;
+        for (int it = 0; it < 20000; it++) {
+            for (int i = 0; i < l; i++) {
+                x[i] = it < 10 ? new float[] {0f, -0f, -1e-30f, -87f, -87.3f, -100f, -1e4f, -Float.MIN_VALUE, -0.3465736f, -0.3465737f}[it]
+                        : (float) (-r.nextDouble() * (it % 2 == 0 ? 87 : 2));
+            }
+            SeqKernels.expNonPositive(FloatVector.fromArray(SeqKernels.S, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < l; i++) {
+                double e = Math.exp(Math.max(x[i], -87.3f));
+                worstExp = Math.max(worstExp, Math.abs(y[i] - e) / e);
+                assertTrue(Float.isFinite(y[i]) && y[i] > 0, "exp(" + x[i] + ") = " + y[i]);
+            }
+            for (int i = 0; i < l; i++) {
+                x[i] = it < 4 ? new float[] {1e4f, -1e4f, 0f, 88.8f}[it] : (float) ((2 * r.nextDouble() - 1) * 30);
+            }
+            SeqKernels.sigmoid(FloatVector.fromArray(SeqKernels.S, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < l; i++) {
+                double s = 1 / (1 + Math.exp(-(double) x[i]));
+                if (s > 1e-37) {
+                    worstSig = Math.max(worstSig, Math.abs(y[i] - s) / s);
+                } else {
+                    assertTrue(y[i] <= 1e-37, "sigmoid(" + x[i] + ") = " + y[i]);
+                }
+                assertTrue(y[i] >= 0 && y[i] <= 1, "sigmoid(" + x[i] + ") = " + y[i]);
+            }
+        }
+        assertTrue(worstExp < 5e-7, "exp relative error " + worstExp);
+        assertTrue(worstSig < 5e-7, "sigmoid relative error " + worstSig);
+    }
+
+    /** The blocked GEMM against a triple loop, over row counts 1..9 and column counts 1..6 vectors. */
+    @Test
+    void gemmMatchesNaiveProduct() {
+        Random r = new Random(3);
+        int l = SeqKernels.L;
+        for (int rows = 1; rows <= 9; rows++) {
+            for (int nv = 1; nv <= 6; nv++) {
+                for (boolean acc : new boolean[] {false, true}) {
+                    int k = 1 + r.nextInt(20);
+                    int n = nv * l;
+                    int as = k + 3, bs = n + l, cs = n + 2 * l;
+                    float[] a = rnd(r, rows * as), b = rnd(r, k * bs), bias = rnd(r, n), c = rnd(r, rows * cs);
+                    float[] expect = c.clone();
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double s = acc ? c[i * cs + j] : bias[j];
+                            for (int kk = 0; kk < k; kk++) {
+                                s += (double) a[i * as + kk] * b[kk * bs + j];
+                            }
+                            expect[i * cs + j] = (float) s;
+                        }
+                    }
+                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc);
+                    for (int i = 0; i < c.length; i++) {
+                        assertEquals(expect[i], c[i], 1e-5f * (1 + Math.abs(expect[i])),
+                                "rows=" + rows + " vectors=" + nv + " acc=" + acc + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] rnd(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (2 * r.nextDouble() - 1);
+        }
+        return x;
+    }
+}
