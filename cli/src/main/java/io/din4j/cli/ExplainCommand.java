@@ -50,7 +50,7 @@ final class ExplainCommand implements Callable<Integer> {
             FeatureSchema schema = s.predictor.schema();
             Row r = null;
             long line;
-            try (SequenceCsvReader in = SequenceCsvReader.open(data, schema, false)) {
+            try (SequenceCsvReader in = SequenceCsvReader.openForScoring(data, schema, false)) {
                 long n = 0;
                 while (n < row && in.hasNext()) {
                     r = in.next();

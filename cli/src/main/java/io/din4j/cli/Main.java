@@ -8,6 +8,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +50,7 @@ public final class Main implements Runnable {
 
     /** Runs the tool in this JVM with the given streams (what tests call); returns the exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        LOG_LINES.route(err);
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
         cl.setOut(new PrintWriter(out, true));
@@ -70,6 +76,42 @@ public final class Main implements Runnable {
         } finally {
             out.flush();
             err.flush();
+        }
+    }
+
+    private static final OneLineLog LOG_LINES = new OneLineLog();
+
+    /** Library log records (e.g. which backend {@code auto} chose) as single "din4j: ..." lines on stderr. */
+    private static final class OneLineLog extends Handler {
+        private volatile PrintStream err = System.err;
+        private boolean installed;
+
+        synchronized void route(PrintStream to) {
+            err = to;
+            if (!installed) {
+                Logger root = Logger.getLogger("");
+                for (Handler h : root.getHandlers()) {
+                    root.removeHandler(h);
+                }
+                root.addHandler(this);
+                installed = true;
+            }
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.INFO.intValue()) {
+                err.println("din4j: " + new SimpleFormatter().formatMessage(r));
+            }
+        }
+
+        @Override
+        public void flush() {
+            err.flush();
+        }
+
+        @Override
+        public void close() {
         }
     }
 

@@ -32,7 +32,7 @@ final class Scoring implements AutoCloseable {
     }
 
     CsvDataset data(Path file, boolean labelsRequired) {
-        return new CsvDataset(file, predictor.schema(), labelsRequired);
+        return CsvDataset.forScoring(file, predictor.schema(), labelsRequired);
     }
 
     @Override

@@ -16,12 +16,24 @@ public final class CsvDataset implements Iterable<Row>, AutoCloseable {
     private final Path path;
     private final FeatureSchema schema;
     private final boolean labelsRequired;
+    private final boolean forScoring;
     private final List<SequenceCsvReader> open = new ArrayList<>();
 
+    /** For training: every column must be in the schema (see {@link SequenceCsvReader#open}). */
     public CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired) {
+        this(path, schema, labelsRequired, false);
+    }
+
+    private CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired, boolean forScoring) {
         this.path = path;
         this.schema = schema;
         this.labelsRequired = labelsRequired;
+        this.forScoring = forScoring;
+    }
+
+    /** For scoring with a trained model: columns outside the schema are ignored (see {@link SequenceCsvReader#openForScoring}). */
+    public static CsvDataset forScoring(Path path, FeatureSchema schema, boolean labelsRequired) {
+        return new CsvDataset(path, schema, labelsRequired, true);
     }
 
     public Path path() {
@@ -34,7 +46,8 @@ public final class CsvDataset implements Iterable<Row>, AutoCloseable {
 
     @Override
     public Iterator<Row> iterator() {
-        SequenceCsvReader r = SequenceCsvReader.open(path, schema, labelsRequired);
+        SequenceCsvReader r = forScoring ? SequenceCsvReader.openForScoring(path, schema, labelsRequired)
+                : SequenceCsvReader.open(path, schema, labelsRequired);
         open.add(r);
         return new Iterator<>() {
             private boolean done;

@@ -40,7 +40,15 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
      * @param labelsRequired when false, label columns may be absent (scoring unlabelled data): their labels are NaN
      */
     public static SequenceCsvReader open(Path path, FeatureSchema schema, boolean labelsRequired) {
-        return new SequenceCsvReader(openRecords(path), schema, labelsRequired);
+        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, false);
+    }
+
+    /**
+     * Opens {@code path} for scoring with a trained model: columns the model does not read (a row id, another
+     * task's label) are ignored instead of rejected.
+     */
+    public static SequenceCsvReader openForScoring(Path path, FeatureSchema schema, boolean labelsRequired) {
+        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, true);
     }
 
     /** The header of a CSV file, for schema inference. */
@@ -64,7 +72,12 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
         }
     }
 
-    public SequenceCsvReader(CsvRecordReader in, FeatureSchema schema, boolean labelsRequired) {
+    /**
+     * @param labelsRequired when false, label columns may be absent: their labels are NaN
+     * @param ignoreUnknown  when true, columns outside the schema are skipped; when false they are an error (a
+     *                       typo or an undeclared feature should not be silently dropped at training time)
+     */
+    public SequenceCsvReader(CsvRecordReader in, FeatureSchema schema, boolean labelsRequired, boolean ignoreUnknown) {
         this.in = in;
         this.file = in.file();
         this.schema = schema;
@@ -102,7 +115,7 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
             denseCol[d] = column(index, schema.dense().get(d), "dense", used);
         }
         for (String h : header) {
-            if (!used.contains(h)) {
+            if (!ignoreUnknown && !used.contains(h)) {
                 throw new DataException(file, 1, h, "column '" + h + "' is not in the model's schema " + SequenceCsvWriter.header(schema));
             }
         }
