@@ -34,8 +34,9 @@ class ModelCommandsTest {
         return Cli.run(args);
     }
 
-    private static String[] concat(String[] a, String... b) {
-        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    /** {@code din4j train} with the tiny model flags and {@code rest}. */
+    private static Cli train(String... rest) {
+        return Cli.run(Stream.concat(Stream.concat(Stream.of("train"), Stream.of(TINY)), Stream.of(rest)).toArray(String[]::new));
     }
 
     @BeforeAll
@@ -45,7 +46,7 @@ class ModelCommandsTest {
         train = data.resolve("train.csv");
         test = data.resolve("test.csv");
         din = dir.resolve("din");
-        Cli r = run(concat(TINY, "train", "--train", train.toString(), "--valid", test.toString(), "--model", "din", "--out", din.toString()));
+        Cli r = train("--train", train.toString(), "--valid", test.toString(), "--model", "din", "--out", din.toString());
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("din epoch 1/1"), r.out());
 
@@ -53,8 +54,8 @@ class ModelCommandsTest {
         assertEquals(0, run("generate", "--out", mt.toString(), "--users", "60", "--samples-per-user", "10", "--tasks", "2", "--gzip").code());
         mtTest = mt.resolve("test.csv.gz");
         dinPle = dir.resolve("dinple");
-        r = run(concat(TINY, "train", "--train", mt.resolve("train.csv.gz").toString(), "--valid", mtTest.toString(),
-                "--model", "din-ple", "--out", dinPle.toString()));
+        r = train("--train", mt.resolve("train.csv.gz").toString(), "--valid", mtTest.toString(),
+                "--model", "din-ple", "--out", dinPle.toString());
         assertEquals(0, r.code(), r.toString());
     }
 
@@ -163,17 +164,17 @@ class ModelCommandsTest {
     @Test
     void userErrorsAreOneLineWithoutStackTraces() throws IOException {
         Path out = dir.resolve("never");
-        Cli r = run(concat(TINY, "train", "--train", train.toString(), "--model", "transformer", "--out", out.toString()));
+        Cli r = train("--train", train.toString(), "--model", "transformer", "--out", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--model: 'transformer' is not valid"), r.errorLine());
 
-        r = run(concat(TINY, "train", "--train", dir.resolve("nope.csv").toString(), "--model", "din", "--out", out.toString()));
+        r = train("--train", dir.resolve("nope.csv").toString(), "--model", "din", "--out", out.toString());
         assertEquals(1, r.code());
         assertEquals("din4j: " + dir.resolve("nope.csv") + ": no such file", r.errorLine());
 
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "label,user_id,item_id,cate_id,hist_item_id,hist_cate_id\n1,u,i,c,a,x\n0,u,i,c,a b,x\n");
-        r = run(concat(TINY, "train", "--train", bad.toString(), "--model", "din", "--out", out.toString()));
+        r = train("--train", bad.toString(), "--model", "din", "--out", out.toString());
         assertEquals(1, r.code());
         assertEquals("din4j: " + bad + ":3: column hist_cate_id has 1 ids but hist_item_id has 2", r.errorLine());
         assertFalse(Files.exists(out), "no model directory after a failed run");
@@ -207,12 +208,12 @@ class ModelCommandsTest {
         Path precious = dir.resolve("precious");
         Files.createDirectories(precious);
         Files.writeString(precious.resolve("thesis.tex"), "keep me");
-        r = run(concat(TINY, "train", "--train", train.toString(), "--model", "base", "--out", precious.toString()));
+        r = train("--train", train.toString(), "--model", "base", "--out", precious.toString());
         assertEquals(1, r.code());
         assertTrue(r.errorLine().contains("exists and is not a din4j model directory"), r.errorLine());
         assertEquals("keep me", Files.readString(precious.resolve("thesis.tex")));
 
-        r = run(concat(TINY, "train", "--train", train.toString(), "--model", "din", "--out", out.toString(), "--epochs", "0"));
+        r = train("--train", train.toString(), "--model", "din", "--out", out.toString(), "--epochs", "0");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--epochs: '0'"), r.errorLine());
         r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
