@@ -213,9 +213,9 @@ class ModelCommandsTest {
         assertTrue(r.errorLine().contains("exists and is not a din4j model directory"), r.errorLine());
         assertEquals("keep me", Files.readString(precious.resolve("thesis.tex")));
 
-        r = train("--train", train.toString(), "--model", "din", "--out", out.toString(), "--epochs", "0");
+        r = train("--train", train.toString(), "--model", "din", "--out", out.toString(), "--min-count", "0");
         assertEquals(2, r.code());
-        assertTrue(r.errorLine().contains("--epochs: '0'"), r.errorLine());
+        assertTrue(r.errorLine().contains("--min-count: '0'"), r.errorLine());
         r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
         assertEquals(1, r.code());
         assertTrue(r.errorLine().contains("--device: 'tpu'"), r.errorLine());
