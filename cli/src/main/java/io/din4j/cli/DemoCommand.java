@@ -5,7 +5,11 @@ import io.din4j.data.FeatureSchema;
 import io.din4j.data.Row;
 import io.din4j.data.synth.SyntheticWorld;
 import io.din4j.io.ModelFiles;
+import io.din4j.metrics.Auc;
 import io.din4j.metrics.Evaluation;
+import io.din4j.metrics.Gauc;
+import io.din4j.metrics.LogLoss;
+import io.din4j.metrics.RelaImpr;
 import io.din4j.model.ModelConfig;
 import io.din4j.predict.Predictor;
 import io.din4j.report.ReportWriter;
@@ -38,13 +42,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-output", paramLabel = "DIR", description = "Where the data, models and report go (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--users", defaultValue = "3000", description = "Users of the synthetic world (default ${DEFAULT-VALUE}).")
+    @Option(names = "--users", defaultValue = "8000", description = "Users of the synthetic world (default ${DEFAULT-VALUE}).")
     int users;
 
     @Option(names = "--samples-per-user", defaultValue = "20", description = "Impressions per user; the last 20% are the test set (default ${DEFAULT-VALUE}).")
     int samplesPerUser;
 
-    @Option(names = "--epochs", defaultValue = "2", description = "Epochs per model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per model (default ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch-size", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
@@ -100,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             train("din", ModelConfig.Type.DIN, one, train1, test1, backend, report, o, e);
             train("din-ple", ModelConfig.Type.DIN_PLE, two, train2, test2, backend, report, o, e);
         }
+        truth(world, report);
         Path html = out.resolve("report.html");
         AtomicOutput.file(html, tmp -> {
             try (Writer w = Files.newBufferedWriter(tmp)) {
@@ -111,11 +116,12 @@ final class DemoCommand implements Callable<Integer> {
         for (TrainingReport.Result r : report.results()) {
             double base = report.results().stream().filter(x -> x.model().equals("base") && x.task().equals(r.task()))
                     .mapToDouble(TrainingReport.Result::auc).findFirst().orElse(Double.NaN);
-            double ri = ((r.auc() - 0.5) / (base - 0.5) - 1) * 100;
+            double ri = r.model().equals(TRUTH) ? Double.NaN : RelaImpr.percent(r.auc(), base);
             t.row(r.model(), r.task(), EvalCommand.fmt(r.auc()), EvalCommand.fmt(r.gauc()), EvalCommand.fmt(r.logloss()),
                     Double.isFinite(ri) ? String.format(Locale.ROOT, "%+.1f%%", ri) : "–");
         }
         t.print(o);
+        o.println("truth: the world's own click and conversion probabilities, the best any model can reach.");
         o.println();
         o.printf(Locale.ROOT, "report: %s%nmodels: %s (try: ./din4j explain --model %s --data %s --row 1)%ndone in %.0f s on %s%n",
                 html, out.resolve("models"), out.resolve("models").resolve("din"), dataDir.resolve("test.csv"),
@@ -142,6 +148,42 @@ final class DemoCommand implements Callable<Integer> {
             Path dir = out.resolve("models").resolve(name);
             AtomicOutput.directory(dir, "din4j model directory", ModelDirs::isModelDir, tmp -> ModelFiles.save(t.model, tmp, meta));
         }
+    }
+
+    private static final String TRUTH = "truth";
+
+    /**
+     * The metrics of the world's own probabilities on the test impressions: the best any model can do, so the
+     * comparison shows how much of the learnable signal each model found.
+     */
+    private static void truth(SyntheticWorld world, TrainingReport report) {
+        List<SyntheticWorld.Sample> test = world.samples(true);
+        int n = test.size();
+        float[] p = new float[n];
+        float[] y = new float[n];
+        String[] users = new String[n];
+        List<Integer> clicked = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SyntheticWorld.Sample s = test.get(i);
+            p[i] = (float) s.clickProbability();
+            y[i] = s.click() ? 1 : 0;
+            users[i] = Integer.toString(s.user());
+            if (s.click()) {
+                clicked.add(i);
+            }
+        }
+        report.result(new TrainingReport.Result(TRUTH, "click", Auc.of(p, y), Gauc.of(p, y, users), LogLoss.of(p, y), n));
+        int m = clicked.size();
+        float[] pc = new float[m];
+        float[] yc = new float[m];
+        String[] uc = new String[m];
+        for (int j = 0; j < m; j++) {
+            SyntheticWorld.Sample s = test.get(clicked.get(j));
+            pc[j] = (float) s.conversionProbability();
+            yc[j] = s.conversion() ? 1 : 0;
+            uc[j] = users[clicked.get(j)];
+        }
+        report.result(new TrainingReport.Result(TRUTH, "conversion", Auc.of(pc, yc), Gauc.of(pc, yc, uc), LogLoss.of(pc, yc), m));
     }
 
     /** The click task alone: the first label of each row. */

@@ -73,7 +73,7 @@ public final class ReportWriter {
             return;
         }
         out.append("<p class=\"note\">Per epoch: mean training loss (binary cross-entropy per task) and, on the validation data, ")
-                .append("AUC and GAUC (per-user AUC weighted by impressions, DIN paper eq. 1). Solid lines: first task; dashed: second.</p>\n");
+                .append("AUC and GAUC (per-user AUC weighted by impressions, as defined in the DIN paper). Solid lines: first task; dashed: second.</p>\n");
         String[] titles = {"Training loss", "Validation AUC", "Validation GAUC"};
         for (int m = 0; m < 3; m++) {
             List<Series> series = new ArrayList<>();
@@ -191,7 +191,7 @@ public final class ReportWriter {
         }
         String base = r.baseline();
         out.append("<p class=\"note\">AUC over all test impressions, GAUC per user weighted by impressions, logloss, and")
-                .append(base != null ? " RelaImpr = (AUC − 0.5)/(AUC<sub>" + esc(base) + "</sub> − 0.5) − 1 (DIN paper eq. 7)." : " the number of labelled samples.")
+                .append(base != null ? " RelaImpr = (AUC − 0.5)/(AUC<sub>" + esc(base) + "</sub> − 0.5) − 1 (the DIN paper's relative improvement)." : " the number of labelled samples.")
                 .append("</p>\n<table>\n<tr><th class=\"l\">model</th><th class=\"l\">task</th><th>AUC</th><th>GAUC</th><th>logloss</th><th>samples</th>")
                 .append(base != null ? "<th>RelaImpr</th>" : "").append("</tr>\n");
         for (TrainingReport.Result res : r.results()) {

@@ -91,7 +91,7 @@ public final class TrainingReport {
         return this;
     }
 
-    /** The model the comparison's RelaImpr is relative to (DIN paper eq. 7), e.g. BaseModel. */
+    /** The model the comparison's RelaImpr is relative to (the DIN paper's relative improvement), e.g. BaseModel. */
     public TrainingReport baseline(String model) {
         this.baseline = model;
         return this;

@@ -118,6 +118,18 @@ class SequenceCsvReaderTest {
     }
 
     @Test
+    void scoringIgnoresColumnsTheModelDoesNotRead() throws IOException {
+        Path p = file("score.csv", "row_id,user_id,item_id,cate_id,hist_item_id,hist_cate_id,conversion\n7,u,i,c,a,x,1\n");
+        assertThrows(DataException.class, () -> readAll(p, ONE_TASK, false));
+        List<Row> rows = new ArrayList<>();
+        try (SequenceCsvReader r = SequenceCsvReader.openForScoring(p, ONE_TASK, false)) {
+            r.forEachRemaining(rows::add);
+        }
+        assertEquals(1, rows.size());
+        assertArrayEquals(new String[] {"u", "i", "c"}, rows.get(0).sparse());
+    }
+
+    @Test
     void splitsIdsOnRunsOfBlanks() {
         assertArrayEquals(new String[0], SequenceCsvReader.splitIds(""));
         assertArrayEquals(new String[0], SequenceCsvReader.splitIds("   "));
