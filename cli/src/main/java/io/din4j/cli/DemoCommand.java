@@ -92,7 +92,8 @@ final class DemoCommand implements Callable<Integer> {
                         users, world.config().items(), world.config().categories(), world.config().interestsPerUser(),
                         world.config().minHistory(), world.config().maxHistory(), seed))
                 .setting("data", train2.size() + " training and " + test2.size() + " test impressions (the last 20% of each user's)")
-                .setting("training", epochs + " epochs, batch " + batchSize + ", Adam 0.001, embeddings " + embeddingDim + " wide")
+                .setting("training", "up to " + epochs + " epochs (stopping when test AUC falls, keeping the best), batch " + batchSize
+                        + ", Adam 0.001, embeddings " + embeddingDim + " wide")
                 .baseline("base");
         FeatureSchema one = FeatureSchema.canonical(List.of("click"));
         FeatureSchema two = world.schema();
@@ -133,12 +134,13 @@ final class DemoCommand implements Callable<Integer> {
     private void train(String name, ModelConfig.Type type, FeatureSchema schema, List<Row> train, List<Row> test, Backend backend,
                        TrainingReport report, PrintWriter o, PrintWriter e) throws IOException {
         Training.Settings s = new Training.Settings(type, epochs, batchSize, 1e-3, io.din4j.train.OptimizerSpec.Kind.ADAM, seed,
-                embeddingDim, 0, 1, train.size(), 0, 0, null, null, null);
+                embeddingDim, 0, 1, train.size(), 0, 1, null, null, null);
         try (Training t = Training.prepare(name, schema, train, s, backend, o)) {
             t.fit(name, train, test, o, e, ProgressBar.stderrIsTerminal());
             report.curve(Reports.curve(name, schema.tasks(), t.result.epochs()));
-            Map<String, Evaluation.TaskMetrics> last = t.result.epochs().get(t.result.epochs().size() - 1).validation();
-            Reports.results(report, name, last);
+            // Patience 1: training stops once test AUC falls and keeps the best epoch's weights, which these are.
+            Map<String, Evaluation.TaskMetrics> best = t.result.epochs().get(Math.max(0, t.result.bestEpoch())).validation();
+            Reports.results(report, name, best);
             try (Predictor p = Predictor.of(t.model, batchSize)) {
                 List<Row> sample = test.subList(0, Math.min(2000, test.size()));
                 Reports.attention(report, name, p, t.builder, sample, 8);
