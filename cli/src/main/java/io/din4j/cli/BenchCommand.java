@@ -46,16 +46,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--train", description = "Time a training step instead of inference.")
     boolean train;
 
-    @Option(names = "--reps", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--embedding-dim", defaultValue = "0", paramLabel = "D", description = "Embedding width (default: the model's, 32).")
     int embeddingDim;
 
-    @Option(names = "--items", defaultValue = "100000", description = "Rows of the item table (default ${DEFAULT-VALUE}).")
+    @Option(names = "--items", paramLabel = "N", defaultValue = "100000", description = "Rows of the item table (default ${DEFAULT-VALUE}).")
     int items;
 
     @Option(names = "--json", description = "Print {\"ms_per_batch\", \"samples_per_s\", \"threads\", ...}.")

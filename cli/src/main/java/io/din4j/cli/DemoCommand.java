@@ -42,22 +42,22 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "demo-output", paramLabel = "DIR", description = "Where the data, models and report go (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--users", defaultValue = "8000", description = "Users of the synthetic world (default ${DEFAULT-VALUE}).")
+    @Option(names = "--users", paramLabel = "N", defaultValue = "8000", description = "Users of the synthetic world (default ${DEFAULT-VALUE}).")
     int users;
 
-    @Option(names = "--samples-per-user", defaultValue = "20", description = "Impressions per user; the last 20% are the test set (default ${DEFAULT-VALUE}).")
+    @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "20", description = "Impressions per user; the last 20% are the test set (default ${DEFAULT-VALUE}).")
     int samplesPerUser;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per model (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs per model; each stops once test AUC falls and keeps its best epoch (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--embedding-dim", defaultValue = "16", paramLabel = "D", description = "Embedding width (default ${DEFAULT-VALUE}).")
     int embeddingDim;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the world and the models (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the world and the models (default ${DEFAULT-VALUE}).")
     long seed;
 
     @CommandLine.Mixin

@@ -35,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"tasks\": {\"<task>\": {\"auc\", \"gauc\", \"logloss\", \"n\"}}}.")
     boolean json;
 
-    @Option(names = "--batch-size", defaultValue = "1024", description = "Rows scored at once (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1024", description = "Rows scored at once (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @CommandLine.Mixin

@@ -23,34 +23,34 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for train.csv and test.csv.")
     Path out;
 
-    @Option(names = "--users", defaultValue = "2000", description = "Users (default ${DEFAULT-VALUE}).")
+    @Option(names = "--users", paramLabel = "N", defaultValue = "2000", description = "Users (default ${DEFAULT-VALUE}).")
     int users;
 
-    @Option(names = "--items", defaultValue = "5000", description = "Items (default ${DEFAULT-VALUE}).")
+    @Option(names = "--items", paramLabel = "N", defaultValue = "5000", description = "Items (default ${DEFAULT-VALUE}).")
     int items;
 
-    @Option(names = "--categories", defaultValue = "100", description = "Categories (default ${DEFAULT-VALUE}).")
+    @Option(names = "--categories", paramLabel = "N", defaultValue = "100", description = "Categories (default ${DEFAULT-VALUE}).")
     int categories;
 
-    @Option(names = "--interests", defaultValue = "3", description = "Interests (categories) per user (default ${DEFAULT-VALUE}).")
+    @Option(names = "--interests", paramLabel = "N", defaultValue = "3", description = "Interests (categories) per user (default ${DEFAULT-VALUE}).")
     int interests;
 
-    @Option(names = "--min-history", defaultValue = "0", description = "Shortest history (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-history", paramLabel = "N", defaultValue = "0", description = "Shortest history (default ${DEFAULT-VALUE}).")
     int minHistory;
 
-    @Option(names = "--max-history", defaultValue = "30", description = "Longest history (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-history", paramLabel = "N", defaultValue = "30", description = "Longest history (default ${DEFAULT-VALUE}).")
     int maxHistory;
 
-    @Option(names = "--samples-per-user", defaultValue = "20", description = "Impressions per user, train and test (default ${DEFAULT-VALUE}).")
+    @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "20", description = "Impressions per user, train and test (default ${DEFAULT-VALUE}).")
     int samplesPerUser;
 
-    @Option(names = "--test-fraction", defaultValue = "0.2", description = "Share of each user's latest impressions in test.csv (default ${DEFAULT-VALUE}).")
+    @Option(names = "--test-fraction", paramLabel = "X", defaultValue = "0.2", description = "Share of each user's latest impressions in test.csv (default ${DEFAULT-VALUE}).")
     double testFraction;
 
-    @Option(names = "--tasks", defaultValue = "1", description = "1: column 'label'; 2: columns 'click,conversion' (default ${DEFAULT-VALUE}).")
+    @Option(names = "--tasks", paramLabel = "N", defaultValue = "1", description = "1: column 'label'; 2: columns 'click,conversion' (default ${DEFAULT-VALUE}).")
     int tasks;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--gzip", description = "Write train.csv.gz and test.csv.gz.")

@@ -8,19 +8,19 @@ import picocli.CommandLine.Option;
 
 /** Architecture and optimisation flags shared by train and demo. */
 final class ModelOptions {
-    @Option(names = "--epochs", defaultValue = "3", description = "Passes over the training data (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Passes over the training data (default ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.001", description = "Learning rate (default ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adagrad or sgd (default ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam", description = "adam, adagrad or sgd (default ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation and shuffling (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of initialisation and shuffling (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--embedding-dim", defaultValue = "0", paramLabel = "D", description = "Embedding width per field (default: the model's, 32).")
@@ -44,10 +44,10 @@ final class ModelOptions {
     @Option(names = "--shuffle-buffer", defaultValue = "100000", paramLabel = "ROWS", description = "Rows mixed by the streaming shuffle (0 = file order; default ${DEFAULT-VALUE}).")
     int shuffleBuffer;
 
-    @Option(names = "--mba-lambda", defaultValue = "0", description = "Mini-batch aware regularization strength (DIN eq. 4; default ${DEFAULT-VALUE}).")
+    @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "0", description = "Mini-batch aware regularization strength (DIN eq. 4; default ${DEFAULT-VALUE}).")
     double mbaLambda;
 
-    @Option(names = "--patience", defaultValue = "0", description = "Stop after N epochs without validation AUC gain and keep the best (0 = off).")
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "0", description = "Stop after N epochs without validation AUC gain and keep the best (0 = off).")
     int patience;
 
     Training.Settings settings(CommandSpec spec, ModelConfig.Type type) {

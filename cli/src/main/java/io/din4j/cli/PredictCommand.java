@@ -37,7 +37,7 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output CSV (.gz compresses; - for standard output).")
     String out;
 
-    @Option(names = "--batch-size", defaultValue = "1024", description = "Rows scored at once (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1024", description = "Rows scored at once (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @CommandLine.Mixin

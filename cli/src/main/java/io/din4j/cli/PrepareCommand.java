@@ -38,7 +38,7 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--gzip", description = "Write train.csv.gz and test.csv.gz.")
         boolean gzip;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Seed of negative sampling or splitting (default ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of negative sampling or splitting (default ${DEFAULT-VALUE}).")
         long seed;
 
         Path train() {
@@ -78,7 +78,7 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--meta", paramLabel = "FILE", description = "Metadata: asin and categories per line (items without it get category 'unknown').")
         Path meta;
 
-        @Option(names = "--max-history", defaultValue = "0", description = "Keep only the most recent N behaviours per row (0 = all, default).")
+        @Option(names = "--max-history", paramLabel = "N", defaultValue = "0", description = "Keep only the most recent N behaviours per row (0 = all, default).")
         int maxHistory;
 
         @CommandLine.Mixin
@@ -106,10 +106,10 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--behaviors", split = ",", paramLabel = "TYPE", description = "Behaviour types kept: pv, buy, cart, fav (default: all).")
         List<String> behaviors = List.of();
 
-        @Option(names = "--max-history", defaultValue = "50", description = "Keep only the most recent N behaviours per row (0 = all; default ${DEFAULT-VALUE}).")
+        @Option(names = "--max-history", paramLabel = "N", defaultValue = "50", description = "Keep only the most recent N behaviours per row (0 = all; default ${DEFAULT-VALUE}).")
         int maxHistory;
 
-        @Option(names = "--samples-per-user", defaultValue = "0", description = "Only each user's last N targets (0 = all, default).")
+        @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "0", description = "Only each user's last N targets (0 = all, default).")
         int samplesPerUser;
 
         @CommandLine.Mixin
@@ -144,10 +144,10 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--test-input", paramLabel = "FILE", description = "Separate test CSV with the same header (else --test-fraction of --input).")
         Path testInput;
 
-        @Option(names = "--click", defaultValue = "click", description = "Click label column (default ${DEFAULT-VALUE}).")
+        @Option(names = "--click", paramLabel = "COL", defaultValue = "click", description = "Click label column (default ${DEFAULT-VALUE}).")
         String click;
 
-        @Option(names = "--conversion", defaultValue = "conversion", description = "Conversion label column (default ${DEFAULT-VALUE}).")
+        @Option(names = "--conversion", paramLabel = "COL", defaultValue = "conversion", description = "Conversion label column (default ${DEFAULT-VALUE}).")
         String conversion;
 
         @Option(names = "--user", description = "Column written as user_id (groups GAUC).")
@@ -165,10 +165,10 @@ final class PrepareCommand implements Runnable {
         @Option(names = "--drop", split = ",", paramLabel = "COL", description = "Columns to leave out (e.g. a row id).")
         List<String> drop = List.of();
 
-        @Option(names = "--conversion-space", defaultValue = "clicked", description = "Rows where conversion is labelled: clicked (ESMM/PLE CVR, default) or all.")
+        @Option(names = "--conversion-space", paramLabel = "SPACE", defaultValue = "clicked", description = "Rows where conversion is labelled: clicked (ESMM/PLE CVR, default) or all.")
         String conversionSpace;
 
-        @Option(names = "--test-fraction", defaultValue = "0.1", description = "Share of rows sent to test.csv without --test-input (default ${DEFAULT-VALUE}).")
+        @Option(names = "--test-fraction", paramLabel = "X", defaultValue = "0.1", description = "Share of rows sent to test.csv without --test-input (default ${DEFAULT-VALUE}).")
         double testFraction;
 
         @CommandLine.Mixin
