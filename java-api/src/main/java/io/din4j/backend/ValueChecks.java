@@ -172,4 +172,88 @@ public final class ValueChecks {
             throw new IllegalArgumentException("widths: sum to " + sum + ", expected the last dimension of " + whole);
         }
     }
+
+    /**
+     * Checks {@code x [N, in]}, {@code w [out, in]} and {@code other [N, out]} (skipped when null) of a linear layer;
+     * returns {@code {N, in, out}}.
+     */
+    public static long[] linear(Tensor x, Tensor w, String otherName, Tensor other, boolean allowF64) {
+        value("w", w, allowF64);
+        if (w.rank() != 2) {
+            throw new IllegalArgumentException("w: expected [out, in], got " + w);
+        }
+        long out = w.dim(0);
+        long in = w.dim(1);
+        long n = rowsOf("x", x, allowF64, in);
+        if (other != null) {
+            rows(otherName, other, allowF64, n, out);
+        }
+        return new long[] {n, in, out};
+    }
+
+    /** Checks that {@code t} holds {@code n} rows of {@code cols} (any rank, read as rows of its last dimension). */
+    public static void rows(String what, Tensor t, boolean allowF64, long n, long cols) {
+        if (rowsOf(what, t, allowF64, cols) != n) {
+            throw new IllegalArgumentException(what + ": expected " + n + " rows of " + cols + ", got " + t);
+        }
+    }
+
+    /** Checks {@code x [N, C]} (C ≥ 1) and a per-channel {@code alpha [C]}; returns C. */
+    public static long channels(Tensor x, Tensor alpha, boolean allowF64) {
+        value("x", x, allowF64);
+        if (x.rank() < 1 || x.dim(-1) < 1) {
+            throw new IllegalArgumentException("x: expected [N, C] with C >= 1, got " + x);
+        }
+        long c = x.dim(-1);
+        value("alpha", alpha, allowF64, c);
+        return c;
+    }
+
+    /**
+     * Checks a gate's {@code [B, E]} logits or probabilities, {@code experts [B, Etot, H]} and the selection;
+     * returns {@code {B, E, Etot, H}}.
+     */
+    public static long[] gate(String lpName, Tensor lp, Tensor experts, int[] selected, boolean allowF64) {
+        value(lpName, lp, allowF64);
+        if (lp.rank() != 2 || lp.dim(1) < 1) {
+            throw new IllegalArgumentException(lpName + ": expected [B, E] with E >= 1, got " + lp);
+        }
+        value("experts", experts, allowF64);
+        if (experts.rank() != 3 || experts.dim(0) != lp.dim(0)) {
+            throw new IllegalArgumentException("experts: expected [" + lp.dim(0) + ", Etot, H], got " + experts);
+        }
+        long e = lp.dim(1);
+        selected(selected, Math.toIntExact(e), experts.dim(1));
+        return new long[] {lp.dim(0), e, experts.dim(1), experts.dim(2)};
+    }
+
+    /** Checks the tensors of {@code bceWithLogits} (weights and dLogits may be null); returns B. */
+    public static long bce(Tensor logits, Tensor labels, Tensor weights, Tensor dLogits, boolean allowF64) {
+        value("logits", logits, allowF64);
+        if (logits.rank() != 1) {
+            throw new IllegalArgumentException("logits: expected [B], got " + logits);
+        }
+        long b = logits.dim(0);
+        value("labels", labels, allowF64, b);
+        if (weights != null) {
+            value("weights", weights, allowF64, b);
+        }
+        if (dLogits != null) {
+            value("dLogits", dLogits, allowF64, b);
+        }
+        return b;
+    }
+
+    /** A value tensor {@code t} of the same shape as {@code ref} (optimizer state and gradients). */
+    public static void like(String what, Tensor t, String refName, Tensor ref, boolean allowF64) {
+        value(what, t, allowF64);
+        sameShape(what, t, refName, ref);
+    }
+
+    /** Checks Adam's 1-based step. */
+    public static void step(long step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("step: expected >= 1 (1-based), got " + step);
+        }
+    }
 }

@@ -9,7 +9,6 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -23,7 +22,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuActivationOps implements ActivationOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Elements per task for row-parallel loops. */
     private static final int GRAIN = 1 << 14;
 
@@ -39,23 +37,6 @@ final class CpuActivationOps implements ActivationOps {
         ValueChecks.sameShape(yName, y, xName, x);
     }
 
-    private static FloatVector load(MemorySegment s, long i, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromMemorySegment(S, s, i * 4, NO) : FloatVector.fromMemorySegment(S, s, i * 4, NO, m);
-    }
-
-    private static void store(FloatVector v, MemorySegment s, long i, VectorMask<Float> m) {
-        if (m == null) {
-            v.intoMemorySegment(s, i * 4, NO);
-        } else {
-            v.intoMemorySegment(s, i * 4, NO, m);
-        }
-    }
-
-    /** Mask for the vector at {@code i} of a range ending at {@code to}; null when the vector is full. */
-    private static VectorMask<Float> tail(long i, long to) {
-        return i + L <= to ? null : S.indexInRange(0, (int) (to - i));
-    }
-
     @Override
     public void relu(Tensor x, Tensor y) {
         pair("x", x, "y", y);
@@ -64,8 +45,8 @@ final class CpuActivationOps implements ActivationOps {
         ElementRanges.run(parallel, x.size(), (from, to) -> {
             for (long i = from; i < to; i += L) {
                 // scalar math: y = max(x, 0)
-                VectorMask<Float> m = tail(i, to);
-                store(load(xs, i, m).max(0f), ys, i, m);
+                VectorMask<Float> m = Lanes.tail(i, to);
+                Lanes.store(Lanes.load(xs, i, m).max(0f), ys, i, m);
             }
         });
     }
@@ -80,9 +61,9 @@ final class CpuActivationOps implements ActivationOps {
         ElementRanges.run(parallel, x.size(), (from, to) -> {
             for (long i = from; i < to; i += L) {
                 // scalar math: dx += x > 0 ? dy : 0
-                VectorMask<Float> m = tail(i, to);
-                FloatVector g = load(gs, i, m).blend(0f, load(xs, i, m).compare(VectorOperators.LE, 0f));
-                store(load(ds, i, m).add(g), ds, i, m);
+                VectorMask<Float> m = Lanes.tail(i, to);
+                FloatVector g = Lanes.load(gs, i, m).blend(0f, Lanes.load(xs, i, m).compare(VectorOperators.LE, 0f));
+                Lanes.store(Lanes.load(ds, i, m).add(g), ds, i, m);
             }
         });
     }
@@ -94,8 +75,8 @@ final class CpuActivationOps implements ActivationOps {
         MemorySegment ys = y.segment();
         ElementRanges.run(parallel, x.size(), (from, to) -> {
             for (long i = from; i < to; i += L) {
-                VectorMask<Float> m = tail(i, to);
-                store(CpuMath.sigmoid(load(xs, i, m)), ys, i, m);
+                VectorMask<Float> m = Lanes.tail(i, to);
+                Lanes.store(CpuMath.sigmoid(Lanes.load(xs, i, m)), ys, i, m);
             }
         });
     }
@@ -110,22 +91,16 @@ final class CpuActivationOps implements ActivationOps {
         ElementRanges.run(parallel, y.size(), (from, to) -> {
             for (long i = from; i < to; i += L) {
                 // scalar math: dx += dy · y · (1 − y)
-                VectorMask<Float> m = tail(i, to);
-                FloatVector s = load(ys, i, m);
-                FloatVector g = load(gs, i, m).mul(s).mul(s.neg().add(1f));
-                store(load(ds, i, m).add(g), ds, i, m);
+                VectorMask<Float> m = Lanes.tail(i, to);
+                FloatVector s = Lanes.load(ys, i, m);
+                FloatVector g = Lanes.load(gs, i, m).mul(s).mul(s.neg().add(1f));
+                Lanes.store(Lanes.load(ds, i, m).add(g), ds, i, m);
             }
         });
     }
 
     private static int channels(Tensor x, Tensor alpha) {
-        ValueChecks.value("x", x, false);
-        if (x.rank() < 1 || x.dim(-1) < 1) {
-            throw new IllegalArgumentException("x: expected [N, C] with C >= 1, got " + x);
-        }
-        int c = x.dimInt(-1);
-        ValueChecks.value("alpha", alpha, false, c);
-        return c;
+        return Math.toIntExact(ValueChecks.channels(x, alpha, false));
     }
 
     @Override
@@ -141,10 +116,10 @@ final class CpuActivationOps implements ActivationOps {
                 long row = (long) r * c;
                 for (int j = 0; j < c; j += L) {
                     // scalar math: y = x > 0 ? x : α_c·x
-                    VectorMask<Float> m = tail(j, c);
-                    FloatVector v = load(xs, row + j, m);
-                    FloatVector neg = v.mul(load(as, j, m));
-                    store(v.blend(neg, v.compare(VectorOperators.LE, 0f)), ys, row + j, m);
+                    VectorMask<Float> m = Lanes.tail(j, c);
+                    FloatVector v = Lanes.load(xs, row + j, m);
+                    FloatVector neg = v.mul(Lanes.load(as, j, m));
+                    Lanes.store(v.blend(neg, v.compare(VectorOperators.LE, 0f)), ys, row + j, m);
                 }
             }
         });
@@ -167,19 +142,19 @@ final class CpuActivationOps implements ActivationOps {
         parallel.forRange(cv, Math.max(1, GRAIN / Math.max(1, n * L)), (worker, from, to) -> {
             for (int v = from; v < to; v++) {
                 int j = v * L;
-                VectorMask<Float> m = tail(j, c);
-                FloatVector a = load(as, j, m);
+                VectorMask<Float> m = Lanes.tail(j, c);
+                FloatVector a = Lanes.load(as, j, m);
                 FloatVector sum = FloatVector.zero(S);
                 for (int r = 0; r < n; r++) {
                     // scalar math: dx += dy·(x > 0 ? 1 : α); dα += dy·(x ≤ 0 ? x : 0)
                     long i = (long) r * c + j;
-                    FloatVector xv = load(xs, i, m);
-                    FloatVector g = load(gs, i, m);
+                    FloatVector xv = Lanes.load(xs, i, m);
+                    FloatVector g = Lanes.load(gs, i, m);
                     VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
-                    store(load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
+                    Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
                     sum = sum.add(g.mul(xv).blend(0f, neg.not()));
                 }
-                store(load(das, j, m).add(sum), das, j, m);
+                Lanes.store(Lanes.load(das, j, m).add(sum), das, j, m);
             }
         });
     }
@@ -213,42 +188,42 @@ final class CpuActivationOps implements ActivationOps {
         parallel.forRange(cv, Math.max(1, GRAIN / Math.max(1, n * L)), (worker, from, to) -> {
             for (int v = from; v < to; v++) {
                 int j = v * L;
-                VectorMask<Float> m = tail(j, c);
+                VectorMask<Float> m = Lanes.tail(j, c);
                 FloatVector mean;
                 FloatVector var;
                 if (training) {
                     // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean
                     // sums x − x_0, so a channel far from zero does not lose its spread to rounding.
-                    FloatVector x0 = load(xs, j, m);
+                    FloatVector x0 = Lanes.load(xs, j, m);
                     FloatVector s = FloatVector.zero(S);
                     for (int r = 1; r < n; r++) {
-                        s = s.add(load(xs, (long) r * c + j, m).sub(x0));
+                        s = s.add(Lanes.load(xs, (long) r * c + j, m).sub(x0));
                     }
                     mean = s.mul(invN).add(x0);
                     FloatVector q = FloatVector.zero(S);
                     for (int r = 0; r < n; r++) {
-                        FloatVector d = load(xs, (long) r * c + j, m).sub(mean);
+                        FloatVector d = Lanes.load(xs, (long) r * c + j, m).sub(mean);
                         q = d.fma(d, q);
                     }
                     var = q.mul(invN);
-                    store(mean, bm, j, m);
-                    store(var, bv, j, m);
+                    Lanes.store(mean, bm, j, m);
+                    Lanes.store(var, bv, j, m);
                     // scalar math: running = (1 − m)·running + m·batch
-                    store(load(rm, j, m).mul(1f - mom).add(mean.mul(mom)), rm, j, m);
-                    store(load(rv, j, m).mul(1f - mom).add(var.mul(mom)), rv, j, m);
+                    Lanes.store(Lanes.load(rm, j, m).mul(1f - mom).add(mean.mul(mom)), rm, j, m);
+                    Lanes.store(Lanes.load(rv, j, m).mul(1f - mom).add(var.mul(mom)), rv, j, m);
                 } else {
-                    mean = load(rm, j, m);
-                    var = load(rv, j, m);
+                    mean = Lanes.load(rm, j, m);
+                    var = Lanes.load(rv, j, m);
                 }
                 FloatVector inv = FloatVector.broadcast(S, 1f).div(var.add(eps).lanewise(VectorOperators.SQRT));
-                FloatVector a = load(as, j, m);
+                FloatVector a = Lanes.load(as, j, m);
                 FloatVector oneMinusA = a.neg().add(1f);
                 for (int r = 0; r < n; r++) {
                     // scalar math: p = σ((x − μ)·inv); y = x·(α + (1 − α)·p)   (DIN eq. 9)
                     long i = (long) r * c + j;
-                    FloatVector xv = load(xs, i, m);
+                    FloatVector xv = Lanes.load(xs, i, m);
                     FloatVector p = CpuMath.sigmoid(xv.sub(mean).mul(inv));
-                    store(xv.mul(p.fma(oneMinusA, a)), ys, i, m);
+                    Lanes.store(xv.mul(p.fma(oneMinusA, a)), ys, i, m);
                 }
             }
         });
@@ -279,10 +254,10 @@ final class CpuActivationOps implements ActivationOps {
         parallel.forRange(cv, Math.max(1, GRAIN / Math.max(1, n * L)), (worker, from, to) -> {
             for (int v = from; v < to; v++) {
                 int j = v * L;
-                VectorMask<Float> m = tail(j, c);
-                FloatVector mean = load(bm, j, m);
-                FloatVector inv = FloatVector.broadcast(S, 1f).div(load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
-                FloatVector a = load(as, j, m);
+                VectorMask<Float> m = Lanes.tail(j, c);
+                FloatVector mean = Lanes.load(bm, j, m);
+                FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
+                FloatVector a = Lanes.load(as, j, m);
                 FloatVector oneMinusA = a.neg().add(1f);
                 FloatVector sumD = FloatVector.zero(S);
                 FloatVector sumDX = FloatVector.zero(S);
@@ -290,29 +265,29 @@ final class CpuActivationOps implements ActivationOps {
                 for (int r = 0; r < n; r++) {
                     // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
                     long i = (long) r * c + j;
-                    FloatVector xv = load(xs, i, m);
+                    FloatVector xv = Lanes.load(xs, i, m);
                     FloatVector xh = xv.sub(mean).mul(inv);
                     FloatVector p = CpuMath.sigmoid(xh);
                     FloatVector q = p.neg().add(1f);
-                    FloatVector gx = load(gs, i, m).mul(xv);
+                    FloatVector gx = Lanes.load(gs, i, m).mul(xv);
                     FloatVector dxh = gx.mul(oneMinusA).mul(p).mul(q);
                     sumD = sumD.add(dxh);
                     sumDX = dxh.fma(xh, sumDX);
                     sumA = gx.fma(q, sumA);
                 }
-                store(load(das, j, m).add(sumA), das, j, m);
+                Lanes.store(Lanes.load(das, j, m).add(sumA), das, j, m);
                 FloatVector k1 = inv.div(fn);
                 for (int r = 0; r < n; r++) {
                     // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
                     long i = (long) r * c + j;
-                    FloatVector xv = load(xs, i, m);
+                    FloatVector xv = Lanes.load(xs, i, m);
                     FloatVector xh = xv.sub(mean).mul(inv);
                     FloatVector p = CpuMath.sigmoid(xh);
-                    FloatVector g = load(gs, i, m);
+                    FloatVector g = Lanes.load(gs, i, m);
                     FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(p).mul(p.neg().add(1f));
                     FloatVector direct = g.mul(p.fma(oneMinusA, a));
                     FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                    store(load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+                    Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
                 }
             }
         });

@@ -57,7 +57,6 @@ final class CpuAttentionOps implements AttentionOps {
         final float[] c;
         final float[] aT;
         final float[] m;
-        final float[] gT;
         final float[] dk;
         final float[] gsum;
         final float[] dq;
@@ -81,7 +80,6 @@ final class CpuAttentionOps implements AttentionOps {
             c = new float[w.hp[0]];
             aT = new float[h0 * w.dp];
             m = new float[h0 * w.dp];
-            gT = new float[w.maxHp * w.maxHistory];
             dk = new float[w.maxHistory * w.dp];
             gsum = new float[w.hp[0]];
             dq = new float[w.dp];
@@ -367,8 +365,13 @@ final class CpuAttentionOps implements AttentionOps {
     private static void loadSample(Workspace w, int b, int tN, int len, Tensor q, Tensor keys, Worker wk) {
         int d = w.d;
         MemorySegment ks = keys.segment();
-        for (int t = 0; t < len; t++) {
-            SeqKernels.load(ks, ((long) b * tN + t) * d * Float.BYTES, wk.kp, t * w.dp, d);
+        if (d == w.dp) {
+            // Rows need no padding: one bulk copy instead of len small ones.
+            SeqKernels.load(ks, (long) b * tN * d * Float.BYTES, wk.kp, 0, len * d);
+        } else {
+            for (int t = 0; t < len; t++) {
+                SeqKernels.load(ks, ((long) b * tN + t) * d * Float.BYTES, wk.kp, t * w.dp, d);
+            }
         }
         SeqKernels.load(q.segment(), (long) b * d * Float.BYTES, wk.q, 0, d);
     }
@@ -471,10 +474,10 @@ final class CpuAttentionOps implements AttentionOps {
             case PRELU -> {
                 for (int t = 0; t < len; t++) {
                     for (int j = 0; j < hp; j += L) {
-                        // scalar math: y = x > 0 ? x : α·x
+                        // scalar math: y = x > 0 ? x : α·x  =  max(x, 0) + α·min(x, 0)
                         int i = off + t * hp + j;
                         FloatVector v = FloatVector.fromArray(S, x, i);
-                        v.blend(v.mul(FloatVector.fromArray(S, w.alpha[l], j)), v.lt(0f)).intoArray(y, i);
+                        v.min(0f).fma(FloatVector.fromArray(S, w.alpha[l], j), v.max(0f)).intoArray(y, i);
                     }
                 }
             }
@@ -597,9 +600,8 @@ final class CpuAttentionOps implements AttentionOps {
         float[] gUp = w.grad[(l + 1) & 1];
         int offUp = b * tN * hpUp;
         SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false);
-        // ∂W_{l+1} += Gᵀ·A_l: G transposed so the GEMM streams rows of A_l.
-        SeqKernels.transpose(gUp, offUp, hpUp, len, hUp, wk.gT, len);
-        SeqKernels.gemm(wk.gT, 0, len, hUp, len, w.act[l], off, hp, hp, null, wk.dW[l + 1], 0, hp, true);
+        // ∂W_{l+1} += Gᵀ·A_l
+        SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act[l], off, hp, hp, wk.dW[l + 1], 0, hp);
     }
 
     /** Per-channel sums of ∂z and ∂z·z over sample b's rows of layer l (Dice's gradient through the batch stats). */
@@ -711,8 +713,8 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         // M = Gᵀ·K  [h0, dp]
-        SeqKernels.transpose(g, off, hp, len, h0, wk.gT, len);
-        SeqKernels.gemm(wk.gT, 0, len, h0, len, wk.kp, 0, dp, dp, null, wk.m, 0, dp, false);
+        Arrays.fill(wk.m, 0f);
+        SeqKernels.gemmTN(g, off, hp, h0, len, wk.kp, 0, dp, dp, wk.m, 0, dp);
         Arrays.fill(wk.dq, 0f);
         for (int o = 0; o < h0; o++) {
             float go = wk.gsum[o];

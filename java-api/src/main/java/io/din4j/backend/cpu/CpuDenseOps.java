@@ -4,6 +4,7 @@ import io.din4j.backend.DenseOps;
 import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -16,7 +17,7 @@ import jdk.incubator.vector.VectorOperators;
 final class CpuDenseOps implements DenseOps {
     /** Packed B larger than this (floats) is packed by all threads. */
     private static final int PARALLEL_PACK = 1 << 15;
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
     private final Parallel parallel;
 
@@ -25,17 +26,8 @@ final class CpuDenseOps implements DenseOps {
     }
 
     private static int[] dims(Tensor x, Tensor w, String yName, Tensor y) {
-        ValueChecks.value("w", w, false);
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("w: expected [out, in], got " + w);
-        }
-        int out = w.dimInt(0);
-        int in = w.dimInt(1);
-        long n = ValueChecks.rowsOf("x", x, false, in);
-        if (y != null && ValueChecks.rowsOf(yName, y, false, out) != n) {
-            throw new IllegalArgumentException(yName + ": expected " + n + " rows of " + out + ", got " + y);
-        }
-        return new int[] {Math.toIntExact(n), in, out};
+        long[] d = ValueChecks.linear(x, w, yName, y, false);
+        return new int[] {Math.toIntExact(d[0]), Math.toIntExact(d[1]), Math.toIntExact(d[2])};
     }
 
     @Override
@@ -66,8 +58,8 @@ final class CpuDenseOps implements DenseOps {
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db) {
         int[] d = dims(x, w, "dy", dy);
         int n = d[0], in = d[1], out = d[2];
-        if (dx != null && ValueChecks.rowsOf("dx", dx, false, in) != n) {
-            throw new IllegalArgumentException("dx: expected " + n + " rows of " + in + ", got " + dx);
+        if (dx != null) {
+            ValueChecks.rows("dx", dx, false, n, in);
         }
         ValueChecks.value("dW", dW, false, out, in);
         if (db != null) {
@@ -115,6 +107,8 @@ final class CpuDenseOps implements DenseOps {
     private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
             MemorySegment bias, boolean add, MemorySegment colSums) {
         int blocks = (rows + Gemm.R - 1) / Gemm.R;
+        // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, four contiguous floats per k.
+        boolean interleaved = mStride == 1 && kStride != 1;
         parallel.forRange(blocks, 2, (worker, from, to) -> {
             Gemm.Scratch s = Gemm.scratch();
             float[] ab = s.a(Gemm.R * Math.min(k, Gemm.KC));
@@ -123,17 +117,33 @@ final class CpuDenseOps implements DenseOps {
                 for (int blk = from; blk < to; blk++) {
                     int m0 = blk * Gemm.R;
                     int r = Math.min(Gemm.R, rows - m0);
-                    Gemm.packA(a, 0, mStride, kStride, m0, r, k0, kc, ab);
-                    Gemm.rowBlock(ab, kc, k0, k, bp, n, s.tile, c, 0, n, m0, r, bias, add || k0 > 0);
+                    if (interleaved) {
+                        Gemm.packAInterleaved(a, 0, kStride, m0, r, k0, kc, ab);
+                    } else {
+                        Gemm.packA(a, 0, mStride, kStride, m0, r, k0, kc, ab);
+                    }
+                    Gemm.rowBlock(ab, interleaved, kc, k0, k, bp, n, s.tile, c, 0, n, m0, r, bias, add || k0 > 0);
                     if (colSums != null) {
-                        addRowSums(ab, kc, r, colSums, m0);
+                        addRowSums(ab, interleaved, kc, r, colSums, m0);
                     }
                 }
             }
         });
     }
 
-    private static void addRowSums(float[] ab, int kc, int rows, MemorySegment sums, int m0) {
+    private static void addRowSums(float[] ab, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {
+        if (interleaved) {
+            // scalar math: sums[m0 + r] += Σ_k ab[4·k + r], four rows per 4-lane vector
+            FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
+            for (int k = 0; k < kc; k++) {
+                acc = acc.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, 4 * k));
+            }
+            for (int r = 0; r < rows; r++) {
+                long at = (long) (m0 + r) * Float.BYTES;
+                sums.set(F, at, sums.get(F, at) + acc.lane(r));
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             // scalar math: sums[m0 + r] += Σ_k ab[r·kc + k]
             FloatVector acc = FloatVector.zero(Gemm.S);
@@ -147,8 +157,7 @@ final class CpuDenseOps implements DenseOps {
                 s += ab[r * kc + k];
             }
             long at = (long) (m0 + r) * Float.BYTES;
-            sums.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO), at,
-                    sums.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO), at) + s);
+            sums.set(F, at, sums.get(F, at) + s);
         }
     }
 }

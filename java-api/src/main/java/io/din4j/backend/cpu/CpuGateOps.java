@@ -25,24 +25,14 @@ final class CpuGateOps implements GateOps {
         this.parallel = parallel;
     }
 
-    /** Returns {B, E, Etot, H} after checking the shapes shared by both directions. */
-    private static int[] dims(Tensor lp, String lpName, Tensor experts, int[] selected) {
-        ValueChecks.value(lpName, lp, false);
-        if (lp.rank() != 2 || lp.dim(1) < 1) {
-            throw new IllegalArgumentException(lpName + ": expected [B, E] with E >= 1, got " + lp);
-        }
-        ValueChecks.value("experts", experts, false);
-        if (experts.rank() != 3 || experts.dim(0) != lp.dim(0)) {
-            throw new IllegalArgumentException("experts: expected [" + lp.dim(0) + ", Etot, H], got " + experts);
-        }
-        int e = lp.dimInt(1);
-        ValueChecks.selected(selected, e, experts.dim(1));
-        return new int[] {lp.dimInt(0), e, experts.dimInt(1), experts.dimInt(2)};
+    private static int[] dims(String lpName, Tensor lp, Tensor experts, int[] selected) {
+        long[] d = ValueChecks.gate(lpName, lp, experts, selected, false);
+        return new int[] {Math.toIntExact(d[0]), Math.toIntExact(d[1]), Math.toIntExact(d[2]), Math.toIntExact(d[3])};
     }
 
     @Override
     public void softmaxMix(Tensor logits, Tensor experts, int[] selected, Tensor probs, Tensor out) {
-        int[] d = dims(logits, "logits", experts, selected);
+        int[] d = dims("logits", logits, experts, selected);
         int b = d[0], e = d[1], eTot = d[2], h = d[3];
         ValueChecks.value("probs", probs, false, b, e);
         ValueChecks.value("out", out, false, b, h);
@@ -88,7 +78,7 @@ final class CpuGateOps implements GateOps {
 
     @Override
     public void softmaxMixBackward(Tensor probs, Tensor experts, int[] selected, Tensor dOut, Tensor dLogits, Tensor dExperts) {
-        int[] d = dims(probs, "probs", experts, selected);
+        int[] d = dims("probs", probs, experts, selected);
         int b = d[0], e = d[1], eTot = d[2], h = d[3];
         ValueChecks.value("dOut", dOut, false, b, h);
         ValueChecks.value("dLogits", dLogits, false, b, e);

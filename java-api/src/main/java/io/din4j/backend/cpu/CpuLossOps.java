@@ -4,7 +4,6 @@ import io.din4j.backend.LossOps;
 import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -17,7 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuLossOps implements LossOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
 
     private final Parallel parallel;
 
@@ -25,24 +23,9 @@ final class CpuLossOps implements LossOps {
         this.parallel = parallel;
     }
 
-    private static FloatVector load(MemorySegment s, int i, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromMemorySegment(S, s, (long) i * 4, NO) : FloatVector.fromMemorySegment(S, s, (long) i * 4, NO, m);
-    }
-
     @Override
     public double bceWithLogits(Tensor logits, Tensor labels, Tensor weights, float scale, Tensor dLogits) {
-        ValueChecks.value("logits", logits, false);
-        if (logits.rank() != 1) {
-            throw new IllegalArgumentException("logits: expected [B], got " + logits);
-        }
-        int b = logits.dimInt(0);
-        ValueChecks.value("labels", labels, false, b);
-        if (weights != null) {
-            ValueChecks.value("weights", weights, false, b);
-        }
-        if (dLogits != null) {
-            ValueChecks.value("dLogits", dLogits, false, b);
-        }
+        int b = Math.toIntExact(ValueChecks.bce(logits, labels, weights, dLogits, false));
         MemorySegment zs = logits.segment();
         MemorySegment ys = labels.segment();
         MemorySegment ws = weights == null ? null : weights.segment();
@@ -53,9 +36,9 @@ final class CpuLossOps implements LossOps {
         for (int i = 0; i < b; i += L) {
             // scalar math: ℓ = max(z, 0) − z·y + log(1 + e^−|z|); Σ w·ℓ; Σ w
             VectorMask<Float> m = i + L <= b ? null : S.indexInRange(i, b);
-            FloatVector z = load(zs, i, m);
-            FloatVector y = load(ys, i, m);
-            FloatVector w = ws == null ? (m == null ? one : one.blend(0f, m.not())) : load(ws, i, m);
+            FloatVector z = Lanes.load(zs, i, m);
+            FloatVector y = Lanes.load(ys, i, m);
+            FloatVector w = ws == null ? (m == null ? one : one.blend(0f, m.not())) : Lanes.load(ws, i, m);
             negative = negative.or(w.compare(VectorOperators.LT, 0f));
             FloatVector soft = CpuMath.exp(z.abs().neg()).lanewise(VectorOperators.LOG1P);
             FloatVector l = z.max(0f).sub(z.mul(y)).add(soft);
@@ -79,16 +62,12 @@ final class CpuLossOps implements LossOps {
             for (int i = 0; i < b; i += L) {
                 // scalar math: dz += scale·w·(σ(z) − y) / Σw
                 VectorMask<Float> m = i + L <= b ? null : S.indexInRange(i, b);
-                FloatVector z = load(zs, i, m);
-                FloatVector g = CpuMath.sigmoid(z).sub(load(ys, i, m)).mul(k);
+                FloatVector z = Lanes.load(zs, i, m);
+                FloatVector g = CpuMath.sigmoid(z).sub(Lanes.load(ys, i, m)).mul(k);
                 if (ws != null) {
-                    g = g.mul(load(ws, i, m));
+                    g = g.mul(Lanes.load(ws, i, m));
                 }
-                if (m == null) {
-                    FloatVector.fromMemorySegment(S, ds, (long) i * 4, NO).add(g).intoMemorySegment(ds, (long) i * 4, NO);
-                } else {
-                    FloatVector.fromMemorySegment(S, ds, (long) i * 4, NO, m).add(g).intoMemorySegment(ds, (long) i * 4, NO, m);
-                }
+                Lanes.store(Lanes.load(ds, i, m).add(g), ds, i, m);
             }
         }
         return sumL.reduceLanes(VectorOperators.ADD) / totalW;

@@ -5,7 +5,6 @@ import io.din4j.backend.SparseGrad;
 import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,7 +18,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuOptimizerOps implements OptimizerOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Rows per task for sparse updates. */
     private static final int ROW_GRAIN = 64;
 
@@ -29,27 +27,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         this.parallel = parallel;
     }
 
-    private static FloatVector load(MemorySegment s, long i, VectorMask<Float> m) {
-        return m == null ? FloatVector.fromMemorySegment(S, s, i * 4, NO) : FloatVector.fromMemorySegment(S, s, i * 4, NO, m);
-    }
-
-    private static void store(FloatVector v, MemorySegment s, long i, VectorMask<Float> m) {
-        if (m == null) {
-            v.intoMemorySegment(s, i * 4, NO);
-        } else {
-            v.intoMemorySegment(s, i * 4, NO, m);
-        }
-    }
-
     private static void same(Tensor param, String name, Tensor t) {
-        ValueChecks.value(name, t, false);
-        ValueChecks.sameShape(name, t, "param", param);
-    }
-
-    private static void checkStep(long step) {
-        if (step < 1) {
-            throw new IllegalArgumentException("step: expected >= 1 (1-based), got " + step);
-        }
+        ValueChecks.like(name, t, "param", param, false);
     }
 
     // ---- update rules over n elements: parameter/state at p + i, gradient at g + i ----
@@ -58,9 +37,9 @@ final class CpuOptimizerOps implements OptimizerOps {
         for (long i = 0; i < n; i += L) {
             // scalar math: p −= lr·(g + wd·p)
             VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
-            FloatVector pv = load(ps, p + i, m);
-            FloatVector gv = pv.mul(wd).add(load(gs, g + i, m));
-            store(pv.sub(gv.mul(lr)), ps, p + i, m);
+            FloatVector pv = Lanes.load(ps, p + i, m);
+            FloatVector gv = pv.mul(wd).add(Lanes.load(gs, g + i, m));
+            Lanes.store(pv.sub(gv.mul(lr)), ps, p + i, m);
         }
     }
 
@@ -68,11 +47,11 @@ final class CpuOptimizerOps implements OptimizerOps {
         for (long i = 0; i < n; i += L) {
             // scalar math: acc += g²; p −= lr·g / (sqrt(acc) + eps)
             VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
-            FloatVector gv = load(gs, g + i, m);
-            FloatVector acc = gv.fma(gv, load(as, p + i, m));
-            store(acc, as, p + i, m);
+            FloatVector gv = Lanes.load(gs, g + i, m);
+            FloatVector acc = gv.fma(gv, Lanes.load(as, p + i, m));
+            Lanes.store(acc, as, p + i, m);
             FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
-            store(load(ps, p + i, m).sub(step), ps, p + i, m);
+            Lanes.store(Lanes.load(ps, p + i, m).sub(step), ps, p + i, m);
         }
     }
 
@@ -81,13 +60,13 @@ final class CpuOptimizerOps implements OptimizerOps {
         for (long i = 0; i < n; i += L) {
             // scalar math: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr·(m·k1) / (sqrt(v·k2) + eps)
             VectorMask<Float> mk = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
-            FloatVector gv = load(gs, g + i, mk);
-            FloatVector mv = load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1));
-            FloatVector vv = load(vs, p + i, mk).mul(b2).add(gv.mul(gv).mul(1f - b2));
-            store(mv, ms, p + i, mk);
-            store(vv, vs, p + i, mk);
+            FloatVector gv = Lanes.load(gs, g + i, mk);
+            FloatVector mv = Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1));
+            FloatVector vv = Lanes.load(vs, p + i, mk).mul(b2).add(gv.mul(gv).mul(1f - b2));
+            Lanes.store(mv, ms, p + i, mk);
+            Lanes.store(vv, vs, p + i, mk);
             FloatVector step = mv.mul(k1 * lr).div(vv.mul(k2).lanewise(VectorOperators.SQRT).add(eps));
-            store(load(ps, p + i, mk).sub(step), ps, p + i, mk);
+            Lanes.store(Lanes.load(ps, p + i, mk).sub(step), ps, p + i, mk);
         }
     }
 
@@ -117,7 +96,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         same(param, "grad", grad);
         same(param, "m", m);
         same(param, "v", v);
-        checkStep(step);
+        ValueChecks.step(step);
         float k1 = (float) (1 / (1 - Math.pow(beta1, step)));
         float k2 = (float) (1 / (1 - Math.pow(beta2, step)));
         MemorySegment ps = param.segment();
@@ -172,7 +151,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         ValueChecks.sparse("grad", grad, table, false);
         same(table, "m", m);
         same(table, "v", v);
-        checkStep(step);
+        ValueChecks.step(step);
         float k1 = (float) (1 / (1 - Math.pow(beta1, step)));
         float k2 = (float) (1 / (1 - Math.pow(beta2, step)));
         long d = table.dim(1);
@@ -197,7 +176,7 @@ final class CpuOptimizerOps implements OptimizerOps {
             for (long i = 0; i < d; i += L) {
                 // scalar math: grad_j += (λ / n_j)·w_j
                 VectorMask<Float> mk = i + L <= d ? null : S.indexInRange(0, (int) (d - i));
-                store(load(ts, t + i, mk).mul(k).add(load(gs, g + i, mk)), gs, g + i, mk);
+                Lanes.store(Lanes.load(ts, t + i, mk).mul(k).add(Lanes.load(gs, g + i, mk)), gs, g + i, mk);
             }
         });
     }

@@ -164,13 +164,31 @@ final class Gemm {
         }
     }
 
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+
     /**
-     * Runs the micro-kernels for one 4-row block of A (already in {@code a}, row stride {@code kc}) against the
+     * Copies rows {@code m0 .. m0+rows} of an A whose rows are adjacent in memory ({@code A[m][k] = src[base + m +
+     * k·kStride]}, e.g. A = dyᵀ for the weight gradient) into {@code a} interleaved by k:
+     * {@code a[4·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k instead of four strided reads. Missing
+     * rows read as 0 (their results are discarded).
+     */
+    static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int k0, int kc, float[] a) {
+        VectorMask<Float> m = S4.indexInRange(0, rows);
+        long at = (base + m0 + k0 * kStride) * Float.BYTES;
+        long step = kStride * Float.BYTES;
+        for (int k = 0; k < kc; k++) {
+            FloatVector.fromMemorySegment(S4, src, at + k * step, NO, m).intoArray(a, 4 * k);
+        }
+    }
+
+    /**
+     * Runs the micro-kernels for one 4-row block of A (already in {@code a}: row stride {@code kc}, or interleaved
+     * by k when {@code interleaved}) against the
      * K-block {@code [k0, k0+kc)} of every panel of packed B, and writes the results into rows
      * {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}). {@code add}: C += A·B; otherwise
      * {@code C = A·B + bias} ({@code bias} null for none).
      */
-    static void rowBlock(float[] a, int kc, int k0, int kTotal, float[] b, int n, float[] t,
+    static void rowBlock(float[] a, boolean interleaved, int kc, int k0, int kTotal, float[] b, int n, float[] t,
             MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
         int nv = (n + L - 1) / L;
         int np = panels(nv);
@@ -183,12 +201,22 @@ final class Gemm {
             int pv = panelVectors(nv, p);
             int pw = pv * L;
             int bo = off + k0 * pw;
-            switch (pv) {
-                case 4 -> k4(a, a1, a2, a3, kc, b, bo, t);
-                case 5 -> k5(a, a1, a2, a3, kc, b, bo, t);
-                case 3 -> k3(a, a1, a2, a3, kc, b, bo, t);
-                case 2 -> k2(a, a1, a2, a3, kc, b, bo, t);
-                default -> k1(a, a1, a2, a3, kc, b, bo, t);
+            if (interleaved) {
+                switch (pv) {
+                    case 4 -> k4i(a, kc, b, bo, t);
+                    case 5 -> k5i(a, kc, b, bo, t);
+                    case 3 -> k3i(a, kc, b, bo, t);
+                    case 2 -> k2i(a, kc, b, bo, t);
+                    default -> k1i(a, kc, b, bo, t);
+                }
+            } else {
+                switch (pv) {
+                    case 4 -> k4(a, a1, a2, a3, kc, b, bo, t);
+                    case 5 -> k5(a, a1, a2, a3, kc, b, bo, t);
+                    case 3 -> k3(a, a1, a2, a3, kc, b, bo, t);
+                    case 2 -> k2(a, a1, a2, a3, kc, b, bo, t);
+                    default -> k1(a, a1, a2, a3, kc, b, bo, t);
+                }
             }
             store(t, pv, v0 * L, n, c, cBase, ldc, m0, rows, bias, add);
             off += kTotal * pw;
@@ -428,6 +456,212 @@ final class Gemm {
             c1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, c3);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, TW);
+        c2.intoArray(t, 2 * TW);
+        c3.intoArray(t, 3 * TW);
+    }
+
+    // ---- the same micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
+
+    private static void k4i(float[] a, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (4 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+    }
+
+    private static void k5i(float[] a, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (5 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            c04 = x.fma(b4, c04);
+            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            c14 = x.fma(b4, c14);
+            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            c24 = x.fma(b4, c24);
+            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            c34 = x.fma(b4, c34);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c04.intoArray(t, 4 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c14.intoArray(t, TW + 4 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c24.intoArray(t, 2 * TW + 4 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c34.intoArray(t, 3 * TW + 4 * L);
+    }
+
+    private static void k3i(float[] a, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+    }
+
+    private static void k2i(float[] a, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+    }
+
+    private static void k1i(float[] a, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
+            c0 = FloatVector.broadcast(S, a[4 * k]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[4 * k + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[4 * k + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[4 * k + 3]).fma(b0, c3);
         }
         c0.intoArray(t, 0);
         c1.intoArray(t, TW);

@@ -81,42 +81,149 @@ final class SeqKernels {
     /**
      * {@code C[r, 0:n] = init + Σ_{k<K} A[r, k]·B[k, 0:n]} for {@code r < rows}, where {@code init} is
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
-     * Tiles are 4 rows × up to 4 vectors held in registers while B rows stream from L1.
+     *
+     * <p>Tiles are 4 rows × up to 5 vectors (≤ 20 accumulators, so C2 keeps them all in zmm registers) while B rows
+     * stream from L1; n is split so that no narrow tile is needed where a wide one fits (80 = 5 vectors,
+     * 48 = 3, 64 = 4). The tiles always accumulate into C, which is first set to the bias or zero: a branch on
+     * the initial value inside the tile, or the 1-row tail in the same method, halved the tile's speed.
      */
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
                      float[] bias, float[] c, int cOff, int cStride, boolean accumulate) {
+        if (!accumulate) {
+            for (int r = 0; r < rows; r++) {
+                if (bias == null) {
+                    java.util.Arrays.fill(c, cOff + r * cStride, cOff + r * cStride + n, 0f);
+                } else {
+                    System.arraycopy(bias, 0, c, cOff + r * cStride, n);
+                }
+            }
+        }
+        int nv = n / L;
         int j = 0;
-        for (; j + 4 * L <= n; j += 4 * L) {
-            block4(a, aOff, aStride, rows, kN, b, bOff + j, bStride, bias, j, c, cOff + j, cStride, accumulate);
-        }
-        for (; j + 2 * L <= n; j += 2 * L) {
-            block2(a, aOff, aStride, rows, kN, b, bOff + j, bStride, bias, j, c, cOff + j, cStride, accumulate);
-        }
-        for (; j < n; j += L) {
-            block1(a, aOff, aStride, rows, kN, b, bOff + j, bStride, bias, j, c, cOff + j, cStride, accumulate);
+        int wide = nv % 5 == 0 ? 5 : nv % 4 == 0 ? 4 : nv % 3 == 0 ? 3 : 4;
+        int full = rows & ~3;
+        while (nv > 0) {
+            int v = Math.min(wide, nv);
+            tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+            for (int r = full; r < rows; r++) {
+                row(v, a, aOff + r * aStride, kN, b, bOff + j, bStride, c, cOff + r * cStride + j);
+            }
+            nv -= v;
+            j += v * L;
         }
     }
 
-    private static FloatVector init(float[] bias, int j, float[] c, int ci, boolean accumulate) {
-        if (accumulate) {
-            return FloatVector.fromArray(S, c, ci);
+    private static void tile(int vectors, float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                             float[] c, int cOff, int cs) {
+        switch (vectors) {
+            case 5 -> block5(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
+            case 4 -> block4(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
+            case 3 -> block3(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
+            case 2 -> block2(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
+            default -> block1(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
         }
-        return bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, j);
+    }
+
+    private static void row(int vectors, float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        switch (vectors) {
+            case 5 -> row5(a, aRow, kN, b, bOff, bs, c, cRow);
+            case 4 -> row4(a, aRow, kN, b, bOff, bs, c, cRow);
+            case 3 -> row3(a, aRow, kN, b, bOff, bs, c, cRow);
+            case 2 -> row2(a, aRow, kN, b, bOff, bs, c, cRow);
+            default -> row1(a, aRow, kN, b, bOff, bs, c, cRow);
+        }
+    }
+
+    /**
+     * As {@link #gemm} with A stored transposed: element (r, k) at {@code a[aOff + k·aStride + r]}. Used for
+     * weight gradients {@code ∂W = Gᵀ·X} straight from the row-major G, without a transpose pass.
+     */
+    static void gemmTN(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
+                       float[] c, int cOff, int cStride) {
+        int nv = n / L;
+        int j = 0;
+        int wide = nv % 5 == 0 ? 5 : nv % 4 == 0 ? 4 : nv % 3 == 0 ? 3 : 4;
+        int full = rows & ~3;
+        while (nv > 0) {
+            int v = Math.min(wide, nv);
+            switch (v) {
+                case 5 -> blockT5(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                case 4 -> blockT4(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                case 3 -> blockT3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                case 2 -> blockT2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                default -> blockT1(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+            }
+            for (int r = full; r < rows; r++) {
+                int cRow = cOff + r * cStride + j;
+                switch (v) {
+                    case 5 -> rowT5(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
+                    case 4 -> rowT4(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
+                    case 3 -> rowT3(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
+                    case 2 -> rowT2(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
+                    default -> rowT1(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
+                }
+            }
+            nv -= v;
+            j += v * L;
+        }
+    }
+
+    private static void block5(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L), x04 = FloatVector.fromArray(S, c, c0 + 4 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L), x14 = FloatVector.fromArray(S, c, c1 + 4 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L), x24 = FloatVector.fromArray(S, c, c2 + 4 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L), x34 = FloatVector.fromArray(S, c, c3 + 4 * L);
+            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 5 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+                FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02); x03 = v0.fma(b3, x03); x04 = v0.fma(b4, x04);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12); x13 = v1.fma(b3, x13); x14 = v1.fma(b4, x14);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22); x23 = v2.fma(b3, x23); x24 = v2.fma(b4, x24);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32); x33 = v3.fma(b3, x33); x34 = v3.fma(b4, x34);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L); x04.intoArray(c, c0 + 4 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L); x14.intoArray(c, c1 + 4 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L); x24.intoArray(c, c2 + 4 * L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L); x34.intoArray(c, c3 + 4 * L);
+        }
+    }
+
+    private static void row5(float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L), x3 = FloatVector.fromArray(S, c, cRow + 3 * L), x4 = FloatVector.fromArray(S, c, cRow + 4 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 5 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+            x3 = v.fma(FloatVector.fromArray(S, b, bk + 3 * L), x3);
+            x4 = v.fma(FloatVector.fromArray(S, b, bk + 4 * L), x4);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L); x4.intoArray(c, cRow + 4 * L);
     }
 
     private static void block4(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
-                               float[] bias, int j, float[] c, int cOff, int cs, boolean acc) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = init(bias, j, c, c0, acc), x01 = init(bias, j + L, c, c0 + L, acc);
-            FloatVector x02 = init(bias, j + 2 * L, c, c0 + 2 * L, acc), x03 = init(bias, j + 3 * L, c, c0 + 3 * L, acc);
-            FloatVector x10 = init(bias, j, c, c1, acc), x11 = init(bias, j + L, c, c1 + L, acc);
-            FloatVector x12 = init(bias, j + 2 * L, c, c1 + 2 * L, acc), x13 = init(bias, j + 3 * L, c, c1 + 3 * L, acc);
-            FloatVector x20 = init(bias, j, c, c2, acc), x21 = init(bias, j + L, c, c2 + L, acc);
-            FloatVector x22 = init(bias, j + 2 * L, c, c2 + 2 * L, acc), x23 = init(bias, j + 3 * L, c, c2 + 3 * L, acc);
-            FloatVector x30 = init(bias, j, c, c3, acc), x31 = init(bias, j + L, c, c3 + L, acc);
-            FloatVector x32 = init(bias, j + 2 * L, c, c3 + 2 * L, acc), x33 = init(bias, j + 3 * L, c, c3 + 3 * L, acc);
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0; k < kN; k++) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 4 vectors
@@ -125,102 +232,380 @@ final class SeqKernels {
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
                 FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
-                FloatVector v = FloatVector.broadcast(S, a[a0 + k]);
-                x00 = v.fma(b0, x00); x01 = v.fma(b1, x01); x02 = v.fma(b2, x02); x03 = v.fma(b3, x03);
-                v = FloatVector.broadcast(S, a[a1 + k]);
-                x10 = v.fma(b0, x10); x11 = v.fma(b1, x11); x12 = v.fma(b2, x12); x13 = v.fma(b3, x13);
-                v = FloatVector.broadcast(S, a[a2 + k]);
-                x20 = v.fma(b0, x20); x21 = v.fma(b1, x21); x22 = v.fma(b2, x22); x23 = v.fma(b3, x23);
-                v = FloatVector.broadcast(S, a[a3 + k]);
-                x30 = v.fma(b0, x30); x31 = v.fma(b1, x31); x32 = v.fma(b2, x32); x33 = v.fma(b3, x33);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02); x03 = v0.fma(b3, x03);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12); x13 = v1.fma(b3, x13);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22); x23 = v2.fma(b3, x23);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32); x33 = v3.fma(b3, x33);
             }
             x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
             x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
             x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
             x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
         }
-        for (; r < rows; r++) {
-            rowTail(a, aOff + r * as, kN, b, bOff, bs, 4, bias, j, c, cOff + r * cs, acc);
+    }
+
+    private static void row4(float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L), x3 = FloatVector.fromArray(S, c, cRow + 3 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 4 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+            x3 = v.fma(FloatVector.fromArray(S, b, bk + 3 * L), x3);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L);
+    }
+
+    private static void block3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L);
+            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 3 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L);
         }
     }
 
+    private static void row3(float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 3 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L);
+    }
+
     private static void block2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
-                               float[] bias, int j, float[] c, int cOff, int cs, boolean acc) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = init(bias, j, c, c0, acc), x01 = init(bias, j + L, c, c0 + L, acc);
-            FloatVector x10 = init(bias, j, c, c1, acc), x11 = init(bias, j + L, c, c1 + L, acc);
-            FloatVector x20 = init(bias, j, c, c2, acc), x21 = init(bias, j + L, c, c2 + L, acc);
-            FloatVector x30 = init(bias, j, c, c3, acc), x31 = init(bias, j + L, c, c3 + L, acc);
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0; k < kN; k++) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 2 vectors
                 int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-                FloatVector v = FloatVector.broadcast(S, a[a0 + k]);
-                x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
-                v = FloatVector.broadcast(S, a[a1 + k]);
-                x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
-                v = FloatVector.broadcast(S, a[a2 + k]);
-                x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
-                v = FloatVector.broadcast(S, a[a3 + k]);
-                x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31);
             }
             x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
             x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
             x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
             x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
         }
-        for (; r < rows; r++) {
-            rowTail(a, aOff + r * as, kN, b, bOff, bs, 2, bias, j, c, cOff + r * cs, acc);
+    }
+
+    private static void row2(float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 2 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
         }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L);
     }
 
     private static void block1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
-                               float[] bias, int j, float[] c, int cOff, int cs, boolean acc) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x0 = init(bias, j, c, c0, acc), x1 = init(bias, j, c, c1, acc);
-            FloatVector x2 = init(bias, j, c, c2, acc), x3 = init(bias, j, c, c3, acc);
+            FloatVector x00 = FloatVector.fromArray(S, c, c0);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0; k < kN; k++) {
-                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 1 vector
-                FloatVector b0 = FloatVector.fromArray(S, b, bOff + k * bs);
-                x0 = FloatVector.broadcast(S, a[a0 + k]).fma(b0, x0);
-                x1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, x1);
-                x2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, x2);
-                x3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, x3);
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 1 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30);
             }
-            x0.intoArray(c, c0); x1.intoArray(c, c1); x2.intoArray(c, c2); x3.intoArray(c, c3);
-        }
-        for (; r < rows; r++) {
-            rowTail(a, aOff + r * as, kN, b, bOff, bs, 1, bias, j, c, cOff + r * cs, acc);
+            x00.intoArray(c, c0);
+            x10.intoArray(c, c1);
+            x20.intoArray(c, c2);
+            x30.intoArray(c, c3);
         }
     }
 
-    /** One row of a block, one vector at a time (at most 3 rows per block take this path). */
-    private static void rowTail(float[] a, int aRow, int kN, float[] b, int bOff, int bs, int vectors,
-                                float[] bias, int j, float[] c, int cRow, boolean acc) {
-        for (int v = 0; v < vectors; v++) {
-            FloatVector x = init(bias, j + v * L, c, cRow + v * L, acc);
+    private static void row1(float[] a, int aRow, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 1 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+        }
+        x0.intoArray(c, cRow);
+    }
+
+    private static void blockT5(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L), x04 = FloatVector.fromArray(S, c, c0 + 4 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L), x14 = FloatVector.fromArray(S, c, c1 + 4 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L), x24 = FloatVector.fromArray(S, c, c2 + 4 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L), x34 = FloatVector.fromArray(S, c, c3 + 4 * L);
+            int a0 = aOff + r;
             for (int k = 0; k < kN; k++) {
-                // scalar math: C[r, j] += A[r, k]·B[k, j]
-                x = FloatVector.broadcast(S, a[aRow + k]).fma(FloatVector.fromArray(S, b, bOff + k * bs + v * L), x);
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 5 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+                FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02); x03 = v0.fma(b3, x03); x04 = v0.fma(b4, x04);
+                FloatVector v1 = FloatVector.broadcast(S, a[a0 + k * as + 1]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12); x13 = v1.fma(b3, x13); x14 = v1.fma(b4, x14);
+                FloatVector v2 = FloatVector.broadcast(S, a[a0 + k * as + 2]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22); x23 = v2.fma(b3, x23); x24 = v2.fma(b4, x24);
+                FloatVector v3 = FloatVector.broadcast(S, a[a0 + k * as + 3]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32); x33 = v3.fma(b3, x33); x34 = v3.fma(b4, x34);
             }
-            x.intoArray(c, cRow + v * L);
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L); x04.intoArray(c, c0 + 4 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L); x14.intoArray(c, c1 + 4 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L); x24.intoArray(c, c2 + 4 * L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L); x34.intoArray(c, c3 + 4 * L);
         }
     }
 
-    /** {@code dst[c, r] = src[r, c]} for an {@code rows × cols} block. */
-    static void transpose(float[] src, int sOff, int sStride, int rows, int cols, float[] dst, int dStride) {
-        for (int r = 0; r < rows; r++) {
-            for (int col = 0; col < cols; col++) {
-                dst[col * dStride + r] = src[sOff + r * sStride + col];
-            }
+    private static void rowT5(float[] a, int aCol, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L), x3 = FloatVector.fromArray(S, c, cRow + 3 * L), x4 = FloatVector.fromArray(S, c, cRow + 4 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row of Aᵀ × 5 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aCol + k * as]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+            x3 = v.fma(FloatVector.fromArray(S, b, bk + 3 * L), x3);
+            x4 = v.fma(FloatVector.fromArray(S, b, bk + 4 * L), x4);
         }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L); x4.intoArray(c, cRow + 4 * L);
+    }
+
+    private static void blockT4(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L);
+            int a0 = aOff + r;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 4 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02); x03 = v0.fma(b3, x03);
+                FloatVector v1 = FloatVector.broadcast(S, a[a0 + k * as + 1]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12); x13 = v1.fma(b3, x13);
+                FloatVector v2 = FloatVector.broadcast(S, a[a0 + k * as + 2]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22); x23 = v2.fma(b3, x23);
+                FloatVector v3 = FloatVector.broadcast(S, a[a0 + k * as + 3]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32); x33 = v3.fma(b3, x33);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L); x23.intoArray(c, c2 + 3 * L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L); x33.intoArray(c, c3 + 3 * L);
+        }
+    }
+
+    private static void rowT4(float[] a, int aCol, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L), x3 = FloatVector.fromArray(S, c, cRow + 3 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row of Aᵀ × 4 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aCol + k * as]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+            x3 = v.fma(FloatVector.fromArray(S, b, bk + 3 * L), x3);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L);
+    }
+
+    private static void blockT3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L);
+            int a0 = aOff + r;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 3 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02);
+                FloatVector v1 = FloatVector.broadcast(S, a[a0 + k * as + 1]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12);
+                FloatVector v2 = FloatVector.broadcast(S, a[a0 + k * as + 2]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22);
+                FloatVector v3 = FloatVector.broadcast(S, a[a0 + k * as + 3]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31); x32 = v3.fma(b2, x32);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L); x32.intoArray(c, c3 + 2 * L);
+        }
+    }
+
+    private static void rowT3(float[] a, int aCol, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L), x2 = FloatVector.fromArray(S, c, cRow + 2 * L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row of Aᵀ × 3 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aCol + k * as]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L);
+    }
+
+    private static void blockT2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
+            int a0 = aOff + r;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 2 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01);
+                FloatVector v1 = FloatVector.broadcast(S, a[a0 + k * as + 1]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11);
+                FloatVector v2 = FloatVector.broadcast(S, a[a0 + k * as + 2]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21);
+                FloatVector v3 = FloatVector.broadcast(S, a[a0 + k * as + 3]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+        }
+    }
+
+    private static void rowT2(float[] a, int aCol, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row of Aᵀ × 2 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aCol + k * as]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+            x1 = v.fma(FloatVector.fromArray(S, b, bk + L), x1);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L);
+    }
+
+    private static void blockT1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                               float[] c, int cOff, int cs) {
+        for (int r = 0; r + 4 <= rows; r += 4) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3);
+            int a0 = aOff + r;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 1 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
+                x00 = v0.fma(b0, x00);
+                FloatVector v1 = FloatVector.broadcast(S, a[a0 + k * as + 1]);
+                x10 = v1.fma(b0, x10);
+                FloatVector v2 = FloatVector.broadcast(S, a[a0 + k * as + 2]);
+                x20 = v2.fma(b0, x20);
+                FloatVector v3 = FloatVector.broadcast(S, a[a0 + k * as + 3]);
+                x30 = v3.fma(b0, x30);
+            }
+            x00.intoArray(c, c0);
+            x10.intoArray(c, c1);
+            x20.intoArray(c, c2);
+            x30.intoArray(c, c3);
+        }
+    }
+
+    private static void rowT1(float[] a, int aCol, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow);
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row of Aᵀ × 1 vectors
+            int bk = bOff + k * bs;
+            FloatVector v = FloatVector.broadcast(S, a[aCol + k * as]);
+            x0 = v.fma(FloatVector.fromArray(S, b, bk), x0);
+        }
+        x0.intoArray(c, cRow);
     }
 
     /** {@code Σ x[xOff + i]·y[yOff + i]} over {@code n} (a multiple of the lane count). */

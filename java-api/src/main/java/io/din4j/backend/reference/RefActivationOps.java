@@ -68,13 +68,7 @@ final class RefActivationOps implements ActivationOps {
     }
 
     private static long channels(Tensor x, Tensor alpha) {
-        ValueChecks.value("x", x, true);
-        if (x.rank() < 1 || x.dim(-1) < 1) {
-            throw new IllegalArgumentException("x: expected [N, C] with C >= 1, got " + x);
-        }
-        long c = x.dim(-1);
-        ValueChecks.value("alpha", alpha, true, c);
-        return c;
+        return ValueChecks.channels(x, alpha, true);
     }
 
     @Override

@@ -8,16 +8,8 @@ import io.din4j.tensor.Tensor;
 final class RefDenseOps implements DenseOps {
     @Override
     public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
-        ValueChecks.value("w", w, true);
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("w: expected [out, in], got " + w);
-        }
-        long out = w.dim(0);
-        long in = w.dim(1);
-        long n = ValueChecks.rowsOf("x", x, true, in);
-        if (ValueChecks.rowsOf("y", y, true, out) != n) {
-            throw new IllegalArgumentException("y: expected " + n + " rows of " + out + ", got " + y);
-        }
+        long[] d = ValueChecks.linear(x, w, "y", y, true);
+        long n = d[0], in = d[1], out = d[2];
         if (b != null) {
             ValueChecks.value("b", b, true, out);
         }
@@ -34,18 +26,10 @@ final class RefDenseOps implements DenseOps {
 
     @Override
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dW, Tensor db) {
-        ValueChecks.value("w", w, true);
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("w: expected [out, in], got " + w);
-        }
-        long out = w.dim(0);
-        long in = w.dim(1);
-        long n = ValueChecks.rowsOf("x", x, true, in);
-        if (ValueChecks.rowsOf("dy", dy, true, out) != n) {
-            throw new IllegalArgumentException("dy: expected " + n + " rows of " + out + ", got " + dy);
-        }
-        if (dx != null && ValueChecks.rowsOf("dx", dx, true, in) != n) {
-            throw new IllegalArgumentException("dx: expected " + n + " rows of " + in + ", got " + dx);
+        long[] d = ValueChecks.linear(x, w, "dy", dy, true);
+        long n = d[0], in = d[1], out = d[2];
+        if (dx != null) {
+            ValueChecks.rows("dx", dx, true, n, in);
         }
         ValueChecks.value("dW", dW, true, out, in);
         if (db != null) {

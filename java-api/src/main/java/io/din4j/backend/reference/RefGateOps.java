@@ -6,24 +6,9 @@ import io.din4j.tensor.Tensor;
 
 /** GateOps of the reference backend. */
 final class RefGateOps implements GateOps {
-    /** Checks the shapes shared by both directions; returns {B, E, Etot, H}. */
-    static long[] dims(Tensor logitsOrProbs, String lpName, Tensor experts, int[] selected) {
-        ValueChecks.value(lpName, logitsOrProbs, true);
-        if (logitsOrProbs.rank() != 2 || logitsOrProbs.dim(1) < 1) {
-            throw new IllegalArgumentException(lpName + ": expected [B, E] with E >= 1, got " + logitsOrProbs);
-        }
-        ValueChecks.value("experts", experts, true);
-        if (experts.rank() != 3 || experts.dim(0) != logitsOrProbs.dim(0)) {
-            throw new IllegalArgumentException("experts: expected [" + logitsOrProbs.dim(0) + ", Etot, H], got " + experts);
-        }
-        long e = logitsOrProbs.dim(1);
-        ValueChecks.selected(selected, Math.toIntExact(e), experts.dim(1));
-        return new long[] {logitsOrProbs.dim(0), e, experts.dim(1), experts.dim(2)};
-    }
-
     @Override
     public void softmaxMix(Tensor logits, Tensor experts, int[] selected, Tensor probs, Tensor out) {
-        long[] d = dims(logits, "logits", experts, selected);
+        long[] d = ValueChecks.gate("logits", logits, experts, selected, true);
         long b = d[0], e = d[1], eTot = d[2], h = d[3];
         ValueChecks.value("probs", probs, true, b, e);
         ValueChecks.value("out", out, true, b, h);
@@ -51,7 +36,7 @@ final class RefGateOps implements GateOps {
 
     @Override
     public void softmaxMixBackward(Tensor probs, Tensor experts, int[] selected, Tensor dOut, Tensor dLogits, Tensor dExperts) {
-        long[] d = dims(probs, "probs", experts, selected);
+        long[] d = ValueChecks.gate("probs", probs, experts, selected, true);
         long b = d[0], e = d[1], eTot = d[2], h = d[3];
         ValueChecks.value("dOut", dOut, true, b, h);
         ValueChecks.value("dLogits", dLogits, true, b, e);

@@ -8,18 +8,7 @@ import io.din4j.tensor.Tensor;
 final class RefLossOps implements LossOps {
     @Override
     public double bceWithLogits(Tensor logits, Tensor labels, Tensor weights, float scale, Tensor dLogits) {
-        ValueChecks.value("logits", logits, true);
-        if (logits.rank() != 1) {
-            throw new IllegalArgumentException("logits: expected [B], got " + logits);
-        }
-        long b = logits.dim(0);
-        ValueChecks.value("labels", labels, true, b);
-        if (weights != null) {
-            ValueChecks.value("weights", weights, true, b);
-        }
-        if (dLogits != null) {
-            ValueChecks.value("dLogits", dLogits, true, b);
-        }
+        long b = ValueChecks.bce(logits, labels, weights, dLogits, true);
         double sumW = 0;
         double sumL = 0;
         for (long i = 0; i < b; i++) {

@@ -8,14 +8,7 @@ import io.din4j.tensor.Tensor;
 /** OptimizerOps of the reference backend. */
 final class RefOptimizerOps implements OptimizerOps {
     private static void same(Tensor param, String name, Tensor t) {
-        ValueChecks.value(name, t, true);
-        ValueChecks.sameShape(name, t, "param", param);
-    }
-
-    private static void step(long step) {
-        if (step < 1) {
-            throw new IllegalArgumentException("step: expected >= 1 (1-based), got " + step);
-        }
+        ValueChecks.like(name, t, "param", param, true);
     }
 
     @Override
@@ -50,7 +43,7 @@ final class RefOptimizerOps implements OptimizerOps {
         same(param, "grad", grad);
         same(param, "m", m);
         same(param, "v", v);
-        step(step);
+        ValueChecks.step(step);
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
         for (long i = 0; i < param.size(); i++) {
@@ -98,7 +91,7 @@ final class RefOptimizerOps implements OptimizerOps {
         ValueChecks.sparse("grad", grad, table, true);
         same(table, "m", m);
         same(table, "v", v);
-        step(step);
+        ValueChecks.step(step);
         double c1 = 1 - Math.pow(beta1, step);
         double c2 = 1 - Math.pow(beta2, step);
         long d = table.dim(1);

@@ -7,27 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.din4j.backend.Backend;
 import io.din4j.backend.DiceState;
 import io.din4j.backend.OpFixture;
-import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** cpu activations against the reference over row and channel counts that hit the vector tails. */
-class CpuActivationOpsTest {
-    private static Backend cpu;
-    private static final Backend REF = new ReferenceBackend();
+class CpuActivationOpsTest extends CpuOpsTestBase {
     private static final int[] ROWS = {1, 2, 17, 100};
-
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
 
     @Test
     void elementwiseMatchReference() {

@@ -7,26 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
-import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** cpu gates and loss against the reference. */
-class CpuGateLossOpsTest {
-    private static Backend cpu;
-    private static final Backend REF = new ReferenceBackend();
-
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
+class CpuGateLossOpsTest extends CpuOpsTestBase {
 
     @Test
     void softmaxMixMatchesReference() {

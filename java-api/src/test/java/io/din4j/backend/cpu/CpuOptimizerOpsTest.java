@@ -7,30 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
 import io.din4j.backend.OpFixture.TestSparseGrad;
-import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** cpu optimizer updates against the reference; sparse updates leave untouched rows bit-identical. */
-class CpuOptimizerOpsTest {
-    private static Backend cpu;
-    private static final Backend REF = new ReferenceBackend();
+class CpuOptimizerOpsTest extends CpuOpsTestBase {
     // One update is a few f32 roundings of values ≤ 1 away from the double reference.
     private static final double ATOL = 1e-6;
     private static final double RTOL = 1e-5;
-
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
 
     @Test
     void denseUpdatesMatchReference() {

@@ -5,28 +5,13 @@ import static io.din4j.backend.OpFixture.assertClose;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
-import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** cpu tensor utilities against the reference, including sizes spanning several parallel blocks. */
-class CpuTensorOpsTest {
-    private static Backend cpu;
-    private static final Backend REF = new ReferenceBackend();
-
-    @BeforeAll
-    static void start() {
-        cpu = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        cpu.close();
-    }
+class CpuTensorOpsTest extends CpuOpsTestBase {
 
     @Test
     void elementwiseMatchReference() {

@@ -70,10 +70,26 @@ class SeqKernelsTest {
                             expect[i * cs + j] = (float) s;
                         }
                     }
+                    float[] c0 = c.clone();
                     SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc);
                     for (int i = 0; i < c.length; i++) {
                         assertEquals(expect[i], c[i], 1e-5f * (1 + Math.abs(expect[i])),
                                 "rows=" + rows + " vectors=" + nv + " acc=" + acc + " at " + i);
+                    }
+                    if (acc) {
+                        // The same product with A stored transposed (element (r, k) at k·ats + r).
+                        int ats = rows + 2;
+                        float[] at = new float[k * ats];
+                        for (int i = 0; i < rows; i++) {
+                            for (int kk = 0; kk < k; kk++) {
+                                at[kk * ats + i] = a[i * as + kk];
+                            }
+                        }
+                        SeqKernels.gemmTN(at, 0, ats, rows, k, b, 0, bs, n, c0, 0, cs);
+                        for (int i = 0; i < c.length; i++) {
+                            assertEquals(expect[i], c0[i], 1e-5f * (1 + Math.abs(expect[i])),
+                                    "transposed: rows=" + rows + " vectors=" + nv + " at " + i);
+                        }
                     }
                 }
             }

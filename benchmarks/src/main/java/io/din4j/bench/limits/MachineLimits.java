@@ -1,0 +1,184 @@
+package io.din4j.bench.limits;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * This machine's limits as Java sees them: Vector API FMA throughput from registers (one thread and every
+ * processor) and memory bandwidth (a 256 MiB copy and a read-only sum, on every processor). The op report divides
+ * each op's rate by these, measured in the same run.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class MachineLimits {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** FMA iterations per thread per invocation: 12 chains × 16 lanes × 2^18 iterations, 0.1 GFLOP, ~0.4 ms per core. */
+    private static final int ITER = 1 << 18;
+    /** Independent accumulator chains: FMA latency (4) × pipes (2), with room to spare. */
+    private static final int CHAINS = 12;
+    private static final long BYTES = 256L << 20;
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    private Arena arena;
+    private MemorySegment src;
+    private MemorySegment dst;
+    private ExecutorService pool;
+    private float seed = 1e-3f;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        arena = Arena.ofShared();
+        src = arena.allocate(BYTES, 64);
+        dst = arena.allocate(BYTES, 64);
+        for (long i = 0; i < BYTES; i += 4096) {
+            src.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 1f);
+            dst.set(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 1f);
+        }
+        pool = Executors.newFixedThreadPool(THREADS);
+        float check = fmaLoop(1e-3f, 1);
+        if (!Float.isFinite(check)) {
+            throw new IllegalStateException("FMA loop diverged: " + check);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.shutdownNow();
+        arena.close();
+    }
+
+    /** Work of one invocation. */
+    public static double flops(String method, Map<String, String> params) {
+        double one = 2.0 * ITER * CHAINS * S.length();
+        return switch (method) {
+            case "fmaOneThread" -> one;
+            case "fmaAllThreads" -> one * THREADS;
+            default -> Double.NaN;
+        };
+    }
+
+    /** Bytes that one invocation moves. */
+    public static double bytes(String method, Map<String, String> params) {
+        return switch (method) {
+            case "copyAllThreads", "copyOneThread" -> 2.0 * BYTES;
+            case "readAllThreads" -> BYTES;
+            default -> Double.NaN;
+        };
+    }
+
+    private static float fmaLoop(float x, int iter) {
+        // Chains start apart so no two are the same value; the multiplier is slightly below 1 so nothing overflows.
+        FloatVector m = FloatVector.broadcast(S, 1f - x * 1e-3f);
+        FloatVector a = FloatVector.broadcast(S, x);
+        FloatVector c0 = a, c1 = a.add(1), c2 = a.add(2), c3 = a.add(3), c4 = a.add(4), c5 = a.add(5);
+        FloatVector c6 = a.add(6), c7 = a.add(7), c8 = a.add(8), c9 = a.add(9), c10 = a.add(10), c11 = a.add(11);
+        for (int i = 0; i < iter; i++) {
+            c0 = c0.fma(m, a);
+            c1 = c1.fma(m, a);
+            c2 = c2.fma(m, a);
+            c3 = c3.fma(m, a);
+            c4 = c4.fma(m, a);
+            c5 = c5.fma(m, a);
+            c6 = c6.fma(m, a);
+            c7 = c7.fma(m, a);
+            c8 = c8.fma(m, a);
+            c9 = c9.fma(m, a);
+            c10 = c10.fma(m, a);
+            c11 = c11.fma(m, a);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    @Benchmark
+    public float fmaOneThread() {
+        return fmaLoop(seed, ITER);
+    }
+
+    @Benchmark
+    public float fmaAllThreads() throws Exception {
+        Future<?>[] f = new Future<?>[THREADS - 1];
+        float[] out = new float[THREADS];
+        for (int t = 1; t < THREADS; t++) {
+            int id = t;
+            f[t - 1] = pool.submit(() -> out[id] = fmaLoop(seed, ITER));
+        }
+        out[0] = fmaLoop(seed, ITER);
+        for (Future<?> x : f) {
+            x.get();
+        }
+        float s = 0;
+        for (float v : out) {
+            s += v;
+        }
+        return s;
+    }
+
+    @Benchmark
+    public void copyOneThread() {
+        MemorySegment.copy(src, 0, dst, 0, BYTES);
+    }
+
+    @Benchmark
+    public void copyAllThreads() throws Exception {
+        Future<?>[] f = new Future<?>[THREADS - 1];
+        long chunk = BYTES / THREADS;
+        for (int t = 1; t < THREADS; t++) {
+            long off = t * chunk;
+            long len = t == THREADS - 1 ? BYTES - off : chunk;
+            f[t - 1] = pool.submit(() -> MemorySegment.copy(src, off, dst, off, len));
+        }
+        MemorySegment.copy(src, 0, dst, 0, chunk);
+        for (Future<?> x : f) {
+            x.get();
+        }
+    }
+
+    private static float sum(MemorySegment s, long from, long to) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        long step = 4L * S.vectorByteSize();
+        for (long i = from; i + step <= to; i += step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(S, s, i, ByteOrder.nativeOrder()));
+            a1 = a1.add(FloatVector.fromMemorySegment(S, s, i + S.vectorByteSize(), ByteOrder.nativeOrder()));
+            a2 = a2.add(FloatVector.fromMemorySegment(S, s, i + 2L * S.vectorByteSize(), ByteOrder.nativeOrder()));
+            a3 = a3.add(FloatVector.fromMemorySegment(S, s, i + 3L * S.vectorByteSize(), ByteOrder.nativeOrder()));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Benchmark
+    public float readAllThreads() throws Exception {
+        @SuppressWarnings("unchecked")
+        Future<Float>[] f = new Future[THREADS - 1];
+        long chunk = BYTES / THREADS;
+        for (int t = 1; t < THREADS; t++) {
+            long off = t * chunk;
+            long end = t == THREADS - 1 ? BYTES : off + chunk;
+            f[t - 1] = pool.submit(() -> sum(src, off, end));
+        }
+        float s = sum(src, 0, chunk);
+        for (Future<Float> x : f) {
+            s += x.get();
+        }
+        return s;
+    }
+}

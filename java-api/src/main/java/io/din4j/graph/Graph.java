@@ -1,0 +1,618 @@
+package io.din4j.graph;
+
+import io.din4j.backend.Activation;
+import io.din4j.backend.AttentionParams;
+import io.din4j.backend.AttentionUnit;
+import io.din4j.backend.AttentionWorkspace;
+import io.din4j.backend.Backend;
+import io.din4j.backend.DiceState;
+import io.din4j.backend.SparseGrad;
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Shape;
+import io.din4j.tensor.Tensor;
+import io.din4j.tensor.TensorArena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A thin static graph: an ordered list of {@link Op}s over buffers planned once, in one arena, for a maximum
+ * batch size B and history length T. Each step {@link #bind}s views of the current B and T (no allocation beyond
+ * the view objects), runs {@link #forward}, and for training {@link #zeroGrads} and {@link #backward}.
+ *
+ * <p>A training graph also owns the parameters' gradients (dense tensors and {@link SparseGrad}s sized for the
+ * rows one step can touch) and sets them on the {@link Param}s when {@link #finish()}ed. Inference graphs have no
+ * gradient buffers; several may share one {@link ParamStore} (one per thread).
+ */
+public final class Graph implements AutoCloseable {
+    /** How a buffer's leading dimensions follow the bound batch. */
+    public enum Extent {
+        /** {@code [B, inner...]}. */
+        BATCH,
+        /** {@code [B, T, inner...]}. */
+        SEQUENCE,
+        /** {@code [1, inner...]}: computed once per step whatever B is (a user's side in candidate scoring). */
+        ONE,
+        /** {@code [1, T, inner...]}. */
+        ONE_SEQUENCE;
+
+        boolean hasT() {
+            return this == SEQUENCE || this == ONE_SEQUENCE;
+        }
+
+        boolean perSample() {
+            return this == BATCH || this == SEQUENCE;
+        }
+    }
+
+    /** A planned buffer: its value and (in training graphs) gradient, and their views for the bound B and T. */
+    public final class Buf {
+        private final String name;
+        private final DType dtype;
+        private final Extent extent;
+        private final long[] inner;
+        private final Tensor value;
+        private final Tensor grad;
+        private Tensor v;
+        private Tensor g;
+
+        private Buf(String name, DType dtype, Extent extent, long[] inner, boolean withGrad) {
+            this.name = name;
+            this.dtype = dtype;
+            this.extent = extent;
+            this.inner = inner.clone();
+            long n = rowsFor(maxBatch, maxHistory) * Shape.count(inner);
+            this.value = arena.allocate(dtype, n);
+            this.grad = withGrad ? arena.allocate(dtype, n) : null;
+        }
+
+        private long rowsFor(long b, long t) {
+            return (extent.perSample() ? b : 1) * (extent.hasT() ? t : 1);
+        }
+
+        private void bind(int b, int t) {
+            long[] shape = shape(b, t);
+            long n = Shape.count(shape);
+            v = value.rows(0, n).reshape(shape);
+            g = grad == null ? null : grad.rows(0, n).reshape(shape);
+        }
+
+        private long[] shape(int b, int t) {
+            int lead = extent.hasT() ? 2 : 1;
+            long[] s = new long[lead + inner.length];
+            s[0] = extent.perSample() ? b : 1;
+            if (extent.hasT()) {
+                s[1] = t;
+            }
+            System.arraycopy(inner, 0, s, lead, inner.length);
+            return s;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public Extent extent() {
+            return extent;
+        }
+
+        /** Width of the last dimension (1 for a buffer without inner dimensions). */
+        public int width() {
+            return inner.length == 0 ? 1 : Math.toIntExact(inner[inner.length - 1]);
+        }
+
+        /** The value view for the bound B and T. */
+        public Tensor v() {
+            return v;
+        }
+
+        /** The gradient view, or null (inference graph, or a buffer without gradient). */
+        public Tensor g() {
+            return g;
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + extent + Arrays.toString(inner);
+        }
+    }
+
+    private final Backend backend;
+    private final ParamStore params;
+    private final TensorArena arena;
+    private final int maxBatch;
+    private final int maxHistory;
+    private final boolean training;
+    private final List<Buf> bufs = new ArrayList<>();
+    private final List<Op> ops = new ArrayList<>();
+    private final Map<Param, Long> tableUse = new IdentityHashMap<>();
+    private boolean finished;
+    private int batch = -1;
+    private int history = -1;
+
+    /**
+     * @param training whether the graph has gradient buffers and can run {@link #backward()}
+     */
+    public Graph(Backend backend, ParamStore params, int maxBatch, int maxHistory, boolean training) {
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
+        }
+        if (maxHistory <= 0) {
+            throw new IllegalArgumentException("maxHistory must be positive, got " + maxHistory);
+        }
+        this.backend = backend;
+        this.params = params;
+        this.arena = backend.newArena();
+        this.maxBatch = maxBatch;
+        this.maxHistory = maxHistory;
+        this.training = training;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    public int maxHistory() {
+        return maxHistory;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** The arena of this graph's buffers and workspaces. */
+    public TensorArena arena() {
+        return arena;
+    }
+
+    /** Bound batch size. */
+    public int batch() {
+        return batch;
+    }
+
+    /** Bound history length. */
+    public int history() {
+        return history;
+    }
+
+    // ------------------------------------------------------------------ planning
+
+    private void checkPlanning() {
+        if (finished) {
+            throw new IllegalStateException("graph is finished; no more buffers or ops");
+        }
+    }
+
+    /** An input buffer (no gradient). */
+    public Buf input(String name, DType dtype, Extent extent, long... inner) {
+        checkPlanning();
+        Buf b = new Buf(name, dtype, extent, inner, false);
+        bufs.add(b);
+        return b;
+    }
+
+    /** A value buffer of the backend's value type, with a gradient in training graphs. */
+    public Buf buf(String name, Extent extent, long... inner) {
+        checkPlanning();
+        Buf b = new Buf(name, backend.valueType(), extent, inner, training);
+        bufs.add(b);
+        return b;
+    }
+
+    /** Appends an op. */
+    public void add(Op op) {
+        checkPlanning();
+        ops.add(op);
+    }
+
+    /** Allocates the parameter gradients of a training graph; call once after the last op. */
+    public void finish() {
+        checkPlanning();
+        finished = true;
+        if (!training) {
+            return;
+        }
+        for (Param p : params.all()) {
+            switch (p.kind()) {
+                case DENSE -> p.grad = arena.allocate(p.value().dtype(), p.value().shape());
+                case EMBEDDING -> {
+                    long use = tableUse.getOrDefault(p, 0L);
+                    int cap = (int) Math.max(1, Math.min(use, p.value().dim(0)));
+                    p.sparseGrad = backend.embedding().newSparseGrad(arena, p.value().dim(0), p.value().dimInt(1), cap);
+                }
+                case STATE -> {
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Binds every buffer to batch {@code b} (≤ maxBatch) and history {@code t} (≤ maxHistory). */
+    public void bind(int b, int t) {
+        if (!finished) {
+            throw new IllegalStateException("graph not finished");
+        }
+        if (b < 1 || b > maxBatch) {
+            throw new IllegalArgumentException("batch size " + b + " is outside [1, " + maxBatch + "]");
+        }
+        if (t < 1 || t > maxHistory) {
+            throw new IllegalArgumentException("history " + t + " is outside [1, " + maxHistory + "]");
+        }
+        if (b == batch && t == history) {
+            return;
+        }
+        for (Buf x : bufs) {
+            x.bind(b, t);
+        }
+        batch = b;
+        history = t;
+    }
+
+    public void forward(boolean training) {
+        if (training && !this.training) {
+            throw new IllegalStateException("training forward on an inference graph");
+        }
+        for (Op op : ops) {
+            op.forward(training);
+        }
+    }
+
+    /** Zeroes every activation and parameter gradient (backward ops add into them). */
+    public void zeroGrads() {
+        for (Buf x : bufs) {
+            if (x.g != null) {
+                backend.tensor().fill(x.g, 0f);
+            }
+        }
+        for (Param p : params.all()) {
+            if (p.grad != null) {
+                backend.tensor().fill(p.grad, 0f);
+            }
+            if (p.sparseGrad != null) {
+                p.sparseGrad.clear();
+            }
+        }
+    }
+
+    /** Runs every op's backward pass in reverse order. */
+    public void backward() {
+        if (!training) {
+            throw new IllegalStateException("backward on an inference graph");
+        }
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            ops.get(i).backward();
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    // ------------------------------------------------------------------ layers
+
+    private static Tensor grad(Param p) {
+        return p == null ? null : p.grad;
+    }
+
+    private static Tensor value(Param p) {
+        return p == null ? null : p.value();
+    }
+
+    /** {@code y = x·Wᵀ + b} with {@code w [out, in]}; {@code b} may be null. */
+    public Buf linear(String name, Buf x, Param w, Param b) {
+        int out = w.value().dimInt(0);
+        if (w.value().dim(1) != x.width()) {
+            throw new IllegalArgumentException(w.name() + " " + w.value() + " does not fit input " + x + " (width " + x.width() + ")");
+        }
+        Buf y = buf(name, x.extent, out);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.dense().linear(flat(x.v), w.value(), value(b), flat(y.v));
+            }
+
+            @Override
+            public void backward() {
+                backend.dense().linearBackward(flat(x.v), w.value(), flat(y.g), x.g == null ? null : flat(x.g), w.grad, grad(b));
+            }
+        });
+        return y;
+    }
+
+    /** Views a buffer as rows of its last dimension. */
+    private static Tensor flat(Tensor t) {
+        long c = t.dim(-1);
+        return t.rank() == 2 ? t : t.reshape(t.size() / c, c);
+    }
+
+    /** A hidden activation; {@code alpha} for Dice/PReLU, {@code dice} for Dice. */
+    public Buf activation(String name, Buf x, Activation act, Param alpha, DiceState dice) {
+        Buf y = buf(name, x.extent, x.inner);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                switch (act) {
+                    case RELU -> backend.activation().relu(x.v, y.v);
+                    case SIGMOID -> backend.activation().sigmoid(x.v, y.v);
+                    case PRELU -> backend.activation().prelu(x.v, alpha.value(), y.v);
+                    case DICE -> backend.activation().dice(x.v, alpha.value(), dice, tr, y.v);
+                }
+            }
+
+            @Override
+            public void backward() {
+                if (x.g == null) {
+                    return;
+                }
+                switch (act) {
+                    case RELU -> backend.activation().reluBackward(x.v, y.g, x.g);
+                    case SIGMOID -> backend.activation().sigmoidBackward(y.v, y.g, x.g);
+                    case PRELU -> backend.activation().preluBackward(x.v, alpha.value(), y.g, x.g, alpha.grad);
+                    case DICE -> backend.activation().diceBackward(x.v, alpha.value(), dice, y.g, x.g, alpha.grad);
+                }
+            }
+        });
+        return y;
+    }
+
+    /** Embedding lookup of one id per row. */
+    public Buf gather(String name, Param table, Buf ids) {
+        Buf y = buf(name, ids.extent, table.value().dim(1));
+        tableUse.merge(table, (long) maxBatch, Long::sum);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.embedding().gather(table.value(), ids.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.embedding().gatherBackward(ids.v, y.g, table.sparseGrad);
+            }
+        });
+        return y;
+    }
+
+    /** Embedding lookup of a padded sequence {@code ids [B, T]} with {@code lengths [B]}. */
+    public Buf gatherSequence(String name, Param table, Buf ids, Buf lengths) {
+        Buf y = buf(name, ids.extent, table.value().dim(1));
+        tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.embedding().gatherSequence(table.value(), ids.v, lengths.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.embedding().gatherSequenceBackward(ids.v, lengths.v, y.g, table.sparseGrad);
+            }
+        });
+        return y;
+    }
+
+    /** Concatenation along the last dimension; all parts share one extent. A single part is returned as is. */
+    public Buf concat(String name, List<Buf> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        Extent e = parts.get(0).extent;
+        long w = 0;
+        for (Buf p : parts) {
+            if (p.extent != e) {
+                throw new IllegalArgumentException("concat " + name + ": parts " + parts + " differ in extent");
+            }
+            w += p.width();
+        }
+        Buf y = buf(name, e, w);
+        int[] widths = new int[parts.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = parts.get(i).width();
+        }
+        List<Tensor> vs = new ArrayList<>(parts.size());
+        List<Tensor> gs = new ArrayList<>(parts.size());
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                vs.clear();
+                for (Buf p : parts) {
+                    vs.add(p.v);
+                }
+                backend.tensor().concatColumns(vs, y.v);
+            }
+
+            @Override
+            public void backward() {
+                gs.clear();
+                for (Buf p : parts) {
+                    gs.add(p.g);
+                }
+                backend.tensor().splitColumnsAdd(y.g, gs, widths);
+            }
+        });
+        return y;
+    }
+
+    /** Splits the last dimension of {@code x} into blocks of {@code widths} (the inverse of {@link #concat}). */
+    public List<Buf> split(String name, Buf x, int[] widths) {
+        List<Buf> parts = new ArrayList<>();
+        long sum = 0;
+        for (int i = 0; i < widths.length; i++) {
+            parts.add(buf(name + "." + i, x.extent, widths[i]));
+            sum += widths[i];
+        }
+        if (sum != x.width()) {
+            throw new IllegalArgumentException("split " + name + ": widths " + Arrays.toString(widths) + " do not add up to " + x.width());
+        }
+        List<Tensor> vs = new ArrayList<>(parts.size());
+        List<Tensor> gs = new ArrayList<>(parts.size());
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                // splitColumnsAdd adds, so a forward split is "zero the parts, then add the blocks".
+                vs.clear();
+                for (Buf p : parts) {
+                    backend.tensor().fill(p.v, 0f);
+                    vs.add(p.v);
+                }
+                backend.tensor().splitColumnsAdd(x.v, vs);
+            }
+
+            @Override
+            public void backward() {
+                if (x.g == null) {
+                    return;
+                }
+                gs.clear();
+                for (Buf p : parts) {
+                    gs.add(p.g);
+                }
+                // The split is x's only consumer, so its gradient is still zero here and can be overwritten.
+                backend.tensor().concatColumns(gs, x.g);
+            }
+        });
+        return parts;
+    }
+
+    /** DIN's local activation unit: scores {@code [B, T]} of {@code keys [B, T, D]} against {@code q [B, D]}. */
+    public Buf attention(String name, AttentionUnit unit, AttentionParams values, Supplier<AttentionParams> grads,
+                         Buf q, Buf keys, Buf lengths) {
+        Buf scores = buf(name, Extent.SEQUENCE);
+        AttentionWorkspace ws = backend.attention().newWorkspace(unit, arena, maxBatch, maxHistory);
+        add(new Op() {
+            private AttentionParams g;
+
+            @Override
+            public void forward(boolean tr) {
+                backend.attention().forward(unit, values, q.v, keys.v, lengths.v, ws, scores.v, tr);
+            }
+
+            @Override
+            public void backward() {
+                if (g == null) {
+                    g = grads.get();
+                }
+                backend.attention().backward(unit, values, q.v, keys.v, lengths.v, ws, scores.g, q.g, keys.g, g);
+            }
+        });
+        return scores;
+    }
+
+    /** Softmax over each row's valid positions. */
+    public Buf maskedSoftmax(String name, Buf scores, Buf lengths) {
+        Buf p = buf(name, scores.extent);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.pooling().maskedSoftmax(scores.v, lengths.v, p.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.pooling().maskedSoftmaxBackward(p.v, lengths.v, p.g, scores.g);
+            }
+        });
+        return p;
+    }
+
+    /** DIN's weighted-sum pooling (paper eq. 3). */
+    public Buf weightedSum(String name, Buf weights, Buf keys, Buf lengths) {
+        Buf y = buf(name, Extent.BATCH, keys.width());
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.pooling().weightedSum(weights.v, keys.v, lengths.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.pooling().weightedSumBackward(weights.v, keys.v, lengths.v, y.g, weights.g, keys.g);
+            }
+        });
+        return y;
+    }
+
+    /** Sum pooling over the valid positions (BaseModel). */
+    public Buf sumPool(String name, Buf keys, Buf lengths) {
+        Buf y = buf(name, keys.extent == Extent.ONE_SEQUENCE ? Extent.ONE : Extent.BATCH, keys.width());
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.pooling().sum(keys.v, lengths.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                if (keys.g != null) {
+                    backend.pooling().sumBackward(lengths.v, y.g, keys.g);
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * A softmax gate over the {@code selected} experts of {@code experts [B, Etot·H]} (read as {@code [B, Etot, H]}):
+     * writes the probabilities into {@code probs [B, E]} and returns the mix {@code [B, H]}.
+     */
+    public Buf gateMix(String name, Buf logits, Buf experts, int expertCount, int[] selected, Buf probs) {
+        int h = experts.width() / expertCount;
+        Buf y = buf(name, Extent.BATCH, h);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.gate().softmaxMix(logits.v, experts3(experts.v), selected, probs.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.gate().softmaxMixBackward(probs.v, experts3(experts.v), selected, y.g, logits.g, experts3(experts.g));
+            }
+
+            private Tensor experts3(Tensor t) {
+                return t.reshape(t.dim(0), expertCount, h);
+            }
+        });
+        return y;
+    }
+
+    /** Copies a {@code [1, ...]} buffer into every row of a new {@code [B, ...]} buffer (forward only). */
+    public Buf broadcast(String name, Buf one) {
+        if (one.extent.perSample()) {
+            throw new IllegalArgumentException("broadcast " + name + ": " + one + " is already per sample");
+        }
+        checkPlanning();
+        Buf y = new Buf(name, one.dtype, one.extent == Extent.ONE ? Extent.BATCH : Extent.SEQUENCE, one.inner, false);
+        bufs.add(y);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                long b = y.v.dim(0);
+                long row = one.v.size();
+                Tensor dst = y.v.reshape(y.v.size());
+                backend.tensor().copy(one.v.reshape(row), dst.rows(0, row));
+                // Doubling copies: log2(B) calls whatever B is.
+                for (long have = 1; have < b; ) {
+                    long n = Math.min(have, b - have);
+                    backend.tensor().copy(dst.rows(0, n * row), dst.rows(have * row, (have + n) * row));
+                    have += n;
+                }
+            }
+
+            @Override
+            public void backward() {
+                throw new UnsupportedOperationException("broadcast is an inference-only op");
+            }
+        });
+        return y;
+    }
+}

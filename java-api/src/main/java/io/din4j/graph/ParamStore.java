@@ -1,0 +1,82 @@
+package io.din4j.graph;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.DiceState;
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Tensor;
+import io.din4j.tensor.TensorArena;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Owns a model's parameters (in one backend arena) in creation order, by stable name. */
+public final class ParamStore implements AutoCloseable {
+    private final Backend backend;
+    private final TensorArena arena;
+    private final Map<String, Param> params = new LinkedHashMap<>();
+
+    public ParamStore(Backend backend) {
+        this.backend = backend;
+        this.arena = backend.newArena();
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** A dense parameter of the backend's value type. */
+    public Param dense(String name, long... shape) {
+        return add(new Param(name, Param.Kind.DENSE, arena.allocate(backend.valueType(), shape), null));
+    }
+
+    /** An embedding table {@code [rows, width]} whose rows occurred {@code counts[j]} times in training data. */
+    public Param embedding(String name, int rows, int width, long[] counts) {
+        if (counts != null && counts.length != rows) {
+            throw new IllegalArgumentException("embedding '" + name + "': " + counts.length + " counts for " + rows + " rows");
+        }
+        Tensor freq = arena.allocate(backend.valueType(), rows);
+        double[] f = new double[rows];
+        for (int j = 0; j < rows; j++) {
+            f[j] = counts == null ? 1 : Math.max(1, counts[j]);
+        }
+        HostIO.upload(backend, freq, f);
+        return add(new Param(name, Param.Kind.EMBEDDING, arena.allocate(backend.valueType(), rows, width), freq));
+    }
+
+    /** A Dice state whose running statistics are saved as {@code <prefix>.running_mean / .running_var}. */
+    public DiceState dice(String prefix, int channels) {
+        DiceState s = backend.activation().newDiceState(arena, channels);
+        add(new Param(prefix + ".running_mean", Param.Kind.STATE, s.runningMean(), null));
+        add(new Param(prefix + ".running_var", Param.Kind.STATE, s.runningVar(), null));
+        return s;
+    }
+
+    private Param add(Param p) {
+        if (params.putIfAbsent(p.name(), p) != null) {
+            throw new IllegalStateException("parameter '" + p.name() + "' defined twice");
+        }
+        return p;
+    }
+
+    /** Every parameter in creation order (unmodifiable). */
+    public List<Param> all() {
+        return Collections.unmodifiableList(new ArrayList<>(params.values()));
+    }
+
+    /** The parameter called {@code name}, or null. */
+    public Param get(String name) {
+        return params.get(name);
+    }
+
+    /** Value type of the parameters. */
+    public DType valueType() {
+        return backend.valueType();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

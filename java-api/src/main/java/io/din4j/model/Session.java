@@ -1,0 +1,368 @@
+package io.din4j.model;
+
+import io.din4j.backend.Backend;
+import io.din4j.data.Batch;
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.FieldRole;
+import io.din4j.graph.Graph;
+import io.din4j.graph.Graph.Buf;
+import io.din4j.graph.Graph.Extent;
+import io.din4j.graph.Op;
+import io.din4j.tensor.DType;
+import io.din4j.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model's graph planned for one use — training, inference, or scoring many candidates for one user — with its
+ * input buffers and host staging memory. Not thread-safe: one session per thread (the {@code Predictor} pools
+ * them). Sessions of one {@link Model} share its parameters.
+ *
+ * <p>Buffers are planned for {@code maxBatch} rows and a history length that starts at the config's
+ * {@code maxHistory} and doubles (re-planning once) when a longer batch arrives.
+ */
+public final class Session implements AutoCloseable {
+    /** What a session is planned for. */
+    public enum Mode {
+        TRAINING, INFERENCE,
+        /** One user (USER fields and behaviours computed once) against many candidates. */
+        CANDIDATES
+    }
+
+    private final Model model;
+    private final Mode mode;
+    private final int maxBatch;
+    private final Backend backend;
+    private final FeatureSchema schema;
+    private Graph graph;
+    private Network.Inputs inputs;
+    private Buf[] labels;
+    private Buf[] masks;
+    private Buf[] probs;
+    private Network.Outputs outputs;
+    private Arena stagingArena;
+    private MemorySegment staging;
+    private boolean ranTraining;
+
+    Session(Model model, Mode mode, int maxBatch) {
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
+        }
+        this.model = model;
+        this.mode = mode;
+        this.maxBatch = maxBatch;
+        this.backend = model.backend();
+        this.schema = model.schema();
+        plan(model.config().maxHistory());
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** The planned graph (for inspection and tests). */
+    public Graph graph() {
+        return graph;
+    }
+
+    private void plan(int maxHistory) {
+        if (graph != null) {
+            graph.close();
+            stagingArena.close();
+        }
+        boolean training = mode == Mode.TRAINING;
+        Graph g = new Graph(backend, model.params(), maxBatch, maxHistory, training);
+        boolean cand = mode == Mode.CANDIDATES;
+        Buf[] sparse = new Buf[schema.sparse().size()];
+        for (int f = 0; f < sparse.length; f++) {
+            boolean user = cand && schema.sparse().get(f).role() == FieldRole.USER;
+            sparse[f] = g.input("in." + schema.sparse().get(f).name(), DType.I32, user ? Extent.ONE : Extent.BATCH);
+        }
+        Buf[] seqs = new Buf[schema.sequences().size()];
+        for (int s = 0; s < seqs.length; s++) {
+            seqs[s] = g.input("in." + schema.sequences().get(s).name(), DType.I32, cand ? Extent.ONE_SEQUENCE : Extent.SEQUENCE);
+        }
+        Buf lengths = g.input("in.lengths", DType.I32, Extent.BATCH);
+        Buf historyLengths = cand ? g.input("in.history_lengths", DType.I32, Extent.ONE) : lengths;
+        int nd = schema.dense().size();
+        Buf dense = nd == 0 ? null : g.input("in.dense", backend.valueType(), Extent.BATCH, nd);
+        int k = model.config().tasks().size();
+        labels = new Buf[k];
+        masks = new Buf[k];
+        if (training) {
+            for (int t = 0; t < k; t++) {
+                labels[t] = g.input("in.label." + t, backend.valueType(), Extent.BATCH);
+                masks[t] = g.input("in.mask." + t, backend.valueType(), Extent.BATCH);
+            }
+        }
+        inputs = new Network.Inputs(sparse, seqs, lengths, historyLengths, dense);
+        outputs = model.network().build(g, inputs);
+        probs = new Buf[k];
+        for (int t = 0; t < k; t++) {
+            Buf logit = outputs.logits().get(t);
+            Buf p = g.buf("prob." + t, Extent.BATCH, 1);
+            probs[t] = p;
+            g.add(new Op() {
+                @Override
+                public void forward(boolean tr) {
+                    backend.activation().sigmoid(logit.v(), p.v());
+                }
+
+                @Override
+                public void backward() {
+                    // The loss reads the logits directly (BCE on logits), so nothing flows through the probabilities.
+                }
+            });
+        }
+        g.finish();
+        graph = g;
+        int widest = Math.max(maxHistory, nd);
+        for (Buf gb : outputs.gates().values()) {
+            widest = Math.max(widest, gb.width());
+        }
+        long bytes = 8L * maxBatch * widest + 64;
+        stagingArena = Arena.ofShared();
+        staging = stagingArena.allocate(bytes, 64);
+    }
+
+    private void ensureHistory(int t) {
+        if (t > graph.maxHistory()) {
+            plan(Math.max(t, 2 * graph.maxHistory()));
+        }
+    }
+
+    /** Runs the forward pass on {@code batch} (at most {@code maxBatch} rows). */
+    public void run(Batch batch, boolean training) {
+        if (mode == Mode.CANDIDATES) {
+            throw new IllegalStateException("a candidate session scores with runCandidates");
+        }
+        if (training && mode != Mode.TRAINING) {
+            throw new IllegalStateException("training forward on an inference session");
+        }
+        int b = batch.size();
+        if (b < 1 || b > maxBatch) {
+            throw new IllegalArgumentException("batch of " + b + " rows; this session takes 1 to " + maxBatch);
+        }
+        checkShape(batch);
+        int t = Math.max(1, batch.history());
+        ensureHistory(t);
+        graph.bind(b, t);
+        for (int f = 0; f < inputs.sparse().length; f++) {
+            uploadInts(batch.sparse(f), 0, b, inputs.sparse()[f].v());
+        }
+        uploadSequences(batch, t);
+        uploadInts(batch.lengths(), 0, b, inputs.lengths().v());
+        uploadDense(batch, inputs.dense());
+        if (mode == Mode.TRAINING) {
+            if (batch.tasks() != labels.length) {
+                throw new IllegalArgumentException("batch has " + batch.tasks() + " label columns, the model " + labels.length + " tasks");
+            }
+            for (int k = 0; k < labels.length; k++) {
+                uploadFloats(batch.labels(k), labels[k].v());
+                uploadFloats(batch.labelMask(k), masks[k].v());
+            }
+        }
+        graph.forward(training);
+        ranTraining = training;
+    }
+
+    /**
+     * Scores {@code candidates.size()} candidates for one user: the USER fields and the behaviour sequences come
+     * from {@code user} (one row); every other sparse field and the dense features from {@code candidates}. The
+     * user's embeddings, behaviour lookups (and, for sum pooling, the pooled history) are computed once.
+     */
+    public void runCandidates(Batch user, Batch candidates) {
+        if (mode != Mode.CANDIDATES) {
+            throw new IllegalStateException("runCandidates needs a CANDIDATES session");
+        }
+        if (user.size() != 1) {
+            throw new IllegalArgumentException("user batch must have exactly one row, got " + user.size());
+        }
+        int b = candidates.size();
+        if (b < 1 || b > maxBatch) {
+            throw new IllegalArgumentException(b + " candidates; this session takes 1 to " + maxBatch);
+        }
+        checkShape(user);
+        checkShape(candidates);
+        int t = Math.max(1, user.history());
+        ensureHistory(t);
+        graph.bind(b, t);
+        for (int f = 0; f < inputs.sparse().length; f++) {
+            Buf in = inputs.sparse()[f];
+            if (in.extent() == Extent.ONE) {
+                uploadInts(user.sparse(f), 0, 1, in.v());
+            } else {
+                uploadInts(candidates.sparse(f), 0, b, in.v());
+            }
+        }
+        uploadSequences(user, t);
+        uploadInts(user.lengths(), 0, 1, inputs.historyLengths().v());
+        // Per-candidate copies of the user's length, for the attention unit and pooling after the broadcast.
+        int[] replicated = new int[b];
+        java.util.Arrays.fill(replicated, user.lengths()[0]);
+        uploadInts(replicated, 0, b, inputs.lengths().v());
+        uploadDense(candidates, inputs.dense());
+        graph.forward(false);
+        ranTraining = false;
+    }
+
+    private void checkShape(Batch batch) {
+        if (batch.sparseFields() != schema.sparse().size() || batch.sequenceFields() != schema.sequences().size()
+                || batch.denseFeatures() != schema.dense().size()) {
+            throw new IllegalArgumentException("batch " + batch + " does not match the schema ("
+                    + schema.sparse().size() + " sparse, " + schema.sequences().size() + " sequences, "
+                    + schema.dense().size() + " dense)");
+        }
+    }
+
+    private void uploadSequences(Batch batch, int t) {
+        for (int s = 0; s < inputs.sequences().length; s++) {
+            Tensor dst = inputs.sequences()[s].v();
+            if (batch.history() == 0) {
+                staging.asSlice(0, dst.byteSize()).fill((byte) 0);
+                backend.copyFromHost(staging, dst);
+            } else {
+                uploadInts(batch.sequence(s), 0, Math.toIntExact(dst.size()), dst);
+            }
+        }
+    }
+
+    private void uploadInts(int[] src, int from, int n, Tensor dst) {
+        MemorySegment.copy(src, from, staging, ValueLayout.JAVA_INT, 0, n);
+        backend.copyFromHost(staging, dst);
+    }
+
+    private void uploadFloats(float[] src, Tensor dst) {
+        int n = Math.toIntExact(dst.size());
+        if (dst.dtype() == DType.F32) {
+            MemorySegment.copy(src, 0, staging, ValueLayout.JAVA_FLOAT, 0, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                staging.setAtIndex(ValueLayout.JAVA_DOUBLE, i, src[i]);
+            }
+        }
+        backend.copyFromHost(staging, dst);
+    }
+
+    private void uploadDense(Batch batch, Buf dense) {
+        if (dense == null) {
+            return;
+        }
+        Tensor dst = dense.v();
+        int b = dst.dimInt(0);
+        int nd = dst.dimInt(1);
+        boolean f32 = dst.dtype() == DType.F32;
+        for (int d = 0; d < nd; d++) {
+            float[] col = batch.dense(d);
+            for (int i = 0; i < b; i++) {
+                long at = (long) i * nd + d;
+                if (f32) {
+                    staging.setAtIndex(ValueLayout.JAVA_FLOAT, at, col[i]);
+                } else {
+                    staging.setAtIndex(ValueLayout.JAVA_DOUBLE, at, col[i]);
+                }
+            }
+        }
+        backend.copyFromHost(staging, dst);
+    }
+
+    /** Per-task probabilities of the last run, {@code [K][B]}. */
+    public float[][] probabilities() {
+        float[][] out = new float[probs.length][];
+        for (int k = 0; k < probs.length; k++) {
+            out[k] = download(probs[k].v());
+        }
+        return out;
+    }
+
+    private float[] download(Tensor t) {
+        backend.copyToHost(t, staging);
+        float[] out = new float[Math.toIntExact(t.size())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = t.dtype() == DType.F32 ? staging.getAtIndex(ValueLayout.JAVA_FLOAT, i)
+                    : (float) staging.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+        }
+        return out;
+    }
+
+    /**
+     * The multi-task loss and its backward pass after a training {@link #run}: zeroes every gradient, adds
+     * {@code w_k·∂BCE_k/∂logit} for each task over its sample space (the label mask), and back-propagates.
+     *
+     * @return each task's (unweighted) mean BCE over its sample space
+     */
+    public double[] backward(double[] taskWeights) {
+        if (!ranTraining) {
+            throw new IllegalStateException("backward needs a training forward pass first");
+        }
+        if (taskWeights.length != probs.length) {
+            throw new IllegalArgumentException(taskWeights.length + " task weights for " + probs.length + " tasks");
+        }
+        graph.zeroGrads();
+        double[] losses = new double[probs.length];
+        int b = graph.batch();
+        for (int k = 0; k < probs.length; k++) {
+            Buf logit = outputs.logits().get(k);
+            losses[k] = backend.loss().bceWithLogits(logit.v().reshape(b), labels[k].v(), masks[k].v(),
+                    (float) taskWeights[k], logit.g().reshape(b));
+        }
+        graph.backward();
+        ranTraining = false;
+        return losses;
+    }
+
+    /** Attention weights {@code [B·T]} of the last run (0 at padding), or null for models without attention. */
+    public float[] attentionWeights() {
+        return outputs.attention() == null ? null : download(outputs.attention().v());
+    }
+
+    /** History length T of the last run. */
+    public int boundHistory() {
+        return graph.history();
+    }
+
+    /** Batch size of the last run. */
+    public int boundBatch() {
+        return graph.batch();
+    }
+
+    /** Keys of the gates ({@code <task>@<level>}, {@code shared@<level>}) in build order. */
+    public List<String> gateKeys() {
+        return new ArrayList<>(outputs.gates().keySet());
+    }
+
+    /** Gate probabilities {@code [B·E]} of the last run for {@code key} ({@link #gateKeys()}). */
+    public float[] gateProbabilities(String key) {
+        Map<String, Buf> g = outputs.gates();
+        if (!g.containsKey(key)) {
+            throw new IllegalArgumentException("no gate '" + key + "' (gates: " + g.keySet() + ")");
+        }
+        return download(g.get(key).v());
+    }
+
+    /** Experts mixed by gate {@code key}. */
+    public int gateWidth(String key) {
+        Buf b = outputs.gates().get(key);
+        if (b == null) {
+            throw new IllegalArgumentException("no gate '" + key + "' (gates: " + outputs.gates().keySet() + ")");
+        }
+        return b.width();
+    }
+
+    @Override
+    public void close() {
+        if (graph != null) {
+            graph.close();
+            stagingArena.close();
+            graph = null;
+        }
+    }
+}

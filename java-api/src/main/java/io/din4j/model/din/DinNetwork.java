@@ -1,0 +1,148 @@
+package io.din4j.model.din;
+
+import io.din4j.backend.AttentionUnit;
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.FieldRole;
+import io.din4j.graph.Graph;
+import io.din4j.graph.Graph.Buf;
+import io.din4j.graph.ParamStore;
+import io.din4j.model.Mlp;
+import io.din4j.model.ModelConfig;
+import io.din4j.model.Network;
+import io.din4j.model.ple.MultiTaskHead;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * DIN (Zhou et al. 2018, Fig. 2 right) and its BaseModel (Fig. 2 left).
+ *
+ * <p>The candidate {@code q [B, D]} is the concatenation of the embeddings of the fields the behaviour sequences
+ * share (item ⊕ category: D = 2·dim); each behaviour {@code k_t [D]} concatenates its sequences the same way.
+ * DIN scores every behaviour with the local activation unit and pools {@code v_U = Σ_t a(k_t, q)·k_t} (eq. 3, no
+ * softmax unless configured); BaseModel pools {@code Σ_t k_t}. The output MLP reads, in this order,
+ * <ol>
+ *   <li>the USER fields' embeddings (schema order),</li>
+ *   <li>q,</li>
+ *   <li>the pooled interest (only when the schema has sequences),</li>
+ *   <li>every other sparse field (candidate or context, schema order),</li>
+ *   <li>the dense features,</li>
+ * </ol>
+ * then {@code mlp.fc*} (200, 80 with Dice or PReLU) and {@code mlp.out [K, 80]}: one logit per task. DIN+PLE
+ * feeds the same vector to a {@link MultiTaskHead} instead of the output MLP.
+ */
+public final class DinNetwork extends Network {
+    private final boolean attention;
+    private final AttentionUnit unit;
+    private final Mlp attentionMlp;
+    private final Mlp mlp;
+    private final MultiTaskHead ple;
+    private final int[] userFields;
+    private final int[] queryFields;
+    private final int[] otherFields;
+    private final int inputWidth;
+
+    /** Builds the parameters of a {@code din}, {@code base} or {@code din-ple} model. */
+    public DinNetwork(ModelConfig config, FeatureSchema schema, int[] vocabSizes, long[][] counts, ParamStore params) {
+        super(config, schema, vocabSizes, counts, params);
+        this.attention = config.type().usesAttention();
+        List<Integer> user = new ArrayList<>();
+        Set<Integer> query = new LinkedHashSet<>();
+        for (int s = 0; s < schema.sequences().size(); s++) {
+            query.add(tableOf(s));
+        }
+        List<Integer> query2 = new ArrayList<>();
+        for (int s = 0; s < schema.sequences().size(); s++) {
+            query2.add(tableOf(s));
+        }
+        List<Integer> other = new ArrayList<>();
+        for (int f = 0; f < schema.sparse().size(); f++) {
+            if (schema.sparse().get(f).role() == FieldRole.USER) {
+                user.add(f);
+            } else if (!query.contains(f)) {
+                other.add(f);
+            }
+        }
+        userFields = user.stream().mapToInt(Integer::intValue).toArray();
+        queryFields = query2.stream().mapToInt(Integer::intValue).toArray();
+        otherFields = other.stream().mapToInt(Integer::intValue).toArray();
+        int d = config.embeddingDim();
+        int dBehaviour = behaviourWidth();
+        inputWidth = d * (userFields.length + otherFields.length) + (dBehaviour > 0 ? 2 * dBehaviour : 0)
+                + schema.dense().size();
+        if (attention && dBehaviour > 0) {
+            unit = new AttentionUnit(dBehaviour, config.attentionHidden(), config.attentionActivation());
+            attentionMlp = new Mlp(params, "attention", 0, 4 * dBehaviour, config.attentionHidden(), config.attentionActivation(), 1, config.seed());
+        } else {
+            unit = null;
+            attentionMlp = null;
+        }
+        if (config.type() == ModelConfig.Type.DIN_PLE) {
+            mlp = null;
+            ple = new MultiTaskHead(config, params, inputWidth);
+        } else {
+            mlp = new Mlp(params, "mlp", 0, inputWidth, config.mlpHidden(), config.mlpActivation(), config.tasks().size(), config.seed());
+            ple = null;
+        }
+    }
+
+    /** Width of the output MLP's input (the vector {@link #interest} returns). */
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    /** The result of {@link #interest}: the output MLP's input and the attention weights (or null). */
+    public record Interest(Buf input, Buf attention) {
+    }
+
+    /** Appends everything up to the output MLP's input: embeddings, attention, pooling, concatenation. */
+    public Interest interest(Graph g, Inputs in) {
+        List<Buf> fields = fieldEmbeddings(g, in);
+        List<Buf> parts = new ArrayList<>();
+        for (int f : userFields) {
+            parts.add(fields.get(f));
+        }
+        Buf weights = null;
+        Buf keys = behaviourKeys(g, in);
+        if (keys != null) {
+            List<Buf> q = new ArrayList<>();
+            for (int f : queryFields) {
+                q.add(fields.get(f));
+            }
+            Buf query = g.concat("query", q);
+            parts.add(query);
+            Buf pooled;
+            if (attention) {
+                Buf k = perSample(g, keys);
+                Buf lengths = in.lengths();
+                Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(false),
+                        () -> attentionMlp.asAttentionParams(true), query, k, lengths);
+                weights = config.attentionSoftmax() ? g.maskedSoftmax("attention.softmax", scores, lengths) : scores;
+                pooled = g.weightedSum("interest", weights, k, lengths);
+            } else {
+                // Sum pooling commutes with the broadcast: pool the user's history once, then copy.
+                pooled = perSample(g, g.sumPool("interest", keys, in.historyLengths()));
+            }
+            parts.add(pooled);
+        }
+        for (int f : otherFields) {
+            parts.add(fields.get(f));
+        }
+        if (in.dense() != null) {
+            parts.add(in.dense());
+        }
+        return new Interest(g.concat("mlp.input", parts), weights);
+    }
+
+    @Override
+    public Outputs build(Graph g, Inputs in) {
+        Interest it = interest(g, in);
+        if (ple != null) {
+            MultiTaskHead.Result r = ple.apply(g, it.input());
+            return new Outputs(r.logits(), it.attention(), r.gates());
+        }
+        Buf logits = mlp.apply(g, it.input());
+        return new Outputs(perTask(g, logits), it.attention(), noGates());
+    }
+}

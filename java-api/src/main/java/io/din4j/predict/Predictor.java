@@ -1,0 +1,236 @@
+package io.din4j.predict;
+
+import io.din4j.backend.Backend;
+import io.din4j.data.Batch;
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.Vocabulary;
+import io.din4j.io.ModelFiles;
+import io.din4j.model.Model;
+import io.din4j.model.ModelConfig;
+import io.din4j.model.Session;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Function;
+
+/**
+ * Scores with a trained model from any number of threads. Each call borrows an inference session (a graph planned
+ * for {@code maxBatch} rows) from a pool, creating one when none is free, so concurrent calls never share buffers;
+ * the parameters are shared read-only. Inputs larger than {@code maxBatch} are scored in chunks.
+ *
+ * <p>{@link #scoreCandidates} scores many candidates for one user and computes the user's side once: the USER
+ * field embeddings and the behaviour lookups (and the pooled history for sum-pooling models) run on one row and are
+ * copied to the candidates, so per-candidate work is the attention unit (with the candidate folded into its first
+ * layer on the cpu backend), the output MLP or experts.
+ */
+public final class Predictor implements AutoCloseable {
+    /** Rows per planned session when not given. */
+    public static final int DEFAULT_MAX_BATCH = 1024;
+
+    private final Model model;
+    private final boolean ownsModel;
+    private final int maxBatch;
+    private final ConcurrentLinkedDeque<Session> inference = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Session> candidates = new ConcurrentLinkedDeque<>();
+    private final Object create = new Object();
+    private volatile boolean closed;
+
+    private Predictor(Model model, boolean ownsModel, int maxBatch) {
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
+        }
+        this.model = model;
+        this.ownsModel = ownsModel;
+        this.maxBatch = maxBatch;
+    }
+
+    /** Loads a model directory ({@link ModelFiles}) onto {@code backend}. */
+    public static Predictor load(Path dir, Backend backend) {
+        return load(dir, backend, DEFAULT_MAX_BATCH);
+    }
+
+    /** Loads a model directory onto {@code backend}, with sessions planned for {@code maxBatch} rows. */
+    public static Predictor load(Path dir, Backend backend, int maxBatch) {
+        return new Predictor(ModelFiles.load(dir, backend, maxBatch), true, maxBatch);
+    }
+
+    /** Serves an in-memory model (not closed by {@link #close()}); do not train it while serving. */
+    public static Predictor of(Model model, int maxBatch) {
+        return new Predictor(model, false, maxBatch);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    public FeatureSchema schema() {
+        return model.schema();
+    }
+
+    /** Vocabularies by sparse field name (to map raw ids to rows), or null when the model was saved without them. */
+    public Map<String, Vocabulary> vocabularies() {
+        return model.vocabularies();
+    }
+
+    public List<String> tasks() {
+        return model.schema().tasks();
+    }
+
+    private <R> R with(ConcurrentLinkedDeque<Session> pool, Session.Mode mode, Function<Session, R> f) {
+        if (closed) {
+            throw new IllegalStateException("predictor is closed");
+        }
+        Session s = pool.pollFirst();
+        if (s == null) {
+            synchronized (create) {
+                s = model.newSession(mode, maxBatch);
+            }
+        }
+        try {
+            return f.apply(s);
+        } finally {
+            if (closed) {
+                s.close();
+            } else {
+                pool.addFirst(s);
+            }
+        }
+    }
+
+    /** Per-task click probabilities {@code [K][B]} for every row of {@code batch}. */
+    public float[][] predict(Batch batch) {
+        int k = tasks().size();
+        float[][] out = new float[k][batch.size()];
+        for (int from = 0; from < batch.size(); from += maxBatch) {
+            int to = Math.min(batch.size(), from + maxBatch);
+            Batch part = from == 0 && to == batch.size() ? batch : Batches.slice(batch, from, to);
+            int at = from;
+            with(inference, Session.Mode.INFERENCE, s -> {
+                s.run(part, false);
+                float[][] p = s.probabilities();
+                for (int t = 0; t < k; t++) {
+                    System.arraycopy(p[t], 0, out[t], at, p[t].length);
+                }
+                return null;
+            });
+        }
+        return out;
+    }
+
+    /** Probabilities of one task. */
+    public float[] predict(Batch batch, String task) {
+        int t = tasks().indexOf(task);
+        if (t < 0) {
+            throw new IllegalArgumentException("unknown task '" + task + "' (tasks: " + tasks() + ")");
+        }
+        return predict(batch)[t];
+    }
+
+    /**
+     * Scores {@code candidates} for the single user of {@code user}: USER fields and behaviour sequences come from
+     * {@code user} (one row), every other sparse field and the dense features from {@code candidates}.
+     *
+     * @return {@code [K][candidates.size()]}
+     */
+    public float[][] scoreCandidates(Batch user, Batch candidates) {
+        int k = tasks().size();
+        float[][] out = new float[k][candidates.size()];
+        for (int from = 0; from < candidates.size(); from += maxBatch) {
+            int to = Math.min(candidates.size(), from + maxBatch);
+            Batch part = from == 0 && to == candidates.size() ? candidates : Batches.slice(candidates, from, to);
+            int at = from;
+            with(this.candidates, Session.Mode.CANDIDATES, s -> {
+                s.runCandidates(user, part);
+                float[][] p = s.probabilities();
+                for (int t = 0; t < k; t++) {
+                    System.arraycopy(p[t], 0, out[t], at, p[t].length);
+                }
+                return null;
+            });
+        }
+        return out;
+    }
+
+    /**
+     * DIN's attention weight of each behaviour of each sample ({@code [B][length_b]}, oldest behaviour first), or
+     * null when the model has no attention.
+     */
+    public float[][] attention(Batch batch) {
+        if (!model.config().type().usesAttention()) {
+            return null;
+        }
+        float[][] out = new float[batch.size()][];
+        for (int from = 0; from < batch.size(); from += maxBatch) {
+            int to = Math.min(batch.size(), from + maxBatch);
+            Batch part = from == 0 && to == batch.size() ? batch : Batches.slice(batch, from, to);
+            int at = from;
+            with(inference, Session.Mode.INFERENCE, s -> {
+                s.run(part, false);
+                float[] w = s.attentionWeights();
+                int t = s.boundHistory();
+                for (int b = 0; b < part.size(); b++) {
+                    out[at + b] = Arrays.copyOfRange(w, b * t, b * t + part.lengths()[b]);
+                }
+                return null;
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Mean gate probability of each expert over the rows of {@code data}, per gate ({@code <task>@<level>},
+     * {@code shared@<level>}): how much each task uses each expert. Empty for models without gates.
+     */
+    public Map<String, double[]> gateUsage(Iterable<Batch> data) {
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        long[] rows = new long[1];
+        for (Batch batch : data) {
+            for (int from = 0; from < batch.size(); from += maxBatch) {
+                int to = Math.min(batch.size(), from + maxBatch);
+                Batch part = from == 0 && to == batch.size() ? batch : Batches.slice(batch, from, to);
+                with(inference, Session.Mode.INFERENCE, s -> {
+                    s.run(part, false);
+                    for (String key : s.gateKeys()) {
+                        int e = s.gateWidth(key);
+                        double[] acc = sums.computeIfAbsent(key, x -> new double[e]);
+                        float[] p = s.gateProbabilities(key);
+                        for (int i = 0; i < p.length; i++) {
+                            acc[i % e] += p[i];
+                        }
+                    }
+                    return null;
+                });
+                rows[0] += part.size();
+            }
+        }
+        sums.values().forEach(a -> {
+            for (int i = 0; i < a.length; i++) {
+                a[i] /= Math.max(1, rows[0]);
+            }
+        });
+        return sums;
+    }
+
+    /** Closes the pooled sessions (and the model when loaded by this predictor). */
+    @Override
+    public void close() {
+        closed = true;
+        Session s;
+        while ((s = inference.pollFirst()) != null) {
+            s.close();
+        }
+        while ((s = candidates.pollFirst()) != null) {
+            s.close();
+        }
+        if (ownsModel) {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.din4j.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.cpu.CpuBackend;
+import io.din4j.data.Batch;
+import io.din4j.data.FeatureSchema;
+import io.din4j.graph.HostIO;
+import io.din4j.graph.Param;
+import io.din4j.model.Model;
+import io.din4j.model.ModelConfig;
+import io.din4j.model.TestData;
+import io.din4j.predict.Batches;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    static final int[] VOCAB = {6, 30, 5, 4};
+    final FeatureSchema schema = TestData.fullSchema();
+
+    private List<Batch> batches(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Batch> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(TestData.random(schema, VOCAB, TestData.lengths(10, 6, r), r));
+        }
+        return out;
+    }
+
+    private Model model(Backend backend, ModelConfig.Type type) {
+        return Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), backend, 16);
+    }
+
+    @Test
+    void sameSeedSameDataGivesIdenticalWeightsOnCpu() {
+        List<Batch> data = batches(6, 1);
+        TrainConfig cfg = TrainConfig.builder().embeddings(OptimizerSpec.adagrad(0.05)).dense(OptimizerSpec.adam(0.01))
+                .mbaLambda(0.01).build();
+        for (ModelConfig.Type type : new ModelConfig.Type[] {ModelConfig.Type.DIN, ModelConfig.Type.DIN_PLE}) {
+            try (Backend b1 = new CpuBackend(2); Backend b2 = new CpuBackend(2);
+                 Model m1 = model(b1, type); Model m2 = model(b2, type);
+                 Trainer t1 = new Trainer(m1, cfg); Trainer t2 = new Trainer(m2, cfg)) {
+                for (Batch b : data) {
+                    t1.step(b, 0);
+                    t2.step(b, 0);
+                }
+                for (int i = 0; i < m1.parameters().size(); i++) {
+                    Param p1 = m1.parameters().get(i);
+                    assertArrayEquals(HostIO.downloadFloats(b1, p1.value()), HostIO.downloadFloats(b2, m2.parameters().get(i).value()),
+                            0f, type + " " + p1.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void miniBatchAwareRegularizationTouchesOnlyTheBatchRows() {
+        Batch batch = batches(1, 2).get(0);
+        float lr = 0.1f;
+        float lambda = 0.5f;
+        TrainConfig plain = TrainConfig.builder().optimizer(OptimizerSpec.sgd(lr)).build();
+        TrainConfig mba = TrainConfig.builder().optimizer(OptimizerSpec.sgd(lr)).mbaLambda(lambda).build();
+        try (Backend cpu = new CpuBackend(1); Model a = model(cpu, ModelConfig.Type.DIN); Model b = model(cpu, ModelConfig.Type.DIN);
+             Trainer ta = new Trainer(a, plain); Trainer tb = new Trainer(b, mba)) {
+            Param itemA = a.parameter("emb.item_id");
+            Param itemB = b.parameter("emb.item_id");
+            float[] before = HostIO.downloadFloats(cpu, itemB.value());
+            ta.step(batch, 0);
+            tb.step(batch, 0);
+            float[] afterA = HostIO.downloadFloats(cpu, itemA.value());
+            float[] afterB = HostIO.downloadFloats(cpu, itemB.value());
+            Set<Integer> touched = new HashSet<>();
+            int item = schema.sparseIndex("item_id");
+            for (int v : batch.sparse(item)) {
+                touched.add(v);
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                for (int t = 0; t < batch.lengths()[i]; t++) {
+                    touched.add(batch.sequence(0)[i * batch.history() + t]);
+                }
+            }
+            assertTrue(touched.size() < VOCAB[1], "the test needs untouched rows");
+            int d = itemB.value().dimInt(1);
+            for (int row = 0; row < VOCAB[1]; row++) {
+                for (int j = 0; j < d; j++) {
+                    int i = row * d + j;
+                    if (!touched.contains(row)) {
+                        assertEquals(before[i], afterB[i], 0f, "untouched row " + row + " changed");
+                    } else {
+                        // DIN eq. 4 with SGD: the regularized step differs by lr·λ·w_j / n_j, n_j = row + 1 here.
+                        double expected = -lr * lambda * before[i] / (row + 1);
+                        // float rounding of two updates of O(1e-1) values
+                        assertEquals(expected, afterB[i] - afterA[i], 1e-6 + 1e-4 * Math.abs(expected), "row " + row + " col " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void diceUsesRunningStatisticsInInference() {
+        List<Batch> data = batches(4, 3);
+        try (Backend cpu = new CpuBackend(1); Model m = model(cpu, ModelConfig.Type.DIN);
+             Trainer t = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(0.01)).build())) {
+            for (Batch b : data) {
+                t.step(b, 0);
+            }
+            float[] mean = HostIO.downloadFloats(cpu, m.parameter("mlp.fc0.dice.running_mean").value());
+            assertTrue(java.util.stream.IntStream.range(0, mean.length).anyMatch(i -> mean[i] != 0f), "running mean never moved");
+            Batch b = data.get(0);
+            float[] together = m.forward(b, false)[0];
+            // Inference of one row alone equals its score inside the batch: no batch statistics are involved.
+            for (int i = 0; i < b.size(); i += 3) {
+                float alone = m.forward(Batches.slice(b, i, i + 1), false)[0][0];
+                assertEquals(together[i], alone, 1e-6f, "row " + i);
+            }
+            // Whereas training mode normalises with the batch's statistics.
+            float[] training = m.forward(b, true)[0];
+            float[] trainingHalf = m.forward(Batches.slice(b, 0, 5), true)[0];
+            boolean differs = false;
+            for (int i = 0; i < 5; i++) {
+                differs |= Math.abs(training[i] - trainingHalf[i]) > 1e-6;
+            }
+            assertTrue(differs, "training mode should depend on the batch");
+        }
+    }
+
+    @Test
+    void fitReportsEpochsStopsEarlyAndDecaysTaskWeights() {
+        List<Batch> train = batches(5, 4);
+        List<Batch> val = batches(2, 5);
+        ModelConfig cfg = TestData.small(ModelConfig.Type.CGC).toBuilder()
+                .tasks(List.of(new ModelConfig.TaskSpec("click", 1, 1), new ModelConfig.TaskSpec("buy", 0.5, 0.5))).build();
+        List<TrainListener.EpochReport> reports = new ArrayList<>();
+        List<TrainListener.Progress> progress = new ArrayList<>();
+        try (Backend cpu = new CpuBackend(1); Model m = Model.create(cfg, schema, TestData.vocabularies(schema, VOCAB), cpu, 16);
+             Trainer t = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.sgd(1e-9)).epochs(6)
+                     .earlyStop("logloss", "click", 1).progressEvery(2).build())) {
+            t.addListener(new TrainListener() {
+                @Override
+                public void onProgress(Progress p) {
+                    progress.add(p);
+                }
+
+                @Override
+                public void onEpochEnd(EpochReport r) {
+                    reports.add(r);
+                }
+            });
+            Trainer.Result r = t.fit(train, val);
+            // A learning rate of 1e-9 cannot move the validation logloss enough to keep improving for 6 epochs.
+            assertTrue(r.epochs().size() < 6 && r.stoppedEarly(), "epochs run: " + r.epochs().size());
+            assertEquals(reports.size(), r.epochs().size());
+            assertEquals(0.5 * 0.25, reports.get(2 < reports.size() ? 2 : reports.size() - 1).taskWeights()[1],
+                    reports.size() > 2 ? 1e-15 : 1);
+            assertEquals(0.25, t.taskWeights(1)[1], 1e-15);
+            assertFalse(progress.isEmpty());
+            assertTrue(progress.get(0).samplesPerSecond() > 0);
+            assertTrue(reports.get(0).validation().containsKey("buy"));
+            assertTrue(t.metadata().containsKey("epochs"));
+        }
+    }
+}
