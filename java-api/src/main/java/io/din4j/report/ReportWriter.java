@@ -1,5 +1,6 @@
 package io.din4j.report;
 
+import io.din4j.metrics.RelaImpr;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
@@ -205,7 +206,7 @@ public final class ReportWriter {
                         baseAuc = b.auc();
                     }
                 }
-                double ri = ((res.auc() - 0.5) / (baseAuc - 0.5) - 1) * 100;
+                double ri = RelaImpr.percent(res.auc(), baseAuc);
                 out.append("<td>").append(Double.isFinite(ri) ? fmt("%+.2f%%", ri) : "–").append("</td>");
             }
             out.append("</tr>\n");
