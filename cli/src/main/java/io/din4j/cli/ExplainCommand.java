@@ -92,7 +92,7 @@ final class ExplainCommand implements Callable<Integer> {
         float[][] w = s.predictor.attention(b);
         ModelConfig.Type type = s.predictor.config().type();
         out.printf(Locale.ROOT, "history: %d behaviours%s, oldest first%s%n", full, len < full ? " (the most recent " + len + " used)" : "",
-                w == null ? " (" + type.id() + " has no attention: its pooling weighs every behaviour equally)" : "; weight = attention for this candidate");
+                w == null ? " (" + type.id() + " has no attention: its pooling weighs every behaviour equally)" : "; weight = attention for this candidate (the bar: |weight| relative to the largest; DIN does not normalise weights, their sign is the activation unit's)");
         if (len == 0) {
             return;
         }

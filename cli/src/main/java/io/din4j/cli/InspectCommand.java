@@ -6,6 +6,7 @@ import io.din4j.data.SparseField;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.Json;
 import io.din4j.io.ModelFiles;
+import io.din4j.model.ModelConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,7 +46,11 @@ final class InspectCommand implements Callable<Integer> {
                 ModelFiles.WEIGHTS, weightBytes, Files.exists(model.resolve("report.html")) ? ", report.html" : "");
         out.println();
         out.println("architecture: " + info.config().type().id());
+        ModelConfig.Type type = info.config().type();
         for (Map.Entry<String, Object> e : info.config().toJson().entrySet()) {
+            if (!relevant(type, e.getKey())) {
+                continue;
+            }
             out.println("  " + e.getKey() + ": " + Json.write(e.getValue()).strip().replaceAll("\\s*\\n\\s*", " "));
         }
         out.println();
@@ -109,5 +114,19 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Whether a config key shapes this type of model (DIN's attention, the DIN/Base MLP, the PLE family's experts). */
+    static boolean relevant(ModelConfig.Type type, String key) {
+        if (key.startsWith("attention")) {
+            return type.usesAttention();
+        }
+        if (key.startsWith("mlp")) {
+            return type == ModelConfig.Type.DIN || type == ModelConfig.Type.BASE;
+        }
+        if (key.startsWith("expert") || key.startsWith("tower") || key.endsWith("experts") || key.equals("levels") || key.equals("gate")) {
+            return type.isMultiTask();
+        }
+        return true;
     }
 }

@@ -13,11 +13,13 @@ final class ProgressBar {
     private final boolean interactive;
     private final long total;
     private final int epochs;
+    private final String name;
     private long lastDraw;
     private int lastLength;
 
     /** @param total samples per epoch, or 0 when unknown (no percentage nor ETA) */
-    ProgressBar(PrintWriter err, boolean interactive, long total, int epochs) {
+    ProgressBar(String name, PrintWriter err, boolean interactive, long total, int epochs) {
+        this.name = name;
         this.err = err;
         this.interactive = interactive;
         this.total = total;
@@ -39,7 +41,7 @@ final class ProgressBar {
         }
         lastDraw = now;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "epoch %d/%d ", epoch + 1, epochs));
+        sb.append(String.format(Locale.ROOT, "%s epoch %d/%d ", name, epoch + 1, epochs));
         if (total > 0) {
             double f = Math.min(1, done / (double) total);
             int fill = (int) Math.round(f * WIDTH);

@@ -112,7 +112,7 @@ final class Training implements AutoCloseable {
     Trainer.Result fit(String name, Iterable<Row> train, Iterable<Row> valid, PrintWriter out, PrintWriter err, boolean interactive) {
         BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed());
         BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0);
-        ProgressBar bar = new ProgressBar(err, interactive, trainRows, settings.epochs());
+        ProgressBar bar = new ProgressBar(name, err, interactive, trainRows, settings.epochs());
         trainer.addListener(new TrainListener() {
             @Override
             public void onProgress(Progress p) {
