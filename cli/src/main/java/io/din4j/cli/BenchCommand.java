@@ -49,8 +49,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed repetitions first, at least (default ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
+            description = "Keep warming up until this much time has passed, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
 
     @Option(names = "--embedding-dim", defaultValue = "0", paramLabel = "D", description = "Embedding width (default: the model's, 32).")
     int embeddingDim;
@@ -71,6 +75,9 @@ final class BenchCommand implements Callable<Integer> {
         Flags.atLeast(spec, "--hist", hist, 0);
         Flags.atLeast(spec, "--reps", reps, 1);
         Flags.atLeast(spec, "--warmup", warmup, 0);
+        if (!(warmupSeconds >= 0)) {
+            throw Flags.bad(spec, "--warmup-seconds", warmupSeconds, "a number >= 0");
+        }
         Flags.atLeast(spec, "--embedding-dim", embeddingDim, 0);
         Flags.atLeast(spec, "--items", items, 2);
         List<String> tasks = type.isMultiTask() ? List.of("click", "conversion") : List.of("click");
@@ -90,17 +97,14 @@ final class BenchCommand implements Callable<Integer> {
              Trainer trainer = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(1e-3)).build())) {
             threads = backend.threads();
             backendName = backend.name();
-            for (int i = 0; i < warmup + reps; i++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; i++) {
+                step(m, trainer, data, backend);
+            }
+            for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
-                if (train) {
-                    trainer.step(data, 0);
-                } else {
-                    m.forward(data, false);
-                }
-                backend.synchronize();
-                if (i >= warmup) {
-                    ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
-                }
+                step(m, trainer, data, backend);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
             }
         }
         double[] sorted = ms.clone();
@@ -128,6 +132,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private void step(Model m, Trainer trainer, Batch data, Backend backend) {
+        if (train) {
+            trainer.step(data, 0);
+        } else {
+            m.forward(data, false);
+        }
+        backend.synchronize();
     }
 
     /** Uniformly random ids (row 0 excluded), every history of length T, labels 0/1 with every task labelled. */

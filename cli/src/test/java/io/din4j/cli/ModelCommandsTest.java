@@ -152,7 +152,7 @@ class ModelCommandsTest {
 
     @Test
     void benchPrintsJson() {
-        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "3", "--warmup", "1", "--items", "100",
+        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "3", "--warmup", "1", "--warmup-seconds", "0", "--items", "100",
                 "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train", "--json");
         assertEquals(0, r.code(), r.toString());
         Map<String, Object> json = Json.parseObject(r.out());
