@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /** How the columns of a training file are described: a schema file, or the header plus flags. */
@@ -23,6 +24,13 @@ final class SchemaOptions {
 
     @Option(names = "--dense", split = ",", paramLabel = "COL", description = "Extra numeric columns.")
     List<String> dense = List.of();
+
+    @Option(names = "--ignore", split = ",", paramLabel = "COL", description = "Columns to skip (a row id, another task's label).")
+    List<String> ignore = List.of();
+
+    Set<String> ignored() {
+        return Set.copyOf(ignore);
+    }
 
     /** The schema for {@code train}, saying where it came from on {@code log}. */
     FeatureSchema resolve(Path train, PrintWriter log) throws IOException {
@@ -44,7 +52,7 @@ final class SchemaOptions {
                 s = new FeatureSchema(s.sparse(), s.sequences(), s.dense(), tasks);
             }
         } else {
-            s = SchemaFiles.infer(train.toString(), SequenceCsvReader.header(train), tasks, sparse, dense);
+            s = SchemaFiles.infer(train.toString(), SequenceCsvReader.header(train), tasks, sparse, dense, ignore);
         }
         return s;
     }

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
                 "  din4j train --train data/synth/train.csv --valid data/synth/test.csv --model din --out models/din",
                 "  din4j train --train data/mt/train.csv --valid data/mt/test.csv --model din-ple --tasks click,conversion --out models/dinple --epochs 5",
-                "  din4j train --train data/ali/train.csv --model ple --out models/ple --schema data/ali/schema.txt --device cpu --threads 8"})
+                "  din4j train --train data/ali/train.csv --model ple --out models/ple --schema data/ali/schema.txt --device cpu --threads 8",
+                "  din4j train --train data/mt/train.csv --model din --tasks click --ignore conversion --out models/din-click"})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,11 +75,11 @@ final class TrainCommand implements Callable<Integer> {
         if (type.usesAttention() && schema.sequences().isEmpty()) {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + train + " has none");
         }
-        try (CsvDataset trainSet = new CsvDataset(train, schema, true);
-             CsvDataset validSet = valid == null ? null : new CsvDataset(valid, schema, true);
+        try (CsvDataset trainSet = new CsvDataset(train, schema, true, schemaOptions.ignored());
+             CsvDataset validSet = valid == null ? null : new CsvDataset(valid, schema, true, schemaOptions.ignored());
              Backend backend = device.create()) {
             if (validSet != null) {
-                SequenceCsvReader.open(valid, schema, true).close();
+                SequenceCsvReader.open(valid, schema, true, schemaOptions.ignored()).close();
             }
             try (Training t = Training.prepare(type.id(), schema, trainSet, settings, backend, o)) {
                 t.fit(type.id(), trainSet, validSet, o, e, ProgressBar.stderrIsTerminal());

@@ -205,6 +205,14 @@ class ModelCommandsTest {
         assertEquals(1, r.code());
         assertTrue(r.errorLine().contains("not a din4j model directory (no model.json)"), r.errorLine());
 
+        Path mtTrain = dir.resolve("mt").resolve("train.csv.gz");
+        r = train("--train", mtTrain.toString(), "--tasks", "click", "--model", "din", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("column 'conversion' is not declared") && r.errorLine().contains("--ignore"), r.errorLine());
+        Path clickOnly = dir.resolve("click-only");
+        r = train("--train", mtTrain.toString(), "--tasks", "click", "--ignore", "conversion", "--model", "din", "--out", clickOnly.toString());
+        assertEquals(0, r.code(), r.toString());
+
         Path precious = dir.resolve("precious");
         Files.createDirectories(precious);
         Files.writeString(precious.resolve("thesis.tex"), "keep me");

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 
 /**
  * A canonical sequence CSV as a re-readable stream of rows: each {@link #iterator()} opens the file again (one
@@ -16,24 +17,25 @@ public final class CsvDataset implements Iterable<Row>, AutoCloseable {
     private final Path path;
     private final FeatureSchema schema;
     private final boolean labelsRequired;
-    private final boolean forScoring;
+    private final Set<String> ignored;
     private final List<SequenceCsvReader> open = new ArrayList<>();
 
     /** For training: every column must be in the schema (see {@link SequenceCsvReader#open}). */
     public CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired) {
-        this(path, schema, labelsRequired, false);
+        this(path, schema, labelsRequired, Set.of());
     }
 
-    private CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired, boolean forScoring) {
+    /** For training, skipping the columns named in {@code ignored} (null: every column outside the schema). */
+    public CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired, Set<String> ignored) {
         this.path = path;
         this.schema = schema;
         this.labelsRequired = labelsRequired;
-        this.forScoring = forScoring;
+        this.ignored = ignored == null ? null : Set.copyOf(ignored);
     }
 
     /** For scoring with a trained model: columns outside the schema are ignored (see {@link SequenceCsvReader#openForScoring}). */
     public static CsvDataset forScoring(Path path, FeatureSchema schema, boolean labelsRequired) {
-        return new CsvDataset(path, schema, labelsRequired, true);
+        return new CsvDataset(path, schema, labelsRequired, null);
     }
 
     public Path path() {
@@ -46,8 +48,7 @@ public final class CsvDataset implements Iterable<Row>, AutoCloseable {
 
     @Override
     public Iterator<Row> iterator() {
-        SequenceCsvReader r = forScoring ? SequenceCsvReader.openForScoring(path, schema, labelsRequired)
-                : SequenceCsvReader.open(path, schema, labelsRequired);
+        SequenceCsvReader r = new SequenceCsvReader(SequenceCsvReader.openRecords(path), schema, labelsRequired, ignored);
         open.add(r);
         return new Iterator<>() {
             private boolean done;

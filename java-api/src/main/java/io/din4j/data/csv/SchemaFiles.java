@@ -112,12 +112,13 @@ public final class SchemaFiles {
      * Infers a schema from a header. Tasks are {@code tasks} when given, else {@code label}, else {@code click}
      * (and {@code conversion} when present). {@code user_id}, {@code item_id} and {@code cate_id} are the user,
      * candidate item and candidate category; {@code hist_X} is a behaviour sequence sharing the table of sparse
-     * field {@code X}. Every other column must be declared in {@code sparse} (context features) or {@code dense}.
+     * field {@code X}. Every other column must be declared in {@code sparse} (context features) or {@code dense},
+     * or be in {@code ignored}.
      *
      * @throws DataException naming the first column that cannot be placed
      */
     public static FeatureSchema infer(String file, List<String> header, List<String> tasks, Collection<String> sparse,
-                                      Collection<String> dense) {
+                                      Collection<String> dense, Collection<String> ignored) {
         Set<String> cols = new LinkedHashSet<>();
         for (String h : header) {
             if (!cols.add(h)) {
@@ -137,7 +138,7 @@ public final class SchemaFiles {
                 throw new DataException(file, 1, null, "no label column ('label', or 'click' and 'conversion'): name the task columns (--tasks)");
             }
         }
-        for (String name : concat(t, sparse, dense)) {
+        for (String name : concat(concat(t, sparse, dense), ignored, List.of())) {
             if (!cols.contains(name)) {
                 throw new DataException(file, 1, name, "declared column '" + name + "' is not in the header " + header);
             }
@@ -146,7 +147,7 @@ public final class SchemaFiles {
         List<SequenceField> seq = new ArrayList<>();
         List<String> de = new ArrayList<>();
         for (String h : header) {
-            if (t.contains(h)) {
+            if (t.contains(h) || ignored.contains(h)) {
                 continue;
             }
             if (dense.contains(h)) {
@@ -162,7 +163,7 @@ public final class SchemaFiles {
             } else if (h.startsWith(HIST_PREFIX) && !h.equals(HIST_PREFIX)) {
                 seq.add(new SequenceField(h, h.substring(HIST_PREFIX.length())));
             } else {
-                throw new DataException(file, 1, h, "column '" + h + "' is not declared: declare it sparse or dense (--sparse/--dense or a schema file)");
+                throw new DataException(file, 1, h, "column '" + h + "' is not declared: declare it sparse or dense (--sparse/--dense or a schema file), or --ignore it");
             }
         }
         for (SequenceField s : seq) {

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 
 /**
  * Streams the rows of a canonical sequence CSV (docs/data-format.md) in file order, holding one row at a time.
@@ -40,7 +41,12 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
      * @param labelsRequired when false, label columns may be absent (scoring unlabelled data): their labels are NaN
      */
     public static SequenceCsvReader open(Path path, FeatureSchema schema, boolean labelsRequired) {
-        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, false);
+        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, Set.of());
+    }
+
+    /** Like {@link #open(Path, FeatureSchema, boolean)}, skipping the columns named in {@code ignored}. */
+    public static SequenceCsvReader open(Path path, FeatureSchema schema, boolean labelsRequired, Set<String> ignored) {
+        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, ignored);
     }
 
     /**
@@ -48,7 +54,7 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
      * task's label) are ignored instead of rejected.
      */
     public static SequenceCsvReader openForScoring(Path path, FeatureSchema schema, boolean labelsRequired) {
-        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, true);
+        return new SequenceCsvReader(openRecords(path), schema, labelsRequired, null);
     }
 
     /** The header of a CSV file, for schema inference. */
@@ -74,10 +80,11 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
 
     /**
      * @param labelsRequired when false, label columns may be absent: their labels are NaN
-     * @param ignoreUnknown  when true, columns outside the schema are skipped; when false they are an error (a
-     *                       typo or an undeclared feature should not be silently dropped at training time)
+     * @param ignored        columns outside the schema that are skipped; any other such column is an error (a typo
+     *                       or an undeclared feature should not be silently dropped at training time); null skips
+     *                       every column outside the schema
      */
-    public SequenceCsvReader(CsvRecordReader in, FeatureSchema schema, boolean labelsRequired, boolean ignoreUnknown) {
+    public SequenceCsvReader(CsvRecordReader in, FeatureSchema schema, boolean labelsRequired, Set<String> ignored) {
         this.in = in;
         this.file = in.file();
         this.schema = schema;
@@ -115,8 +122,9 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
             denseCol[d] = column(index, schema.dense().get(d), "dense", used);
         }
         for (String h : header) {
-            if (!ignoreUnknown && !used.contains(h)) {
-                throw new DataException(file, 1, h, "column '" + h + "' is not in the model's schema " + SequenceCsvWriter.header(schema));
+            if (ignored != null && !ignored.contains(h) && !used.contains(h)) {
+                throw new DataException(file, 1, h, "column '" + h + "' is not in the schema " + SequenceCsvWriter.header(schema)
+                        + " (declare it, or ignore it with --ignore " + h + ")");
             }
         }
     }

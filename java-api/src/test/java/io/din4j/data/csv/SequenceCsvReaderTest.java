@@ -102,7 +102,7 @@ class SequenceCsvReaderTest {
         e = error("label,user_id,item_id,hist_item_id,hist_cate_id\n");
         assertTrue(e.getMessage().endsWith("train.csv:1: missing sparse column 'cate_id' (header: label,user_id,item_id,hist_item_id,hist_cate_id)"), e.getMessage());
         e = error("label,user_id,item_id,cate_id,hist_item_id,hist_cate_id,extra\n");
-        assertTrue(e.getMessage().contains("train.csv:1: column 'extra' is not in the model's schema"), e.getMessage());
+        assertTrue(e.getMessage().contains("train.csv:1: column 'extra' is not in the schema"), e.getMessage());
         e = error("");
         assertTrue(e.getMessage().endsWith("train.csv: empty file: expected a header row"), e.getMessage());
         e = assertThrows(DataException.class, () -> readAll(dir.resolve("nope.csv"), ONE_TASK, true));
