@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
             try (Training t = Training.prepare(type.id(), schema, trainSet, settings, backend, o)) {
                 t.fit(type.id(), trainSet, validSet, o, e, ProgressBar.stderrIsTerminal());
                 TrainingReport report = new TrainingReport("din4j training report: " + type.id() + " on " + train.getFileName());
-                report.setting("command", "din4j train " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                report.setting("command", "din4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                         .setting("training data", train + " (" + t.trainRows + " rows)")
                         .setting("validation data", valid == null ? "none" : valid.toString())
                         .setting("model", type.id() + ", " + t.model.parameterCount() + " parameters")

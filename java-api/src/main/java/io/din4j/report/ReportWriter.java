@@ -327,7 +327,9 @@ public final class ReportWriter {
         r.gates().forEach(g -> models.add(g.model()));
         for (String model : models) {
             List<TrainingReport.Gate> gs = r.gates().stream().filter(g -> g.model().equals(model)).toList();
-            List<String> experts = new ArrayList<>();
+            // Columns in the order of the gate that sees the most experts (PLE's shared gate sees all of them).
+            List<String> experts = new ArrayList<>(gs.stream().max((a, b) -> Integer.compare(a.experts().size(), b.experts().size()))
+                    .orElseThrow().experts());
             for (TrainingReport.Gate g : gs) {
                 for (String e : g.experts()) {
                     if (!experts.contains(e)) {

@@ -110,6 +110,9 @@ class ReportWriterTest {
         int gateCells = r.gates().stream().mapToInt(g -> g.experts().size()).sum();
         assertEquals(gateCells, gr.getLength());
         assertTrue(gates.getTextContent().contains("0.70"), "gate weight printed in its cell");
+        NodeList texts = ((Element) gates.getElementsByTagName("svg").item(0)).getElementsByTagName("text");
+        List<String> columns = List.of(texts.item(1).getTextContent(), texts.item(2).getTextContent(), texts.item(3).getTextContent());
+        assertEquals(List.of("click #1", "conversion #1", "shared #1"), columns, "expert columns in the shared gate's order");
     }
 
     @Test
