@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -17,6 +19,21 @@ import java.util.concurrent.ThreadLocalRandom;
 final class AtomicOutput {
     interface Writer {
         void write(Path temporary) throws IOException;
+    }
+
+    /** Temporary outputs in progress, removed if the JVM is stopped (Ctrl-C) before they are renamed. */
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : IN_PROGRESS) {
+                try {
+                    deleteTree(p);
+                } catch (IOException | RuntimeException ignored) {
+                    // best effort while the JVM exits; the name is hidden (.tmp-...) and never the target's
+                }
+            }
+        }, "din4j-temporary-cleanup"));
     }
 
     private AtomicOutput() {
@@ -35,11 +52,13 @@ final class AtomicOutput {
             throw new UserError(target + ": is a directory, expected a file name");
         }
         Path tmp = temporary(target);
+        IN_PROGRESS.add(tmp);
         try {
             writer.write(tmp);
             move(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+            IN_PROGRESS.remove(tmp);
         }
     }
 
@@ -53,6 +72,7 @@ final class AtomicOutput {
             throw new UserError(target + ": exists and is not a " + kind + " (refusing to replace it; choose another --out)");
         }
         Path tmp = temporary(target);
+        IN_PROGRESS.add(tmp);
         Files.createDirectory(tmp);
         try {
             writer.write(tmp);
@@ -66,6 +86,7 @@ final class AtomicOutput {
             }
         } finally {
             deleteTree(tmp);
+            IN_PROGRESS.remove(tmp);
         }
     }
 
