@@ -110,8 +110,17 @@ final class Training implements AutoCloseable {
 
     /** Trains, with a progress bar on {@code err} and one line per epoch on {@code out}. */
     Trainer.Result fit(String name, Iterable<Row> train, Iterable<Row> valid, PrintWriter out, PrintWriter err, boolean interactive) {
-        BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed());
-        BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0);
+        try (BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed(), PREFETCH);
+             BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0, PREFETCH)) {
+            return fit(name, trainBatches, validBatches, out, err, interactive);
+        }
+    }
+
+    /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
+    private static final int PREFETCH = 4;
+
+    private Trainer.Result fit(String name, BatchStream trainBatches, BatchStream validBatches, PrintWriter out, PrintWriter err,
+                               boolean interactive) {
         ProgressBar bar = new ProgressBar(name, err, interactive, trainRows, settings.epochs());
         trainer.addListener(new TrainListener() {
             @Override

@@ -4,20 +4,34 @@ import java.util.Iterator;
 
 /**
  * Batches of a re-readable row source, for training loops that iterate once per epoch. With a shuffle buffer each
- * pass mixes rows differently (the seed advances per pass) but reproducibly.
+ * pass mixes rows differently (the seed advances per pass) but reproducibly. With prefetching, batches are built on
+ * a background thread while the model computes; starting a new pass (or {@link #close()}) stops the previous one.
  */
-public final class BatchStream implements Iterable<Batch> {
+public final class BatchStream implements Iterable<Batch>, AutoCloseable {
     private final Iterable<Row> rows;
     private final BatchBuilder builder;
     private final int batchSize;
     private final int shuffleBuffer;
     private final long seed;
+    private final int prefetch;
     private int passes;
+    private Prefetcher current;
 
     /** @param shuffleBuffer rows held by the shuffle buffer, 0 to keep file order */
     public BatchStream(Iterable<Row> rows, BatchBuilder builder, int batchSize, int shuffleBuffer, long seed) {
+        this(rows, builder, batchSize, shuffleBuffer, seed, 0);
+    }
+
+    /**
+     * @param shuffleBuffer rows held by the shuffle buffer, 0 to keep file order
+     * @param prefetch      batches built ahead on a background thread, 0 to build them on the caller's thread
+     */
+    public BatchStream(Iterable<Row> rows, BatchBuilder builder, int batchSize, int shuffleBuffer, long seed, int prefetch) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize = " + batchSize + " must be >= 1");
+        }
+        if (prefetch < 0) {
+            throw new IllegalArgumentException("prefetch = " + prefetch + " must be >= 0");
         }
         if (shuffleBuffer < 0) {
             throw new IllegalArgumentException("shuffleBuffer = " + shuffleBuffer + " must be >= 0");
@@ -27,6 +41,7 @@ public final class BatchStream implements Iterable<Batch> {
         this.batchSize = batchSize;
         this.shuffleBuffer = shuffleBuffer;
         this.seed = seed;
+        this.prefetch = prefetch;
     }
 
     @Override
@@ -36,7 +51,22 @@ public final class BatchStream implements Iterable<Batch> {
             it = new ShuffleBuffer<>(it, shuffleBuffer, seed + 0x9E3779B97F4A7C15L * passes);
         }
         passes++;
-        return builder.batches(it, batchSize);
+        Iterator<Batch> batches = builder.batches(it, batchSize);
+        if (prefetch == 0) {
+            return batches;
+        }
+        close();
+        current = new Prefetcher(batches, prefetch);
+        return current;
+    }
+
+    /** Stops a background pass still running (when the consumer left it early). */
+    @Override
+    public void close() {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
     }
 
     public int batchSize() {

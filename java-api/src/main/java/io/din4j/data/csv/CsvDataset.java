@@ -3,11 +3,11 @@ package io.din4j.data.csv;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Row;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A canonical sequence CSV as a re-readable stream of rows: each {@link #iterator()} opens the file again (one
@@ -18,7 +18,8 @@ public final class CsvDataset implements Iterable<Row>, AutoCloseable {
     private final FeatureSchema schema;
     private final boolean labelsRequired;
     private final Set<String> ignored;
-    private final List<SequenceCsvReader> open = new ArrayList<>();
+    /** Passes not yet exhausted; a pass may be consumed on another thread (see {@code Prefetcher}). */
+    private final List<SequenceCsvReader> open = new CopyOnWriteArrayList<>();
 
     /** For training: every column must be in the schema (see {@link SequenceCsvReader#open}). */
     public CsvDataset(Path path, FeatureSchema schema, boolean labelsRequired) {
