@@ -1,12 +1,12 @@
 package io.din4j.cli;
 
 import io.din4j.data.Batch;
+import io.din4j.data.Prefetcher;
 import io.din4j.data.csv.CsvDataset;
 import io.din4j.io.Json;
 import io.din4j.metrics.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -46,10 +46,11 @@ final class EvalCommand implements Callable<Integer> {
         Flags.atLeast(spec, "--batch-size", batchSize, 1);
         try (Scoring s = new Scoring(model, device, batchSize); CsvDataset d = s.data(data, true)) {
             Evaluation ev = new Evaluation(s.predictor.tasks());
-            Iterator<Batch> it = s.builder.batches(d.iterator(), batchSize);
-            while (it.hasNext()) {
-                Batch b = it.next();
-                ev.add(b, s.predictor.predict(b));
+            try (Prefetcher it = new Prefetcher(s.builder.batches(d.iterator(), batchSize), 4)) {
+                while (it.hasNext()) {
+                    Batch b = it.next();
+                    ev.add(b, s.predictor.predict(b));
+                }
             }
             print(spec.commandLine().getOut(), ev.result(), json);
         }

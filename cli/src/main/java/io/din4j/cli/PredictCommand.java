@@ -1,13 +1,13 @@
 package io.din4j.cli;
 
 import io.din4j.data.Batch;
+import io.din4j.data.Prefetcher;
 import io.din4j.data.csv.Csv;
 import io.din4j.data.csv.CsvDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -72,20 +72,24 @@ final class PredictCommand implements Callable<Integer> {
         }
         w.write(sb.append('\n').toString());
         long n = 0;
-        Iterator<Batch> it = s.builder.batches(d.iterator(), batchSize);
-        while (it.hasNext()) {
-            Batch b = it.next();
-            float[][] p = s.predictor.predict(b);
-            sb.setLength(0);
-            for (int i = 0; i < b.size(); i++) {
-                for (int k = 0; k < p.length; k++) {
-                    sb.append(k == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", p[k][i]));
-                }
-                sb.append('\n');
+        try (Prefetcher it = new Prefetcher(s.builder.batches(d.iterator(), batchSize), 4)) {
+            while (it.hasNext()) {
+                n += write(s, it.next(), w, sb);
             }
-            w.write(sb.toString());
-            n += b.size();
         }
         return n;
+    }
+
+    private static long write(Scoring s, Batch b, Writer w, StringBuilder sb) throws IOException {
+        float[][] p = s.predictor.predict(b);
+        sb.setLength(0);
+        for (int i = 0; i < b.size(); i++) {
+            for (int k = 0; k < p.length; k++) {
+                sb.append(k == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", p[k][i]));
+            }
+            sb.append('\n');
+        }
+        w.write(sb.toString());
+        return b.size();
     }
 }
