@@ -46,12 +46,13 @@ public final class BatchStream implements Iterable<Batch>, AutoCloseable {
 
     @Override
     public Iterator<Batch> iterator() {
-        Iterator<Row> it = rows.iterator();
+        // Encode before shuffling: the buffer then holds compact int rows, not strings.
+        Iterator<BatchBuilder.Encoded> it = builder.encoded(rows.iterator());
         if (shuffleBuffer > 1) {
             it = new ShuffleBuffer<>(it, shuffleBuffer, seed + 0x9E3779B97F4A7C15L * passes);
         }
         passes++;
-        Iterator<Batch> batches = builder.batches(it, batchSize);
+        Iterator<Batch> batches = builder.encodedBatches(it, batchSize);
         if (prefetch == 0) {
             return batches;
         }
