@@ -230,6 +230,23 @@ class ModelCommandsTest {
     }
 
     @Test
+    void demoTrainsThreeModelsAndWritesTheReport() throws IOException {
+        Path out = dir.resolve("demo");
+        Cli r = run("demo", "--out", out.toString(), "--users", "40", "--samples-per-user", "10", "--epochs", "1",
+                "--embedding-dim", "4", "--device", "cpu", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        for (String model : List.of("base", "din", "din-ple", "truth")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(model + " ")), model + " row missing:\n" + r.out());
+        }
+        assertEquals(List.of("data", "models", "report.html"), names(out));
+        assertEquals(List.of("base", "din", "din-ple"), names(out.resolve("models")));
+        String html = Files.readString(out.resolve("report.html"));
+        for (String id : List.of("curves", "comparison", "attention", "gates")) {
+            assertTrue(html.contains("<section id=\"" + id + "\">"), id);
+        }
+    }
+
+    @Test
     void debugShowsTheStackTrace() {
         Cli r = run("eval", "--model", dir.resolve("missing").toString(), "--data", test.toString(), "--debug");
         assertEquals(1, r.code());
