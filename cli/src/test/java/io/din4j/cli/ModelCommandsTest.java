@@ -232,7 +232,7 @@ class ModelCommandsTest {
     @Test
     void demoTrainsThreeModelsAndWritesTheReport() throws IOException {
         Path out = dir.resolve("demo");
-        Cli r = run("demo", "--out", out.toString(), "--users", "40", "--samples-per-user", "10", "--epochs", "1",
+        Cli r = run("demo", "--out", out.toString(), "--users", "20", "--samples-per-user", "5", "--epochs", "1",
                 "--embedding-dim", "4", "--device", "cpu", "--threads", "1");
         assertEquals(0, r.code(), r.toString());
         for (String model : List.of("base", "din", "din-ple", "truth")) {
