@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Time one model step on random data: inference (forward) or, with --train, a full training step",
-                "(forward, backward, optimizer). Reports the median over repetitions after warm-up."},
+        description = {"Time one model step on random data (inference, or training with --train).",
+                "A training step is forward, backward and the optimizer update. Reports the median over repetitions",
+                "after warm-up."},
         footer = {"", "Examples:",
                 "  din4j bench --model din --batch 256 --hist 50",
                 "  din4j bench --model din-ple --batch 1024 --hist 100 --train --threads 2 --json",

@@ -31,9 +31,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Generate a synthetic world, train BaseModel, DIN (click) and DIN+PLE (click and conversion) on it,",
-                "evaluate them on held-out impressions, print a comparison and write report.html, the data and the models.",
-                "Sized to finish in a few minutes on two CPU cores."},
+        description = {"Train BaseModel, DIN and DIN+PLE on a synthetic world; compare them in a report.",
+                "Generates the world, trains BaseModel and DIN on clicks and DIN+PLE on clicks and conversions,",
+                "evaluates them on held-out impressions, prints a comparison and writes report.html, the data and",
+                "the models. Sized to finish in a few minutes on two CPU cores."},
         footer = {"", "Examples:", "  din4j demo", "  din4j demo --out /tmp/demo --users 6000 --epochs 3 --threads 8"})
 final class DemoCommand implements Callable<Integer> {
     @Spec

@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Explain one prediction: the candidate, each history behaviour (oldest first) and the attention",
-                "weight DIN's local activation unit gave it (the DIN paper's Fig. 5 as text); for models with gates, the",
-                "gate probabilities of this row."},
+        description = {"Explain one prediction: attention over the history, gate probabilities.",
+                "Shows the candidate, each history behaviour (oldest first) and the attention weight DIN's local",
+                "activation unit gave it (the DIN paper's Fig. 5 as text); for models with gates, the gate",
+                "probabilities of this row."},
         footer = {"", "Examples:",
                 "  din4j explain --model models/din --data data/synth/test.csv --row 1",
                 "  din4j explain --model models/dinple --data data/mt/test.csv --row 42"})

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Write a synthetic world as train and test CSVs (canonical format, docs/data-format.md).",
+        description = {"Write a synthetic world as train and test CSVs.",
+                "The CSVs are in the canonical format (docs/data-format.md).",
                 "Users hold a few interests; a click depends on how the candidate matches part of the history;",
                 "with --tasks 2 a conversion column follows clicks. Seeded and reproducible."},
         footer = {"", "Examples:",

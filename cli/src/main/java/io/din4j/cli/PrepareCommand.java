@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "prepare", sortOptions = false, mixinStandardHelpOptions = true, synopsisSubcommandLabel = "(amazon | taobao | aliccp)",
-        description = "Convert a public data set to canonical train/test CSVs (docs/data-format.md).",
+        description = {"Convert a public data set to canonical train/test CSVs.", "The format is in docs/data-format.md."},
         subcommands = {PrepareCommand.Amazon.class, PrepareCommand.Taobao.class, PrepareCommand.AliCcp.class},
         footer = {"", "Examples:",
                 "  din4j prepare amazon --reviews reviews_Books_5.json.gz --meta meta_Books.json.gz --out data/books",
@@ -64,7 +64,8 @@ final class PrepareCommand implements Runnable {
     }
 
     @Command(name = "amazon", sortOptions = false, mixinStandardHelpOptions = true,
-            description = {"Amazon reviews, the DIN paper's protocol: per user, sorted by time, the first k reviews",
+            description = {"Amazon reviews (the DIN paper's data and protocol).",
+                    "Per user, sorted by time, the first k reviews",
                     "predict the (k+1)-th against one sampled negative item; each user's last review goes to test.",
                     "Reads JSON lines or Python-literal lines (the public metadata files), gzipped or not."},
             footer = {"", "Example:", "  din4j prepare amazon --reviews reviews_Electronics_5.json.gz --meta meta_Electronics.json.gz --out data/electronics"})
@@ -93,7 +94,8 @@ final class PrepareCommand implements Runnable {
     }
 
     @Command(name = "taobao", sortOptions = false, mixinStandardHelpOptions = true,
-            description = {"Taobao UserBehavior.csv (user_id,item_id,category_id,behavior_type,timestamp; no header),",
+            description = {"Taobao UserBehavior (the DIN protocol).",
+                    "UserBehavior.csv: user_id,item_id,category_id,behavior_type,timestamp, no header;",
                     "by the same protocol as amazon: next behaviour vs one sampled negative, last behaviour to test."},
             footer = {"", "Example:", "  din4j prepare taobao --input UserBehavior.csv.gz --out data/taobao --behaviors pv,buy --max-history 50"})
     static final class Taobao implements Callable<Integer> {
@@ -130,7 +132,8 @@ final class PrepareCommand implements Runnable {
     }
 
     @Command(name = "aliccp", sortOptions = false, mixinStandardHelpOptions = true,
-            description = {"Ali-CCP / AliExpress-style multi-task CSV with a header: click and conversion labels, sparse",
+            description = {"Ali-CCP / AliExpress-style click and conversion CSVs.",
+                    "A CSV with a header: click and conversion labels, sparse",
                     "and dense feature columns. Writes tasks click,conversion and a schema.txt describing the columns.",
                     "Columns named numerical* or dense* (and --dense ones) are dense; all others are sparse."},
             footer = {"", "Example:", "  din4j prepare aliccp --input AliExpress_NL/train.csv --test-input AliExpress_NL/test.csv --drop search_id --out data/ae"})

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Train a model on a canonical CSV (docs/data-format.md); write the model directory and report.html.",
+        description = {"Train a model; write the model directory and report.html.",
+                "Reads a canonical CSV (docs/data-format.md).",
                 "Prints one line per epoch (training loss, validation AUC/GAUC/logloss) and a progress bar on a terminal."},
         footer = {"", "Examples:",
                 "  din4j train --train data/synth/train.csv --valid data/synth/test.csv --model din --out models/din",
