@@ -225,7 +225,7 @@ class ModelCommandsTest {
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--min-count: '0'"), r.errorLine());
         r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--device: 'tpu'"), r.errorLine());
     }
 
