@@ -38,7 +38,13 @@ class DataCommandsTest {
         assertTrue(r.errorLine().contains("--users"), r.errorLine());
         r = Cli.run("frobnicate");
         assertEquals(2, r.code());
-        assertTrue(r.errorLine().contains("frobnicate"), r.errorLine());
+        assertEquals("din4j: 'frobnicate' is not a command (see din4j --help)", r.errorLine());
+        r = Cli.run();
+        assertEquals(2, r.code());
+        assertEquals("din4j: name a command (see din4j --help)", r.errorLine());
+        r = Cli.run("--frobnicate");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("'--frobnicate'"), r.errorLine());
         r = Cli.run("prepare", "taobao", "--input", "x.csv", "--out", dir.toString(), "--behaviors", "look");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--behaviors: 'look'"), r.errorLine());

@@ -145,7 +145,7 @@ class ModelCommandsTest {
     void inspectDescribesTheModel() {
         Cli r = run("inspect", "--model", dinPle.toString(), "--tensors");
         assertEquals(0, r.code(), r.toString());
-        for (String s : List.of("architecture: din-ple", "parameters:", "vocabularies", "user_id", "training:", "ple.level0")) {
+        for (String s : List.of("architecture: din-ple", "parameters:", "trainable", "vocabularies", "user_id", "training:", "ple.level0")) {
             assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
         }
     }
