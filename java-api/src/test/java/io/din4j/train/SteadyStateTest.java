@@ -1,6 +1,7 @@
 package io.din4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.cpu.CpuBackend;
@@ -33,6 +34,7 @@ class SteadyStateTest {
         TrainConfig cfg = TrainConfig.builder().embeddings(OptimizerSpec.adam(0.01)).dense(OptimizerSpec.adam(0.01))
                 .mbaLambda(0.01).build();
         for (ModelConfig.Type type : new ModelConfig.Type[] {ModelConfig.Type.DIN, ModelConfig.Type.DIN_PLE}) {
+            long before = HostArena.liveBytes();
             try (Backend backend = new CpuBackend(2);
                  Model model = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, vocab), backend, 16);
                  Trainer trainer = new Trainer(model, cfg)) {
@@ -42,6 +44,8 @@ class SteadyStateTest {
                     model.compute(b, false);
                 }
                 long planned = HostArena.liveBytes();
+                // The model's buffers live in host arenas, so the count below can see a per-step allocation.
+                assertTrue(planned > before, type + ": no host arena memory counted (" + before + " -> " + planned + ")");
                 for (int pass = 0; pass < 3; pass++) {
                     for (Batch b : data) {
                         trainer.step(b, pass);
