@@ -38,6 +38,7 @@ public final class Session implements AutoCloseable {
     private final int maxBatch;
     private final Backend backend;
     private final FeatureSchema schema;
+    private final int[] vocabSizes;
     private Graph graph;
     private Network.Inputs inputs;
     private Buf[] labels;
@@ -57,6 +58,7 @@ public final class Session implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.backend = model.backend();
         this.schema = model.schema();
+        this.vocabSizes = model.vocabSizes();
         plan(model.config().maxHistory());
     }
 
@@ -135,12 +137,19 @@ public final class Session implements AutoCloseable {
 
     private void ensureHistory(int t) {
         if (t > graph.maxHistory()) {
-            plan(Math.max(t, 2 * graph.maxHistory()));
+            plan(Math.min(ModelConfig.MAX_HISTORY, Math.max(t, 2 * graph.maxHistory())));
+        }
+    }
+
+    private void checkOpen() {
+        if (graph == null) {
+            throw new IllegalStateException("session is closed");
         }
     }
 
     /** Runs the forward pass on {@code batch} (at most {@code maxBatch} rows). */
     public void run(Batch batch, boolean training) {
+        checkOpen();
         if (mode == Mode.CANDIDATES) {
             throw new IllegalStateException("a candidate session scores with runCandidates");
         }
@@ -151,7 +160,7 @@ public final class Session implements AutoCloseable {
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException("batch of " + b + " rows; this session takes 1 to " + maxBatch);
         }
-        checkShape(batch);
+        BatchCheck.check(schema, vocabSizes, batch, BatchCheck.Part.ALL, mode == Mode.TRAINING);
         int t = Math.max(1, batch.history());
         ensureHistory(t);
         graph.bind(b, t);
@@ -162,9 +171,6 @@ public final class Session implements AutoCloseable {
         uploadInts(batch.lengths(), 0, b, inputs.lengths().v());
         uploadDense(batch, inputs.dense());
         if (mode == Mode.TRAINING) {
-            if (batch.tasks() != labels.length) {
-                throw new IllegalArgumentException("batch has " + batch.tasks() + " label columns, the model " + labels.length + " tasks");
-            }
             for (int k = 0; k < labels.length; k++) {
                 uploadFloats(batch.labels(k), labels[k].v());
                 uploadFloats(batch.labelMask(k), masks[k].v());
@@ -180,6 +186,7 @@ public final class Session implements AutoCloseable {
      * user's embeddings, behaviour lookups (and, for sum pooling, the pooled history) are computed once.
      */
     public void runCandidates(Batch user, Batch candidates) {
+        checkOpen();
         if (mode != Mode.CANDIDATES) {
             throw new IllegalStateException("runCandidates needs a CANDIDATES session");
         }
@@ -190,8 +197,8 @@ public final class Session implements AutoCloseable {
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException(b + " candidates; this session takes 1 to " + maxBatch);
         }
-        checkShape(user);
-        checkShape(candidates);
+        BatchCheck.check(schema, vocabSizes, user, BatchCheck.Part.USER, false);
+        BatchCheck.check(schema, vocabSizes, candidates, BatchCheck.Part.CANDIDATES, false);
         int t = Math.max(1, user.history());
         ensureHistory(t);
         graph.bind(b, t);
@@ -212,15 +219,6 @@ public final class Session implements AutoCloseable {
         uploadDense(candidates, inputs.dense());
         graph.forward(false);
         ranTraining = false;
-    }
-
-    private void checkShape(Batch batch) {
-        if (batch.sparseFields() != schema.sparse().size() || batch.sequenceFields() != schema.sequences().size()
-                || batch.denseFeatures() != schema.dense().size()) {
-            throw new IllegalArgumentException("batch " + batch + " does not match the schema ("
-                    + schema.sparse().size() + " sparse, " + schema.sequences().size() + " sequences, "
-                    + schema.dense().size() + " dense)");
-        }
     }
 
     private void uploadSequences(Batch batch, int t) {
@@ -276,6 +274,7 @@ public final class Session implements AutoCloseable {
 
     /** Per-task probabilities of the last run, {@code [K][B]}. */
     public float[][] probabilities() {
+        checkOpen();
         float[][] out = new float[probs.length][];
         for (int k = 0; k < probs.length; k++) {
             out[k] = download(probs[k].v());
@@ -284,6 +283,7 @@ public final class Session implements AutoCloseable {
     }
 
     private float[] download(Tensor t) {
+        checkOpen();
         backend.copyToHost(t, staging);
         float[] out = new float[Math.toIntExact(t.size())];
         for (int i = 0; i < out.length; i++) {
@@ -300,6 +300,7 @@ public final class Session implements AutoCloseable {
      * @return each task's (unweighted) mean BCE over its sample space
      */
     public double[] backward(double[] taskWeights) {
+        checkOpen();
         if (!ranTraining) {
             throw new IllegalStateException("backward needs a training forward pass first");
         }
