@@ -240,6 +240,25 @@ public final class Model implements AutoCloseable {
         return last;
     }
 
+    /**
+     * After a training forward pass: the name of the first layer output (in graph order) holding a NaN or an
+     * infinity, or null. For fault diagnostics (one reduction per buffer).
+     */
+    public String firstNonFiniteActivation() {
+        checkOpen();
+        if (training == null) {
+            return null;
+        }
+        for (io.din4j.graph.Graph.Buf b : training.graph().buffers()) {
+            io.din4j.tensor.Tensor v = b.v();
+            if (v != null && v.dtype() != io.din4j.tensor.DType.I32 && v.size() > 0
+                    && !Double.isFinite(backend.tensor().sumSquares(v))) {
+                return b.name();
+            }
+        }
+        return null;
+    }
+
     /** Attention weights {@code [B·T]} of the last forward pass (row-major, 0 at padding), or null without attention. */
     public float[] attentionWeights() {
         return lastSession().attentionWeights();
