@@ -408,6 +408,7 @@ public final class ModelFiles {
                         throw new ModelFormatException(wfile, "tensor '" + p.name() + "' has shape " + Arrays.toString(e.shape())
                                 + ", the architecture in model.json needs " + Arrays.toString(p.value().shape()));
                     }
+                    requireFinite(wfile, p.name(), r.data(e));
                     readF32(backend, r.data(e), p.value());
                 }
                 if (r.entries().size() != model.parameters().size()) {
@@ -456,8 +457,20 @@ public final class ModelFiles {
                     throw new ModelFormatException(file, "state '" + name + "' has shape " + Arrays.toString(e.shape())
                             + ", expected " + Arrays.toString(t.shape()));
                 }
+                requireFinite(file, name, r.data(e));
                 readF32(backend, r.data(e), t);
             });
+        }
+    }
+
+    /** A trained model never holds NaN or infinity; one in a file is corruption that a checksum cannot see. */
+    private static void requireFinite(Path file, String name, MemorySegment src) {
+        long n = src.byteSize() / 4;
+        for (long i = 0; i < n; i++) {
+            float v = src.getAtIndex(F32_LE, i);
+            if (!Float.isFinite(v)) {
+                throw new ModelFormatException(file, "tensor '" + name + "' holds " + v + " at index " + i);
+            }
         }
     }
 

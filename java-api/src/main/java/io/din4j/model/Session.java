@@ -9,8 +9,8 @@ import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.Graph.Extent;
 import io.din4j.graph.Op;
 import io.din4j.tensor.DType;
+import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class Session implements AutoCloseable {
     private Buf[] masks;
     private Buf[] probs;
     private Network.Outputs outputs;
-    private Arena stagingArena;
+    private HostArena stagingArena;
     private MemorySegment staging;
     private boolean ranTraining;
 
@@ -130,9 +130,9 @@ public final class Session implements AutoCloseable {
         for (Buf gb : outputs.gates().values()) {
             widest = Math.max(widest, gb.width());
         }
-        long bytes = 8L * maxBatch * widest + 64;
-        stagingArena = Arena.ofShared();
-        staging = stagingArena.allocate(bytes, 64);
+        // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it.
+        stagingArena = new HostArena();
+        staging = stagingArena.allocate(DType.F64, (long) maxBatch * widest + 8).segment();
     }
 
     private void ensureHistory(int t) {
