@@ -2,9 +2,8 @@ package io.din4j.train;
 
 /**
  * A NaN or infinity in a loss, a gradient or a parameter during training. Thrown by {@link Trainer#step} before the
- * optimizer update of the failing step, so the parameters are those of the last good step and checkpoints on disk
- * are untouched (Dice running statistics, updated by the failing forward pass, may have absorbed the fault: resume
- * from the last checkpoint).
+ * optimizer update of the failing step, with the Dice running statistics that its forward pass moved put back: the
+ * model holds the parameters of the last good step, and checkpoints on disk are untouched.
  */
 public final class NumericalFaultException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

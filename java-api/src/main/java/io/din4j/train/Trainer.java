@@ -32,6 +32,8 @@ public final class Trainer implements AutoCloseable {
     private final Backend backend;
     private final TensorArena state;
     private final Map<Param, Tensor[]> moments = new LinkedHashMap<>();
+    /** Copies of the running statistics (Dice) taken before each step, restored when the step faults. */
+    private final Map<Param, Tensor> statistics = new LinkedHashMap<>();
     private final List<TrainListener> listeners = new ArrayList<>();
     private long step;
     private boolean closed;
@@ -58,6 +60,11 @@ public final class Trainer implements AutoCloseable {
                 case SGD -> new Tensor[0];
             };
             moments.put(p, s);
+        }
+        for (Param p : model.parameters()) {
+            if (p.kind() == Param.Kind.STATE) {
+                statistics.put(p, alloc(p));
+            }
         }
     }
 
@@ -97,14 +104,21 @@ public final class Trainer implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("trainer is closed");
         }
+        statistics.forEach((p, copy) -> backend.tensor().copy(p.value(), copy));
         model.compute(batch, true);
         double[] losses = model.backward(taskWeights(epoch));
-        for (int k = 0; k < losses.length; k++) {
-            if (!Double.isFinite(losses[k])) {
-                throw lossFault(k, losses[k], epoch);
+        try {
+            for (int k = 0; k < losses.length; k++) {
+                if (!Double.isFinite(losses[k])) {
+                    throw lossFault(k, losses[k], epoch);
+                }
             }
+            checkGradients(epoch);
+        } catch (NumericalFaultException e) {
+            // The failed forward pass moved the Dice running statistics; put back those of the last good step.
+            statistics.forEach((p, copy) -> backend.tensor().copy(copy, p.value()));
+            throw e;
         }
-        checkGradients(epoch);
         double f = config.lrFactor(epoch, step);
         OptimizerOps opt = backend.optimizer();
         long t = step + 1;
