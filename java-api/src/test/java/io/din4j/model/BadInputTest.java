@@ -8,7 +8,7 @@ import io.din4j.data.Batch;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Vocabulary;
 import io.din4j.graph.HostIO;
-import io.din4j.predict.Batches;
+import io.din4j.data.Batches;
 import io.din4j.predict.Predictor;
 import io.din4j.train.OptimizerSpec;
 import io.din4j.train.TrainConfig;
