@@ -327,11 +327,13 @@ public final class Session implements AutoCloseable {
 
     /** History length T of the last run. */
     public int boundHistory() {
+        checkOpen();
         return graph.history();
     }
 
     /** Batch size of the last run. */
     public int boundBatch() {
+        checkOpen();
         return graph.batch();
     }
 

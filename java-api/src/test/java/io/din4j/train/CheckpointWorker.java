@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
 
 /**
  * The training process {@link CheckpointKillTest} kills: trains a small DIN model on {@link #batch deterministic
- * batches}, writing a resumable checkpoint after every step and printing {@code step <n>} once it is on disk, until
- * killed or {@code steps} steps are done. Arguments: checkpoint directory, steps.
+ * batches}, writing a resumable checkpoint after every step (printing {@code saving <n>} before and {@code saved <n>} after
+ * it), until killed or {@code steps} steps are done. Arguments: checkpoint directory, steps.
  */
 public final class CheckpointWorker {
     static final int[] VOCAB = {6, 30, 5, 4};
@@ -47,8 +47,11 @@ public final class CheckpointWorker {
         try (Backend cpu = new CpuBackend(1); Model m = newModel(cpu); Trainer t = new Trainer(m, trainConfig())) {
             for (long i = 0; i < steps; i++) {
                 t.step(batch(i), 0);
+                // "saving n" lets the test aim its kill into the save of step n; "saved n" follows it.
+                System.out.println("saving " + t.steps());
+                System.out.flush();
                 t.checkpoint(dir);
-                System.out.println("step " + t.steps());
+                System.out.println("saved " + t.steps());
                 System.out.flush();
             }
         }
