@@ -308,6 +308,9 @@ public final class ModelFiles {
                 }
             }
             Json.Obj w = o.obj("weights");
+            if (!"F32".equals(w.str("dtype", "F32"))) {
+                throw new IllegalArgumentException("weights.dtype is '" + w.str("dtype") + "'; din4j reads F32");
+            }
             Map<String, long[]> tensors = tensorList(w, "weights");
             String sha = w.str("sha256");
             if (!sha.matches("[0-9a-f]{64}")) {
