@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors container (as written by Hugging Face's library): an 8-byte little-endian header length N, N
@@ -63,7 +64,8 @@ public final class SafeTensors {
                                Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
-            header.put("__metadata__", new LinkedHashMap<String, Object>(metadata));
+            // Sorted, so that the same tensors always give the same bytes (and checksum), whatever map the caller used.
+            header.put("__metadata__", new TreeMap<String, Object>(metadata));
         }
         long offset = 0;
         List<long[]> ranges = new ArrayList<>();
