@@ -148,4 +148,35 @@ class CheckpointKillTest {
             assertFalse(Files.exists(partial), "the dead process's temporary directory was removed");
         }
     }
+
+    @Test
+    void corruptOrMismatchedOptimizerStateIsRejected() throws IOException {
+        Path dir = tmp.resolve("state");
+        try (Backend cpu = new CpuBackend(1); Model m = CheckpointWorker.newModel(cpu); Trainer t = new Trainer(m, CheckpointWorker.trainConfig())) {
+            t.step(CheckpointWorker.batch(0), 0);
+            t.checkpoint(dir);
+            // Other optimizers than those that wrote the checkpoint: the state names differ.
+            try (Model back = ModelFiles.load(dir, cpu, 16);
+                 Trainer other = new Trainer(back, TrainConfig.builder().optimizer(OptimizerSpec.adam(0.01)).build())) {
+                io.din4j.io.ModelFormatException e = assertThrows(io.din4j.io.ModelFormatException.class, () -> other.restore(dir));
+                assertTrue(e.getMessage().contains(ModelFiles.STATE) && e.getMessage().contains("adagrad_acc"), e.getMessage());
+            }
+            // A flipped byte in the state: its own checksum in model.json catches it.
+            Path state = dir.resolve(ModelFiles.STATE);
+            byte[] bytes = Files.readAllBytes(state);
+            bytes[bytes.length - 5] ^= 0x10;
+            Files.write(state, bytes);
+            try (Model back = ModelFiles.load(dir, cpu, 16); Trainer same = new Trainer(back, CheckpointWorker.trainConfig())) {
+                io.din4j.io.ModelFormatException e = assertThrows(io.din4j.io.ModelFormatException.class, () -> same.restore(dir));
+                assertTrue(e.getMessage().contains(state.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+            }
+            // A model saved without state cannot be resumed.
+            Path plain = tmp.resolve("plain");
+            ModelFiles.save(m, plain, null);
+            try (Model back = ModelFiles.load(plain, cpu, 16); Trainer same = new Trainer(back, CheckpointWorker.trainConfig())) {
+                io.din4j.io.ModelFormatException e = assertThrows(io.din4j.io.ModelFormatException.class, () -> same.restore(plain));
+                assertTrue(e.getMessage().contains("no saved state"), e.getMessage());
+            }
+        }
+    }
 }
