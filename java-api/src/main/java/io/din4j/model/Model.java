@@ -119,9 +119,14 @@ public final class Model implements AutoCloseable {
                 case DIN, BASE, DIN_PLE -> new DinNetwork(config, schema, vocabSizes, counts, params);
                 case PLE, CGC, MMOE, SHARED_BOTTOM -> new PleNetwork(config, schema, vocabSizes, counts, params);
             };
-        } catch (RuntimeException e) {
+        } catch (IllegalArgumentException e) {
             params.close();
             throw e;
+        } catch (RuntimeException e) {
+            params.close();
+            throw new PlanningException("cannot allocate the parameters of a " + config.type().id() + " model with tables of "
+                    + java.util.Arrays.toString(vocabSizes) + " rows on the " + backend.name() + " backend: " + e.getMessage()
+                    + "; the model does not fit this backend's memory (try the cpu backend)", e);
         }
     }
 

@@ -75,13 +75,35 @@ public final class Session implements AutoCloseable {
         return graph;
     }
 
+    /**
+     * Plans the graph and staging memory for {@code maxHistory}. A failure other than a bad argument — in practice
+     * host or device memory running out — frees what was planned so far and becomes a {@link PlanningException}
+     * naming the request and suggesting a smaller batch; the model stays usable.
+     */
     private void plan(int maxHistory) {
         if (graph != null) {
             graph.close();
             stagingArena.close();
+            graph = null;
         }
         boolean training = mode == Mode.TRAINING;
         Graph g = new Graph(backend, model.params(), maxBatch, maxHistory, training);
+        try {
+            build(g, maxHistory, training);
+        } catch (IllegalArgumentException e) {
+            g.close();
+            throw e;
+        } catch (RuntimeException e) {
+            long planned = g.arena().allocatedBytes();
+            g.close();
+            throw new PlanningException("cannot plan " + (mode == Mode.TRAINING ? "a training" : mode == Mode.INFERENCE
+                    ? "an inference" : "a candidate") + " session of " + maxBatch + " rows × history " + maxHistory + " on the "
+                    + backend.name() + " backend (" + planned + " bytes planned before the failure): " + e.getMessage()
+                    + "; use a smaller batch (maxBatch), or another backend", e);
+        }
+    }
+
+    private void build(Graph g, int maxHistory, boolean training) {
         boolean cand = mode == Mode.CANDIDATES;
         Buf[] sparse = new Buf[schema.sparse().size()];
         for (int f = 0; f < sparse.length; f++) {
@@ -125,20 +147,38 @@ public final class Session implements AutoCloseable {
             });
         }
         g.finish();
-        graph = g;
         int widest = Math.max(maxHistory, nd);
         for (Buf gb : outputs.gates().values()) {
             widest = Math.max(widest, gb.width());
         }
         // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it.
-        stagingArena = new HostArena();
-        staging = stagingArena.allocate(DType.F64, (long) maxBatch * widest + 8).segment();
+        HostArena st = new HostArena();
+        try {
+            staging = st.allocate(DType.F64, (long) maxBatch * widest + 8).segment();
+        } catch (RuntimeException e) {
+            st.close();
+            throw e;
+        }
+        stagingArena = st;
+        graph = g;
     }
 
     private void ensureHistory(int t) {
         if (t > graph.maxHistory()) {
-            plan(Math.min(ModelConfig.MAX_HISTORY, Math.max(t, 2 * graph.maxHistory())));
+            int fitted = graph.maxHistory();
+            try {
+                plan(Math.min(ModelConfig.MAX_HISTORY, Math.max(t, 2 * fitted)));
+            } catch (PlanningException e) {
+                // Back to the plan that fitted, so the session keeps serving shorter histories.
+                plan(fitted);
+                throw e;
+            }
         }
+    }
+
+    /** Whether the session can still run (not closed, and its last re-planning did not fail beyond recovery). */
+    public boolean isOpen() {
+        return graph != null;
     }
 
     private void checkOpen() {

@@ -103,7 +103,10 @@ public final class Predictor implements AutoCloseable {
             try {
                 return f.apply(s);
             } finally {
-                pool.addFirst(s);
+                // A session whose re-planning failed beyond recovery is dropped, not handed to the next call.
+                if (s.isOpen()) {
+                    pool.addFirst(s);
+                }
             }
         } finally {
             lifecycle.readLock().unlock();

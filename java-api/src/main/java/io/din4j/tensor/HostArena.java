@@ -24,7 +24,14 @@ public final class HostArena implements TensorArena {
             throw new IllegalStateException("arena is closed");
         }
         long bytes = Math.multiplyExact(Shape.count(shape), (long) dtype.bytes());
-        MemorySegment seg = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        MemorySegment seg;
+        try {
+            seg = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        } catch (OutOfMemoryError e) {
+            // A failed native allocation leaves the Java heap intact: report it as a recoverable error.
+            throw new IllegalStateException("cannot allocate " + bytes + " bytes of host memory for a " + dtype + " tensor of shape "
+                    + Shape.toString(shape) + " (" + LIVE_BYTES.get() + " bytes held by open arenas)", e);
+        }
         allocated += bytes;
         long live = LIVE_BYTES.addAndGet(bytes);
         PEAK_BYTES.accumulateAndGet(live, Math::max);
