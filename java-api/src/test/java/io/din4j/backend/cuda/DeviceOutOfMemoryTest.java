@@ -223,4 +223,23 @@ class DeviceOutOfMemoryTest {
             }
         }
     }
+
+    /**
+     * On a real GPU (skipped elsewhere): a model whose embedding table (2^20 × 65536 floats, 256 GiB) exceeds any
+     * device fails to load with a {@link PlanningException} carrying cuMemAlloc's own error, and the same device then
+     * serves a model that fits.
+     */
+    @Test
+    void realDeviceOutOfMemory() {
+        CudaBackend gpu = Dev.backend("cuda");
+        int[] huge = {1 << 20, 9, 5, 4};
+        ModelConfig wide = TestData.small(ModelConfig.Type.DIN).toBuilder().embeddingDim(ModelConfig.MAX_WIDTH).build();
+        PlanningException e = assertThrows(PlanningException.class, () -> new Model(wide, schema, huge, gpu, 8));
+        assertTrue(e.getMessage().contains("cuMemAlloc(") && e.getMessage().contains("parameters"), e.getMessage());
+        System.out.println("reliability: real device out of memory: " + e.getMessage());
+        try (Model m = Model.create(TestData.small(ModelConfig.Type.DIN), schema, TestData.vocabularies(schema, VOCAB), gpu, 8)) {
+            float[][] p = m.forward(TestData.random(schema, VOCAB, new int[] {3, 0, 5}, new SplittableRandom(3)), false);
+            assertTrue(p[0][0] > 0 && p[0][0] < 1);
+        }
+    }
 }
