@@ -17,7 +17,8 @@ import io.din4j.data.Vocabulary;
  *       there means the sequence fields disagree on the history length.</li>
  *   <li>History: T at most {@link ModelConfig#MAX_HISTORY}.</li>
  *   <li>Dense features: finite.</li>
- *   <li>Training labels: 0 or 1 where the mask is 1; masks 0 or 1.</li>
+ *   <li>Training labels: in [0, 1] where the mask is 1 (0/1, or soft labels, for which BCE is as well defined);
+ *       masks 0 or 1.</li>
  * </ul>
  */
 final class BatchCheck {
@@ -99,8 +100,9 @@ final class BatchCheck {
                     if (m[i] != 0f && m[i] != 1f) {
                         throw new IllegalArgumentException("label mask of task '" + task + "' row " + i + " is " + m[i] + "; masks are 0 or 1");
                     }
-                    if (m[i] == 1f && y[i] != 0f && y[i] != 1f) {
-                        throw new IllegalArgumentException("label of task '" + task + "' row " + i + " is " + y[i] + "; labels are 0 or 1");
+                    if (m[i] == 1f && !(y[i] >= 0f && y[i] <= 1f)) {
+                        throw new IllegalArgumentException("label of task '" + task + "' row " + i + " is " + y[i]
+                                + "; labels are 0 or 1 (or a soft label in between)");
                     }
                 }
             }

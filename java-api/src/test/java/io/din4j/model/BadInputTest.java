@@ -135,16 +135,25 @@ class BadInputTest {
     }
 
     @Test
-    void labelsOtherThanZeroOrOneAreRejectedInTraining() {
+    void labelsOutsideZeroToOneAreRejectedInTraining() {
         rejected(edited(b -> {
             b.labelMask(0)[2] = 1;
-            b.labels(0)[2] = 0.5f;
-        }), true, "label of task 'click'", "row 2", "0.5");
+            b.labels(0)[2] = 1.5f;
+        }), true, "label of task 'click'", "row 2", "1.5");
+        rejected(edited(b -> {
+            b.labelMask(0)[1] = 1;
+            b.labels(0)[1] = -1f;
+        }), true, "label of task 'click'", "row 1", "-1.0");
         rejected(edited(b -> {
             b.labelMask(1)[0] = 1;
             b.labels(1)[0] = Float.NaN;
         }), true, "label of task 'buy'", "row 0", "NaN");
         rejected(edited(b -> b.labelMask(1)[1] = 2), true, "label mask of task 'buy'", "row 1", "2.0");
+        // Soft labels in between are BCE targets like any other.
+        trainer.step(edited(b -> {
+            b.labelMask(0)[0] = 1;
+            b.labels(0)[0] = 0.25f;
+        }), 0);
         // Outside a task's sample space (mask 0) the label is not read, whatever it holds.
         Batch ignored = edited(b -> {
             b.labelMask(1)[3] = 0;
