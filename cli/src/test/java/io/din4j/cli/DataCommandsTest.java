@@ -36,6 +36,12 @@ class DataCommandsTest {
         r = Cli.run("generate", "--out", dir.toString(), "--users", "many");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--users"), r.errorLine());
+        r = Cli.run("generate", "--out", dir.toString(), "--test-fraction", "1.5");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--test-fraction: '1.5' is not valid"), r.errorLine());
+        r = Cli.run("generate", "--out", dir.toString(), "--categories", "10", "--interests", "11");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--interests: '11' is not valid (expected at most --categories = 10)"), r.errorLine());
         r = Cli.run("frobnicate");
         assertEquals(2, r.code());
         assertEquals("din4j: 'frobnicate' is not a command (see din4j --help)", r.errorLine());

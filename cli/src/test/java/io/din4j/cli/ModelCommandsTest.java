@@ -227,6 +227,14 @@ class ModelCommandsTest {
         r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--device: 'tpu'"), r.errorLine());
+
+        // A folder that refuses new files (Linux /proc, even for root): the error names --out, not the hidden
+        // temporary file beside it.
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            r = run("predict", "--model", din.toString(), "--data", test.toString(), "--out", "/proc/scores.csv", "--device", "cpu");
+            assertEquals(1, r.code());
+            assertTrue(r.errorLine().startsWith("din4j: /proc/scores.csv: cannot write ("), r.errorLine());
+        }
     }
 
     @Test
