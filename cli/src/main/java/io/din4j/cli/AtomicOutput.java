@@ -99,6 +99,20 @@ final class AtomicOutput {
         }
     }
 
+    /** Fails now, naming {@code target}, when its folder does not accept new files (before hours of training). */
+    static void checkWritable(Path target) throws IOException {
+        createParent(target);
+        Path probe = temporary(target);
+        try {
+            Files.createFile(probe);
+        } catch (FileSystemException e) {
+            failUnderTargetName(e, probe, target);
+            throw e;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
     /**
      * Reports a failure on the hidden temporary path under the name the user gave ({@code --out}); returns (and the
      * caller rethrows) when the failure concerns another file, such as an input.

@@ -72,6 +72,7 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !(Files.isDirectory(out) && (ModelDirs.isModelDir(out) || isEmpty(out)))) {
             throw new UserError("--out: " + out + " exists and is not a din4j model directory (refusing to replace it)");
         }
+        AtomicOutput.checkWritable(out);
         FeatureSchema schema = schemaOptions.resolve(train, o);
         if (type.usesAttention() && schema.sequences().isEmpty()) {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + train + " has none");

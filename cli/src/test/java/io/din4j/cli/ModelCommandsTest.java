@@ -234,6 +234,10 @@ class ModelCommandsTest {
             r = run("predict", "--model", din.toString(), "--data", test.toString(), "--out", "/proc/scores.csv", "--device", "cpu");
             assertEquals(1, r.code());
             assertTrue(r.errorLine().startsWith("din4j: /proc/scores.csv: cannot write ("), r.errorLine());
+            // train checks before it reads any data, so the error is the only line (no epoch lines before it).
+            r = train("--train", train.toString(), "--model", "din", "--out", "/proc/din-model");
+            assertEquals(1, r.code());
+            assertTrue(r.errorLine().startsWith("din4j: /proc/din-model: cannot write ("), r.errorLine());
         }
     }
 
