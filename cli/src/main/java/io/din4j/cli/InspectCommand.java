@@ -82,8 +82,9 @@ final class InspectCommand implements Callable<Integer> {
             }
             rows.add(new String[] {e.getKey(), java.util.Arrays.toString(e.getValue()), String.format(Locale.ROOT, "%,d", n)});
         }
-        out.printf(Locale.ROOT, "parameters: %,d trainable%s, %d tensors (%.1f MB as f32)%n", total - state,
-                state == 0 ? "" : String.format(Locale.ROOT, " + %,d Dice running statistics", state), rows.size(), total * 4 / 1e6);
+        String size = total * 4 < 1e6 ? String.format(Locale.ROOT, "%.1f kB", total * 4 / 1e3) : String.format(Locale.ROOT, "%.1f MB", total * 4 / 1e6);
+        out.printf(Locale.ROOT, "parameters: %,d trainable%s, %d tensors (%s as f32)%n", total - state,
+                state == 0 ? "" : String.format(Locale.ROOT, " + %,d Dice running statistics", state), rows.size(), size);
         if (tensors) {
             TextTable t = new TextTable("tensor", "shape", "values");
             rows.forEach(r -> t.row((Object[]) r));
