@@ -1,0 +1,247 @@
+package io.din4j.spark;
+
+import io.din4j.data.Batch;
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.FieldRole;
+import io.din4j.data.SequenceField;
+import io.din4j.data.Vocabulary;
+import io.din4j.io.ModelFiles;
+import java.io.Serial;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads Spark rows into {@link Batch}es for one model: the positions of the schema's columns in a DataFrame,
+ * resolved on the driver (so a missing column fails before any task runs), then applied on executors with the
+ * model's vocabularies. Raw ids map to rows as the CSV readers map them (docs/data-format.md): unseen and missing
+ * ids to {@link Vocabulary#OOV}, histories cut to their most recent {@code maxHistory} behaviours and padded to the
+ * longest in the batch.
+ */
+final class RowPlan implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final Pattern SPACES = Pattern.compile("[ \\t]+");
+
+    private final String[] sparseNames;
+    private final int tasks;
+    private final int[] sparse;
+    private final int[] sequences;
+    private final boolean[] sequenceArrays;
+    private final String[] sequenceNames;
+    private final int[] seqTable;
+    private final int[] dense;
+    private final String[] denseNames;
+    private final int[] labels;
+    private final String[] labelNames;
+    private final int userField;
+    private final int maxHistory;
+
+    /**
+     * @param withLabels whether the task columns are read (training, evaluation) or ignored (scoring)
+     * @param maxHistory most recent behaviours kept, 0 for all
+     */
+    RowPlan(FeatureSchema schema, ColumnMapping mapping, StructType frame, boolean withLabels, int maxHistory) {
+        this.sparseNames = schema.sparse().stream().map(f -> f.name()).toArray(String[]::new);
+        this.tasks = schema.tasks().size();
+        this.maxHistory = maxHistory;
+        List<String> names = List.of(frame.fieldNames());
+        this.sparse = schema.sparse().stream().mapToInt(f -> index(mapping, f.name(), names, "sparse")).toArray();
+        this.sequences = schema.sequences().stream().mapToInt(s -> index(mapping, s.name(), names, "sequence")).toArray();
+        this.sequenceNames = schema.sequences().stream().map(s -> mapping.column(s.name())).toArray(String[]::new);
+        this.sequenceArrays = new boolean[sequences.length];
+        for (int s = 0; s < sequences.length; s++) {
+            sequenceArrays[s] = frame.fields()[sequences[s]].dataType() instanceof ArrayType;
+        }
+        this.seqTable = new int[sequences.length];
+        for (int s = 0; s < sequences.length; s++) {
+            SequenceField f = schema.sequences().get(s);
+            seqTable[s] = schema.sparseIndex(f.table());
+        }
+        this.dense = schema.dense().stream().mapToInt(d -> index(mapping, d, names, "dense")).toArray();
+        this.denseNames = schema.dense().stream().map(mapping::column).toArray(String[]::new);
+        this.labels = withLabels ? schema.tasks().stream().mapToInt(t -> index(mapping, t, names, "label")).toArray() : null;
+        this.labelNames = schema.tasks().stream().map(mapping::column).toArray(String[]::new);
+        this.userField = schema.firstWithRole(FieldRole.USER);
+    }
+
+    /** The history limit a mapping asks for, resolving {@link ColumnMapping#FROM_MODEL} from model.json. */
+    static int maxHistory(ColumnMapping mapping, ModelFiles.Info info) {
+        if (mapping.maxHistory() != ColumnMapping.FROM_MODEL) {
+            return mapping.maxHistory();
+        }
+        Object d = info.training() == null ? null : info.training().get("data");
+        if (d instanceof Map<?, ?> m && m.get("max_history") instanceof Number n) {
+            return n.intValue();
+        }
+        return 0;
+    }
+
+    private static int index(ColumnMapping mapping, String schemaColumn, List<String> names, String what) {
+        String col = mapping.column(schemaColumn);
+        int i = names.indexOf(col);
+        if (i < 0) {
+            throw new IllegalArgumentException("the model's " + what + " column '" + schemaColumn + "' reads DataFrame column '"
+                    + col + "', which is not among " + names + " (map it with ColumnMapping.map)");
+        }
+        return i;
+    }
+
+    /** K, the model's tasks. */
+    int tasks() {
+        return tasks;
+    }
+
+    /** The batch of {@code rows} in order, ids mapped with {@code vocabularies} (keyed by sparse field name). */
+    Batch batch(List<Row> rows, Map<String, Vocabulary> vocabularies) {
+        int b = rows.size();
+        int nf = sparse.length;
+        Vocabulary[] vocab = new Vocabulary[nf];
+        for (int f = 0; f < nf; f++) {
+            String name = sparseNames[f];
+            vocab[f] = vocabularies.get(name);
+            if (vocab[f] == null) {
+                throw new IllegalArgumentException("the model has no vocabulary for sparse field '" + name + "'");
+            }
+        }
+        String[][][] histories = new String[b][][];
+        int t = 0;
+        for (int i = 0; i < b; i++) {
+            histories[i] = histories(rows.get(i));
+            if (histories[i].length > 0) {
+                t = Math.max(t, kept(histories[i][0].length));
+            }
+        }
+        int[][] sp = new int[nf][b];
+        int[][] seqs = new int[sequences.length][b * t];
+        int[] lengths = new int[b];
+        float[][] dn = new float[dense.length][b];
+        int nk = tasks;
+        float[][] lab = new float[nk][b];
+        float[][] mask = new float[nk][b];
+        String[] groups = userField >= 0 ? new String[b] : null;
+        for (int i = 0; i < b; i++) {
+            Row r = rows.get(i);
+            for (int f = 0; f < nf; f++) {
+                String id = id(r.get(sparse[f]));
+                sp[f][i] = id == null ? Vocabulary.OOV : vocab[f].indexOf(id);
+                if (f == userField) {
+                    groups[i] = id == null ? "" : id;
+                }
+            }
+            if (sequences.length > 0) {
+                int len = histories[i][0].length;
+                int keep = kept(len);
+                lengths[i] = keep;
+                for (int s = 0; s < sequences.length; s++) {
+                    Vocabulary v = vocab[seqTable[s]];
+                    String[] ids = histories[i][s];
+                    for (int j = 0; j < keep; j++) {
+                        seqs[s][i * t + j] = v.indexOf(ids[len - keep + j]);
+                    }
+                }
+            }
+            for (int d = 0; d < dense.length; d++) {
+                dn[d][i] = number(r.get(dense[d]), denseNames[d], 0f);
+            }
+            if (labels != null) {
+                for (int k = 0; k < nk; k++) {
+                    float y = number(r.get(labels[k]), labelNames[k], Float.NaN);
+                    if (!Float.isNaN(y) && !(y >= 0 && y <= 1)) {
+                        throw new IllegalArgumentException("column " + labelNames[k] + ": label " + y + " is not in [0, 1]");
+                    }
+                    boolean has = !Float.isNaN(y);
+                    lab[k][i] = has ? y : 0f;
+                    mask[k][i] = has ? 1f : 0f;
+                }
+            }
+        }
+        return new Batch(b, t, sp, seqs, lengths, dn, lab, mask, groups);
+    }
+
+    private int kept(int length) {
+        return maxHistory > 0 ? Math.min(length, maxHistory) : length;
+    }
+
+    private String[][] histories(Row r) {
+        String[][] out = new String[sequences.length][];
+        for (int s = 0; s < sequences.length; s++) {
+            out[s] = sequenceArrays[s] ? ids(r.getList(sequences[s])) : split(r.get(sequences[s]));
+            if (out[s].length != out[0].length) {
+                throw new IllegalArgumentException("column " + sequenceNames[s] + " has " + out[s].length + " ids but "
+                        + sequenceNames[0] + " has " + out[0].length + " (row " + r + ")");
+            }
+        }
+        return out;
+    }
+
+    private static String[] ids(List<Object> cell) {
+        if (cell == null) {
+            return new String[0];
+        }
+        String[] out = new String[cell.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = id(cell.get(i));
+            if (out[i] == null) {
+                out[i] = "";
+            }
+        }
+        return out;
+    }
+
+    private static String[] split(Object cell) {
+        if (cell == null) {
+            return new String[0];
+        }
+        String s = cell.toString().strip();
+        return s.isEmpty() ? new String[0] : SPACES.split(s);
+    }
+
+    /** A raw id as the CSV readers see it: integers in plain decimal, null for a missing (null or empty) cell. */
+    static String id(Object cell) {
+        return switch (cell) {
+            case null -> null;
+            case Integer i -> i.toString();
+            case Long l -> l.toString();
+            case Short s -> s.toString();
+            case Byte b -> b.toString();
+            case BigInteger bi -> bi.toString();
+            case BigDecimal bd -> bd.stripTrailingZeros().scale() <= 0 ? bd.toBigIntegerExact().toString() : bd.toPlainString();
+            default -> {
+                String s = cell.toString();
+                yield s.isEmpty() ? null : s;
+            }
+        };
+    }
+
+    private static float number(Object cell, String column, float empty) {
+        return switch (cell) {
+            case null -> empty;
+            case Number n -> n.floatValue();
+            case Boolean b -> b ? 1f : 0f;
+            default -> {
+                String s = cell.toString().strip();
+                if (s.isEmpty()) {
+                    yield empty;
+                }
+                try {
+                    yield Float.parseFloat(s);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("column " + column + ": '" + s + "' is not a number", e);
+                }
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "RowPlan[sparse=" + Arrays.toString(sparse) + ", sequences=" + Arrays.toString(sequences) + "]";
+    }
+}
