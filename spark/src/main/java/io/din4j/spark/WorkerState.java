@@ -79,18 +79,16 @@ final class WorkerState implements AutoCloseable {
         }
     }
 
-    /** Closes and forgets every worker of {@code run} in this JVM. */
+    /** Closes and forgets every worker of {@code run} in this JVM (safe to call from several tasks at once). */
     static void drop(String run) {
-        STATES.keySet().removeIf(k -> {
+        for (String k : STATES.keySet()) {
             if (k.startsWith(run + "/")) {
-                WorkerState s = STATES.get(k);
+                WorkerState s = STATES.remove(k);
                 if (s != null) {
                     s.close();
                 }
-                return true;
             }
-            return false;
-        });
+        }
     }
 
     /** Overwrites the replica's parameters with the round's global ones (parameter order). */

@@ -19,10 +19,13 @@ import org.apache.spark.sql.types.StructType;
  * A small generated world in the canonical CSV columns plus a sparse context column ({@code hour}) and a dense one
  * ({@code price}), as Spark rows with a {@code row_id} key.
  *
- * <p>Items belong to clusters of 8 (the cluster is the item's category). A user has 3 interest clusters; the
- * history draws 70 % of its behaviours from them. A candidate is clicked with probability 0.8 when some behaviour
- * shares its cluster, else 0.06, and the price nudges it: the click depends on a subset of the history matching
- * the candidate, what DIN's attention captures.
+ * <p>Items belong to 12 clusters of 20 (the cluster is the item's category). A user has 2 interest clusters; the
+ * history (2 to 11 behaviours) draws 80 % of them from those. Half the candidates come from a cluster of the
+ * history. A candidate is clicked with probability {@code σ(a_c + 1.2·m − 0.8 + price − 0.5)}: a_c, drawn
+ * uniformly in [−2, 1.5], is the appeal of the candidate's cluster, m = 1 when some behaviour shares the cluster
+ * (the part of the history matching the candidate, what DIN's attention captures). The appeal dominates, so small
+ * models learn most of the signal in a few epochs and their AUC settles, which a comparison of two training
+ * procedures needs.
  */
 final class TestWorld {
     static final StructType FRAME = DataTypes.createStructType(List.of(
@@ -44,19 +47,25 @@ final class TestWorld {
 
     final List<Row> train = new ArrayList<>();
     final List<Row> test = new ArrayList<>();
+    /** The true click probability of each test row. */
+    final List<Double> testTruth = new ArrayList<>();
 
     TestWorld(long seed, int users, int trainPerUser, int testPerUser) {
         SplittableRandom r = new SplittableRandom(seed);
-        int clusters = 40;
-        int perCluster = 8;
+        int clusters = 12;
+        int perCluster = 20;
+        double[] appeal = new double[clusters];
+        for (int c = 0; c < clusters; c++) {
+            appeal[c] = -2 + 3.5 * r.nextDouble();
+        }
         long id = 0;
         for (int u = 0; u < users; u++) {
-            int[] interest = {r.nextInt(clusters), r.nextInt(clusters), r.nextInt(clusters)};
-            int len = 3 + r.nextInt(14);
+            int[] interest = {r.nextInt(clusters), r.nextInt(clusters)};
+            int len = 2 + r.nextInt(10);
             int[] items = new int[len];
             boolean[] seen = new boolean[clusters];
             for (int t = 0; t < len; t++) {
-                int c = r.nextDouble() < 0.7 ? interest[r.nextInt(3)] : r.nextInt(clusters);
+                int c = r.nextDouble() < 0.8 ? interest[r.nextInt(2)] : r.nextInt(clusters);
                 items[t] = c * perCluster + r.nextInt(perCluster);
                 seen[c] = true;
             }
@@ -67,14 +76,17 @@ final class TestWorld {
                 hc.append(t == 0 ? "" : " ").append("c").append(items[t] / perCluster);
             }
             for (int s = 0; s < trainPerUser + testPerUser; s++) {
-                int c = r.nextDouble() < 0.45 ? items[r.nextInt(len)] / perCluster : r.nextInt(clusters);
+                int c = r.nextDouble() < 0.5 ? items[r.nextInt(len)] / perCluster : r.nextInt(clusters);
                 int item = c * perCluster + r.nextInt(perCluster);
                 double price = Math.round(r.nextDouble() * 100) / 100.0;
-                double p = (seen[c] ? 0.8 : 0.06) * (0.8 + 0.4 * price);
+                double p = 1 / (1 + Math.exp(-(appeal[c] + 1.2 * (seen[c] ? 1 : 0) - 0.8 + (price - 0.5))));
                 double y = r.nextDouble() < p ? 1 : 0;
                 Row row = RowFactory.create(id++, y, "u" + u, "i" + item, "c" + c, r.nextInt(24), hi.toString(),
                         hc.toString(), price);
                 (s < trainPerUser ? train : test).add(row);
+                if (s >= trainPerUser) {
+                    testTruth.add(p);
+                }
             }
         }
     }
