@@ -166,6 +166,33 @@ final class RowPlan implements Serializable {
         return new Batch(b, t, sp, seqs, lengths, dn, lab, mask, groups);
     }
 
+    /** Receives the raw ids of a row: {@code field} is the sparse field whose table the id belongs to. */
+    @FunctionalInterface
+    interface IdSink {
+        void accept(int field, String id);
+    }
+
+    /** Every raw id of {@code r}, candidates and behaviours alike (missing ids skipped), for vocabularies. */
+    void ids(Row r, IdSink sink) {
+        for (int f = 0; f < sparse.length; f++) {
+            String id = id(r.get(sparse[f]));
+            if (id != null) {
+                sink.accept(f, id);
+            }
+        }
+        String[][] h = histories(r);
+        for (int s = 0; s < h.length; s++) {
+            for (String id : h[s]) {
+                sink.accept(seqTable[s], id);
+            }
+        }
+    }
+
+    /** Sparse field names in schema order. */
+    String[] sparseNames() {
+        return sparseNames.clone();
+    }
+
     private int kept(int length) {
         return maxHistory > 0 ? Math.min(length, maxHistory) : length;
     }

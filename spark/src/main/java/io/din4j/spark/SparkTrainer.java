@@ -108,13 +108,14 @@ public final class SparkTrainer {
      *
      * @param round        0-based
      * @param epoch        epoch of the round's first step
+     * @param endsEpoch    whether an epoch ended within the round (its last step, or a step of it, completed an epoch)
      * @param loss         mean weighted multi-task training loss of the round's steps over all workers
      * @param samples      samples trained on in the round, all workers together
      * @param rowsMerged   embedding rows that changed in the round (union over workers)
      * @param updateBytes  bytes the workers sent back (before Spark's tree reduction combined them)
      * @param seconds      wall time of the round (broadcast, steps, reduction, averaging)
      */
-    public record Round(int round, int epoch, double loss, long samples, long rowsMerged, long updateBytes, double seconds) {
+    public record Round(int round, int epoch, boolean endsEpoch, double loss, long samples, long rowsMerged, long updateBytes, double seconds) {
     }
 
     /**
@@ -146,7 +147,8 @@ public final class SparkTrainer {
      * epochs. {@code config}'s optimizers, mini-batch aware regularization, learning-rate decay and warm-up apply on
      * every worker; its validation, early-stopping, checkpoint and step-limit settings are ignored.
      *
-     * @param onRound called on the driver after each round
+     * @param onRound called on the driver after each round, when {@code model} holds the round's averaged parameters
+     *                (evaluate it there at epoch ends, {@link Round#endsEpoch()}, for validation)
      */
     public static Result fit(Dataset<Row> train, Model model, TrainConfig config, Options options, Consumer<Round> onRound) {
         if (model.vocabularies() == null) {
@@ -205,14 +207,16 @@ public final class SparkTrainer {
                 }
                 long merged = sum.applyTo(next, width);
                 global = next;
+                for (int p = 0; p < params.size(); p++) {
+                    HostIO.upload(model.backend(), params.get(p).value(), global[p]);
+                }
                 samples += sum.samples;
-                Round done = new Round(r, (int) ((long) r * options.syncEvery() / stepsPerEpoch),
+                long first = (long) r * options.syncEvery();
+                long end = Math.min(totalSteps, first + options.syncEvery());
+                Round done = new Round(r, (int) (first / stepsPerEpoch), end / stepsPerEpoch > first / stepsPerEpoch,
                         sum.lossSum / Math.max(1, sum.steps), sum.samples, merged, bytes, (System.nanoTime() - r0) / 1e9);
                 report.add(done);
                 onRound.accept(done);
-            }
-            for (int p = 0; p < params.size(); p++) {
-                HostIO.upload(model.backend(), params.get(p).value(), global[p]);
             }
             return new Result(perWorker.length, perWorker, stepsPerEpoch, Collections.unmodifiableList(report), samples,
                     (System.nanoTime() - t0) / 1e9, broadcastBytes);

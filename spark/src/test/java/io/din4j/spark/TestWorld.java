@@ -56,7 +56,7 @@ final class TestWorld {
         int perCluster = 20;
         double[] appeal = new double[clusters];
         for (int c = 0; c < clusters; c++) {
-            appeal[c] = -2 + 3.5 * r.nextDouble();
+            appeal[c] = -3 + 5 * r.nextDouble();
         }
         long id = 0;
         for (int u = 0; u < users; u++) {
