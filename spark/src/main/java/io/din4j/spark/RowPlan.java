@@ -2,14 +2,16 @@ package io.din4j.spark;
 
 import io.din4j.data.Batch;
 import io.din4j.data.FeatureSchema;
-import io.din4j.data.FieldRole;
+import io.din4j.data.BatchBuilder;
 import io.din4j.data.SequenceField;
+import io.din4j.data.Vocabularies;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.ModelFiles;
 import java.io.Serial;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +22,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Reads Spark rows into {@link Batch}es for one model: the positions of the schema's columns in a DataFrame,
- * resolved on the driver (so a missing column fails before any task runs), then applied on executors with the
- * model's vocabularies. Raw ids map to rows as the CSV readers map them (docs/data-format.md): unseen and missing
- * ids to {@link Vocabulary#OOV}, histories cut to their most recent {@code maxHistory} behaviours and padded to the
+ * resolved on the driver (so a missing column fails before any task runs), then applied on executors. Each Spark
+ * row becomes the {@link io.din4j.data.Row} the CSV readers would have read (docs/data-format.md), and the data
+ * package's {@link BatchBuilder} maps it with the model's vocabularies: unseen and missing ids to
+ * {@link Vocabulary#OOV}, histories cut to their most recent {@code maxHistory} behaviours and padded to the
  * longest in the batch.
  */
 final class RowPlan implements Serializable {
@@ -41,7 +44,6 @@ final class RowPlan implements Serializable {
     private final String[] denseNames;
     private final int[] labels;
     private final String[] labelNames;
-    private final int userField;
     private final int maxHistory;
 
     /**
@@ -69,7 +71,6 @@ final class RowPlan implements Serializable {
         this.denseNames = schema.dense().stream().map(mapping::column).toArray(String[]::new);
         this.labels = withLabels ? schema.tasks().stream().mapToInt(t -> index(mapping, t, names, "label")).toArray() : null;
         this.labelNames = schema.tasks().stream().map(mapping::column).toArray(String[]::new);
-        this.userField = schema.firstWithRole(FieldRole.USER);
     }
 
     /** The history limit a mapping asks for, resolving {@link ColumnMapping#FROM_MODEL} from model.json. */
@@ -99,71 +100,38 @@ final class RowPlan implements Serializable {
         return tasks;
     }
 
-    /** The batch of {@code rows} in order, ids mapped with {@code vocabularies} (keyed by sparse field name). */
-    Batch batch(List<Row> rows, Map<String, Vocabulary> vocabularies) {
-        int b = rows.size();
-        int nf = sparse.length;
-        Vocabulary[] vocab = new Vocabulary[nf];
-        for (int f = 0; f < nf; f++) {
-            String name = sparseNames[f];
-            vocab[f] = vocabularies.get(name);
-            if (vocab[f] == null) {
-                throw new IllegalArgumentException("the model has no vocabulary for sparse field '" + name + "'");
+    /** What maps this plan's rows to batches for a model: its vocabularies and the plan's history limit. */
+    BatchBuilder builder(FeatureSchema schema, Map<String, Vocabulary> vocabularies) {
+        return new BatchBuilder(Vocabularies.of(schema, vocabularies), maxHistory);
+    }
+
+    /** The batch of {@code rows}, in order. */
+    Batch batch(List<Row> rows, BatchBuilder builder) {
+        List<io.din4j.data.Row> raw = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            raw.add(read(r));
+        }
+        return builder.build(raw);
+    }
+
+    /** A Spark row as the CSV readers would have read it: raw ids, histories, dense values, labels (NaN: none). */
+    io.din4j.data.Row read(Row r) {
+        String[] ids = new String[sparse.length];
+        for (int f = 0; f < ids.length; f++) {
+            ids[f] = id(r.get(sparse[f]));
+        }
+        float[] dn = new float[dense.length];
+        for (int d = 0; d < dn.length; d++) {
+            dn[d] = number(r.get(dense[d]), denseNames[d], 0f);
+        }
+        float[] lab = new float[tasks];
+        for (int k = 0; k < tasks; k++) {
+            lab[k] = labels == null ? Float.NaN : number(r.get(labels[k]), labelNames[k], Float.NaN);
+            if (!Float.isNaN(lab[k]) && !(lab[k] >= 0 && lab[k] <= 1)) {
+                throw new IllegalArgumentException("column " + labelNames[k] + ": label " + lab[k] + " is not in [0, 1]");
             }
         }
-        String[][][] histories = new String[b][][];
-        int t = 0;
-        for (int i = 0; i < b; i++) {
-            histories[i] = histories(rows.get(i));
-            if (histories[i].length > 0) {
-                t = Math.max(t, kept(histories[i][0].length));
-            }
-        }
-        int[][] sp = new int[nf][b];
-        int[][] seqs = new int[sequences.length][b * t];
-        int[] lengths = new int[b];
-        float[][] dn = new float[dense.length][b];
-        int nk = tasks;
-        float[][] lab = new float[nk][b];
-        float[][] mask = new float[nk][b];
-        String[] groups = userField >= 0 ? new String[b] : null;
-        for (int i = 0; i < b; i++) {
-            Row r = rows.get(i);
-            for (int f = 0; f < nf; f++) {
-                String id = id(r.get(sparse[f]));
-                sp[f][i] = id == null ? Vocabulary.OOV : vocab[f].indexOf(id);
-                if (f == userField) {
-                    groups[i] = id == null ? "" : id;
-                }
-            }
-            if (sequences.length > 0) {
-                int len = histories[i][0].length;
-                int keep = kept(len);
-                lengths[i] = keep;
-                for (int s = 0; s < sequences.length; s++) {
-                    Vocabulary v = vocab[seqTable[s]];
-                    String[] ids = histories[i][s];
-                    for (int j = 0; j < keep; j++) {
-                        seqs[s][i * t + j] = v.indexOf(ids[len - keep + j]);
-                    }
-                }
-            }
-            for (int d = 0; d < dense.length; d++) {
-                dn[d][i] = number(r.get(dense[d]), denseNames[d], 0f);
-            }
-            if (labels != null) {
-                for (int k = 0; k < nk; k++) {
-                    float y = number(r.get(labels[k]), labelNames[k], Float.NaN);
-                    if (!Float.isNaN(y) && !(y >= 0 && y <= 1)) {
-                        throw new IllegalArgumentException("column " + labelNames[k] + ": label " + y + " is not in [0, 1]");
-                    }
-                    boolean has = !Float.isNaN(y);
-                    lab[k][i] = has ? y : 0f;
-                    mask[k][i] = has ? 1f : 0f;
-                }
-            }
-        }
-        return new Batch(b, t, sp, seqs, lengths, dn, lab, mask, groups);
+        return new io.din4j.data.Row(lab, ids, histories(r), dn);
     }
 
     /** Receives the raw ids of a row: {@code field} is the sparse field whose table the id belongs to. */
@@ -191,10 +159,6 @@ final class RowPlan implements Serializable {
     /** Sparse field names in schema order. */
     String[] sparseNames() {
         return sparseNames.clone();
-    }
-
-    private int kept(int length) {
-        return maxHistory > 0 ? Math.min(length, maxHistory) : length;
     }
 
     private String[][] histories(Row r) {

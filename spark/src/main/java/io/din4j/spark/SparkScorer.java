@@ -1,6 +1,7 @@
 package io.din4j.spark;
 
 import io.din4j.data.Batch;
+import io.din4j.data.BatchBuilder;
 import io.din4j.io.ModelFiles;
 import io.din4j.predict.Predictor;
 import java.io.Serial;
@@ -162,6 +163,7 @@ public final class SparkScorer {
                 task.addTaskCompletionListener((TaskCompletionListener) ctx -> ExecutorModels.release(bytes, options.threads(), options.batchSize()));
             }
             int k = plan.tasks();
+            BatchBuilder builder = plan.builder(predictor.schema(), predictor.vocabularies());
             return new Iterator<>() {
                 private List<Row> rows = List.of();
                 private float[][] p;
@@ -179,7 +181,7 @@ public final class SparkScorer {
                     while (chunk.size() < options.batchSize() && input.hasNext()) {
                         chunk.add(input.next());
                     }
-                    Batch batch = plan.batch(chunk, predictor.vocabularies());
+                    Batch batch = plan.batch(chunk, builder);
                     p = predictor.predict(batch);
                     rows = chunk;
                     at = 0;

@@ -3,6 +3,7 @@ package io.din4j.spark;
 import io.din4j.backend.Backend;
 import io.din4j.backend.Backends;
 import io.din4j.data.Batch;
+import io.din4j.data.BatchBuilder;
 import io.din4j.graph.HostIO;
 import io.din4j.graph.Param;
 import io.din4j.io.ModelFiles;
@@ -49,12 +50,13 @@ final class WorkerState implements AutoCloseable {
         Model model = null;
         try {
             model = ModelFiles.load(spec.materialize(), backend, batchSize);
+            BatchBuilder builder = plan.builder(model.schema(), model.vocabularies());
             List<Batch> shard = new ArrayList<>();
             List<Row> chunk = new ArrayList<>(batchSize);
             while (rows.hasNext()) {
                 chunk.add(rows.next());
                 if (chunk.size() == batchSize || !rows.hasNext()) {
-                    shard.add(plan.batch(chunk, model.vocabularies()));
+                    shard.add(plan.batch(chunk, builder));
                     chunk = new ArrayList<>(batchSize);
                 }
             }

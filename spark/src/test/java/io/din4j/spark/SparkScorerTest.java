@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.din4j.backend.Backend;
 import io.din4j.backend.Backends;
 import io.din4j.data.Batch;
+import io.din4j.data.BatchBuilder;
+import io.din4j.data.Vocabularies;
+import io.din4j.data.csv.CsvDataset;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.ModelFiles;
 import io.din4j.model.Model;
@@ -15,7 +18,10 @@ import io.din4j.predict.Predictor;
 import io.din4j.train.OptimizerSpec;
 import io.din4j.train.TrainConfig;
 import io.din4j.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -76,6 +82,58 @@ class SparkScorerTest {
             assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(got),
                     "row_id " + r.getLong(0) + ": single-process " + expected[i] + ", spark " + got);
             assertEquals(rows.get(i).get(2), r.get(1), "key column user_id of row_id " + r.getLong(0));
+        }
+    }
+
+    /**
+     * What {@code din4j predict} does (the CSV reader, {@link BatchBuilder} with the model's max_history, a
+     * {@link Predictor} over batches of 1024) against Spark reading the same CSV (every column a string, empty cells
+     * null) and scoring it in local[2] over 3 partitions in batches of 50: equal bit for bit.
+     */
+    @Test
+    void scoresACsvLikeDin4jPredict(@TempDir Path tmp) throws IOException {
+        TestWorld world = new TestWorld(9, 60, 6, 3);
+        Path dir = tmp.resolve("model");
+        ModelConfig config = ModelConfig.builder(ModelConfig.Type.DIN).embeddingDim(8).attentionHidden(8)
+                .mlpHidden(8).tasks("label").seed(4).build();
+        try (Backend cpu = Backends.create("cpu", 1);
+             Model model = Model.create(config, TestWorld.SCHEMA, TestWorld.vocabularies(world.train), cpu, 64)) {
+            ModelFiles.save(model, dir, Map.of("data", Map.of("max_history", 5)));
+        }
+        List<Row> rows = new ArrayList<>(world.test);
+        rows.add(RowFactory.create(-1L, null, "new_user", "new_item", null, null, "i1 unseen i2", "c0 c9 c0", null));
+        rows.add(RowFactory.create(-2L, null, null, "i3", "c0", 5, "", "", 0.5));
+        Path csv = tmp.resolve("score.csv");
+        StringBuilder text = new StringBuilder(String.join(",", TestWorld.FRAME.fieldNames())).append('\n');
+        for (Row r : rows) {
+            for (int c = 0; c < r.length(); c++) {
+                text.append(c == 0 ? "" : ",").append(r.isNullAt(c) ? "" : r.get(c).toString());
+            }
+            text.append('\n');
+        }
+        Files.writeString(csv, text);
+        List<Float> expected = new ArrayList<>();
+        try (Backend cpu = Backends.create("cpu", 1); Predictor p = Predictor.load(dir, cpu, 1024);
+             CsvDataset data = CsvDataset.forScoring(csv, p.schema(), false)) {
+            BatchBuilder builder = new BatchBuilder(Vocabularies.of(p.schema(), p.vocabularies()), 5);
+            for (Iterator<Batch> it = builder.batches(data.iterator(), 1024); it.hasNext(); ) {
+                for (float x : p.predict(it.next())[0]) {
+                    expected.add(x);
+                }
+            }
+        }
+        Dataset<Row> df = SparkTestSession.get().read().option("header", "true").csv(csv.toString()).repartition(3);
+        List<Row> scored = SparkScorer.score(df, dir.toString(),
+                SparkScorer.Options.defaults().withKeys("row_id").withBatchSize(50)).collectAsList();
+        assertEquals(rows.size(), scored.size());
+        Map<String, Integer> position = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            position.put(rows.get(i).get(0).toString(), i);
+        }
+        for (Row r : scored) {
+            float want = expected.get(position.get(r.getString(0)));
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(r.getFloat(1)),
+                    "row_id " + r.getString(0) + ": din4j predict " + want + ", spark " + r.getFloat(1));
         }
     }
 
