@@ -24,6 +24,8 @@ final class ParamUpdate implements Serializable {
     long steps;
     /** Σ over steps of the weighted multi-task loss. */
     double lossSum;
+    /** Σ of {@link #bytes()} of the workers' own updates, before any merge. */
+    long sentBytes;
     /** Per parameter: dense sums, or null for embedding tables. */
     final double[][] dense;
     /** Per embedding parameter: changed rows, ascending (null for dense parameters). */
@@ -79,6 +81,7 @@ final class ParamUpdate implements Serializable {
             u.rowDelta[p] = delta;
             u.votes[p] = v;
         }
+        u.sentBytes = u.bytes();
         return u;
     }
 
@@ -88,6 +91,7 @@ final class ParamUpdate implements Serializable {
         u.samples = a.samples + b.samples;
         u.steps = a.steps + b.steps;
         u.lossSum = a.lossSum + b.lossSum;
+        u.sentBytes = a.sentBytes + b.sentBytes;
         for (int p = 0; p < a.dense.length; p++) {
             if (a.dense[p] != null) {
                 double[] d = a.dense[p].clone();

@@ -112,7 +112,7 @@ public final class SparkTrainer {
      * @param loss         mean weighted multi-task training loss of the round's steps over all workers
      * @param samples      samples trained on in the round, all workers together
      * @param rowsMerged   embedding rows that changed in the round (union over workers)
-     * @param updateBytes  bytes the workers sent back (before Spark's tree reduction combined them)
+     * @param updateBytes  bytes the workers sent back, all together (before Spark's tree reduction merged them)
      * @param seconds      wall time of the round (broadcast, steps, reduction, averaging)
      */
     public record Round(int round, int epoch, boolean endsEpoch, double loss, long samples, long rowsMerged, long updateBytes, double seconds) {
@@ -200,7 +200,7 @@ public final class SparkTrainer {
                 RunRound body = new RunRound(run, spec, current, settings, r, stepsPerEpoch, totalSteps, width);
                 ParamUpdate sum = rows.mapPartitionsWithIndex(body, true).treeReduce(add, 2);
                 current.destroy();
-                long bytes = sum.bytes();
+                long bytes = sum.sentBytes;
                 float[][] next = new float[global.length][];
                 for (int p = 0; p < global.length; p++) {
                     next[p] = global[p].clone();
@@ -257,13 +257,8 @@ public final class SparkTrainer {
 
     /** The worker of a partition in this executor: found, or built from the partition's rows. */
     private static WorkerState worker(String run, int partition, Broadcast<ModelBytes> spec, Settings s, Iterator<Row> rows) {
-        WorkerState w = WorkerState.get(run, partition);
-        if (w != null) {
-            return w;
-        }
-        w = WorkerState.create(spec.value(), s.threads(), s.batchSize(), s.trainConfig(), s.plan(), rows);
-        WorkerState.put(run, partition, w);
-        return w;
+        return WorkerState.get(run, partition,
+                () -> WorkerState.create(spec.value(), s.threads(), s.batchSize(), s.trainConfig(), s.plan(), rows));
     }
 
     /** First job: each partition becomes a worker and reports its rows. */
@@ -283,27 +278,30 @@ public final class SparkTrainer {
         public Iterator<ParamUpdate> call(Integer partition, Iterator<Row> rows) {
             WorkerState w = worker(run, partition, spec, settings, rows);
             float[][] g = global.value();
-            w.load(g);
-            long samples = 0;
-            long steps = 0;
-            double loss = 0;
-            List<Batch> shard = w.shard;
-            for (int j = 0; j < settings.syncEvery() && !shard.isEmpty(); j++) {
-                long step = (long) round * settings.syncEvery() + j;
-                if (step >= totalSteps) {
-                    break;
+            // A task retried or speculated in the same executor must not drive the replica concurrently.
+            synchronized (w) {
+                w.load(g);
+                long samples = 0;
+                long steps = 0;
+                double loss = 0;
+                List<Batch> shard = w.shard;
+                for (int j = 0; j < settings.syncEvery() && !shard.isEmpty(); j++) {
+                    long step = (long) round * settings.syncEvery() + j;
+                    if (step >= totalSteps) {
+                        break;
+                    }
+                    int epoch = (int) (step / stepsPerEpoch);
+                    Batch b = shard.get((int) (step % shard.size()));
+                    double[] taskLoss = w.trainer.step(b, epoch);
+                    double[] weights = w.trainer.taskWeights(epoch);
+                    for (int k = 0; k < taskLoss.length; k++) {
+                        loss += weights[k] * taskLoss[k];
+                    }
+                    samples += b.size();
+                    steps++;
                 }
-                int epoch = (int) (step / stepsPerEpoch);
-                Batch b = shard.get((int) (step % shard.size()));
-                double[] taskLoss = w.trainer.step(b, epoch);
-                double[] weights = w.trainer.taskWeights(epoch);
-                for (int k = 0; k < taskLoss.length; k++) {
-                    loss += weights[k] * taskLoss[k];
-                }
-                samples += b.size();
-                steps++;
+                return List.of(ParamUpdate.of(g, w.values(), width, samples, steps, loss)).iterator();
             }
-            return List.of(ParamUpdate.of(g, w.values(), width, samples, steps, loss)).iterator();
         }
     }
 }

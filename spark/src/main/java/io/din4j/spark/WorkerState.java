@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 
 /**
@@ -70,15 +71,9 @@ final class WorkerState implements AutoCloseable {
         }
     }
 
-    static WorkerState get(String run, int partition) {
-        return STATES.get(run + "/" + partition);
-    }
-
-    static void put(String run, int partition, WorkerState s) {
-        WorkerState old = STATES.put(run + "/" + partition, s);
-        if (old != null && old != s) {
-            old.close();
-        }
+    /** The worker of {@code partition} in this JVM, created by {@code create} when absent (once, even when raced). */
+    static WorkerState get(String run, int partition, Supplier<WorkerState> create) {
+        return STATES.computeIfAbsent(run + "/" + partition, k -> create.get());
     }
 
     /** Closes and forgets every worker of {@code run} in this JVM (safe to call from several tasks at once). */
