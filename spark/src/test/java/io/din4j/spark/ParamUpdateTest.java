@@ -37,6 +37,7 @@ class ParamUpdateTest {
         for (ParamUpdate sum : new ParamUpdate[] {ParamUpdate.merge(ParamUpdate.merge(ua, ub), uc),
                 ParamUpdate.merge(uc, ParamUpdate.merge(ub, ua))}) {
             assertEquals(148, sum.samples);
+            assertEquals(ua.bytes() + ub.bytes() + uc.bytes(), sum.sentBytes);
             assertEquals(1.0, sum.lossSum, 1e-12);
             assertArrayEquals(new int[] {1, 2, 3, 5}, sum.rows[1]);
             assertArrayEquals(new int[] {1, 3, 1, 1}, sum.votes[1]);

@@ -15,6 +15,7 @@ import io.din4j.io.ModelFiles;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.predict.Predictor;
+import io.din4j.spark.examples.ScoreJob;
 import io.din4j.train.OptimizerSpec;
 import io.din4j.train.TrainConfig;
 import io.din4j.train.Trainer;
@@ -88,7 +89,8 @@ class SparkScorerTest {
     /**
      * What {@code din4j predict} does (the CSV reader, {@link BatchBuilder} with the model's max_history, a
      * {@link Predictor} over batches of 1024) against Spark reading the same CSV (every column a string, empty cells
-     * null) and scoring it in local[2] over 3 partitions in batches of 50: equal bit for bit.
+     * null) and scoring it in local[2] over 3 partitions in batches of 50: equal bit for bit. The example
+     * {@link ScoreJob} writes one output row per input row with the key and probability columns.
      */
     @Test
     void scoresACsvLikeDin4jPredict(@TempDir Path tmp) throws IOException {
@@ -122,6 +124,12 @@ class SparkScorerTest {
                 }
             }
         }
+        Path out = tmp.resolve("scores");
+        ScoreJob.run(SparkTestSession.get(), new String[] {"--model", dir.toString(), "--input", csv.toString(),
+                "--output", out.toString(), "--keys", "row_id,user_id"});
+        List<Row> written = SparkTestSession.get().read().option("header", "true").csv(out.toString()).collectAsList();
+        assertEquals(rows.size(), written.size(), "rows written by ScoreJob");
+        assertEquals(List.of("row_id", "user_id", "p_label"), List.of(written.get(0).schema().fieldNames()));
         Dataset<Row> df = SparkTestSession.get().read().option("header", "true").csv(csv.toString()).repartition(3);
         List<Row> scored = SparkScorer.score(df, dir.toString(),
                 SparkScorer.Options.defaults().withKeys("row_id").withBatchSize(50)).collectAsList();

@@ -30,6 +30,16 @@ public final class ScoreJob {
     }
 
     public static void main(String[] args) {
+        SparkSession spark = SparkSession.builder().appName("din4j-score").getOrCreate();
+        try {
+            run(spark, args);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** The job on an existing session (which it leaves running). */
+    public static void run(SparkSession spark, String[] args) {
         Map<String, String> flags = parse(args);
         String model = require(flags, "model");
         String input = require(flags, "input");
@@ -44,19 +54,14 @@ public final class ScoreJob {
         if (flags.containsKey("keys")) {
             options = options.withKeys(flags.get("keys").split(","));
         }
-        SparkSession spark = SparkSession.builder().appName("din4j-score").getOrCreate();
-        try {
-            Dataset<Row> data = format.equals("csv")
-                    ? spark.read().option("header", "true").csv(input)
-                    : spark.read().parquet(input);
-            Dataset<Row> scores = SparkScorer.score(data, model, options);
-            if (format.equals("csv")) {
-                scores.write().mode(SaveMode.Overwrite).option("header", "true").csv(output);
-            } else {
-                scores.write().mode(SaveMode.Overwrite).parquet(output);
-            }
-        } finally {
-            spark.stop();
+        Dataset<Row> data = format.equals("csv")
+                ? spark.read().option("header", "true").csv(input)
+                : spark.read().parquet(input);
+        Dataset<Row> scores = SparkScorer.score(data, model, options);
+        if (format.equals("csv")) {
+            scores.write().mode(SaveMode.Overwrite).option("header", "true").csv(output);
+        } else {
+            scores.write().mode(SaveMode.Overwrite).parquet(output);
         }
     }
 
