@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * DenseOps of the cpu backend: every product is a {@link Gemm}, parallel over the rows of its output. The weight
@@ -163,7 +162,7 @@ final class CpuDenseOps implements DenseOps {
             for (; k < bound; k += Gemm.L) {
                 acc = acc.add(FloatVector.fromArray(Gemm.S, ab, at + r * kc + k));
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(acc);
             for (; k < kc; k++) {
                 s += ab[at + r * kc + k];
             }

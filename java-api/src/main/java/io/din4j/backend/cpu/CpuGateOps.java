@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -112,7 +111,7 @@ final class CpuGateOps implements GateOps {
                         Lanes.store(g.fma(FloatVector.broadcast(S, pj), Lanes.load(dxs, xo + k, m)), dxs, xo + k, m);
                         acc = g.fma(xv, acc);
                     }
-                    dp[j] = acc.reduceLanes(VectorOperators.ADD);
+                    dp[j] = Lanes.sum(acc);
                     dot += pj * dp[j];
                 }
                 for (int j = 0; j < e; j++) {

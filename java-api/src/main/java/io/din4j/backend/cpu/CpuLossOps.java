@@ -50,7 +50,7 @@ final class CpuLossOps implements LossOps {
                     }
                 }
             }
-            totalW = sumW.reduceLanes(VectorOperators.ADD);
+            totalW = Lanes.sum(sumW);
         }
         if (totalW == 0) {
             return 0;
@@ -79,6 +79,6 @@ final class CpuLossOps implements LossOps {
                 }
             }
         }
-        return sumL.reduceLanes(VectorOperators.ADD) / totalW;
+        return Lanes.sum(sumL) / totalW;
     }
 }

@@ -38,6 +38,20 @@ final class Lanes {
         return FloatVector.fromMemorySegment(S, s, i * 4, NO, m);
     }
 
+    /**
+     * The sum of the lanes of {@code v} in a fixed pairwise order. {@code reduceLanes(ADD)} on floats may add in any
+     * order, "which may even vary over time" (its javadoc): the JIT's intrinsic and the interpreter's fallback round
+     * differently, so gradients would depend on warm-up and differ between processes, and a resumed training run
+     * would not reproduce an uninterrupted one bit for bit.
+     */
+    static float sum(FloatVector v) {
+        // scalar math: Σ_i v[i], as v[i] += v[i + h] for h = L/2, L/4, ..., 1, then v[0]
+        for (int h = v.length() / 2; h > 0; h /= 2) {
+            v = v.add(v.slice(h));
+        }
+        return v.lane(0);
+    }
+
     static void store(FloatVector v, MemorySegment s, long i, VectorMask<Float> m) {
         v.intoMemorySegment(s, i * 4, NO, m);
     }

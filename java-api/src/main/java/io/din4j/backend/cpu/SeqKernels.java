@@ -629,7 +629,7 @@ final class SeqKernels {
             // scalar math: acc += x[i]·y[i]
             acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /** {@code y[yOff + i] += s·x[xOff + i]} over {@code n} (a multiple of the lane count). */
