@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The predictors loaded in this JVM (an executor, or the driver in local mode), by model identity, cpu threads and
- * batch size: every task of an executor scoring with the same model shares one {@link Predictor} (which is
+ * The predictors loaded in this JVM (an executor, or the driver in local mode), by model identity, backend, threads
+ * and batch size: every task of an executor scoring with the same model shares one {@link Predictor} (which is
  * thread-safe), so a model is read from disk once per executor, not once per task or partition.
  *
  * <p>At most {@link #CAPACITY} models stay loaded; loading another closes the least recently used one that no task
@@ -40,11 +40,11 @@ final class ExecutorModels {
     }
 
     /** The shared predictor of {@code model}; give it back with {@link #release} when the task ends. */
-    static synchronized Predictor acquire(ModelBytes model, int threads, int maxBatch) {
-        String key = key(model, threads, maxBatch);
+    static synchronized Predictor acquire(ModelBytes model, String backendName, int threads, int maxBatch) {
+        String key = key(model, backendName, threads, maxBatch);
         Entry e = LOADED.get(key);
         if (e == null) {
-            Backend backend = Backends.create("cpu", threads);
+            Backend backend = Backends.create(backendName, threads);
             try {
                 e = new Entry(backend, Predictor.load(model.materialize(), backend, maxBatch));
             } catch (RuntimeException ex) {
@@ -58,8 +58,8 @@ final class ExecutorModels {
         return e.predictor;
     }
 
-    static synchronized void release(ModelBytes model, int threads, int maxBatch) {
-        Entry e = LOADED.get(key(model, threads, maxBatch));
+    static synchronized void release(ModelBytes model, String backendName, int threads, int maxBatch) {
+        Entry e = LOADED.get(key(model, backendName, threads, maxBatch));
         if (e != null && e.users > 0) {
             e.users--;
         }
@@ -77,7 +77,7 @@ final class ExecutorModels {
         }
     }
 
-    private static String key(ModelBytes model, int threads, int maxBatch) {
-        return model.id() + "/" + threads + "/" + maxBatch;
+    private static String key(ModelBytes model, String backendName, int threads, int maxBatch) {
+        return model.id() + "/" + backendName + "/" + threads + "/" + maxBatch;
     }
 }

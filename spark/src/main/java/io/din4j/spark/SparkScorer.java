@@ -28,7 +28,7 @@ import org.apache.spark.sql.types.StructType;
  * Batch scoring of a DataFrame with a din4j model directory.
  *
  * <p>The driver reads the model directory once and broadcasts its bytes ({@link ModelBytes}); each executor
- * receives them once, writes them to local disk once and loads one {@link Predictor} on the cpu backend that every
+ * receives them once, writes them to local disk once and loads one {@link Predictor} (cpu backend by default) that every
  * task of the executor shares. Each partition is scored in batches of {@link Options#batchSize()} rows, in order.
  * The output has the key columns of the input followed by one probability column per task ({@code p_<task>},
  * FloatType), one row per input row, in the input's order within each partition. The probabilities are those of a
@@ -49,9 +49,11 @@ public final class SparkScorer {
      * @param batchSize  rows scored per call (the predictor's planned batch)
      * @param threads    cpu backend threads per executor model (1 matches Spark's one core per task)
      * @param prefix     prefix of the probability columns
+     * @param backend    backend of the executors' models ({@code cpu}; {@code auto} takes cuda where an executor
+     *                   has a GPU; the bit-for-bit parity with a single-process predictor is the cpu backend's)
      */
-    public record Options(List<String> keyColumns, ColumnMapping mapping, int batchSize, int threads, String prefix)
-            implements Serializable {
+    public record Options(List<String> keyColumns, ColumnMapping mapping, int batchSize, int threads, String prefix,
+                          String backend) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
 
@@ -69,31 +71,41 @@ public final class SparkScorer {
             if (prefix == null) {
                 throw new IllegalArgumentException("prefix must not be null");
             }
+            if (backend == null || backend.isBlank()) {
+                throw new IllegalArgumentException("backend must be set (cpu, auto, cuda), got '" + backend + "'");
+            }
         }
 
-        /** Every input column kept, canonical mapping, batches of {@link Predictor#DEFAULT_MAX_BATCH}, 1 thread, {@code p_}. */
+        /**
+         * Every input column kept, canonical mapping, batches of {@link Predictor#DEFAULT_MAX_BATCH}, cpu backend with
+         * 1 thread, columns {@code p_<task>}.
+         */
         public static Options defaults() {
-            return new Options(List.of(), ColumnMapping.canonical(), Predictor.DEFAULT_MAX_BATCH, 1, "p_");
+            return new Options(List.of(), ColumnMapping.canonical(), Predictor.DEFAULT_MAX_BATCH, 1, "p_", "cpu");
         }
 
         public Options withKeys(String... columns) {
-            return new Options(List.of(columns), mapping, batchSize, threads, prefix);
+            return new Options(List.of(columns), mapping, batchSize, threads, prefix, backend);
         }
 
         public Options withMapping(ColumnMapping m) {
-            return new Options(keyColumns, m, batchSize, threads, prefix);
+            return new Options(keyColumns, m, batchSize, threads, prefix, backend);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(keyColumns, mapping, n, threads, prefix);
+            return new Options(keyColumns, mapping, n, threads, prefix, backend);
         }
 
         public Options withThreads(int n) {
-            return new Options(keyColumns, mapping, batchSize, n, prefix);
+            return new Options(keyColumns, mapping, batchSize, n, prefix, backend);
         }
 
         public Options withPrefix(String p) {
-            return new Options(keyColumns, mapping, batchSize, threads, p);
+            return new Options(keyColumns, mapping, batchSize, threads, p, backend);
+        }
+
+        public Options withBackend(String b) {
+            return new Options(keyColumns, mapping, batchSize, threads, prefix, b);
         }
     }
 
@@ -157,10 +169,10 @@ public final class SparkScorer {
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
             ModelBytes bytes = model.value();
-            Predictor predictor = ExecutorModels.acquire(bytes, options.threads(), options.batchSize());
+            Predictor predictor = ExecutorModels.acquire(bytes, options.backend(), options.threads(), options.batchSize());
             TaskContext task = TaskContext.get();
             if (task != null) {
-                task.addTaskCompletionListener((TaskCompletionListener) ctx -> ExecutorModels.release(bytes, options.threads(), options.batchSize()));
+                task.addTaskCompletionListener((TaskCompletionListener) ctx -> ExecutorModels.release(bytes, options.backend(), options.threads(), options.batchSize()));
             }
             int k = plan.tasks();
             BatchBuilder builder = plan.builder(predictor.schema(), predictor.vocabularies());

@@ -23,7 +23,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * Flags: {@code --model DIR} (read on the driver, broadcast to executors), {@code --input PATH},
  * {@code --output PATH} (replaced), {@code --keys a,b} (default: every input column), {@code --format csv|parquet}
- * for both input and output (default csv), {@code --batch-size N} (1024), {@code --threads N} (1 per task).
+ * for both input and output (default csv), {@code --batch-size N} (1024), {@code --threads N} (1 per task),
+ * {@code --backend cpu|auto|cuda} (cpu).
  */
 public final class ScoreJob {
     private ScoreJob() {
@@ -50,7 +51,8 @@ public final class ScoreJob {
         }
         SparkScorer.Options options = SparkScorer.Options.defaults()
                 .withBatchSize(Integer.parseInt(flags.getOrDefault("batch-size", "1024")))
-                .withThreads(Integer.parseInt(flags.getOrDefault("threads", "1")));
+                .withThreads(Integer.parseInt(flags.getOrDefault("threads", "1")))
+                .withBackend(flags.getOrDefault("backend", "cpu"));
         if (flags.containsKey("keys")) {
             options = options.withKeys(flags.get("keys").split(","));
         }
@@ -80,7 +82,7 @@ public final class ScoreJob {
         String v = flags.get(name);
         if (v == null) {
             throw new IllegalArgumentException("--" + name + " is required (flags: --model DIR --input PATH --output PATH"
-                    + " [--keys a,b] [--format csv|parquet] [--batch-size N] [--threads N])");
+                    + " [--keys a,b] [--format csv|parquet] [--batch-size N] [--threads N] [--backend cpu|auto|cuda])");
         }
         return v;
     }
