@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,6 +146,50 @@ class SparkScorerTest {
             float want = expected.get(position.get(r.getString(0)));
             assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(r.getFloat(1)),
                     "row_id " + r.getString(0) + ": din4j predict " + want + ", spark " + r.getFloat(1));
+        }
+    }
+
+    /**
+     * Array history columns and integer id columns read as the space-separated strings and decimal ids they stand
+     * for: the same probabilities, bit for bit, as the string form of the same rows.
+     */
+    @Test
+    void arrayHistoriesAndIntegerIdsReadLikeTheirStringForm(@TempDir Path tmp) {
+        TestWorld world = new TestWorld(13, 30, 5, 0);
+        List<Row> strings = new ArrayList<>();
+        List<Row> typed = new ArrayList<>();
+        for (Row r : world.train) {
+            String hi = r.getString(6).replace('i', '1');
+            String hc = r.getString(7);
+            strings.add(RowFactory.create(r.getLong(0), r.get(1), r.get(2), r.getString(3).replace('i', '1'), r.get(4),
+                    r.get(5), hi, hc, r.get(8)));
+            typed.add(RowFactory.create(r.getLong(0), r.get(1), r.get(2), Long.parseLong(r.getString(3).replace('i', '1')),
+                    r.get(4), r.get(5), Arrays.stream(hi.split(" ")).map(Long::parseLong).toList(),
+                    List.of(hc.split(" ")), r.get(8)));
+        }
+        StructType typedFrame = new StructType(new StructField[] {
+            TestWorld.FRAME.fields()[0], TestWorld.FRAME.fields()[1], TestWorld.FRAME.fields()[2],
+            DataTypes.createStructField("item_id", DataTypes.LongType, true), TestWorld.FRAME.fields()[4],
+            TestWorld.FRAME.fields()[5],
+            DataTypes.createStructField("hist_item_id", DataTypes.createArrayType(DataTypes.LongType), true),
+            DataTypes.createStructField("hist_cate_id", DataTypes.createArrayType(DataTypes.StringType), true),
+            TestWorld.FRAME.fields()[8]});
+        Path dir = tmp.resolve("model");
+        try (Backend cpu = Backends.create("cpu", 1);
+             Model model = Model.create(ModelConfig.builder(ModelConfig.Type.DIN).embeddingDim(4).attentionHidden(4)
+                     .mlpHidden(4).tasks("label").seed(2).build(), TestWorld.SCHEMA, TestWorld.vocabularies(strings), cpu, 16)) {
+            ModelFiles.save(model, dir, null);
+        }
+        SparkSession spark = SparkTestSession.get();
+        SparkScorer.Options o = SparkScorer.Options.defaults().withKeys("row_id").withBatchSize(16);
+        List<Row> a = SparkScorer.score(spark.createDataFrame(strings, TestWorld.FRAME), dir.toString(), o)
+                .orderBy("row_id").collectAsList();
+        List<Row> b = SparkScorer.score(spark.createDataFrame(typed, typedFrame), dir.toString(), o)
+                .orderBy("row_id").collectAsList();
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(Float.floatToRawIntBits(a.get(i).getFloat(1)), Float.floatToRawIntBits(b.get(i).getFloat(1)),
+                    "row_id " + a.get(i).getLong(0) + ": strings " + a.get(i).getFloat(1) + ", arrays " + b.get(i).getFloat(1));
         }
     }
 
