@@ -214,17 +214,17 @@ class Din4jTorch(torch.nn.Module):
                 nxt = []
                 for t in range(k):
                     sel = list(range(t * mk, (t + 1) * mk)) + list(range(k * mk, k * mk + ms))
-                    nxt.append(self.mix(f"{lp}.gate.{self.tasks[t]}", xs[t], experts, sel))
+                    nxt.append(self.mix(f"{lp}.gate.{self.tasks[t]}", xs[t], experts, sel, k * mk + ms))
                 if lv < levels - 1:
-                    shared = self.mix(lp + ".gate.shared", shared, experts, list(range(k * mk + ms)))
+                    shared = self.mix(lp + ".gate.shared", shared, experts, list(range(k * mk + ms)), k * mk + ms)
                 xs = nxt
         th = cfg["tower_hidden"]
         return torch.cat([self.mlp(f"tower.{self.tasks[t]}", xs[t], len(th), kind) for t in range(k)], dim=1)
 
-    def mix(self, gate, x, experts, sel):
-        """PLE eq. 4–5: softmax(W·x + b) over the selected experts, their weighted sum."""
+    def mix(self, gate, x, experts, sel, total):
+        """PLE eq. 4–5: softmax(W·x + b) over the selected experts (of total), their weighted sum."""
         g = torch.softmax(self.linear(gate, x), dim=1)
-        chosen = experts if len(sel) == experts.shape[1] else experts[:, sel, :]
+        chosen = experts if len(sel) == total else experts[:, sel, :]
         return torch.bmm(g.unsqueeze(1), chosen).squeeze(1)
 
 
