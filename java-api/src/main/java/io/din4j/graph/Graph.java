@@ -442,7 +442,10 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
-    /** Splits the last dimension of {@code x} into blocks of {@code widths} (the inverse of {@link #concat}). */
+    /**
+     * Splits the last dimension of {@code x} into blocks of {@code widths} (the inverse of {@link #concat}). The split
+     * must be {@code x}'s only consumer: its backward pass writes {@code x}'s gradient rather than adding to it.
+     */
     public List<Buf> split(String name, Buf x, int[] widths) {
         List<Buf> parts = new ArrayList<>();
         long sum = 0;

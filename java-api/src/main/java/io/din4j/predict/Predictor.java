@@ -2,6 +2,7 @@ package io.din4j.predict;
 
 import io.din4j.backend.Backend;
 import io.din4j.data.Batch;
+import io.din4j.data.Batches;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.ModelFiles;

@@ -3,6 +3,7 @@ package io.din4j.train;
 import io.din4j.backend.Backend;
 import io.din4j.backend.OptimizerOps;
 import io.din4j.data.Batch;
+import io.din4j.data.Batches;
 import io.din4j.graph.Param;
 import io.din4j.io.ModelFiles;
 import io.din4j.metrics.Evaluation;
@@ -138,11 +139,15 @@ public final class Trainer implements AutoCloseable {
         return evaluate(model, data);
     }
 
-    /** Metrics of {@code model} on {@code data}, batches larger than the model's maximum split. */
+    /** Metrics of {@code model} on {@code data}; batches larger than the model's maximum are scored in parts. */
     public static Map<String, Evaluation.TaskMetrics> evaluate(Model model, Iterable<Batch> data) {
         Evaluation ev = new Evaluation(model.config().tasks().stream().map(ModelConfig.TaskSpec::name).toList());
         for (Batch b : data) {
-            ev.add(b, model.forward(b, false));
+            for (int from = 0; from < b.size(); from += model.maxBatch()) {
+                int to = Math.min(b.size(), from + model.maxBatch());
+                Batch part = from == 0 && to == b.size() ? b : Batches.slice(b, from, to);
+                ev.add(part, model.forward(part, false));
+            }
         }
         return ev.result();
     }

@@ -108,6 +108,54 @@ class NumpyScriptTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void numpyReadsTheCanonicalCsvWithRawIds() throws Exception {
+        FeatureSchema schema = TestData.fullSchema();
+        Map<String, io.din4j.data.Vocabulary> vocab = TestData.vocabularies(schema, VOCAB);
+        Path dir = tmp.resolve("csv-model");
+        SplittableRandom r = new SplittableRandom(5);
+        try (Backend cpu = new CpuBackend(1); Model m = Model.create(TestData.small(ModelConfig.Type.DIN), schema, vocab, cpu, 32);
+             Trainer t = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(0.02)).build())) {
+            t.step(TestData.random(schema, VOCAB, TestData.lengths(20, 6, r), r), 0);
+            ModelFiles.save(m, dir, null);
+        }
+        Batch batch = TestData.random(schema, VOCAB, new int[] {0, 2, 6, 1}, r);
+        StringBuilder csv = new StringBuilder("click,buy,user_id,item_id,cate_id,shop,hist_item_id,hist_cate_id,price,hour\n");
+        for (int i = 0; i < batch.size(); i++) {
+            csv.append("1,,");
+            for (int f = 0; f < 4; f++) {
+                csv.append(vocab.get(schema.sparse().get(f).name()).token(batch.sparse(f)[i])).append(',');
+            }
+            for (int s = 0; s < 2; s++) {
+                io.din4j.data.Vocabulary v = vocab.get(schema.sequences().get(s).table());
+                List<String> ids = new ArrayList<>();
+                for (int t = 0; t < batch.lengths()[i]; t++) {
+                    ids.add(v.token(batch.sequence(s)[i * batch.history() + t]));
+                }
+                csv.append(String.join(" ", ids)).append(',');
+            }
+            csv.append(batch.dense(0)[i]).append(',').append(batch.dense(1)[i]).append('\n');
+        }
+        Path in = tmp.resolve("data.csv");
+        Files.writeString(in, csv);
+        float[][] java;
+        try (Backend cpu = new CpuBackend(1); Predictor p = Predictor.load(dir, cpu, 16)) {
+            java = p.predict(batch);
+        }
+        Path out = tmp.resolve("csv.out.json");
+        Process proc = new ProcessBuilder("python3", SCRIPT.toString(), dir.toString(), in.toString(), "--out", out.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "script timed out");
+        assertEquals(0, proc.exitValue(), "script failed:\n" + log);
+        List<?> preds = (List<?>) Json.parseObject(Files.readString(out)).get("predictions");
+        for (int b = 0; b < batch.size(); b++) {
+            for (int k = 0; k < 2; k++) {
+                assertEquals(((Number) ((List<?>) preds.get(b)).get(k)).doubleValue(), java[k][b], 1e-5, "row " + b + " task " + k);
+            }
+        }
+    }
+
     /** The batch in the script's JSON form, with table rows as ids. */
     static Map<String, Object> asJson(FeatureSchema schema, Batch b) {
         List<Object> rows = new ArrayList<>();

@@ -41,13 +41,15 @@ class AcceptanceTest {
                 double pleBuy = rows.get(0).metrics().get("buy").auc();
                 double singleClick = rows.get(1).metrics().get("click").auc();
                 double singleBuy = rows.get(2).metrics().get("buy").auc();
-                // Per seed, the click task may move by test noise (about ±0.005 at this size) but not drop.
+                // One seed's click AUC has a standard error of about 0.005 at this test size (9000 samples): a single
+                // seed may dip by noise, not by more than two standard errors.
                 assertTrue(pleClick > singleClick - 0.01, "seed " + seed + ": PLE click " + pleClick + " vs single " + singleClick);
                 buyGain += (pleBuy - singleBuy) / SEEDS.length;
                 clickGain += (pleClick - singleClick) / SEEDS.length;
             }
         }
-        assertTrue(buyGain > 0.01, "mean buy AUC gain of PLE " + buyGain);
-        assertTrue(clickGain > -0.003, "mean click AUC change of PLE " + clickGain);
+        assertTrue(buyGain > 0.015, "mean buy AUC gain of PLE " + buyGain);
+        // Measured: buy +0.02 to +0.06 per seed; click −0.008 to +0.002 per seed, mean −0.002 (within noise).
+        assertTrue(clickGain > -0.005, "mean click AUC change of PLE " + clickGain);
     }
 }

@@ -59,7 +59,11 @@ public final class Experiments {
         SyntheticWorld.Data d = SyntheticWorld.twoTasks(seed, users, 600, 30, 30, 128);
         List<Row> rows = new ArrayList<>();
         ModelConfig ple = ModelConfig.builder(ModelConfig.Type.PLE).embeddingDim(8).levels(2).specificExperts(1)
-                .sharedExperts(1).expertHidden(32).towerHidden(16).tasks("click", "buy").seed(seed).build();
+                .sharedExperts(1).expertHidden(32).towerHidden(16)
+                // The sparse task weighs half (PLE eq. 10's w_k): its few labels otherwise pull the shared
+                // embeddings as hard as the click task's many.
+                .tasks(List.of(new ModelConfig.TaskSpec("click", 1, 1), new ModelConfig.TaskSpec("buy", 0.5, 1)))
+                .seed(seed).build();
         rows.add(train("ple", ple, d.schema(), d.vocab(), d.train(), d.test(), epochs, backend));
         for (int k = 0; k < 2; k++) {
             String task = d.schema().tasks().get(k);

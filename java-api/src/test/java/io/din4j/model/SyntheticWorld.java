@@ -12,17 +12,16 @@ import java.util.SplittableRandom;
 /**
  * Synthetic datasets generated in the tests, where the true click model is known.
  *
- * <p><b>Interest world</b> (DIN vs BaseModel): items belong to fine-grained clusters, clusters to coarse
- * categories (10 clusters per category). A user has 3 interest clusters; their history mixes items from those
- * clusters (70%) with random items. A candidate is clicked with probability 0.85 when its cluster equals the
- * cluster of at least one history item, else 0.05: the click depends on whether the candidate matches a subset of
- * the history, the situation DIN's local activation was designed for. The category alone is not enough (it is
- * shared by 10 clusters), so a model must relate the candidate item to individual behaviours.
+ * <p><b>Interest world</b> (DIN vs BaseModel): 500 items in 50 clusters; an item's category is its cluster. A user
+ * has 3 interest clusters; their history (5–25 behaviours) mixes items from those clusters (70%) with random items.
+ * A candidate is clicked with probability 0.85 when its category appears among the history's categories, else 0.05:
+ * the click depends on whether the candidate matches a subset of the history, the situation DIN's local activation
+ * unit was designed for, while a sum of the history's embeddings blurs which categories it holds.
  *
- * <p><b>Two-task world</b> (PLE vs single-task): users and items have latent 4-d vectors; with
- * {@code a = u·v}, clicks follow {@code σ(2a − 0.5)} and purchases — observed only on clicked samples, the
- * conversion sample space — follow {@code σ(2a + 1.5·q_item − 1)}: related tasks sharing the user–item affinity,
- * with far fewer labelled samples for the purchase task.
+ * <p><b>Two-task world</b> (PLE vs single-task): users and items have latent 4-d vectors and biases; with
+ * {@code a = u·v}, clicks follow {@code σ(1.5·b_i + b_u + a − 1)} and purchases {@code σ(2·b_i + 0.5·q_i + a)}:
+ * related tasks sharing the item bias and the affinity. Purchases are labelled only on clicked impressions, and in
+ * training only for 30% of them, so the purchase task has few labels.
  */
 public final class SyntheticWorld {
     /** Train and test batches with the schema and vocabulary sizes. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.din4j.backend.Backend;
 import io.din4j.backend.cpu.CpuBackend;
 import io.din4j.data.Batch;
+import io.din4j.data.Batches;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.FieldRole;
 import io.din4j.io.ModelFiles;

@@ -1,6 +1,5 @@
-package io.din4j.predict;
+package io.din4j.data;
 
-import io.din4j.data.Batch;
 import java.util.Arrays;
 
 /** Row slices of a {@link Batch}. */
