@@ -52,11 +52,11 @@ def cases(quick):
 
 
 class Worker:
-    def __init__(self, name, cmd, env):
+    def __init__(self, name, cmd, env, nice=0):
         self.name = name
         self.log = open(os.path.join(WORK, f"{name}.stderr.log"), "w")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, preexec_fn=(lambda: os.nice(nice)) if nice else None)
 
     def ask(self, req):
         self.proc.stdin.write(json.dumps(req) + "\n")
@@ -128,7 +128,11 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--min-s", type=float, default=1.0, help="timed seconds per measurement (at least)")
     ap.add_argument("--min-reps", type=int, default=15)
+    ap.add_argument("--max-s", type=float, default=6.0, help="stop a measurement after this many seconds (3 reps at least)")
     ap.add_argument("--quick", action="store_true", help="skip B=64; one recorded round unless --rounds is given")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="scheduling priority change for the three workers (e.g. -10, as root, on a shared machine)")
+    ap.add_argument("--warmup-s", type=float, default=3.0, help="warm-up of each case in round 0 (JITs, caches)")
     ap.add_argument("--only", help="regular expression on '<section> <shape>': run only the matching cases")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--work", default=os.path.join(ROOT, "benchmarks", "target", "peers"))
@@ -143,9 +147,9 @@ def main():
     env.update({"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
                 "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"})
     workers = {
-        "din4j": Worker("din4j", [JAVA, *JVM_FLAGS, "-Xms2g", "-Xmx2g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "din4j"], env),
-        "ort": Worker("ort", [JAVA, *JVM_FLAGS, "-Xms1g", "-Xmx1g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "ort"], env),
-        "torch": Worker("torch", ["/usr/bin/python3", os.path.join(HERE, "din4j_torch.py"), "worker"], env),
+        "din4j": Worker("din4j", [JAVA, *JVM_FLAGS, "-Xms2g", "-Xmx2g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "din4j"], env, a.nice),
+        "ort": Worker("ort", [JAVA, *JVM_FLAGS, "-Xms1g", "-Xmx1g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "ort"], env, a.nice),
+        "torch": Worker("torch", ["/usr/bin/python3", os.path.join(HERE, "din4j_torch.py"), "worker"], env, a.nice),
     }
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
@@ -166,8 +170,8 @@ def main():
         rounds = a.rounds if not (a.quick and "--rounds" not in sys.argv) else 1
         results = {}
         for r in range(rounds + 1):
-            timing = ({"warmup_s": 1.5, "min_reps": 3, "min_s": 0.3, "max_reps": 400} if r == 0 else
-                      {"warmup_s": 0.5, "min_reps": a.min_reps, "min_s": a.min_s, "max_reps": 5000})
+            timing = ({"warmup_s": a.warmup_s, "min_reps": 3, "min_s": 0.3, "max_reps": 400, "max_s": 2} if r == 0 else
+                      {"warmup_s": 0.5, "min_reps": a.min_reps, "min_s": a.min_s, "max_reps": 5000, "max_s": a.max_s})
             for ci, case in enumerate(all_cases):
                 peers = case[6]
                 shift = (r + ci) % len(peers)
@@ -184,7 +188,7 @@ def main():
     finished = datetime.datetime.now(datetime.timezone.utc)
     raw = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
            "finished": finished.isoformat(timespec="seconds"), "load_before": load_before,
-           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree,
+           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree, "nice": a.nice,
            "cases": [{"section": c[0], "label": c[1], "model": c[2], "mode": c[3], "batch": c[4], "hist": c[5],
                       "ms": results[case_key(c)]} for c in all_cases]}
     with open(os.path.join(HERE, "results.json"), "w") as f:

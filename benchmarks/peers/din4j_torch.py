@@ -359,7 +359,7 @@ class Worker:
             def step():
                 with torch.inference_mode():
                     net(*ins)
-        return measure(step, req["warmup_s"], req["min_reps"], req["min_s"], req["max_reps"])
+        return measure(step, req["warmup_s"], req["min_reps"], req["min_s"], req["max_reps"], req.get("max_s", 1e9))
 
     def loop(self):
         for line in sys.stdin:
@@ -376,8 +376,9 @@ class Worker:
             print(json.dumps(res), flush=True)
 
 
-def measure(step, warmup_s, min_reps, min_s, max_reps):
-    """Runs step until warmup_s has passed, then times reps until min_reps and min_s are both reached."""
+def measure(step, warmup_s, min_reps, min_s, max_reps, max_s):
+    """Runs step until warmup_s has passed, then times reps until min_reps and min_s are both reached (or, after
+    3 reps, max_s has passed)."""
     t_end = time.perf_counter() + warmup_s
     while True:
         step()
@@ -385,7 +386,8 @@ def measure(step, warmup_s, min_reps, min_s, max_reps):
             break
     times = []
     t0 = time.perf_counter()
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - t0 < min_s):
+    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - t0 < min_s) \
+            and not (len(times) >= 3 and time.perf_counter() - t0 >= max_s):
         a = time.perf_counter_ns()
         step()
         times.append((time.perf_counter_ns() - a) / 1e6)

@@ -171,6 +171,7 @@ def write(raw, out_md, out_svg, notes_md):
     if notes_md and os.path.exists(notes_md):
         with open(notes_md, encoding="utf-8") as f:
             notes = f.read()
+    nice = f" and at nice {raw['nice']} (all three alike, to win CPU share from the machine's other work)" if raw.get("nice") else ""
     agree = ", ".join(f"{k} {v:.1e}" for k, v in raw.get("agreement", {}).items())
     text = f"""# din4j beside PyTorch and ONNX Runtime
 
@@ -198,7 +199,7 @@ the median of those ratios and their range (> 1 means din4j is faster).
   batch and history), {raw['threads']} intra-op threads, 1 inter-op thread, sequential, all graph optimizations;
   it has no training step and no one-user path (the serving case repeats the user's history on every row, as
   PyTorch does). Its predictions on a 64-row batch agree with din4j's to: {agree} (max |Δp|).
-- Every process runs with `MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824`.
+- Every process runs with `MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824`{nice}.
 - Models: DIN — user_id (100 000 rows), item_id (100 000), cate_id (1 000), item and category behaviour
   sequences, D = 32 per table (a behaviour is 64 wide), attention unit 80/40 and output MLP 200/80, both Dice;
   every history full (length T). PLE — eight 32-wide sparse fields (a 256-wide input, 10 000 rows each), 2 levels,

@@ -25,7 +25,7 @@ import java.util.Map;
  *
  * A worker reads one JSON request per line on stdin — {@code model_dir}, {@code onnx} (ort), {@code mode}
  * ({@code infer}, {@code train}, {@code serving}), {@code batch}, {@code hist}, {@code threads}, {@code warmup_s},
- * {@code min_reps}, {@code min_s}, {@code max_reps} — and answers one JSON line: {@code ms} (every timed
+ * {@code min_reps}, {@code min_s}, {@code max_reps}, optional {@code max_s} — and answers one JSON line: {@code ms} (every timed
  * repetition), {@code median_ms}, {@code threads}, or {@code error}. With {@code "predict": true} it answers the
  * first task's {@code predictions} for the request's batch instead (the same batch for both engines). Inputs are random ids drawn uniformly from
  * each table, every history full (length T); {@code serving} is one user (USER fields and history shared by every
@@ -89,12 +89,16 @@ public final class PeerWorker {
         }
     }
 
-    /** Runs {@code step} for {@code warmup_s}, then times repetitions until {@code min_reps} and {@code min_s}. */
+    /**
+     * Runs {@code step} for {@code warmup_s}, then times repetitions until {@code min_reps} and {@code min_s} are
+     * both reached, or, after 3 repetitions, {@code max_s} (optional) has passed.
+     */
     static Map<String, Object> measure(Runnable step, Map<String, Object> req) {
         double warmup = number(req, "warmup_s");
         int minReps = integer(req, "min_reps");
         int maxReps = integer(req, "max_reps");
         long minNanos = (long) (number(req, "min_s") * 1e9);
+        long maxNanos = req.containsKey("max_s") ? (long) (number(req, "max_s") * 1e9) : Long.MAX_VALUE;
         long end = System.nanoTime() + (long) (warmup * 1e9);
         do {
             step.run();
@@ -103,7 +107,8 @@ public final class PeerWorker {
         double[] sorted = new double[maxReps];
         long t0 = System.nanoTime();
         int n = 0;
-        while (n < maxReps && (n < minReps || System.nanoTime() - t0 < minNanos)) {
+        while (n < maxReps && (n < minReps || System.nanoTime() - t0 < minNanos)
+                && !(n >= 3 && System.nanoTime() - t0 >= maxNanos)) {
             long a = System.nanoTime();
             step.run();
             double d = (System.nanoTime() - a) / 1e6;
