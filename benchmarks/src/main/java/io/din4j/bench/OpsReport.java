@@ -31,24 +31,37 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *      -cp benchmarks/target/din4j-benchmarks.jar io.din4j.bench.OpsReport [--quick|--full] [--forks N]
- *      [--warmup N] [--iterations N] [--time-ms N] [--include REGEX] [--out FILE]
+ *      [--warmup N] [--iterations N] [--time-ms N] [--warmup-ms N] [--include REGEX] [--out FILE] [--best]
+ *      [--jvm-args "ARGS"]
  * </pre>
  */
 public final class OpsReport {
     private static final String LIMITS = "io.din4j.bench.limits.";
     private static final String OPS = "io.din4j.bench.ops.";
 
+    /**
+     * Rates from the fastest iteration instead of the mean: on a machine shared with other work the fastest
+     * iteration is the closest to what the op does alone (limits and ops are treated alike).
+     */
+    private static boolean useBest;
+
     private OpsReport() {
     }
 
     /** One benchmark's result with its work and rate. */
-    record Row(String clazz, String method, Map<String, String> params, double ms, double msError, double flops, double bytes) {
+    record Row(String clazz, String method, Map<String, String> params, double ms, double msError, double msBest, double flops,
+            double bytes) {
+        /** The time the rates use: the mean, or with {@code --best} the fastest measured iteration. */
+        double msUsed() {
+            return useBest ? msBest : ms;
+        }
+
         double gflops() {
-            return flops / (ms * 1e-3) / 1e9;
+            return flops / (msUsed() * 1e-3) / 1e9;
         }
 
         double gbytes() {
-            return bytes / (ms * 1e-3) / 1e9;
+            return bytes / (msUsed() * 1e-3) / 1e9;
         }
 
         String simpleName() {
@@ -58,18 +71,22 @@ public final class OpsReport {
 
     public static void main(String[] args) throws RunnerException, IOException {
         int forks = 1;
-        int warmup = 3;
+        int warmup = 5;
         int iterations = 5;
         int timeMs = 500;
+        int warmupMs = -1;
+        List<String> jvmArgs = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx4g"));
         String include = ".*";
         String out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> {
                     forks = 1;
-                    warmup = 3;
+                    warmup = 5;
                     iterations = 5;
                     timeMs = 500;
+                    warmupMs = 1000;
                 }
                 case "--full" -> {
                     forks = 3;
@@ -83,18 +100,25 @@ public final class OpsReport {
                 case "--time-ms" -> timeMs = Integer.parseInt(args[++i]);
                 case "--include" -> include = args[++i];
                 case "--out" -> out = args[++i];
+                case "--best" -> useBest = true;
+                case "--warmup-ms" -> warmupMs = Integer.parseInt(args[++i]);
+                case "--jvm-args" -> jvmArgs.addAll(List.of(args[++i].trim().split("\\s+")));
                 default -> {
                     System.err.println("usage: OpsReport [--quick|--full] [--forks N] [--warmup N] [--iterations N] "
-                            + "[--time-ms N] [--include REGEX] [--out FILE]");
+                            + "[--time-ms N] [--warmup-ms N] [--include REGEX] [--out FILE] [--best] [--jvm-args \"ARGS\"]");
                     System.exit(2);
                 }
             }
         }
-        String settings = String.format(Locale.ROOT, "forks %d, warmup %d × %d ms, measurement %d × %d ms", forks, warmup,
-                timeMs, iterations, timeMs);
+        if (warmupMs < 0) {
+            warmupMs = timeMs;
+        }
+        String settings = String.format(Locale.ROOT, "forks %d, warmup %d × %d ms, measurement %d × %d ms; rates from the %s",
+                forks, warmup, warmupMs, iterations, timeMs, useBest ? "fastest iteration" : "mean");
 
-        List<Row> limits = run(options(forks, warmup, iterations, timeMs).include(quote(LIMITS) + ".*"));
-        List<Row> ops = run(options(forks, warmup, iterations, timeMs).include(quote(OPS) + ".*" + include));
+        String[] jvm = jvmArgs.toArray(String[]::new);
+        List<Row> limits = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(LIMITS) + ".*"));
+        List<Row> ops = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(OPS) + ".*" + include));
 
         double fmaPeak = rate(limits, "fmaAllThreads", true);
         double fmaOne = rate(limits, "fmaOneThread", true);
@@ -115,7 +139,7 @@ public final class OpsReport {
         md.append(String.format(Locale.ROOT, "| copy 256 MiB, all threads (read + write) | %.1f GB/s |%n", copyBw));
         md.append(String.format(Locale.ROOT, "| copy 256 MiB, one thread (read + write) | %.1f GB/s |%n", copyOne));
         md.append(String.format(Locale.ROOT, "| read 256 MiB, all threads | %.1f GB/s |%n%n", readBw));
-        md.append("| benchmark | params | ms/op | rate | of limit |\n|---|---|---:|---:|---:|\n");
+        md.append("| benchmark | params | ms/op (mean ± 99.9%) | ms/op (best) | rate | of limit |\n|---|---|---:|---:|---:|---:|\n");
         for (Row r : ops) {
             String rate;
             String frac;
@@ -129,8 +153,8 @@ public final class OpsReport {
                 rate = "–";
                 frac = "–";
             }
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.4f ± %.4f | %s | %s |%n", r.simpleName(), params(r.params()),
-                    r.ms(), r.msError(), rate, frac));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.4f ± %.4f | %.4f | %s | %s |%n", r.simpleName(),
+                    params(r.params()), r.ms(), r.msError(), r.msBest(), rate, frac));
         }
         System.out.println();
         System.out.print(md);
@@ -144,16 +168,16 @@ public final class OpsReport {
         return pkg.replace(".", "\\.");
     }
 
-    private static ChainedOptionsBuilder options(int forks, int warmup, int iterations, int timeMs) {
+    private static ChainedOptionsBuilder options(int forks, int warmup, int warmupMs, int iterations, int timeMs, String[] jvm) {
         return new OptionsBuilder()
                 .mode(Mode.AverageTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
                 .forks(forks)
                 .warmupIterations(warmup)
-                .warmupTime(TimeValue.milliseconds(timeMs))
+                .warmupTime(TimeValue.milliseconds(warmupMs))
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.milliseconds(timeMs))
-                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .jvmArgsAppend(jvm)
                 .shouldFailOnError(true);
     }
 
@@ -170,7 +194,8 @@ public final class OpsReport {
                 params.put(k, p.getParam(k));
             }
             rows.add(new Row(clazz, method, params, rr.getPrimaryResult().getScore(), rr.getPrimaryResult().getScoreError(),
-                    work(clazz, "flops", method, params), work(clazz, "bytes", method, params)));
+                    rr.getPrimaryResult().getStatistics().getMin(), work(clazz, "flops", method, params),
+                    work(clazz, "bytes", method, params)));
         }
         return rows;
     }

@@ -165,4 +165,27 @@ public final class RowSparseGrad implements SparseGrad {
             }
         }
     }
+
+    /** What a backend does with one valid position: add row {@code pos} of dOut into gradient row {@code slot}. */
+    @FunctionalInterface
+    public interface RowAdd {
+        void add(long pos, int slot);
+    }
+
+    /**
+     * Reserves every valid id's row ({@link #reserveAll}), then calls {@code add} for each valid position in input
+     * order, so rows are summed in that order.
+     */
+    public void addRows(Tensor ids, Tensor lengths, RowAdd add) {
+        reserveAll(ids, lengths);
+        long b = ids.dim(0);
+        long t = lengths == null ? 1 : ids.dim(1);
+        for (long i = 0; i < b; i++) {
+            long len = lengths == null ? 1 : lengths.getInt(i);
+            for (long j = 0; j < len; j++) {
+                long pos = i * t + j;
+                add.add(pos, slot(ids.getInt(pos)));
+            }
+        }
+    }
 }

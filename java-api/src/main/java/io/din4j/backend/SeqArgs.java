@@ -4,8 +4,9 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 
 /**
- * Argument checks shared by the backends' embedding, attention and pooling ops, so that every backend rejects
- * the same inputs with the same messages, before writing anything. Not part of the model-facing API.
+ * Argument checks shared by the backends' embedding, attention and pooling ops (value tensors through
+ * {@link ValueChecks}), so that every backend rejects the same inputs with the same messages, before writing
+ * anything. Not part of the model-facing API.
  */
 public final class SeqArgs {
     private SeqArgs() {
@@ -13,32 +14,19 @@ public final class SeqArgs {
 
     /** Which floating types a backend computes in: the reference accepts f32 and f64, the cpu backend f32 only. */
     public enum Values {
-        F32_ONLY, F32_OR_F64;
-
-        boolean accepts(DType t) {
-            return t == DType.F32 || (this == F32_OR_F64 && t == DType.F64);
-        }
+        F32_ONLY, F32_OR_F64
     }
 
-    /** Checks a floating tensor of exactly {@code shape}. */
+    /** Checks a host floating tensor of exactly {@code shape} (the message names {@code what}). */
     public static void values(String what, Tensor t, Values v, long... shape) {
-        if (t == null) {
-            throw new IllegalArgumentException(what + ": missing (null)");
-        }
-        if (!v.accepts(t.dtype()) || !java.util.Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(what + ": expected " + (v == Values.F32_ONLY ? "F32" : "F32 or F64")
-                    + " " + java.util.Arrays.toString(shape) + ", got " + t);
-        }
+        ValueChecks.value(what, t, v == Values.F32_OR_F64, shape);
     }
 
-    /** Checks a floating tensor of rank {@code rank}. */
+    /** Checks a host floating tensor of rank {@code rank}. */
     public static void valuesRank(String what, Tensor t, Values v, int rank) {
-        if (t == null) {
-            throw new IllegalArgumentException(what + ": missing (null)");
-        }
-        if (!v.accepts(t.dtype()) || t.rank() != rank) {
-            throw new IllegalArgumentException(what + ": expected a rank-" + rank + " "
-                    + (v == Values.F32_ONLY ? "F32" : "F32 or F64") + " tensor, got " + t);
+        ValueChecks.value(what, t, v == Values.F32_OR_F64);
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(what + ": expected a rank-" + rank + " tensor, got " + t);
         }
     }
 

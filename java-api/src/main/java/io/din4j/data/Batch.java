@@ -42,11 +42,11 @@ public final class Batch {
         this.labels = labels;
         this.labelMask = labelMask;
         this.groups = groups;
-        for (int[] f : sparse) {
-            check("sparse field", f.length, size);
+        for (int f = 0; f < sparse.length; f++) {
+            check("sparse[" + f + "]", sparse[f].length, size);
         }
-        for (int[] s : sequences) {
-            check("sequence", s.length, size * history);
+        for (int s = 0; s < sequences.length; s++) {
+            check("sequences[" + s + "] (B·T = " + size + "·" + history + ")", sequences[s].length, (long) size * history);
         }
         check("lengths", lengths.length, size);
         for (int b = 0; b < size; b++) {
@@ -54,22 +54,22 @@ public final class Batch {
                 throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " is outside [0, " + history + "]");
             }
         }
-        for (float[] d : dense) {
-            check("dense feature", d.length, size);
+        for (int d = 0; d < dense.length; d++) {
+            check("dense[" + d + "]", dense[d].length, size);
         }
         if (labels.length != labelMask.length) {
             throw new IllegalArgumentException(labels.length + " label columns but " + labelMask.length + " masks");
         }
         for (int k = 0; k < labels.length; k++) {
-            check("labels", labels[k].length, size);
-            check("label mask", labelMask[k].length, size);
+            check("labels[" + k + "]", labels[k].length, size);
+            check("labelMask[" + k + "]", labelMask[k].length, size);
         }
         if (groups != null) {
             check("groups", groups.length, size);
         }
     }
 
-    private static void check(String what, int got, int want) {
+    private static void check(String what, int got, long want) {
         if (got != want) {
             throw new IllegalArgumentException(what + " has " + got + " entries, expected " + want);
         }

@@ -256,6 +256,11 @@ public final class Graph implements AutoCloseable {
         history = t;
     }
 
+    /** The planned buffers in planning order (inputs, then each op's outputs): read-only, for diagnostics. */
+    public List<Buf> buffers() {
+        return java.util.Collections.unmodifiableList(bufs);
+    }
+
     public void forward(boolean training) {
         if (training && !this.training) {
             throw new IllegalStateException("training forward on an inference graph");

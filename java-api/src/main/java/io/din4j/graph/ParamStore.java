@@ -3,6 +3,7 @@ package io.din4j.graph;
 import io.din4j.backend.Backend;
 import io.din4j.backend.DiceState;
 import io.din4j.tensor.DType;
+import io.din4j.tensor.Shape;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.util.ArrayList;
@@ -16,10 +17,38 @@ public final class ParamStore implements AutoCloseable {
     private final Backend backend;
     private final TensorArena arena;
     private final Map<String, Param> params = new LinkedHashMap<>();
+    private long budget;
 
     public ParamStore(Backend backend) {
+        this(backend, Long.MAX_VALUE);
+    }
+
+    /**
+     * A store that refuses, before allocating, to hold more than {@code maxElements} scalars in total (values,
+     * embedding frequencies and Dice statistics): a loader of untrusted files sets it from the size of the weights
+     * file, so an architecture inflated by a corrupt model.json fails with a message instead of exhausting memory.
+     */
+    public ParamStore(Backend backend, long maxElements) {
+        if (maxElements < 0) {
+            throw new IllegalArgumentException("maxElements must be >= 0, got " + maxElements);
+        }
         this.backend = backend;
+        this.budget = maxElements;
         this.arena = backend.newArena();
+    }
+
+    private void reserve(String name, long... shape) {
+        long n;
+        try {
+            n = Shape.count(shape);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("parameter '" + name + "' of shape " + Shape.toString(shape) + " overflows 64 bits");
+        }
+        if (n > budget) {
+            throw new IllegalArgumentException("parameter '" + name + "' of shape " + Shape.toString(shape)
+                    + " exceeds the parameter budget (" + budget + " scalars left)");
+        }
+        budget -= n;
     }
 
     public Backend backend() {
@@ -28,6 +57,7 @@ public final class ParamStore implements AutoCloseable {
 
     /** A dense parameter of the backend's value type. */
     public Param dense(String name, long... shape) {
+        reserve(name, shape);
         return add(new Param(name, Param.Kind.DENSE, arena.allocate(backend.valueType(), shape), null));
     }
 
@@ -36,6 +66,7 @@ public final class ParamStore implements AutoCloseable {
         if (counts != null && counts.length != rows) {
             throw new IllegalArgumentException("embedding '" + name + "': " + counts.length + " counts for " + rows + " rows");
         }
+        reserve(name, rows, (long) width + 1);
         Tensor freq = arena.allocate(backend.valueType(), rows);
         double[] f = new double[rows];
         for (int j = 0; j < rows; j++) {
@@ -47,6 +78,7 @@ public final class ParamStore implements AutoCloseable {
 
     /** A Dice state whose running statistics are saved as {@code <prefix>.running_mean / .running_var}. */
     public DiceState dice(String prefix, int channels) {
+        reserve(prefix, 4, channels);
         DiceState s = backend.activation().newDiceState(arena, channels);
         add(new Param(prefix + ".running_mean", Param.Kind.STATE, s.runningMean(), null));
         add(new Param(prefix + ".running_var", Param.Kind.STATE, s.runningVar(), null));

@@ -13,6 +13,12 @@ import java.util.Map;
  * {@link Double#toString}, which round-trips exactly.
  */
 public final class Json {
+    /**
+     * Deepest nesting the reader accepts: model files nest a few levels, and the bound keeps a hostile file from
+     * exhausting the parsing thread's stack (each level is one recursive call).
+     */
+    public static final int MAX_DEPTH = 64;
+
     private final String s;
     private int pos;
 
@@ -68,8 +74,8 @@ public final class Json {
     }
 
     private Object value(int depth) {
-        if (depth > 512) {
-            throw error("nesting deeper than 512");
+        if (depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH);
         }
         if (pos >= s.length()) {
             throw error("unexpected end of input");
@@ -391,7 +397,11 @@ public final class Json {
         }
 
         public int integer(String key) {
-            return Math.toIntExact(lng(key));
+            long v = lng(key);
+            if (v != (int) v) {
+                throw new IllegalArgumentException(where + ": '" + key + "' = " + v + " does not fit a 32-bit integer");
+            }
+            return (int) v;
         }
 
         public int integer(String key, int dflt) {
@@ -442,7 +452,10 @@ public final class Json {
                 if (!(l.get(i) instanceof Long v)) {
                     throw wrong(key, "an array of integers");
                 }
-                a[i] = Math.toIntExact(v);
+                if (v != v.intValue()) {
+                    throw new IllegalArgumentException(where + ": '" + key + "[" + i + "]' = " + v + " does not fit a 32-bit integer");
+                }
+                a[i] = v.intValue();
             }
             return a;
         }

@@ -17,12 +17,17 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -46,6 +51,8 @@ public final class ModelFiles {
     public static final int FORMAT_VERSION = 1;
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
+    /** Extra tensors of a checkpoint (optimizer state), when saved. */
+    public static final String STATE = "state.safetensors";
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final boolean NATIVE_LE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -55,26 +62,32 @@ public final class ModelFiles {
 
     /** Saves {@code model} into {@code dir} (replaced atomically if it exists) with optional training metadata. */
     public static void save(Model model, Path dir, Map<String, Object> training) {
+        save(model, dir, training, Map.of());
+    }
+
+    /**
+     * Saves {@code model} and, when {@code state} is not empty, extra named tensors (a trainer's optimizer state)
+     * into {@link #STATE} with their own checksum, all replaced together.
+     *
+     * <p>Crash safety: every file is written into a temporary sibling directory and forced to disk (file and
+     * directory fsync); then the old directory is renamed to {@code .<name>.old}, the new one into place, and the
+     * old one deleted. A crash at any point leaves either the complete old or the complete new model: between the
+     * two renames only {@code .<name>.old} exists, and {@link #load} and the next save use it.
+     */
+    public static void save(Model model, Path dir, Map<String, Object> training, Map<String, Tensor> state) {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
             Files.createDirectories(parent);
+            recover(target);
             Files.createDirectory(tmp);
-            Map<String, long[]> shapes = new LinkedHashMap<>();
-            Map<String, SafeTensors.Source> sources = new LinkedHashMap<>();
-            List<Object> tensorList = new ArrayList<>();
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            Map<String, String> kinds = new LinkedHashMap<>();
             for (Param p : model.parameters()) {
-                shapes.put(p.name(), p.value().shape());
-                sources.put(p.name(), dst -> writeF32(model.backend(), p.value(), dst));
-                Map<String, Object> t = new LinkedHashMap<>();
-                t.put("name", p.name());
-                t.put("shape", p.value().shape());
-                t.put("kind", p.kind().name().toLowerCase(Locale.ROOT));
-                tensorList.add(t);
+                weights.put(p.name(), p.value());
+                kinds.put(p.name(), p.kind().name().toLowerCase(Locale.ROOT));
             }
-            String sha = SafeTensors.write(tmp.resolve(WEIGHTS), shapes, sources,
-                    Map.of("format", "din4j", "format_version", String.valueOf(FORMAT_VERSION)));
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("format", "din4j-model");
             json.put("format_version", FORMAT_VERSION);
@@ -82,13 +95,14 @@ public final class ModelFiles {
             json.put("schema", schemaToJson(model.schema()));
             json.put("vocabularies", vocabulariesToJson(model));
             json.put("training", training == null ? Map.of() : training);
-            Map<String, Object> w = new LinkedHashMap<>();
-            w.put("file", WEIGHTS);
-            w.put("sha256", sha);
-            w.put("dtype", "F32");
-            w.put("tensors", tensorList);
-            json.put("weights", w);
-            Files.writeString(tmp.resolve(MODEL_JSON), Json.write(json), StandardCharsets.UTF_8);
+            json.put("weights", writeTensors(model.backend(), tmp.resolve(WEIGHTS), weights, kinds));
+            if (!state.isEmpty()) {
+                json.put("state", writeTensors(model.backend(), tmp.resolve(STATE), state, Map.of()));
+            }
+            Path jsonFile = tmp.resolve(MODEL_JSON);
+            Files.writeString(jsonFile, Json.write(json), StandardCharsets.UTF_8);
+            fsync(jsonFile);
+            fsync(tmp);
             replace(tmp, target);
         } catch (IOException e) {
             deleteQuietly(tmp);
@@ -97,6 +111,33 @@ public final class ModelFiles {
             deleteQuietly(tmp);
             throw e;
         }
+    }
+
+    /** Writes backend tensors as an F32 safetensors file; returns its model.json description. */
+    private static Map<String, Object> writeTensors(Backend backend, Path file, Map<String, Tensor> tensors,
+                                                    Map<String, String> kinds) throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, SafeTensors.Source> sources = new LinkedHashMap<>();
+        List<Object> list = new ArrayList<>();
+        tensors.forEach((name, t) -> {
+            shapes.put(name, t.shape());
+            sources.put(name, dst -> writeF32(backend, t, dst));
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", name);
+            e.put("shape", t.shape());
+            if (kinds.containsKey(name)) {
+                e.put("kind", kinds.get(name));
+            }
+            list.add(e);
+        });
+        String sha = SafeTensors.write(file, shapes, sources,
+                Map.of("format", "din4j", "format_version", String.valueOf(FORMAT_VERSION)));
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("file", file.getFileName().toString());
+        w.put("sha256", sha);
+        w.put("dtype", "F32");
+        w.put("tensors", list);
+        return w;
     }
 
     private static void writeF32(Backend backend, Tensor t, MemorySegment dst) {
@@ -110,10 +151,45 @@ public final class ModelFiles {
         }
     }
 
+    private static Path oldOf(Path target) {
+        return target.resolveSibling("." + target.getFileName() + ".old");
+    }
+
+    /**
+     * Finishes what a crashed save left: the old directory alone means the crash fell between the two renames
+     * (put it back); both means it fell after them (drop the old one). Stale temporary directories of dead
+     * processes are removed.
+     */
+    private static void recover(Path target) throws IOException {
+        Path old = oldOf(target);
+        if (Files.exists(old)) {
+            if (Files.exists(target)) {
+                deleteQuietly(old);
+            } else {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        String prefix = "." + target.getFileName() + ".tmp-";
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            for (Path p : s.filter(x -> x.getFileName().toString().startsWith(prefix)).toList()) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                int dash = rest.indexOf('-');
+                try {
+                    long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                    if (ProcessHandle.of(pid).isEmpty()) {
+                        deleteQuietly(p);
+                    }
+                } catch (NumberFormatException ignored) {
+                    // not ours
+                }
+            }
+        }
+    }
+
     private static void replace(Path tmp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + System.nanoTime());
+        Path old = oldOf(target);
+        boolean hadOld = Files.exists(target);
+        if (hadOld) {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         try {
@@ -121,8 +197,21 @@ public final class ModelFiles {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target);
         }
-        if (old != null) {
+        fsync(target.getParent());
+        if (hadOld) {
             deleteQuietly(old);
+        }
+    }
+
+    /** Forces a file or directory to disk; directories cannot be opened on every platform, which is tolerated. */
+    private static void fsync(Path p) throws IOException {
+        boolean dir = Files.isDirectory(p);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!dir) {
+                throw e;
+            }
         }
     }
 
@@ -141,23 +230,53 @@ public final class ModelFiles {
 
     // ------------------------------------------------------------------ loading
 
+    /** The largest model.json a reader accepts (vocabularies of millions of tokens fit; the bound caps memory). */
+    public static final long MAX_JSON_BYTES = 512L << 20;
+
     /** model.json, parsed: what a model directory describes before any weights are read. */
     public record Info(int formatVersion, ModelConfig config, FeatureSchema schema, int[] vocabSizes,
                        Map<String, Vocabulary> vocabularies, Map<String, Object> training, String sha256,
                        Map<String, long[]> tensors) {
     }
 
-    /** Reads and checks {@code <dir>/model.json}. */
-    public static Info readInfo(Path dir) {
-        Path file = dir.resolve(MODEL_JSON);
+    /**
+     * The directory to read: {@code dir} itself, or its {@code .<name>.old} sibling when a save crashed between
+     * its two renames (see {@link #save(Model, Path, Map, Map)}).
+     */
+    private static Path located(Path dir) {
+        if (!Files.exists(dir.resolve(MODEL_JSON)) && Files.exists(oldOf(dir.toAbsolutePath().normalize()).resolve(MODEL_JSON))) {
+            return oldOf(dir.toAbsolutePath().normalize());
+        }
+        return dir;
+    }
+
+    private static Json.Obj readJson(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            long size = Files.size(file);
+            if (size > MAX_JSON_BYTES) {
+                throw new ModelFormatException(file, "is " + size + " bytes, more than the " + MAX_JSON_BYTES + " a model.json may have");
+            }
+            byte[] bytes = Files.readAllBytes(file);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException(file, "is not UTF-8");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         try {
-            Json.Obj o = new Json.Obj(Json.parseObject(text), file.toString());
+            return new Json.Obj(Json.parseObject(text), "model.json");
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    /** Reads and checks {@code <dir>/model.json}. Malformed or inconsistent content: {@link ModelFormatException}. */
+    public static Info readInfo(Path dir) {
+        Path file = located(dir).resolve(MODEL_JSON);
+        Json.Obj o = readJson(file);
+        try {
             if (!"din4j-model".equals(o.str("format", ""))) {
                 throw new IllegalArgumentException("not a din4j model (format '" + o.str("format", "") + "')");
             }
@@ -176,6 +295,9 @@ public final class ModelFiles {
                 String name = schema.sparse().get(f).name();
                 Json.Obj v = vj.obj(name);
                 sizes[f] = v.integer("size");
+                if (sizes[f] < 1) {
+                    throw new IllegalArgumentException("vocabulary '" + name + "' has size " + sizes[f] + " (at least the out-of-vocabulary row)");
+                }
                 if (v.has("tokens")) {
                     List<String> tokens = v.strings("tokens");
                     long[] counts = v.has("counts") ? v.longs("counts") : new long[tokens.size()];
@@ -186,61 +308,173 @@ public final class ModelFiles {
                 }
             }
             Json.Obj w = o.obj("weights");
-            Map<String, long[]> tensors = new LinkedHashMap<>();
-            for (Json.Obj t : w.objects("tensors")) {
-                tensors.put(t.str("name"), t.longs("shape"));
+            if (!"F32".equals(w.str("dtype", "F32"))) {
+                throw new IllegalArgumentException("weights.dtype is '" + w.str("dtype") + "'; din4j reads F32");
+            }
+            Map<String, long[]> tensors = tensorList(w, "weights");
+            String sha = w.str("sha256");
+            if (!sha.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("weights.sha256 '" + sha + "' is not a SHA-256 in lower-case hex");
             }
             Map<String, Object> training = o.has("training") ? o.obj("training").map() : Map.of();
-            return new Info(version, config, schema, sizes, vocabs.size() == n ? vocabs : null, training, w.str("sha256"), tensors);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            return new Info(version, config, schema, sizes, vocabs.size() == n ? vocabs : null, training, sha, tensors);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ModelFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    /** The {@code tensors} list of a file description: unique names, non-negative dimensions. */
+    private static Map<String, long[]> tensorList(Json.Obj w, String what) {
+        Map<String, long[]> tensors = new LinkedHashMap<>();
+        for (Json.Obj t : w.objects("tensors")) {
+            String name = t.str("name");
+            long[] shape = t.longs("shape");
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException(what + ": tensor '" + name + "' has a negative dimension " + Arrays.toString(shape));
+                }
+            }
+            if (tensors.put(name, shape) != null) {
+                throw new IllegalArgumentException(what + ": tensor '" + name + "' is listed twice");
+            }
+        }
+        return tensors;
+    }
+
+    /** Opens a safetensors file; structural problems are {@link ModelFormatException}s, I/O failures unchecked. */
+    private static SafeTensors.Reader open(Path file) {
+        try {
+            return new SafeTensors.Reader(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks a safetensors file against its model.json description: checksum, then tensor names and shapes. */
+    private static void verify(SafeTensors.Reader r, Path file, String sha256, Map<String, long[]> listed) {
+        String sha = r.sha256();
+        if (!sha.equals(sha256)) {
+            throw new ModelFormatException(file, "checksum " + sha + " does not match model.json (" + sha256
+                    + "); the file is corrupt or belongs to another model");
+        }
+        if (!r.entries().keySet().equals(listed.keySet())) {
+            throw new ModelFormatException(file, "tensors " + r.entries().keySet() + " differ from model.json's " + listed.keySet());
+        }
+        for (SafeTensors.Entry e : r.entries().values()) {
+            if (!Arrays.equals(e.shape(), listed.get(e.name()))) {
+                throw new ModelFormatException(file, "tensor '" + e.name() + "' has shape " + Arrays.toString(e.shape())
+                        + " but model.json lists " + Arrays.toString(listed.get(e.name())));
+            }
         }
     }
 
     /**
-     * Loads a model directory onto {@code backend}, planned for {@code maxBatch} rows. Checks the weights file
-     * against model.json (checksum, tensor names, dtypes, shapes) and against the architecture model.json
-     * describes.
+     * Loads a model directory onto {@code backend}, planned for {@code maxBatch} rows. Everything is checked before
+     * tensor memory is allocated or read: model.json (size, JSON, config and schema bounds), the weights file's
+     * structure ({@link SafeTensors.Reader}), its SHA-256 against model.json, the tensor list against model.json,
+     * and the architecture against the file — the model is built with a parameter budget derived from the file's
+     * size, so a config inflated by corruption fails instead of allocating — then tensor by tensor.
+     *
+     * @throws ModelFormatException  for any malformed, inconsistent or corrupt content (the message names the file)
+     * @throws UncheckedIOException  when a file cannot be read
      */
     public static Model load(Path dir, Backend backend, int maxBatch) {
-        Info info = readInfo(dir);
-        Path wfile = dir.resolve(WEIGHTS);
-        Model model = info.vocabularies() != null
-                ? Model.create(info.config(), info.schema(), info.vocabularies(), backend, maxBatch)
-                : new Model(info.config(), info.schema(), info.vocabSizes(), backend, maxBatch);
-        try (SafeTensors.Reader r = new SafeTensors.Reader(wfile)) {
-            String sha = r.sha256();
-            if (!sha.equals(info.sha256())) {
-                throw new IllegalArgumentException(wfile + ": checksum " + sha + " does not match model.json (" + info.sha256()
-                        + "); the file is corrupt or belongs to another model");
+        Path home = located(dir);
+        Info info = readInfo(home);
+        Path jsonFile = home.resolve(MODEL_JSON);
+        Path wfile = home.resolve(WEIGHTS);
+        try (SafeTensors.Reader r = open(wfile)) {
+            verify(r, wfile, info.sha256(), info.tensors());
+            long elements = 0;
+            for (SafeTensors.Entry e : r.entries().values()) {
+                elements += e.count();
             }
-            if (!r.entries().keySet().equals(info.tensors().keySet())) {
-                throw new IllegalArgumentException(wfile + ": tensors " + r.entries().keySet() + " differ from model.json's " + info.tensors().keySet());
+            Model model;
+            try {
+                // Twice the file's scalars: room for what the file does not hold (embedding frequencies, Dice
+                // batch statistics) while bounding what a corrupt config can make us allocate.
+                model = Model.restore(info.config(), info.schema(), info.vocabSizes(), info.vocabularies(), backend,
+                        maxBatch, 2 * elements + 4096);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new ModelFormatException(jsonFile, "describes a model that cannot be built from " + wfile.getFileName()
+                        + ": " + e.getMessage(), e);
             }
-            for (Param p : model.parameters()) {
-                SafeTensors.Entry e = r.entries().get(p.name());
-                if (e == null) {
-                    throw new IllegalArgumentException(wfile + ": missing tensor '" + p.name() + "' that the architecture needs");
+            try {
+                for (Param p : model.parameters()) {
+                    SafeTensors.Entry e = r.entries().get(p.name());
+                    if (e == null) {
+                        throw new ModelFormatException(wfile, "missing tensor '" + p.name() + "' that the architecture needs");
+                    }
+                    if (!Arrays.equals(e.shape(), p.value().shape())) {
+                        throw new ModelFormatException(wfile, "tensor '" + p.name() + "' has shape " + Arrays.toString(e.shape())
+                                + ", the architecture in model.json needs " + Arrays.toString(p.value().shape()));
+                    }
+                    requireFinite(wfile, p.name(), r.data(e));
+                    readF32(backend, r.data(e), p.value());
                 }
-                long[] listed = info.tensors().get(p.name());
-                if (!Arrays.equals(e.shape(), p.value().shape()) || !Arrays.equals(listed, e.shape())) {
-                    throw new IllegalArgumentException(wfile + ": tensor '" + p.name() + "' has shape " + Arrays.toString(e.shape())
-                            + " (model.json " + Arrays.toString(listed) + "), the architecture needs " + Arrays.toString(p.value().shape()));
+                if (r.entries().size() != model.parameters().size()) {
+                    throw new ModelFormatException(wfile, "holds " + r.entries().size() + " tensors, the architecture has "
+                            + model.parameters().size());
                 }
-                readF32(backend, r.data(e), p.value());
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
             }
-            if (r.entries().size() != model.parameters().size()) {
-                throw new IllegalArgumentException(wfile + ": holds " + r.entries().size() + " tensors, the architecture has "
-                        + model.parameters().size());
-            }
-        } catch (IOException e) {
-            model.close();
-            throw new UncheckedIOException(e.getMessage(), e);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
+            return model;
         }
-        return model;
+    }
+
+    /**
+     * Reads the extra tensors saved with {@link #save(Model, Path, Map, Map)} into {@code into} (same names, same
+     * shapes, each tensor on {@code backend}), with the same checks as the weights.
+     *
+     * @throws ModelFormatException when the directory has no state, or it is corrupt or does not match {@code into}
+     */
+    public static void readState(Path dir, Backend backend, Map<String, Tensor> into) {
+        Path home = located(dir);
+        Path jsonFile = home.resolve(MODEL_JSON);
+        Json.Obj o = readJson(jsonFile);
+        Map<String, long[]> listed;
+        String sha;
+        try {
+            if (!o.has("state")) {
+                throw new IllegalArgumentException("no saved state (a checkpoint written without optimizer state)");
+            }
+            Json.Obj s = o.obj("state");
+            listed = tensorList(s, "state");
+            sha = s.str("sha256");
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(jsonFile, e.getMessage(), e);
+        }
+        Path file = home.resolve(STATE);
+        try (SafeTensors.Reader r = open(file)) {
+            verify(r, file, sha, listed);
+            if (!r.entries().keySet().equals(into.keySet())) {
+                throw new ModelFormatException(file, "holds state " + r.entries().keySet() + ", expected " + into.keySet());
+            }
+            into.forEach((name, t) -> {
+                SafeTensors.Entry e = r.entries().get(name);
+                if (!Arrays.equals(e.shape(), t.shape())) {
+                    throw new ModelFormatException(file, "state '" + name + "' has shape " + Arrays.toString(e.shape())
+                            + ", expected " + Arrays.toString(t.shape()));
+                }
+                requireFinite(file, name, r.data(e));
+                readF32(backend, r.data(e), t);
+            });
+        }
+    }
+
+    /** A trained model never holds NaN or infinity; one in a file is corruption that a checksum cannot see. */
+    private static void requireFinite(Path file, String name, MemorySegment src) {
+        long n = src.byteSize() / 4;
+        for (long i = 0; i < n; i++) {
+            float v = src.getAtIndex(F32_LE, i);
+            if (!Float.isFinite(v)) {
+                throw new ModelFormatException(file, "tensor '" + name + "' holds " + v + " at index " + i);
+            }
+        }
     }
 
     private static void readF32(Backend backend, MemorySegment src, Tensor t) {

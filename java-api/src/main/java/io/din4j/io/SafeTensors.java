@@ -5,6 +5,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -12,11 +14,13 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors container (as written by Hugging Face's library): an 8-byte little-endian header length N, N
@@ -27,6 +31,8 @@ import java.util.Map;
 public final class SafeTensors {
     /** The largest header a reader accepts (a model's header is a few KB; this bounds memory on corrupt files). */
     public static final long MAX_HEADER_BYTES = 100L << 20;
+    /** The highest tensor rank a reader accepts. */
+    public static final int MAX_RANK = 8;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -58,7 +64,8 @@ public final class SafeTensors {
                                Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
-            header.put("__metadata__", new LinkedHashMap<String, Object>(metadata));
+            // Sorted, so that the same tensors always give the same bytes (and checksum), whatever map the caller used.
+            header.put("__metadata__", new TreeMap<String, Object>(metadata));
         }
         long offset = 0;
         List<long[]> ranges = new ArrayList<>();
@@ -90,6 +97,7 @@ public final class SafeTensors {
                 sources.get(name).write(m.asSlice(8 + padded + r[0], r[1] - r[0]));
             }
             m.force();
+            ch.force(true);
             return sha256(m);
         }
     }
@@ -119,33 +127,42 @@ public final class SafeTensors {
         private final Map<String, String> metadata = new LinkedHashMap<>();
 
         /**
-         * Opens and validates {@code file}: header length within bounds and inside the file, JSON well formed,
-         * every tensor F32 with a shape matching its byte range, ranges inside the file, not overlapping and
-         * covering the data section. Errors name the file.
+         * Opens and validates {@code file} before reading any tensor: the header length is at least 2, at most
+         * {@link #MAX_HEADER_BYTES} and inside the file (checked before the header is copied, so a corrupt length
+         * cannot make the reader allocate more than the file holds); the header is strict UTF-8 and well-formed JSON
+         * of bounded depth; every tensor is F32 with non-negative dimensions whose element count does not overflow
+         * and matches its byte range; every range lies inside the data section; ranges neither overlap nor leave
+         * gaps, and together cover the data section exactly.
+         *
+         * @throws ModelFormatException when any of these fails (the message names the file and the tensor)
+         * @throws IOException          when the file cannot be opened or mapped
          */
         public Reader(Path file) throws IOException {
             this.file = file;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 long size = ch.size();
                 if (size < 8) {
-                    throw bad("is " + size + " bytes, too short for a header");
+                    throw bad("is " + size + " bytes, too short for a safetensors header");
                 }
                 map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
                 long n = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
-                if (n < 2 || n > MAX_HEADER_BYTES || 8 + n > size) {
+                if (n < 2 || n > MAX_HEADER_BYTES || n > size - 8) {
                     throw bad("declares a header of " + n + " bytes (file " + size + " bytes, limit " + MAX_HEADER_BYTES + ")");
                 }
                 dataStart = 8 + n;
-                byte[] json = map.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE);
                 Map<String, Object> header;
                 try {
-                    header = Json.parseObject(new String(json, StandardCharsets.UTF_8).strip());
+                    String text = StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(map.asSlice(8, n).asByteBuffer()).toString();
+                    header = Json.parseObject(text.strip());
+                } catch (CharacterCodingException e) {
+                    throw bad("has a header that is not UTF-8");
                 } catch (IllegalArgumentException e) {
                     throw bad("has a malformed header: " + e.getMessage());
                 }
                 long dataBytes = size - dataStart;
                 for (Map.Entry<String, Object> e : header.entrySet()) {
-                    Json.Obj o;
                     if (!(e.getValue() instanceof Map<?, ?>)) {
                         throw bad("header entry '" + e.getKey() + "' is not an object");
                     }
@@ -155,40 +172,20 @@ public final class SafeTensors {
                         raw.forEach((k, v) -> metadata.put(k, String.valueOf(v)));
                         continue;
                     }
-                    o = new Json.Obj(raw, file + ": tensor '" + e.getKey() + "'");
-                    String dtype = o.str("dtype");
-                    long[] shape = o.longs("shape");
-                    long[] off = o.longs("data_offsets");
-                    if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] > dataBytes) {
-                        throw bad("tensor '" + e.getKey() + "' has data_offsets " + java.util.Arrays.toString(off)
-                                + " outside the data section of " + dataBytes + " bytes");
-                    }
-                    if (!dtype.equals("F32")) {
-                        throw bad("tensor '" + e.getKey() + "' has dtype " + dtype + "; din4j reads F32");
-                    }
-                    Entry en = new Entry(e.getKey(), dtype, shape, off[0], off[1]);
-                    for (long d : shape) {
-                        if (d < 0) {
-                            throw bad("tensor '" + e.getKey() + "' has a negative dimension");
-                        }
-                    }
-                    if (Math.multiplyExact(en.count(), 4L) != off[1] - off[0]) {
-                        throw bad("tensor '" + e.getKey() + "' of shape " + java.util.Arrays.toString(shape)
-                                + " needs " + en.count() * 4 + " bytes but its range holds " + (off[1] - off[0]));
-                    }
-                    entries.put(e.getKey(), en);
+                    entries.put(e.getKey(), entry(e.getKey(), raw, dataBytes));
                 }
                 List<Entry> sorted = new ArrayList<>(entries.values());
-                sorted.sort(Comparator.comparingLong(Entry::begin));
+                sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
                 long at = 0;
                 for (Entry en : sorted) {
                     if (en.begin() != at) {
-                        throw bad("tensor '" + en.name() + "' starts at " + en.begin() + ", expected " + at + " (overlap or gap)");
+                        throw bad("tensor '" + en.name() + "' starts at byte " + en.begin() + ", expected " + at
+                                + (en.begin() < at ? " (it overlaps the previous tensor)" : " (gap)"));
                     }
                     at = en.end();
                 }
                 if (at != dataBytes) {
-                    throw bad("has " + (dataBytes - at) + " trailing bytes after the last tensor");
+                    throw bad("has " + (dataBytes - at) + " bytes after the last tensor (data section " + dataBytes + " bytes)");
                 }
             } catch (IOException | RuntimeException e) {
                 arena.close();
@@ -196,8 +193,46 @@ public final class SafeTensors {
             }
         }
 
-        private IOException bad(String what) {
-            return new IOException(file + " " + what);
+        private Entry entry(String name, Map<String, Object> raw, long dataBytes) {
+            try {
+                Json.Obj o = new Json.Obj(raw, "tensor '" + name + "'");
+                String dtype = o.str("dtype");
+                if (!dtype.equals("F32")) {
+                    throw bad("tensor '" + name + "' has dtype " + dtype + "; din4j reads F32");
+                }
+                long[] shape = o.longs("shape");
+                if (shape.length > MAX_RANK) {
+                    throw bad("tensor '" + name + "' has rank " + shape.length + " (at most " + MAX_RANK + ")");
+                }
+                long count = 1;
+                for (long d : shape) {
+                    if (d < 0) {
+                        throw bad("tensor '" + name + "' has shape " + Arrays.toString(shape) + " with a negative dimension");
+                    }
+                    count = Math.multiplyExact(count, d);
+                }
+                long bytes = Math.multiplyExact(count, 4L);
+                long[] off = o.longs("data_offsets");
+                if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] > dataBytes) {
+                    throw bad("tensor '" + name + "' has data_offsets " + Arrays.toString(off)
+                            + " outside the data section of " + dataBytes + " bytes");
+                }
+                if (bytes != off[1] - off[0]) {
+                    throw bad("tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + bytes
+                            + " bytes but its range holds " + (off[1] - off[0]));
+                }
+                return new Entry(name, dtype, shape, off[0], off[1]);
+            } catch (ArithmeticException e) {
+                throw bad("tensor '" + name + "' has a shape whose size overflows 64 bits");
+            } catch (ModelFormatException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+        }
+
+        private ModelFormatException bad(String what) {
+            return new ModelFormatException(file, what);
         }
 
         public Map<String, Entry> entries() {
@@ -218,6 +253,9 @@ public final class SafeTensors {
             Entry e = entries.get(name);
             if (e == null) {
                 throw new IllegalArgumentException(file + " has no tensor '" + name + "'");
+            }
+            if (e.count() > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(file + ": tensor '" + name + "' has " + e.count() + " elements, too many for a float[]");
             }
             MemorySegment d = data(e);
             float[] out = new float[Math.toIntExact(e.count())];

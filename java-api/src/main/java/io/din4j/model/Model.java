@@ -34,6 +34,7 @@ public final class Model implements AutoCloseable {
     private Session training;
     private Session inference;
     private Session last;
+    private volatile boolean closed;
 
     /**
      * A model with freshly initialised parameters (deterministic given {@code config.seed()}).
@@ -41,7 +42,7 @@ public final class Model implements AutoCloseable {
      * @param vocabSizes rows of each sparse field's table, schema order (including the out-of-vocabulary row)
      */
     public Model(ModelConfig config, FeatureSchema schema, int[] vocabSizes, Backend backend, int maxBatch) {
-        this(config, schema, vocabSizes, null, null, backend, maxBatch);
+        this(config, schema, vocabSizes, null, null, backend, maxBatch, Long.MAX_VALUE);
     }
 
     /**
@@ -62,11 +63,33 @@ public final class Model implements AutoCloseable {
             sizes[f] = v.size();
             counts[f] = v.counts();
         }
-        return new Model(config, schema, sizes, counts, vocabularies, backend, maxBatch);
+        return new Model(config, schema, sizes, counts, vocabularies, backend, maxBatch, Long.MAX_VALUE);
+    }
+
+    /**
+     * For loaders of untrusted files: {@link #create} (or, with {@code vocabularies} null, the constructor from
+     * {@code vocabSizes}) that fails with an {@link IllegalArgumentException} before allocating when the
+     * architecture needs more than {@code maxParameterElements} scalars of parameters and statistics.
+     */
+    public static Model restore(ModelConfig config, FeatureSchema schema, int[] vocabSizes, Map<String, Vocabulary> vocabularies,
+                                Backend backend, int maxBatch, long maxParameterElements) {
+        long[][] counts = null;
+        if (vocabularies != null) {
+            counts = new long[vocabSizes.length][];
+            for (int f = 0; f < vocabSizes.length && f < schema.sparse().size(); f++) {
+                Vocabulary v = vocabularies.get(schema.sparse().get(f).name());
+                if (v == null || v.size() != vocabSizes[f]) {
+                    throw new IllegalArgumentException("vocabulary of sparse field '" + schema.sparse().get(f).name()
+                            + "' does not have " + vocabSizes[f] + " rows");
+                }
+                counts[f] = v.counts();
+            }
+        }
+        return new Model(config, schema, vocabSizes, counts, vocabularies, backend, maxBatch, maxParameterElements);
     }
 
     private Model(ModelConfig config, FeatureSchema schema, int[] vocabSizes, long[][] counts,
-                  Map<String, Vocabulary> vocabularies, Backend backend, int maxBatch) {
+                  Map<String, Vocabulary> vocabularies, Backend backend, int maxBatch, long maxParameterElements) {
         if (maxBatch <= 0) {
             throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
         }
@@ -84,15 +107,26 @@ public final class Model implements AutoCloseable {
         this.vocabularies = vocabularies == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(vocabularies));
         this.backend = backend;
         this.maxBatch = maxBatch;
-        this.params = new ParamStore(backend);
+        for (int f = 0; f < vocabSizes.length; f++) {
+            if (vocabSizes[f] < 1) {
+                throw new IllegalArgumentException("vocabSizes[" + f + "] (field '" + schema.sparse().get(f).name() + "') = "
+                        + vocabSizes[f] + "; every table needs at least the out-of-vocabulary row");
+            }
+        }
+        this.params = new ParamStore(backend, maxParameterElements);
         try {
             this.network = switch (config.type()) {
                 case DIN, BASE, DIN_PLE -> new DinNetwork(config, schema, vocabSizes, counts, params);
                 case PLE, CGC, MMOE, SHARED_BOTTOM -> new PleNetwork(config, schema, vocabSizes, counts, params);
             };
-        } catch (RuntimeException e) {
+        } catch (IllegalArgumentException e) {
             params.close();
             throw e;
+        } catch (RuntimeException e) {
+            params.close();
+            throw new PlanningException("cannot allocate the parameters of a " + config.type().id() + " model with tables of "
+                    + java.util.Arrays.toString(vocabSizes) + " rows on the " + backend.name() + " backend: " + e.getMessage()
+                    + "; the model does not fit this backend's memory (try the cpu backend)", e);
         }
     }
 
@@ -169,6 +203,7 @@ public final class Model implements AutoCloseable {
 
     /** {@link #forward} without copying the probabilities out (the trainer's path). */
     public void compute(Batch batch, boolean training) {
+        checkOpen();
         Session s = training ? trainingSession() : inferenceSession();
         s.run(batch, training);
         last = s;
@@ -184,6 +219,7 @@ public final class Model implements AutoCloseable {
      * sample space) into every parameter gradient, and returns each task's BCE.
      */
     public double[] backward(double[] taskWeights) {
+        checkOpen();
         if (last != training || training == null) {
             throw new IllegalStateException("backward needs a training forward pass first");
         }
@@ -195,11 +231,37 @@ public final class Model implements AutoCloseable {
         return backward(config.tasks().stream().mapToDouble(ModelConfig.TaskSpec::weight).toArray());
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
     private Session lastSession() {
+        checkOpen();
         if (last == null) {
             throw new IllegalStateException("no forward pass yet");
         }
         return last;
+    }
+
+    /**
+     * After a training forward pass: the name of the first layer output (in graph order) holding a NaN or an
+     * infinity, or null. For fault diagnostics (one reduction per buffer).
+     */
+    public String firstNonFiniteActivation() {
+        checkOpen();
+        if (training == null) {
+            return null;
+        }
+        for (io.din4j.graph.Graph.Buf b : training.graph().buffers()) {
+            io.din4j.tensor.Tensor v = b.v();
+            if (v != null && v.dtype() != io.din4j.tensor.DType.I32 && v.size() > 0
+                    && !Double.isFinite(backend.tensor().sumSquares(v))) {
+                return b.name();
+            }
+        }
+        return null;
     }
 
     /** Attention weights {@code [B·T]} of the last forward pass (row-major, 0 at padding), or null without attention. */
@@ -247,6 +309,7 @@ public final class Model implements AutoCloseable {
 
     /** A new session sharing this model's parameters (one per thread); the caller closes it. */
     public Session newSession(Session.Mode mode, int maxBatch) {
+        checkOpen();
         return new Session(this, mode, maxBatch);
     }
 
@@ -261,8 +324,10 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
+    /** Frees the parameters and sessions; idempotent. Every later use of the model throws IllegalStateException. */
     @Override
     public void close() {
+        closed = true;
         if (training != null) {
             training.close();
         }

@@ -41,6 +41,19 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
                           boolean attentionSoftmax, int[] mlpHidden, Activation mlpActivation, int levels,
                           int specificExperts, int sharedExperts, int[] expertHidden, int[] towerHidden,
                           Activation expertActivation, String gate, List<TaskSpec> tasks, int maxHistory, long seed) {
+    /**
+     * The longest history a model plans for or accepts in a batch. Buffers are planned for maxBatch × T rows, so
+     * the bound keeps a corrupt model.json or a runaway batch from planning unbounded memory; DIN's histories are
+     * cut to their most recent behaviours long before this.
+     */
+    public static final int MAX_HISTORY = 4096;
+    /**
+     * Bounds on the other sizes (embedding and hidden widths, layers per stack, levels, experts, tasks). They sit
+     * far above any model of the papers and keep every derived size (e.g. experts × width of PLE's fused expert
+     * layer) inside an int, so a corrupt config fails here rather than overflowing later.
+     */
+    public static final int MAX_WIDTH = 1 << 16;
+    public static final int MAX_COUNT = 64;
 
     /** Model families. */
     public enum Type {
@@ -110,6 +123,10 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
         expertHidden = checkWidths("expertHidden", expertHidden, false);
         towerHidden = checkWidths("towerHidden", towerHidden, true);
         positive("levels", levels);
+        atMost("embeddingDim", embeddingDim, MAX_WIDTH);
+        atMost("levels", levels, MAX_COUNT);
+        atMost("specificExperts", specificExperts, MAX_COUNT);
+        atMost("sharedExperts", sharedExperts, MAX_COUNT);
         if (specificExperts < 0) {
             throw new IllegalArgumentException("specificExperts must be >= 0, got " + specificExperts);
         }
@@ -132,10 +149,14 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
         if (tasks.isEmpty()) {
             throw new IllegalArgumentException("at least one task is needed");
         }
+        atMost("tasks", tasks.size(), MAX_COUNT);
         if (tasks.stream().map(TaskSpec::name).distinct().count() != tasks.size()) {
             throw new IllegalArgumentException("task names must be distinct, got " + tasks);
         }
         positive("maxHistory", maxHistory);
+        if (maxHistory > MAX_HISTORY) {
+            throw new IllegalArgumentException("maxHistory must be at most " + MAX_HISTORY + ", got " + maxHistory);
+        }
     }
 
     private static void positive(String what, int v) {
@@ -144,13 +165,20 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
         }
     }
 
+    private static void atMost(String what, int v, int max) {
+        if (v > max) {
+            throw new IllegalArgumentException(what + " must be at most " + max + ", got " + v);
+        }
+    }
+
     private static int[] checkWidths(String what, int[] w, boolean mayBeEmpty) {
         if (w == null || (!mayBeEmpty && w.length == 0)) {
             throw new IllegalArgumentException(what + " needs at least one layer");
         }
+        atMost(what + " layers", w.length, MAX_COUNT);
         for (int x : w) {
-            if (x <= 0) {
-                throw new IllegalArgumentException(what + " widths must be positive, got " + Arrays.toString(w));
+            if (x <= 0 || x > MAX_WIDTH) {
+                throw new IllegalArgumentException(what + " widths must be in [1, " + MAX_WIDTH + "], got " + Arrays.toString(w));
             }
         }
         return w.clone();

@@ -9,8 +9,8 @@ import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.Graph.Extent;
 import io.din4j.graph.Op;
 import io.din4j.tensor.DType;
+import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -38,13 +38,14 @@ public final class Session implements AutoCloseable {
     private final int maxBatch;
     private final Backend backend;
     private final FeatureSchema schema;
+    private final int[] vocabSizes;
     private Graph graph;
     private Network.Inputs inputs;
     private Buf[] labels;
     private Buf[] masks;
     private Buf[] probs;
     private Network.Outputs outputs;
-    private Arena stagingArena;
+    private HostArena stagingArena;
     private MemorySegment staging;
     private boolean ranTraining;
 
@@ -57,6 +58,7 @@ public final class Session implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.backend = model.backend();
         this.schema = model.schema();
+        this.vocabSizes = model.vocabSizes();
         plan(model.config().maxHistory());
     }
 
@@ -73,13 +75,35 @@ public final class Session implements AutoCloseable {
         return graph;
     }
 
+    /**
+     * Plans the graph and staging memory for {@code maxHistory}. A failure other than a bad argument — in practice
+     * host or device memory running out — frees what was planned so far and becomes a {@link PlanningException}
+     * naming the request and suggesting a smaller batch; the model stays usable.
+     */
     private void plan(int maxHistory) {
         if (graph != null) {
             graph.close();
             stagingArena.close();
+            graph = null;
         }
         boolean training = mode == Mode.TRAINING;
         Graph g = new Graph(backend, model.params(), maxBatch, maxHistory, training);
+        try {
+            build(g, maxHistory, training);
+        } catch (IllegalArgumentException e) {
+            g.close();
+            throw e;
+        } catch (RuntimeException e) {
+            long planned = g.arena().allocatedBytes();
+            g.close();
+            throw new PlanningException("cannot plan " + (mode == Mode.TRAINING ? "a training" : mode == Mode.INFERENCE
+                    ? "an inference" : "a candidate") + " session of " + maxBatch + " rows × history " + maxHistory + " on the "
+                    + backend.name() + " backend (" + planned + " bytes planned before the failure): " + e.getMessage()
+                    + "; use a smaller batch (maxBatch), or another backend", e);
+        }
+    }
+
+    private void build(Graph g, int maxHistory, boolean training) {
         boolean cand = mode == Mode.CANDIDATES;
         Buf[] sparse = new Buf[schema.sparse().size()];
         for (int f = 0; f < sparse.length; f++) {
@@ -123,24 +147,49 @@ public final class Session implements AutoCloseable {
             });
         }
         g.finish();
-        graph = g;
         int widest = Math.max(maxHistory, nd);
         for (Buf gb : outputs.gates().values()) {
             widest = Math.max(widest, gb.width());
         }
-        long bytes = 8L * maxBatch * widest + 64;
-        stagingArena = Arena.ofShared();
-        staging = stagingArena.allocate(bytes, 64);
+        // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it.
+        HostArena st = new HostArena();
+        try {
+            staging = st.allocate(DType.F64, (long) maxBatch * widest + 8).segment();
+        } catch (RuntimeException e) {
+            st.close();
+            throw e;
+        }
+        stagingArena = st;
+        graph = g;
     }
 
     private void ensureHistory(int t) {
         if (t > graph.maxHistory()) {
-            plan(Math.max(t, 2 * graph.maxHistory()));
+            int fitted = graph.maxHistory();
+            try {
+                plan(Math.min(ModelConfig.MAX_HISTORY, Math.max(t, 2 * fitted)));
+            } catch (PlanningException e) {
+                // Back to the plan that fitted, so the session keeps serving shorter histories.
+                plan(fitted);
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the session can still run (not closed, and its last re-planning did not fail beyond recovery). */
+    public boolean isOpen() {
+        return graph != null;
+    }
+
+    private void checkOpen() {
+        if (graph == null) {
+            throw new IllegalStateException("session is closed");
         }
     }
 
     /** Runs the forward pass on {@code batch} (at most {@code maxBatch} rows). */
     public void run(Batch batch, boolean training) {
+        checkOpen();
         if (mode == Mode.CANDIDATES) {
             throw new IllegalStateException("a candidate session scores with runCandidates");
         }
@@ -151,7 +200,7 @@ public final class Session implements AutoCloseable {
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException("batch of " + b + " rows; this session takes 1 to " + maxBatch);
         }
-        checkShape(batch);
+        BatchCheck.check(schema, vocabSizes, batch, BatchCheck.Part.ALL, mode == Mode.TRAINING);
         int t = Math.max(1, batch.history());
         ensureHistory(t);
         graph.bind(b, t);
@@ -162,9 +211,6 @@ public final class Session implements AutoCloseable {
         uploadInts(batch.lengths(), 0, b, inputs.lengths().v());
         uploadDense(batch, inputs.dense());
         if (mode == Mode.TRAINING) {
-            if (batch.tasks() != labels.length) {
-                throw new IllegalArgumentException("batch has " + batch.tasks() + " label columns, the model " + labels.length + " tasks");
-            }
             for (int k = 0; k < labels.length; k++) {
                 uploadFloats(batch.labels(k), labels[k].v());
                 uploadFloats(batch.labelMask(k), masks[k].v());
@@ -180,6 +226,7 @@ public final class Session implements AutoCloseable {
      * user's embeddings, behaviour lookups (and, for sum pooling, the pooled history) are computed once.
      */
     public void runCandidates(Batch user, Batch candidates) {
+        checkOpen();
         if (mode != Mode.CANDIDATES) {
             throw new IllegalStateException("runCandidates needs a CANDIDATES session");
         }
@@ -190,8 +237,8 @@ public final class Session implements AutoCloseable {
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException(b + " candidates; this session takes 1 to " + maxBatch);
         }
-        checkShape(user);
-        checkShape(candidates);
+        BatchCheck.check(schema, vocabSizes, user, BatchCheck.Part.USER, false);
+        BatchCheck.check(schema, vocabSizes, candidates, BatchCheck.Part.CANDIDATES, false);
         int t = Math.max(1, user.history());
         ensureHistory(t);
         graph.bind(b, t);
@@ -212,15 +259,6 @@ public final class Session implements AutoCloseable {
         uploadDense(candidates, inputs.dense());
         graph.forward(false);
         ranTraining = false;
-    }
-
-    private void checkShape(Batch batch) {
-        if (batch.sparseFields() != schema.sparse().size() || batch.sequenceFields() != schema.sequences().size()
-                || batch.denseFeatures() != schema.dense().size()) {
-            throw new IllegalArgumentException("batch " + batch + " does not match the schema ("
-                    + schema.sparse().size() + " sparse, " + schema.sequences().size() + " sequences, "
-                    + schema.dense().size() + " dense)");
-        }
     }
 
     private void uploadSequences(Batch batch, int t) {
@@ -276,6 +314,7 @@ public final class Session implements AutoCloseable {
 
     /** Per-task probabilities of the last run, {@code [K][B]}. */
     public float[][] probabilities() {
+        checkOpen();
         float[][] out = new float[probs.length][];
         for (int k = 0; k < probs.length; k++) {
             out[k] = download(probs[k].v());
@@ -284,6 +323,7 @@ public final class Session implements AutoCloseable {
     }
 
     private float[] download(Tensor t) {
+        checkOpen();
         backend.copyToHost(t, staging);
         float[] out = new float[Math.toIntExact(t.size())];
         for (int i = 0; i < out.length; i++) {
@@ -300,6 +340,7 @@ public final class Session implements AutoCloseable {
      * @return each task's (unweighted) mean BCE over its sample space
      */
     public double[] backward(double[] taskWeights) {
+        checkOpen();
         if (!ranTraining) {
             throw new IllegalStateException("backward needs a training forward pass first");
         }
@@ -326,11 +367,13 @@ public final class Session implements AutoCloseable {
 
     /** History length T of the last run. */
     public int boundHistory() {
+        checkOpen();
         return graph.history();
     }
 
     /** Batch size of the last run. */
     public int boundBatch() {
+        checkOpen();
         return graph.batch();
     }
 

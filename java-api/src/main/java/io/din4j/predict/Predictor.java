@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,7 @@ public final class Predictor implements AutoCloseable {
     private final ConcurrentLinkedDeque<Session> inference = new ConcurrentLinkedDeque<>();
     private final ConcurrentLinkedDeque<Session> candidates = new ConcurrentLinkedDeque<>();
     private final Object create = new Object();
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private Predictor(Model model, boolean ownsModel, int maxBatch) {
@@ -85,23 +87,29 @@ public final class Predictor implements AutoCloseable {
     }
 
     private <R> R with(ConcurrentLinkedDeque<Session> pool, Session.Mode mode, Function<Session, R> f) {
-        if (closed) {
-            throw new IllegalStateException("predictor is closed");
-        }
-        Session s = pool.pollFirst();
-        if (s == null) {
-            synchronized (create) {
-                s = model.newSession(mode, maxBatch);
-            }
-        }
+        // Calls hold the read lock and close() the write lock, so closing waits for in-flight calls instead of
+        // freeing buffers under them.
+        lifecycle.readLock().lock();
         try {
-            return f.apply(s);
-        } finally {
             if (closed) {
-                s.close();
-            } else {
-                pool.addFirst(s);
+                throw new IllegalStateException("predictor is closed");
             }
+            Session s = pool.pollFirst();
+            if (s == null) {
+                synchronized (create) {
+                    s = model.newSession(mode, maxBatch);
+                }
+            }
+            try {
+                return f.apply(s);
+            } finally {
+                // A session whose re-planning failed beyond recovery is dropped, not handed to the next call.
+                if (s.isOpen()) {
+                    pool.addFirst(s);
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
@@ -219,19 +227,30 @@ public final class Predictor implements AutoCloseable {
         return sums;
     }
 
-    /** Closes the pooled sessions (and the model when loaded by this predictor). */
+    /**
+     * Waits for calls in flight, then closes the pooled sessions (and the model when loaded by this predictor).
+     * Idempotent; every later call throws {@link IllegalStateException}.
+     */
     @Override
     public void close() {
-        closed = true;
-        Session s;
-        while ((s = inference.pollFirst()) != null) {
-            s.close();
-        }
-        while ((s = candidates.pollFirst()) != null) {
-            s.close();
-        }
-        if (ownsModel) {
-            model.close();
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Session s;
+            while ((s = inference.pollFirst()) != null) {
+                s.close();
+            }
+            while ((s = candidates.pollFirst()) != null) {
+                s.close();
+            }
+            if (ownsModel) {
+                model.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HostArena implements TensorArena {
     /** Native bytes held by all open host arenas of this process, for leak tests and diagnostics. */
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
+    private static final AtomicLong PEAK_BYTES = new AtomicLong();
 
     private final Arena arena = Arena.ofShared();
     private long allocated;
@@ -23,9 +24,17 @@ public final class HostArena implements TensorArena {
             throw new IllegalStateException("arena is closed");
         }
         long bytes = Math.multiplyExact(Shape.count(shape), (long) dtype.bytes());
-        MemorySegment seg = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        MemorySegment seg;
+        try {
+            seg = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        } catch (OutOfMemoryError e) {
+            // A failed native allocation leaves the Java heap intact: report it as a recoverable error.
+            throw new IllegalStateException("cannot allocate " + bytes + " bytes of host memory for a " + dtype + " tensor of shape "
+                    + Shape.toString(shape) + " (" + LIVE_BYTES.get() + " bytes held by open arenas)", e);
+        }
         allocated += bytes;
-        LIVE_BYTES.addAndGet(bytes);
+        long live = LIVE_BYTES.addAndGet(bytes);
+        PEAK_BYTES.accumulateAndGet(live, Math::max);
         return Tensor.wrap(dtype, seg, shape);
     }
 
@@ -46,5 +55,15 @@ public final class HostArena implements TensorArena {
     /** Native bytes held by all open host arenas of this process. */
     public static long liveBytes() {
         return LIVE_BYTES.get();
+    }
+
+    /** The most native bytes held at once since the last {@link #resetPeak()} (for allocation-bound tests). */
+    public static long peakBytes() {
+        return PEAK_BYTES.get();
+    }
+
+    /** Starts a new peak measurement from the bytes held now. */
+    public static void resetPeak() {
+        PEAK_BYTES.set(LIVE_BYTES.get());
     }
 }

@@ -32,9 +32,12 @@ public final class Trainer implements AutoCloseable {
     private final TrainConfig config;
     private final Backend backend;
     private final TensorArena state;
-    private final Map<Param, Tensor[]> moments = new IdentityHashMap<>();
+    private final Map<Param, Tensor[]> moments = new LinkedHashMap<>();
+    /** Copies of the running statistics (Dice) taken before each step, restored when the step faults. */
+    private final Map<Param, Tensor> statistics = new LinkedHashMap<>();
     private final List<TrainListener> listeners = new ArrayList<>();
     private long step;
+    private boolean closed;
     private long samples;
     private final List<TrainListener.EpochReport> history = new ArrayList<>();
 
@@ -58,6 +61,11 @@ public final class Trainer implements AutoCloseable {
                 case SGD -> new Tensor[0];
             };
             moments.put(p, s);
+        }
+        for (Param p : model.parameters()) {
+            if (p.kind() == Param.Kind.STATE) {
+                statistics.put(p, alloc(p));
+            }
         }
     }
 
@@ -94,13 +102,23 @@ public final class Trainer implements AutoCloseable {
      * @return each task's BCE on the batch
      */
     public double[] step(Batch batch, int epoch) {
+        if (closed) {
+            throw new IllegalStateException("trainer is closed");
+        }
+        statistics.forEach((p, copy) -> backend.tensor().copy(p.value(), copy));
         model.compute(batch, true);
         double[] losses = model.backward(taskWeights(epoch));
-        for (int k = 0; k < losses.length; k++) {
-            if (!Double.isFinite(losses[k])) {
-                throw new IllegalStateException("loss of task '" + model.config().tasks().get(k).name() + "' is "
-                        + losses[k] + " at step " + step + " (epoch " + epoch + "); lower the learning rate");
+        try {
+            for (int k = 0; k < losses.length; k++) {
+                if (!Double.isFinite(losses[k])) {
+                    throw lossFault(k, losses[k], epoch);
+                }
             }
+            checkGradients(epoch);
+        } catch (NumericalFaultException e) {
+            // The failed forward pass moved the Dice running statistics; put back those of the last good step.
+            statistics.forEach((p, copy) -> backend.tensor().copy(copy, p.value()));
+            throw e;
         }
         double f = config.lrFactor(epoch, step);
         OptimizerOps opt = backend.optimizer();
@@ -132,6 +150,43 @@ public final class Trainer implements AutoCloseable {
         step++;
         samples += batch.size();
         return losses;
+    }
+
+    /**
+     * Names where a non-finite loss came from: the first parameter holding a non-finite value, else the first layer
+     * output (in graph order) that does, else the task's loss itself.
+     */
+    private NumericalFaultException lossFault(int k, double loss, int epoch) {
+        String task = model.config().tasks().get(k).name();
+        for (Param p : model.parameters()) {
+            String bad = NonFinite.describe(backend, p.value());
+            if (bad != null) {
+                return new NumericalFaultException(p.name(), "loss of task '" + task + "' is " + loss + ": parameter '"
+                        + p.name() + "' holds " + bad, step, epoch);
+            }
+        }
+        String layer = model.firstNonFiniteActivation();
+        if (layer != null) {
+            return new NumericalFaultException(layer, "loss of task '" + task + "' is " + loss + ": layer output '" + layer
+                    + "' is the first to hold a NaN or infinity", step, epoch);
+        }
+        return new NumericalFaultException("loss." + task, "loss of task '" + task + "' is " + loss, step, epoch);
+    }
+
+    /**
+     * Refuses to apply a step whose gradients hold a NaN or infinity (one reduction per gradient: Σg² is finite
+     * exactly when every element is, barring float overflow of squares above ~1e19, itself a divergence).
+     */
+    private void checkGradients(int epoch) {
+        for (Param p : moments.keySet()) {
+            Tensor g = p.kind() == Param.Kind.EMBEDDING
+                    ? p.sparseGrad().values().rows(0, p.sparseGrad().count()) : p.grad();
+            if (g.size() > 0 && !Double.isFinite(backend.tensor().sumSquares(g))) {
+                String bad = NonFinite.describe(backend, g);
+                throw new NumericalFaultException(p.name(), "gradient of '" + p.name() + "' "
+                        + (bad != null ? "holds " + bad : "overflows float"), step, epoch);
+            }
+        }
     }
 
     /** Metrics of the model on {@code data} (inference mode: Dice uses its running statistics). */
@@ -233,7 +288,7 @@ public final class Trainer implements AutoCloseable {
             listeners.forEach(x -> x.onEpochEnd(r));
             if (config.checkpointDir() != null) {
                 Path dir = config.checkpointDir();
-                ModelFiles.save(model, dir.resolve("last"), metadata());
+                checkpoint(dir.resolve("last"));
                 if (improved) {
                     ModelFiles.save(model, dir.resolve("best"), metadata());
                 }
@@ -283,8 +338,61 @@ public final class Trainer implements AutoCloseable {
         m.put(k, Double.isFinite(v) ? v : null);
     }
 
+    /**
+     * Saves a resumable checkpoint into {@code dir}: the model, the optimizer state (moments, accumulators) and the
+     * step and sample counters, replaced crash-safely ({@link ModelFiles#save(Model, Path, Map, Map)}). Resuming —
+     * {@link ModelFiles#load} the directory, a new trainer with the same config, {@link #restore} — and feeding the
+     * batches that followed gives the same weights as not stopping, bit for bit on a deterministic backend.
+     */
+    public void checkpoint(Path dir) {
+        ModelFiles.save(model, dir, metadata(), stateTensors());
+    }
+
+    /**
+     * Restores the optimizer state and step counters of a checkpoint written by {@link #checkpoint} into this
+     * trainer, whose model must hold that checkpoint's weights (loaded with {@link ModelFiles#load}). The trainer's
+     * optimizers must be those the checkpoint was written with.
+     *
+     * @throws io.din4j.io.ModelFormatException when the checkpoint has no or mismatching optimizer state
+     */
+    public void restore(Path dir) {
+        if (closed) {
+            throw new IllegalStateException("trainer is closed");
+        }
+        Map<String, Tensor> opt = stateTensors();
+        if (!opt.isEmpty()) {
+            ModelFiles.readState(dir, backend, opt);
+        }
+        Map<String, Object> training = ModelFiles.readInfo(dir).training();
+        if (!(training.get("steps") instanceof Long st) || !(training.get("samples") instanceof Long sa) || st < 0 || sa < 0) {
+            throw new io.din4j.io.ModelFormatException(dir.resolve(ModelFiles.MODEL_JSON),
+                    "training.steps and training.samples must be non-negative integers to resume");
+        }
+        step = st;
+        samples = sa;
+    }
+
+    /** Optimizer state by name: {@code <param>.adam_m}, {@code <param>.adam_v}, {@code <param>.adagrad_acc}. */
+    private Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (Map.Entry<Param, Tensor[]> e : moments.entrySet()) {
+            Tensor[] s = e.getValue();
+            switch (spec(e.getKey()).kind()) {
+                case ADAM -> {
+                    m.put(e.getKey().name() + ".adam_m", s[0]);
+                    m.put(e.getKey().name() + ".adam_v", s[1]);
+                }
+                case ADAGRAD -> m.put(e.getKey().name() + ".adagrad_acc", s[0]);
+                case SGD -> {
+                }
+            }
+        }
+        return m;
+    }
+
     @Override
     public void close() {
+        closed = true;
         state.close();
     }
 

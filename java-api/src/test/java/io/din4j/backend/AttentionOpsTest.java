@@ -10,28 +10,11 @@ import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class AttentionOpsTest {
-    private static Backend cpu;
-    private static Backend ref;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        ref = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        ref.close();
-    }
-
+class AttentionOpsTest extends CpuVsReference {
     /** {D, B, T, hidden...}: widths around the lane count, batch 1 and odd batches, one long history. */
     private static final int[][] CASES = {
             {1, 1, 1, 5},

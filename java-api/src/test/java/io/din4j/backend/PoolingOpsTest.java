@@ -3,32 +3,14 @@ package io.din4j.backend;
 import static io.din4j.backend.SeqTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.din4j.backend.cpu.CpuBackend;
 import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.DType;
 import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class PoolingOpsTest {
-    private static Backend cpu;
-    private static Backend ref;
-
-    @BeforeAll
-    static void open() {
-        cpu = new CpuBackend(2);
-        ref = new ReferenceBackend();
-    }
-
-    @AfterAll
-    static void close() {
-        cpu.close();
-        ref.close();
-    }
-
+class PoolingOpsTest extends CpuVsReference {
     /** {D, B, T}. */
     private static final int[][] CASES = {{1, 1, 1}, {3, 2, 4}, {16, 7, 9}, {17, 7, 13}, {32, 64, 20}, {64, 64, 50}, {16, 2, 500}};
 

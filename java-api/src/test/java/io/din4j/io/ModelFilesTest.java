@@ -13,7 +13,6 @@ import io.din4j.train.OptimizerSpec;
 import io.din4j.train.TrainConfig;
 import io.din4j.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +101,7 @@ class ModelFilesTest {
             byte[] bytes = Files.readAllBytes(w);
             ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
             Files.write(w, bytes);
-            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ModelFiles.load(dir, cpu, 4));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.load(dir, cpu, 4));
             assertTrue(e.getMessage().contains(w.toString()) && e.getMessage().contains("header"), e.getMessage());
         }
     }
@@ -115,7 +114,7 @@ class ModelFilesTest {
             byte[] bytes = Files.readAllBytes(w);
             // Truncating the data section leaves the last tensor's range outside the file.
             Files.write(w, java.util.Arrays.copyOf(bytes, bytes.length - 8));
-            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ModelFiles.load(dir, cpu, 4));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.load(dir, cpu, 4));
             assertTrue(e.getMessage().contains(w.toString()) && e.getMessage().contains("outside"), e.getMessage());
         }
     }

@@ -156,7 +156,9 @@ public class MachineLimits {
     private static float sum(MemorySegment s, long from, long to) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         long step = 4L * S.vectorByteSize();
-        for (long i = from; i + step <= to; i += step) {
+        long last = to - step;
+        // `i <= last` with a constant step keeps this a counted loop that C2 unrolls.
+        for (long i = from; i <= last; i += step) {
             a0 = a0.add(FloatVector.fromMemorySegment(S, s, i, ByteOrder.nativeOrder()));
             a1 = a1.add(FloatVector.fromMemorySegment(S, s, i + S.vectorByteSize(), ByteOrder.nativeOrder()));
             a2 = a2.add(FloatVector.fromMemorySegment(S, s, i + 2L * S.vectorByteSize(), ByteOrder.nativeOrder()));

@@ -106,11 +106,11 @@ public class AttentionBench {
             ref.attention().backward(unit, pRef, qs, ks, len, wRef, ds, dqRef, dkRef, gRef);
             cpu.attention().forward(unit, pCpu, qs, ks, len, ws, sCpu, true);
             cpu.attention().backward(unit, pCpu, qs, ks, len, ws, ds, dqCpu, dkCpu, gCpu);
-            SeqBenchData.check("scores", sRef, sCpu, 2e-5, 2e-4);
-            SeqBenchData.check("dq", dqRef, dqCpu, 2e-5, 2e-4);
-            SeqBenchData.check("dKeys", dkRef, dkCpu, 2e-5, 2e-4);
+            SeqBenchData.checkScaled("scores", sRef, sCpu, 2e-5, 2e-4);
+            SeqBenchData.checkScaled("dq", dqRef, dqCpu, 2e-5, 2e-4);
+            SeqBenchData.checkScaled("dKeys", dkRef, dkCpu, 2e-5, 2e-4);
             for (int l = 0; l <= unit.layers(); l++) {
-                SeqBenchData.check("dW" + l, gRef.weights()[l], gCpu.weights()[l], 2e-5, 2e-4);
+                SeqBenchData.checkScaled("dW" + l, gRef.weights()[l], gCpu.weights()[l], 2e-5, 2e-4);
             }
         }
     }

@@ -58,7 +58,7 @@ public class EmbeddingBench {
             Tensor expect = a.f32(batch, history, D);
             ref.embedding().gatherSequence(table, ids, lengths, expect);
             cpu.embedding().gatherSequence(table, ids, lengths, out);
-            SeqBenchData.check("gatherSequence", expect, out, 0, 0);
+            BenchData.check("gatherSequence", expect, out, 0, 0);
         }
     }
 

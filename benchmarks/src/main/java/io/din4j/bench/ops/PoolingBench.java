@@ -56,7 +56,7 @@ public class PoolingBench {
             ref.pooling().weightedSum(weights, keys, lengths, expect);
             cpu.pooling().weightedSum(weights, keys, lengths, out);
             // f32 sums of T products against double: see PoolingOpsTest.
-            SeqBenchData.check("weightedSum", expect, out, 1e-5, 1e-4);
+            BenchData.check("weightedSum", expect, out, 1e-5, 1e-4);
         }
     }
 

@@ -43,8 +43,12 @@ final class CpuActivationOps implements ActivationOps {
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
         ElementRanges.run(parallel, x.size(), (from, to) -> {
-            for (long i = from; i < to; i += L) {
+            long i = from;
+            for (; i + L <= to; i += L) {
                 // scalar math: y = max(x, 0)
+                Lanes.store(Lanes.load(xs, i).max(0f), ys, i);
+            }
+            if (i < to) {
                 VectorMask<Float> m = Lanes.tail(i, to);
                 Lanes.store(Lanes.load(xs, i, m).max(0f), ys, i, m);
             }
@@ -59,8 +63,13 @@ final class CpuActivationOps implements ActivationOps {
         MemorySegment gs = dy.segment();
         MemorySegment ds = dx.segment();
         ElementRanges.run(parallel, x.size(), (from, to) -> {
-            for (long i = from; i < to; i += L) {
+            long i = from;
+            for (; i + L <= to; i += L) {
                 // scalar math: dx += x > 0 ? dy : 0
+                FloatVector g = Lanes.load(gs, i).blend(0f, Lanes.load(xs, i).compare(VectorOperators.LE, 0f));
+                Lanes.store(Lanes.load(ds, i).add(g), ds, i);
+            }
+            if (i < to) {
                 VectorMask<Float> m = Lanes.tail(i, to);
                 FloatVector g = Lanes.load(gs, i, m).blend(0f, Lanes.load(xs, i, m).compare(VectorOperators.LE, 0f));
                 Lanes.store(Lanes.load(ds, i, m).add(g), ds, i, m);
@@ -73,12 +82,7 @@ final class CpuActivationOps implements ActivationOps {
         pair("x", x, "y", y);
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        ElementRanges.run(parallel, x.size(), (from, to) -> {
-            for (long i = from; i < to; i += L) {
-                VectorMask<Float> m = Lanes.tail(i, to);
-                Lanes.store(CpuMath.sigmoid(Lanes.load(xs, i, m)), ys, i, m);
-            }
-        });
+        ElementRanges.run(parallel, x.size(), (from, to) -> CpuMath.sigmoid(xs, from, ys, from, to - from));
     }
 
     @Override
@@ -89,8 +93,14 @@ final class CpuActivationOps implements ActivationOps {
         MemorySegment gs = dy.segment();
         MemorySegment ds = dx.segment();
         ElementRanges.run(parallel, y.size(), (from, to) -> {
-            for (long i = from; i < to; i += L) {
+            long i = from;
+            for (; i + L <= to; i += L) {
                 // scalar math: dx += dy · y · (1 − y)
+                FloatVector s = Lanes.load(ys, i);
+                FloatVector g = Lanes.load(gs, i).mul(s).mul(s.neg().add(1f));
+                Lanes.store(Lanes.load(ds, i).add(g), ds, i);
+            }
+            if (i < to) {
                 VectorMask<Float> m = Lanes.tail(i, to);
                 FloatVector s = Lanes.load(ys, i, m);
                 FloatVector g = Lanes.load(gs, i, m).mul(s).mul(s.neg().add(1f));
@@ -114,8 +124,14 @@ final class CpuActivationOps implements ActivationOps {
         parallel.forRange(n, Math.max(1, GRAIN / c), (worker, from, to) -> {
             for (int r = from; r < to; r++) {
                 long row = (long) r * c;
-                for (int j = 0; j < c; j += L) {
+                int j = 0;
+                for (; j + L <= c; j += L) {
                     // scalar math: y = x > 0 ? x : α_c·x
+                    FloatVector v = Lanes.load(xs, row + j);
+                    FloatVector neg = v.mul(Lanes.load(as, j));
+                    Lanes.store(v.blend(neg, v.compare(VectorOperators.LE, 0f)), ys, row + j);
+                }
+                if (j < c) {
                     VectorMask<Float> m = Lanes.tail(j, c);
                     FloatVector v = Lanes.load(xs, row + j, m);
                     FloatVector neg = v.mul(Lanes.load(as, j, m));
@@ -157,6 +173,22 @@ final class CpuActivationOps implements ActivationOps {
                 Lanes.store(Lanes.load(das, j, m).add(sum), das, j, m);
             }
         });
+    }
+
+    /** Rows per strip of Dice's gate values p, computed in one sigmoid pass over a small L1-resident buffer. */
+    private static final int STRIP_ROWS = 64;
+    private static final ThreadLocal<float[]> STRIP = ThreadLocal.withInitial(() -> new float[STRIP_ROWS * L + 32]);
+
+    /**
+     * {@code p[r·L ..] = σ((x[r0 + r][j ..] − μ)·inv)} for one vector of channels over {@code rows} rows: x̂ is
+     * written first, then one call turns the whole strip into p (see {@link CpuMath#sigmoidInPlace}).
+     */
+    private static void normalised(MemorySegment xs, int c, int j, VectorMask<Float> m, int r0, int rows, FloatVector mean,
+            FloatVector inv, float[] p) {
+        for (int r = 0; r < rows; r++) {
+            Lanes.load(xs, (long) (r0 + r) * c + j, m).sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
     }
 
     @Override
@@ -218,12 +250,16 @@ final class CpuActivationOps implements ActivationOps {
                 FloatVector inv = FloatVector.broadcast(S, 1f).div(var.add(eps).lanewise(VectorOperators.SQRT));
                 FloatVector a = Lanes.load(as, j, m);
                 FloatVector oneMinusA = a.neg().add(1f);
-                for (int r = 0; r < n; r++) {
-                    // scalar math: p = σ((x − μ)·inv); y = x·(α + (1 − α)·p)   (DIN eq. 9)
-                    long i = (long) r * c + j;
-                    FloatVector xv = Lanes.load(xs, i, m);
-                    FloatVector p = CpuMath.sigmoid(xv.sub(mean).mul(inv));
-                    Lanes.store(xv.mul(p.fma(oneMinusA, a)), ys, i, m);
+                float[] p = STRIP.get();
+                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+                    int rows = Math.min(STRIP_ROWS, n - r0);
+                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
+                    for (int r = 0; r < rows; r++) {
+                        // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
+                        long i = (long) (r0 + r) * c + j;
+                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                        Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+                    }
                 }
             }
         });
@@ -262,32 +298,41 @@ final class CpuActivationOps implements ActivationOps {
                 FloatVector sumD = FloatVector.zero(S);
                 FloatVector sumDX = FloatVector.zero(S);
                 FloatVector sumA = FloatVector.zero(S);
-                for (int r = 0; r < n; r++) {
-                    // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
-                    long i = (long) r * c + j;
-                    FloatVector xv = Lanes.load(xs, i, m);
-                    FloatVector xh = xv.sub(mean).mul(inv);
-                    FloatVector p = CpuMath.sigmoid(xh);
-                    FloatVector q = p.neg().add(1f);
-                    FloatVector gx = Lanes.load(gs, i, m).mul(xv);
-                    FloatVector dxh = gx.mul(oneMinusA).mul(p).mul(q);
-                    sumD = sumD.add(dxh);
-                    sumDX = dxh.fma(xh, sumDX);
-                    sumA = gx.fma(q, sumA);
+                float[] p = STRIP.get();
+                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+                    int rows = Math.min(STRIP_ROWS, n - r0);
+                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
+                    for (int r = 0; r < rows; r++) {
+                        // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
+                        long i = (long) (r0 + r) * c + j;
+                        FloatVector xv = Lanes.load(xs, i, m);
+                        FloatVector xh = xv.sub(mean).mul(inv);
+                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                        FloatVector q = pv.neg().add(1f);
+                        FloatVector gx = Lanes.load(gs, i, m).mul(xv);
+                        FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
+                        sumD = sumD.add(dxh);
+                        sumDX = dxh.fma(xh, sumDX);
+                        sumA = gx.fma(q, sumA);
+                    }
                 }
                 Lanes.store(Lanes.load(das, j, m).add(sumA), das, j, m);
                 FloatVector k1 = inv.div(fn);
-                for (int r = 0; r < n; r++) {
-                    // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
-                    long i = (long) r * c + j;
-                    FloatVector xv = Lanes.load(xs, i, m);
-                    FloatVector xh = xv.sub(mean).mul(inv);
-                    FloatVector p = CpuMath.sigmoid(xh);
-                    FloatVector g = Lanes.load(gs, i, m);
-                    FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(p).mul(p.neg().add(1f));
-                    FloatVector direct = g.mul(p.fma(oneMinusA, a));
-                    FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                    Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+                    int rows = Math.min(STRIP_ROWS, n - r0);
+                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
+                    for (int r = 0; r < rows; r++) {
+                        // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
+                        long i = (long) (r0 + r) * c + j;
+                        FloatVector xv = Lanes.load(xs, i, m);
+                        FloatVector xh = xv.sub(mean).mul(inv);
+                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                        FloatVector g = Lanes.load(gs, i, m);
+                        FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+                        FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+                        FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+                        Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+                    }
                 }
             }
         });

@@ -54,6 +54,9 @@ final class CpuAttentionOps implements AttentionOps {
     private static final class Worker {
         final float[] kp;
         final float[] xu;
+        final float[][] preS;
+        final float[][] actS;
+        final float[][] gradS;
         final float[] q;
         final float[] aq;
         final float[] c;
@@ -88,6 +91,13 @@ final class CpuAttentionOps implements AttentionOps {
             accM = new float[h0 * w.dp];
             accMQ = new float[h0 * w.dp];
             accGQ = new float[h0 * w.dp];
+            preS = new float[w.layers][];
+            actS = new float[w.layers][];
+            for (int l = 0; l < w.layers; l++) {
+                preS[l] = new float[w.maxHistory * w.hp[l]];
+                actS[l] = new float[w.maxHistory * w.hp[l]];
+            }
+            gradS = new float[][] {new float[w.maxHistory * w.maxHp], new float[w.maxHistory * w.maxHp]};
             dW = new float[w.layers][];
             db = new float[w.layers][];
             dAlpha = new float[w.layers][];
@@ -153,6 +163,38 @@ final class CpuAttentionOps implements AttentionOps {
         final float[][] grad;
         final Worker[] workers;
         int rows;
+        /**
+         * Where this call keeps pre-activations and activations: in the batch-wide buffers (what a training
+         * backward or Dice's batch statistics need) or in the worker's scratch for the sample at hand, which stays
+         * in L1/L2 and saves streaming tens of MB through memory.
+         */
+        boolean preLocal;
+        boolean actLocal;
+        boolean gradLocal;
+
+        float[] grad(int l, Worker wk) {
+            return gradLocal ? wk.gradS[l & 1] : grad[l & 1];
+        }
+
+        int gradOff(int l, int b, int tN) {
+            return gradLocal ? 0 : b * tN * hp[l];
+        }
+
+        float[] pre(int l, Worker wk) {
+            return preLocal ? wk.preS[l] : pre[l];
+        }
+
+        int preOff(int l, int b, int tN) {
+            return preLocal ? 0 : b * tN * hp[l];
+        }
+
+        float[] act(int l, Worker wk) {
+            return actLocal ? wk.actS[l] : act[l];
+        }
+
+        int actOff(int l, int b, int tN) {
+            return actLocal ? 0 : b * tN * hp[l];
+        }
 
         Workspace(AttentionUnit unit, int maxBatch, int maxHistory, int threads, boolean fold) {
             this.unit = unit;
@@ -185,7 +227,12 @@ final class CpuAttentionOps implements AttentionOps {
             invStd = new float[layers][];
             pre = new float[layers][];
             act = new float[layers][];
-            int rowsMax = Math.multiplyExact(maxBatch, maxHistory);
+            if ((long) maxBatch * maxHistory * maxHp > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("maxBatch × maxHistory × hidden = " + maxBatch + " × " + maxHistory
+                        + " × " + maxHp + " exceeds the 2³¹ floats a workspace buffer can hold; plan the "
+                        + "workspace for a smaller batch or history");
+            }
+            int rowsMax = maxBatch * maxHistory;
             for (int l = 0; l < layers; l++) {
                 if (l > 0) {
                     wT[l] = new float[h[l - 1] * hp[l]];
@@ -195,14 +242,17 @@ final class CpuAttentionOps implements AttentionOps {
                 alpha[l] = new float[hp[l]];
                 mean[l] = new float[hp[l]];
                 invStd[l] = new float[hp[l]];
-                pre[l] = new float[Math.multiplyExact(rowsMax, hp[l])];
-                act[l] = new float[rowsMax * hp[l]];
+                pre[l] = new float[rowsMax * hp[l]];
+                // Only Dice's phased passes keep every sample's activations; the others recompute them per sample.
+                act[l] = unit.activation() == Activation.DICE ? new float[rowsMax * hp[l]] : null;
             }
             wOut = new float[hp[layers - 1]];
             meanDz = new float[maxHp];
             shift = new float[maxHp];
             meanDzZ = new float[maxHp];
-            grad = new float[][] {new float[Math.multiplyExact(rowsMax, maxHp)], new float[rowsMax * maxHp]};
+            // Only Dice's phased backward keeps every sample's gradients; the others work per sample in scratch.
+            grad = unit.activation() == Activation.DICE
+                    ? new float[][] {new float[rowsMax * maxHp], new float[rowsMax * maxHp]} : null;
             workers = new Worker[threads];
             for (int i = 0; i < threads; i++) {
                 workers[i] = new Worker(this);
@@ -307,15 +357,22 @@ final class CpuAttentionOps implements AttentionOps {
 
     @Override
     public AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
         if (maxBatch <= 0 || maxHistory <= 0) {
             throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
         }
         return new Workspace(unit, maxBatch, maxHistory, parallel.threads(), fold);
     }
 
-    private static Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
+    private Workspace workspace(AttentionUnit unit, AttentionWorkspace ws) {
         if (!(ws instanceof Workspace w) || !w.unit.equals(unit)) {
             throw new IllegalArgumentException("ws: not a cpu workspace for " + unit + ", got " + ws);
+        }
+        if (w.workers.length < parallel.threads()) {
+            throw new IllegalArgumentException("ws: planned for " + w.workers.length + " threads, this backend runs "
+                    + parallel.threads());
         }
         return w;
     }
@@ -346,23 +403,24 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         if (!(dice && training) || rows == 0) {
+            w.preLocal = !training;
+            w.actLocal = true;
             parallel.forRange(bN, 1, (wk, from, to) -> {
                 for (int b = from; b < to; b++) {
                     for (int l = 0; l < w.layers; l++) {
                         layer(w, l, b, tN, q, keys, lengths, w.workers[wk]);
-                        activate(w, l, b, tN, lengths);
+                        activate(w, l, b, tN, lengths, w.workers[wk]);
                     }
-                    score(w, b, tN, lengths, scores);
+                    score(w, b, tN, lengths, scores, w.workers[wk]);
                 }
             });
             return;
         }
+        w.preLocal = false;
+        w.actLocal = false;
         for (int l = 0; l < w.layers; l++) {
             int layer = l;
-            for (Worker wk : w.workers) {
-                Arrays.fill(wk.s1, 0);
-                Arrays.fill(wk.s2, 0);
-            }
+            zeroSums(w);
             DiceState state = params.dice()[l];
             for (int o = 0; o < w.h[l]; o++) {
                 w.shift[o] = state.runningMean().getFloat(o);
@@ -373,13 +431,10 @@ final class CpuAttentionOps implements AttentionOps {
                     batchSums(w, layer, b, tN, lengths, w.workers[wk]);
                 }
             });
+            Worker sums = reduceSums(w, w.h[l]);
             for (int o = 0; o < w.h[l]; o++) {
-                double s1 = 0;
-                double s2 = 0;
-                for (Worker wk : w.workers) {
-                    s1 += wk.s1[o];
-                    s2 += wk.s2[o];
-                }
+                double s1 = sums.s1[o];
+                double s2 = sums.s2[o];
                 // Sums were of x − running mean, which is close to the batch mean, so E[x²] − E[x]² cancels little.
                 double shifted = s1 / rows;
                 double mean = state.runningMean().getFloat(o) + shifted;
@@ -393,15 +448,34 @@ final class CpuAttentionOps implements AttentionOps {
             }
             parallel.forRange(bN, 1, (wk, from, to) -> {
                 for (int b = from; b < to; b++) {
-                    activate(w, layer, b, tN, lengths);
+                    activate(w, layer, b, tN, lengths, w.workers[wk]);
                 }
             });
         }
         parallel.forRange(bN, 1, (wk, from, to) -> {
             for (int b = from; b < to; b++) {
-                score(w, b, tN, lengths, scores);
+                score(w, b, tN, lengths, scores, w.workers[wk]);
             }
         });
+    }
+
+    private static void zeroSums(Workspace w) {
+        for (Worker wk : w.workers) {
+            Arrays.fill(wk.s1, 0);
+            Arrays.fill(wk.s2, 0);
+        }
+    }
+
+    /** Adds every worker's per-channel partial sums into the first worker's, in worker order (reproducible). */
+    private static Worker reduceSums(Workspace w, int channels) {
+        Worker first = w.workers[0];
+        for (int k = 1; k < w.workers.length; k++) {
+            for (int o = 0; o < channels; o++) {
+                first.s1[o] += w.workers[k].s1[o];
+                first.s2[o] += w.workers[k].s2[o];
+            }
+        }
+        return first;
     }
 
     /** Loads sample b's candidate and its valid behaviours into the worker's padded scratch. */
@@ -426,15 +500,16 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
-        int off = b * tN * hp;
+        int off = w.preOff(l, b, tN);
+        float[] pre = w.pre(l, wk);
         if (l > 0) {
-            SeqKernels.gemm(w.act[l - 1], b * tN * w.hp[l - 1], w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
-                    w.bias[l], w.pre[l], off, hp, false);
+            SeqKernels.gemm(w.act(l - 1, wk), w.actOff(l - 1, b, tN), w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
+                    w.bias[l], pre, off, hp, false);
             return;
         }
         loadSample(w, b, tN, len, q, keys, wk);
         if (!w.fold) {
-            unfoldedFirstLayer(w, off, len, wk);
+            unfoldedFirstLayer(w, pre, off, len, wk);
             return;
         }
         // A_q[c, :] = (W2 − W3)[:, c] + q_c·W4[:, c];  c_q = b + Σ_c q_c·(W1 + W3)[:, c]
@@ -449,11 +524,11 @@ final class CpuAttentionOps implements AttentionOps {
                 qv.fma(FloatVector.fromArray(S, w.w13T, i), FloatVector.fromArray(S, wk.c, j)).intoArray(wk.c, j);
             }
         }
-        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, w.pre[0], off, hp, false);
+        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false);
     }
 
     /** The diagnostic unfolded first layer: explicit {@code [q, k, q − k, q ⊙ k]} rows times the 4D×H₁ weight. */
-    private static void unfoldedFirstLayer(Workspace w, int off, int len, Worker wk) {
+    private static void unfoldedFirstLayer(Workspace w, float[] pre, int off, int len, Worker wk) {
         int d = w.d;
         for (int t = 0; t < len; t++) {
             int row = t * 4 * d;
@@ -467,7 +542,7 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         int hp = w.hp[0];
-        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], w.pre[0], off, hp, false);
+        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], pre, off, hp, false);
     }
 
     /** Per-channel sums of (x − running mean) and its square over sample b's valid rows of layer l. */
@@ -494,33 +569,34 @@ final class CpuAttentionOps implements AttentionOps {
     }
 
     /** Applies layer l's activation to sample b's valid rows (Dice with the statistics in the workspace). */
-    private static void activate(Workspace w, int l, int b, int tN, Tensor lengths) {
+    private static void activate(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
         int len = lengths.getInt(b);
         int hp = w.hp[l];
-        int off = b * tN * hp;
-        float[] x = w.pre[l];
-        float[] y = w.act[l];
+        int off = w.preOff(l, b, tN);
+        int yOff = w.actOff(l, b, tN);
+        float[] x = w.pre(l, wk);
+        float[] y = w.act(l, wk);
         FloatVector one = FloatVector.broadcast(S, 1f);
         switch (w.unit.activation()) {
             case RELU -> {
-                for (int i = off; i < off + len * hp; i += L) {
+                for (int i = 0; i < len * hp; i += L) {
                     // scalar math: y = max(x, 0)
-                    FloatVector.fromArray(S, x, i).max(0f).intoArray(y, i);
+                    FloatVector.fromArray(S, x, off + i).max(0f).intoArray(y, yOff + i);
                 }
             }
             case SIGMOID -> {
-                for (int i = off; i < off + len * hp; i += L) {
+                for (int i = 0; i < len * hp; i += L) {
                     // scalar math: y = 1/(1 + e^−x)
-                    SeqKernels.sigmoid(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+                    SeqKernels.sigmoid(FloatVector.fromArray(S, x, off + i)).intoArray(y, yOff + i);
                 }
             }
             case PRELU -> {
                 for (int t = 0; t < len; t++) {
                     for (int j = 0; j < hp; j += L) {
                         // scalar math: y = x > 0 ? x : α·x  =  max(x, 0) + α·min(x, 0)
-                        int i = off + t * hp + j;
-                        FloatVector v = FloatVector.fromArray(S, x, i);
-                        v.min(0f).fma(FloatVector.fromArray(S, w.alpha[l], j), v.max(0f)).intoArray(y, i);
+                        int i = t * hp + j;
+                        FloatVector v = FloatVector.fromArray(S, x, off + i);
+                        v.min(0f).fma(FloatVector.fromArray(S, w.alpha[l], j), v.max(0f)).intoArray(y, yOff + i);
                     }
                 }
             }
@@ -528,12 +604,12 @@ final class CpuAttentionOps implements AttentionOps {
                 for (int t = 0; t < len; t++) {
                     for (int j = 0; j < hp; j += L) {
                         // scalar math: p = σ((x − μ)·invStd); y = x·(p + α·(1 − p))  (paper eq. 9)
-                        int i = off + t * hp + j;
-                        FloatVector v = FloatVector.fromArray(S, x, i);
+                        int i = t * hp + j;
+                        FloatVector v = FloatVector.fromArray(S, x, off + i);
                         FloatVector z = v.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(FloatVector.fromArray(S, w.invStd[l], j));
                         FloatVector p = SeqKernels.sigmoid(z);
                         FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
-                        v.mul(a.fma(one.sub(p), p)).intoArray(y, i);
+                        v.mul(a.fma(one.sub(p), p)).intoArray(y, yOff + i);
                     }
                 }
             }
@@ -541,12 +617,14 @@ final class CpuAttentionOps implements AttentionOps {
     }
 
     /** Sample b's scores from the last hidden layer; 0 at padding. */
-    private static void score(Workspace w, int b, int tN, Tensor lengths, Tensor scores) {
+    private static void score(Workspace w, int b, int tN, Tensor lengths, Tensor scores, Worker wk) {
         int len = lengths.getInt(b);
         int last = w.layers - 1;
         int hp = w.hp[last];
+        float[] a = w.act(last, wk);
+        int off = w.actOff(last, b, tN);
         for (int t = 0; t < tN; t++) {
-            float s = t < len ? w.bOut + SeqKernels.dot(w.act[last], (b * tN + t) * hp, w.wOut, 0, hp) : 0f;
+            float s = t < len ? w.bOut + SeqKernels.dot(a, off + t * hp, w.wOut, 0, hp) : 0f;
             scores.setFloat((long) b * tN + t, s);
         }
     }
@@ -571,9 +649,15 @@ final class CpuAttentionOps implements AttentionOps {
         if (rows == 0) {
             return;
         }
+        w.preLocal = false;
+        w.actLocal = unit.activation() != Activation.DICE;
+        w.gradLocal = w.actLocal;
         if (unit.activation() != Activation.DICE) {
             parallel.forRange(bN, 1, (wk, from, to) -> {
                 for (int b = from; b < to; b++) {
+                    for (int l = 0; l < w.layers; l++) {
+                        activate(w, l, b, tN, lengths, w.workers[wk]);
+                    }
                     for (int l = w.layers - 1; l >= 0; l--) {
                         gradOutput(w, l, b, tN, lengths, dScores, w.workers[wk]);
                         gradPre(w, l, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
@@ -583,25 +667,17 @@ final class CpuAttentionOps implements AttentionOps {
         } else {
             for (int l = w.layers - 1; l >= 0; l--) {
                 int layer = l;
-                for (Worker wk : w.workers) {
-                    Arrays.fill(wk.s1, 0);
-                    Arrays.fill(wk.s2, 0);
-                }
+                zeroSums(w);
                 parallel.forRange(bN, 1, (wk, from, to) -> {
                     for (int b = from; b < to; b++) {
                         gradOutput(w, layer, b, tN, lengths, dScores, w.workers[wk]);
                         diceGradSums(w, layer, b, tN, lengths, w.workers[wk]);
                     }
                 });
+                Worker sums = reduceSums(w, w.h[l]);
                 for (int o = 0; o < w.h[l]; o++) {
-                    double s1 = 0;
-                    double s2 = 0;
-                    for (Worker wk : w.workers) {
-                        s1 += wk.s1[o];
-                        s2 += wk.s2[o];
-                    }
-                    w.meanDz[o] = (float) (s1 / rows);
-                    w.meanDzZ[o] = (float) (s2 / rows);
+                    w.meanDz[o] = (float) (sums.s1[o] / rows);
+                    w.meanDzZ[o] = (float) (sums.s2[o] / rows);
                 }
                 parallel.forRange(bN, 1, (wk, from, to) -> {
                     for (int b = from; b < to; b++) {
@@ -623,8 +699,8 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
-        int off = b * tN * hp;
-        float[] g = w.grad[l & 1];
+        int off = w.gradOff(l, b, tN);
+        float[] g = w.grad(l, wk);
         if (l == w.layers - 1) {
             for (int t = 0; t < len; t++) {
                 float ds = dScores.getFloat((long) b * tN + t);
@@ -634,25 +710,25 @@ final class CpuAttentionOps implements AttentionOps {
                     // scalar math: g[t, j] = ds_t·w_out[j]
                     dv.mul(FloatVector.fromArray(S, w.wOut, j)).intoArray(g, off + t * hp + j);
                 }
-                SeqKernels.axpy(ds, w.act[l], off + t * hp, wk.dWOut, 0, hp);
+                SeqKernels.axpy(ds, w.act(l, wk), w.actOff(l, b, tN) + t * hp, wk.dWOut, 0, hp);
             }
             return;
         }
         int hpUp = w.hp[l + 1];
         int hUp = w.h[l + 1];
-        float[] gUp = w.grad[(l + 1) & 1];
-        int offUp = b * tN * hpUp;
+        float[] gUp = w.grad(l + 1, wk);
+        int offUp = w.gradOff(l + 1, b, tN);
         SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false);
         // ∂W_{l+1} += Gᵀ·A_l
-        SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act[l], off, hp, hp, wk.dW[l + 1], 0, hp);
+        SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b, tN), hp, hp, wk.dW[l + 1], 0, hp);
     }
 
     /** Per-channel sums of ∂z and ∂z·z over sample b's rows of layer l (Dice's gradient through the batch stats). */
     private static void diceGradSums(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
         int len = lengths.getInt(b);
         int hp = w.hp[l];
-        int off = b * tN * hp;
-        float[] g = w.grad[l & 1];
+        int off = w.gradOff(l, b, tN);
+        float[] g = w.grad(l, wk);
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < hp; j += L) {
             FloatVector mu = FloatVector.fromArray(S, w.mean[l], j);
@@ -688,23 +764,24 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
+        int gOff = w.gradOff(l, b, tN);
         int off = b * tN * hp;
-        float[] g = w.grad[l & 1];
+        float[] g = w.grad(l, wk);
         float[] x = w.pre[l];
         float[] db = wk.db[l];
         float[] da = wk.dAlpha[l];
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int t = 0; t < len; t++) {
             for (int j = 0; j < hp; j += L) {
-                int i = off + t * hp + j;
-                FloatVector gv = FloatVector.fromArray(S, g, i);
-                FloatVector xv = FloatVector.fromArray(S, x, i);
+                int i = t * hp + j;
+                FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+                FloatVector xv = FloatVector.fromArray(S, x, off + i);
                 FloatVector out;
                 switch (w.unit.activation()) {
                     case RELU -> out = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
                     case SIGMOID -> {
                         // scalar math: g·y·(1 − y)
-                        FloatVector y = FloatVector.fromArray(S, w.act[l], i);
+                        FloatVector y = FloatVector.fromArray(S, w.act(l, wk), w.actOff(l, b, tN) + t * hp + j);
                         out = gv.mul(y).mul(one.sub(y));
                     }
                     case PRELU -> {
@@ -729,7 +806,7 @@ final class CpuAttentionOps implements AttentionOps {
                         out = gv.mul(a.fma(oneMinusP, p)).add(bn);
                     }
                 }
-                out.intoArray(g, i);
+                out.intoArray(g, gOff + i);
                 FloatVector.fromArray(S, db, j).add(out).intoArray(db, j);
             }
         }
@@ -745,8 +822,8 @@ final class CpuAttentionOps implements AttentionOps {
         int h0 = w.h[0];
         int dp = w.dp;
         int d = w.d;
-        int off = b * tN * hp;
-        float[] g = w.grad[0];
+        int off = w.gradOff(0, b, tN);
+        float[] g = w.grad(0, wk);
         loadSample(w, b, tN, len, q, keys, wk);
         Arrays.fill(wk.gsum, 0f);
         for (int t = 0; t < len; t++) {

@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * DenseOps of the cpu backend: every product is a {@link Gemm}, parallel over the rows of its output. The weight
@@ -19,6 +18,8 @@ import jdk.incubator.vector.VectorOperators;
 final class CpuDenseOps implements DenseOps {
     /** Packed B larger than this (floats) is packed by all threads. */
     private static final int PARALLEL_PACK = 1 << 15;
+    /** Row blocks (of {@link Gemm#R} rows) multiplied together: their A K-block is 32 KiB, their C rows ≤ 256 KiB. */
+    private static final int GROUP = 16;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
     private final Parallel parallel;
@@ -162,36 +163,45 @@ final class CpuDenseOps implements DenseOps {
         boolean interleaved = mStride == 1 && kStride != 1;
         parallel.forRange(blocks, 2, (worker, from, to) -> {
             Gemm.Scratch s = Gemm.scratch();
-            float[] ab = s.a(Gemm.R * Math.min(k, Gemm.KC));
-            for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
-                int kc = Math.min(Gemm.KC, k - k0);
-                for (int blk = from; blk < to; blk++) {
-                    int m0 = blk * Gemm.R;
-                    int r = Math.min(Gemm.R, rows - m0);
-                    if (interleaved) {
-                        Gemm.packAInterleaved(a, 0, kStride, m0, r, k0, kc, ab);
-                    } else {
-                        Gemm.packA(a, 0, mStride, kStride, m0, r, k0, kc, ab);
+            float[] ab = s.a(GROUP * Gemm.R * Math.min(k, Gemm.KC));
+            // Groups of row blocks keep their rows of C (≤ 64 rows) in L2 across the K-blocks, while each panel's
+            // K-block stays in L1 over the group's row blocks.
+            for (int g = from; g < to; g += GROUP) {
+                int gEnd = Math.min(to, g + GROUP);
+                int m0 = g * Gemm.R;
+                int rowsHere = Math.min(rows, gEnd * Gemm.R) - m0;
+                for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
+                    int kc = Math.min(Gemm.KC, k - k0);
+                    for (int blk = g; blk < gEnd; blk++) {
+                        int mb = blk * Gemm.R;
+                        int r = Math.min(Gemm.R, rows - mb);
+                        int at = (blk - g) * Gemm.R * kc;
+                        if (interleaved) {
+                            Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
+                        } else {
+                            Gemm.packA(a, 0, mStride, kStride, mb, r, k0, kc, ab, at);
+                        }
+                        if (colSums != null) {
+                            addRowSums(ab, at, interleaved, kc, r, colSums, mb);
+                        }
                     }
-                    Gemm.rowBlock(ab, interleaved, kc, k0, k, bp, n, s.tile, c, 0, n, m0, r, bias, add || k0 > 0);
-                    if (colSums != null) {
-                        addRowSums(ab, interleaved, kc, r, colSums, m0);
-                    }
+                    Gemm.multiply(ab, interleaved, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
+                            add || k0 > 0);
                 }
             }
         });
     }
 
-    private static void addRowSums(float[] ab, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {
+    private static void addRowSums(float[] ab, int at, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {
         if (interleaved) {
             // scalar math: sums[m0 + r] += Σ_k ab[4·k + r], four rows per 4-lane vector
             FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
             for (int k = 0; k < kc; k++) {
-                acc = acc.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, 4 * k));
+                acc = acc.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 4 * k));
             }
             for (int r = 0; r < rows; r++) {
-                long at = (long) (m0 + r) * Float.BYTES;
-                sums.set(F, at, sums.get(F, at) + acc.lane(r));
+                long o = (long) (m0 + r) * Float.BYTES;
+                sums.set(F, o, sums.get(F, o) + acc.lane(r));
             }
             return;
         }
@@ -201,14 +211,14 @@ final class CpuDenseOps implements DenseOps {
             int k = 0;
             int bound = Gemm.S.loopBound(kc);
             for (; k < bound; k += Gemm.L) {
-                acc = acc.add(FloatVector.fromArray(Gemm.S, ab, r * kc + k));
+                acc = acc.add(FloatVector.fromArray(Gemm.S, ab, at + r * kc + k));
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(acc);
             for (; k < kc; k++) {
-                s += ab[r * kc + k];
+                s += ab[at + r * kc + k];
             }
-            long at = (long) (m0 + r) * Float.BYTES;
-            sums.set(F, at, sums.get(F, at) + s);
+            long o = (long) (m0 + r) * Float.BYTES;
+            sums.set(F, o, sums.get(F, o) + s);
         }
     }
 }

@@ -85,19 +85,10 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     }
 
     private static void addRows(Tensor ids, Tensor lengths, Tensor dOut, RowSparseGrad g) {
-        g.reserveAll(ids, lengths);
-        long b = ids.dim(0);
-        long t = lengths == null ? 1 : ids.dim(1);
         int d = g.width();
         long rowBytes = (long) d * Float.BYTES;
         MemorySegment values = g.values().segment();
         MemorySegment src = dOut.segment();
-        for (long i = 0; i < b; i++) {
-            long len = lengths == null ? 1 : lengths.getInt(i);
-            for (long j = 0; j < len; j++) {
-                long pos = i * t + j;
-                SeqKernels.addInto(values, g.slot(ids.getInt(pos)) * rowBytes, src, pos * rowBytes, d);
-            }
-        }
+        g.addRows(ids, lengths, (pos, slot) -> SeqKernels.addInto(values, slot * rowBytes, src, pos * rowBytes, d));
     }
 }

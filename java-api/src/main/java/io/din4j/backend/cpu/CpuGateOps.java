@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -55,22 +54,22 @@ final class CpuGateOps implements GateOps {
                     probs.setFloat((long) r * e + j, p[j]);
                 }
                 long base = (long) r * eTot;
-                for (int k = 0; k < h; k += L) {
+                int k = 0;
+                for (; k + L <= h; k += L) {
                     // scalar math: out[r][k] = Σ_j p_j · experts[r][sel_j][k]
-                    VectorMask<Float> m = k + L <= h ? null : S.indexInRange(k, h);
                     FloatVector acc = FloatVector.zero(S);
                     for (int j = 0; j < e; j++) {
-                        long at = ((base + sel[j]) * h + k) * 4;
-                        FloatVector xv = m == null ? FloatVector.fromMemorySegment(S, xs, at, NO)
-                                : FloatVector.fromMemorySegment(S, xs, at, NO, m);
-                        acc = xv.fma(FloatVector.broadcast(S, p[j]), acc);
+                        acc = Lanes.load(xs, (base + sel[j]) * h + k).fma(FloatVector.broadcast(S, p[j]), acc);
                     }
-                    long o = ((long) r * h + k) * 4;
-                    if (m == null) {
-                        acc.intoMemorySegment(os, o, NO);
-                    } else {
-                        acc.intoMemorySegment(os, o, NO, m);
+                    Lanes.store(acc, os, (long) r * h + k);
+                }
+                if (k < h) {
+                    VectorMask<Float> m = Lanes.tail(k, h);
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int j = 0; j < e; j++) {
+                        acc = Lanes.load(xs, (base + sel[j]) * h + k, m).fma(FloatVector.broadcast(S, p[j]), acc);
                     }
+                    Lanes.store(acc, os, (long) r * h + k, m);
                 }
             }
         });
@@ -97,25 +96,22 @@ final class CpuGateOps implements GateOps {
                     float pj = probs.getFloat((long) r * e + j);
                     long xo = (base + sel[j]) * h;
                     FloatVector acc = FloatVector.zero(S);
-                    for (int k = 0; k < h; k += L) {
+                    int k = 0;
+                    for (; k + L <= h; k += L) {
                         // scalar math: dp_j = Σ_k dOut[r][k]·experts[r][sel_j][k]; dExperts[r][sel_j] += p_j·dOut[r]
-                        VectorMask<Float> m = k + L <= h ? null : S.indexInRange(k, h);
-                        FloatVector g;
-                        FloatVector xv;
-                        if (m == null) {
-                            g = FloatVector.fromMemorySegment(S, gs, (go + k) * 4, NO);
-                            xv = FloatVector.fromMemorySegment(S, xs, (xo + k) * 4, NO);
-                            g.fma(FloatVector.broadcast(S, pj), FloatVector.fromMemorySegment(S, dxs, (xo + k) * 4, NO))
-                                    .intoMemorySegment(dxs, (xo + k) * 4, NO);
-                        } else {
-                            g = FloatVector.fromMemorySegment(S, gs, (go + k) * 4, NO, m);
-                            xv = FloatVector.fromMemorySegment(S, xs, (xo + k) * 4, NO, m);
-                            g.fma(FloatVector.broadcast(S, pj), FloatVector.fromMemorySegment(S, dxs, (xo + k) * 4, NO, m))
-                                    .intoMemorySegment(dxs, (xo + k) * 4, NO, m);
-                        }
+                        FloatVector g = Lanes.load(gs, go + k);
+                        FloatVector xv = Lanes.load(xs, xo + k);
+                        Lanes.store(g.fma(FloatVector.broadcast(S, pj), Lanes.load(dxs, xo + k)), dxs, xo + k);
                         acc = g.fma(xv, acc);
                     }
-                    dp[j] = acc.reduceLanes(VectorOperators.ADD);
+                    if (k < h) {
+                        VectorMask<Float> m = Lanes.tail(k, h);
+                        FloatVector g = Lanes.load(gs, go + k, m);
+                        FloatVector xv = Lanes.load(xs, xo + k, m);
+                        Lanes.store(g.fma(FloatVector.broadcast(S, pj), Lanes.load(dxs, xo + k, m)), dxs, xo + k, m);
+                        acc = g.fma(xv, acc);
+                    }
+                    dp[j] = Lanes.sum(acc);
                     dot += pj * dp[j];
                 }
                 for (int j = 0; j < e; j++) {

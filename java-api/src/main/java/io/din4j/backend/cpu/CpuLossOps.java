@@ -17,6 +17,9 @@ final class CpuLossOps implements LossOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
+    private static final int BLOCK_SIZE = 1024;
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[BLOCK_SIZE + 32]);
+
     private final Parallel parallel;
 
     CpuLossOps(Parallel parallel) {
@@ -29,47 +32,53 @@ final class CpuLossOps implements LossOps {
         MemorySegment zs = logits.segment();
         MemorySegment ys = labels.segment();
         MemorySegment ws = weights == null ? null : weights.segment();
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector sumW = FloatVector.zero(S);
-        FloatVector sumL = FloatVector.zero(S);
-        VectorMask<Float> negative = S.maskAll(false);
-        for (int i = 0; i < b; i += L) {
-            // scalar math: ℓ = max(z, 0) − z·y + log(1 + e^−|z|); Σ w·ℓ; Σ w
-            VectorMask<Float> m = i + L <= b ? null : S.indexInRange(i, b);
-            FloatVector z = Lanes.load(zs, i, m);
-            FloatVector y = Lanes.load(ys, i, m);
-            FloatVector w = ws == null ? (m == null ? one : one.blend(0f, m.not())) : Lanes.load(ws, i, m);
-            negative = negative.or(w.compare(VectorOperators.LT, 0f));
-            FloatVector soft = CpuMath.exp(z.abs().neg()).lanewise(VectorOperators.LOG1P);
-            FloatVector l = z.max(0f).sub(z.mul(y)).add(soft);
-            sumW = sumW.add(w);
-            sumL = w.fma(l, sumL);
-        }
-        if (negative.anyTrue()) {
-            for (int i = 0; i < b; i++) {
-                if (weights.getFloat(i) < 0) {
-                    throw new IllegalArgumentException("weights: element " + i + " is negative (" + weights.getFloat(i) + ")");
+        // Σw first (the gradient is divided by it), then one pass per block: e = e^−|z| once, from which both
+        // log(1 + e^−|z|) and σ(z) follow.
+        double totalW = b;
+        if (ws != null) {
+            FloatVector sumW = FloatVector.zero(S);
+            VectorMask<Float> negative = S.maskAll(false);
+            for (int i = 0; i < b; i += L) {
+                FloatVector w = Lanes.load(ws, i, Lanes.tail(i, b));
+                negative = negative.or(w.compare(VectorOperators.LT, 0f));
+                sumW = sumW.add(w);
+            }
+            if (negative.anyTrue()) {
+                for (int i = 0; i < b; i++) {
+                    if (weights.getFloat(i) < 0) {
+                        throw new IllegalArgumentException("weights: element " + i + " is negative (" + weights.getFloat(i) + ")");
+                    }
                 }
             }
+            totalW = Lanes.sum(sumW);
         }
-        double totalW = sumW.reduceLanes(VectorOperators.ADD);
         if (totalW == 0) {
             return 0;
         }
-        if (dLogits != null) {
-            MemorySegment ds = dLogits.segment();
-            float k = (float) (scale / totalW);
-            for (int i = 0; i < b; i += L) {
-                // scalar math: dz += scale·w·(σ(z) − y) / Σw
-                VectorMask<Float> m = i + L <= b ? null : S.indexInRange(i, b);
-                FloatVector z = Lanes.load(zs, i, m);
-                FloatVector g = CpuMath.sigmoid(z).sub(Lanes.load(ys, i, m)).mul(k);
-                if (ws != null) {
-                    g = g.mul(Lanes.load(ws, i, m));
+        MemorySegment ds = dLogits == null ? null : dLogits.segment();
+        float k = (float) (scale / totalW);
+        float[] e = BLOCK.get();
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector sumL = FloatVector.zero(S);
+        for (int b0 = 0; b0 < b; b0 += BLOCK_SIZE) {
+            int nb = Math.min(BLOCK_SIZE, b - b0);
+            CpuMath.expNegAbs(zs, b0, e, nb);
+            for (int i = 0; i < nb; i += L) {
+                // scalar math: ℓ = max(z, 0) − z·y + log1p(e); σ = z ≥ 0 ? 1/(1+e) : e/(1+e); dz += k·w·(σ − y)
+                VectorMask<Float> m = Lanes.tail(i, nb);
+                FloatVector z = Lanes.load(zs, b0 + i, m);
+                FloatVector y = Lanes.load(ys, b0 + i, m);
+                FloatVector ev = FloatVector.fromArray(S, e, i);
+                FloatVector l = z.max(0f).sub(z.mul(y)).add(ev.lanewise(VectorOperators.LOG1P));
+                FloatVector w = ws == null ? one : Lanes.load(ws, b0 + i, m);
+                sumL = w.fma(l.blend(0f, m.not()), sumL);
+                if (ds != null) {
+                    FloatVector sig = ev.blend(1f, z.compare(VectorOperators.GE, 0f)).div(ev.add(1f));
+                    FloatVector g = sig.sub(y).mul(k).mul(w);
+                    Lanes.store(Lanes.load(ds, b0 + i, m).add(g), ds, b0 + i, m);
                 }
-                Lanes.store(Lanes.load(ds, i, m).add(g), ds, i, m);
             }
         }
-        return sumL.reduceLanes(VectorOperators.ADD) / totalW;
+        return Lanes.sum(sumL) / totalW;
     }
 }

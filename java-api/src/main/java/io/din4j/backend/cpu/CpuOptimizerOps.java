@@ -34,9 +34,15 @@ final class CpuOptimizerOps implements OptimizerOps {
     // ---- update rules over n elements: parameter/state at p + i, gradient at g + i ----
 
     private static void sgdRange(MemorySegment ps, long p, MemorySegment gs, long g, long n, float lr, float wd) {
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
             // scalar math: p −= lr·(g + wd·p)
-            VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector pv = Lanes.load(ps, p + i);
+            FloatVector gv = pv.mul(wd).add(Lanes.load(gs, g + i));
+            Lanes.store(pv.sub(gv.mul(lr)), ps, p + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = Lanes.tail(i, n);
             FloatVector pv = Lanes.load(ps, p + i, m);
             FloatVector gv = pv.mul(wd).add(Lanes.load(gs, g + i, m));
             Lanes.store(pv.sub(gv.mul(lr)), ps, p + i, m);
@@ -44,9 +50,17 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     private static void adagradRange(MemorySegment ps, MemorySegment as, long p, MemorySegment gs, long g, long n, float lr, float eps) {
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
             // scalar math: acc += g²; p −= lr·g / (sqrt(acc) + eps)
-            VectorMask<Float> m = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector gv = Lanes.load(gs, g + i);
+            FloatVector acc = gv.fma(gv, Lanes.load(as, p + i));
+            Lanes.store(acc, as, p + i);
+            FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
+            Lanes.store(Lanes.load(ps, p + i).sub(step), ps, p + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, m);
             FloatVector acc = gv.fma(gv, Lanes.load(as, p + i, m));
             Lanes.store(acc, as, p + i, m);
@@ -57,9 +71,19 @@ final class CpuOptimizerOps implements OptimizerOps {
 
     private static void adamRange(MemorySegment ps, MemorySegment ms, MemorySegment vs, long p, MemorySegment gs, long g, long n,
             float lr, float b1, float b2, float eps, float k1, float k2) {
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
             // scalar math: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr·(m·k1) / (sqrt(v·k2) + eps)
-            VectorMask<Float> mk = i + L <= n ? null : S.indexInRange(0, (int) (n - i));
+            FloatVector gv = Lanes.load(gs, g + i);
+            FloatVector mv = Lanes.load(ms, p + i).mul(b1).add(gv.mul(1f - b1));
+            FloatVector vv = Lanes.load(vs, p + i).mul(b2).add(gv.mul(gv).mul(1f - b2));
+            Lanes.store(mv, ms, p + i);
+            Lanes.store(vv, vs, p + i);
+            FloatVector step = mv.mul(k1 * lr).div(vv.mul(k2).lanewise(VectorOperators.SQRT).add(eps));
+            Lanes.store(Lanes.load(ps, p + i).sub(step), ps, p + i);
+        }
+        if (i < n) {
+            VectorMask<Float> mk = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, mk);
             FloatVector mv = Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1));
             FloatVector vv = Lanes.load(vs, p + i, mk).mul(b2).add(gv.mul(gv).mul(1f - b2));
@@ -173,9 +197,13 @@ final class CpuOptimizerOps implements OptimizerOps {
             // DIN eq. 4: the row's L2 penalty is scaled by 1/n_j (its occurrence count), and only rows present in
             // the mini-batch are regularized.
             float k = lambda / Math.max(1f, frequency.getFloat(t / d));
-            for (long i = 0; i < d; i += L) {
+            long i = 0;
+            for (; i + L <= d; i += L) {
                 // scalar math: grad_j += (λ / n_j)·w_j
-                VectorMask<Float> mk = i + L <= d ? null : S.indexInRange(0, (int) (d - i));
+                Lanes.store(Lanes.load(ts, t + i).mul(k).add(Lanes.load(gs, g + i)), gs, g + i);
+            }
+            if (i < d) {
+                VectorMask<Float> mk = Lanes.tail(i, d);
                 Lanes.store(Lanes.load(ts, t + i, mk).mul(k).add(Lanes.load(gs, g + i, mk)), gs, g + i, mk);
             }
         });

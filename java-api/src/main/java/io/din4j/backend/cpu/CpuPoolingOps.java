@@ -10,7 +10,6 @@ import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /** PoolingOps of the cpu backend: vectorised over D, parallel over the batch. */
 final class CpuPoolingOps implements PoolingOps {
@@ -88,7 +87,7 @@ final class CpuPoolingOps implements PoolingOps {
                         dw = gv.fma(FloatVector.fromMemorySegment(S, k, ko, NATIVE, m), dw);
                         gv.fma(FloatVector.broadcast(S, wt), FloatVector.fromMemorySegment(S, dk, ko, NATIVE, m)).intoMemorySegment(dk, ko, NATIVE, m);
                     }
-                    dWeights.setFloat(row, dWeights.getFloat(row) + dw.reduceLanes(VectorOperators.ADD));
+                    dWeights.setFloat(row, dWeights.getFloat(row) + Lanes.sum(dw));
                 }
             }
         });

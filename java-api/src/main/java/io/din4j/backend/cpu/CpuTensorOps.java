@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** TensorOps of the cpu backend: vector loops over blocks of the flat element range. */
@@ -167,7 +166,7 @@ final class CpuTensorOps implements TensorOps {
                 acc = v.fma(v, acc);
             }
             if (partial.length > 0) {
-                partial[blk] = acc.reduceLanes(VectorOperators.ADD);
+                partial[blk] = Lanes.sum(acc);
             }
         });
         double s = 0;

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>B ({@code K × N}) is packed per call into panels of up to four vectors of columns (five for the last panel
  * when one vector would be left over), each panel row-major by k, zero-padded to whole vectors, so a micro-kernel
- * streams it contiguously with no masks. A is copied four rows at a time into a k-contiguous buffer. A micro-kernel
+ * streams it contiguously with no masks. A is copied four rows at a time into a k-contiguous buffer (or
+ * interleaved by k). A micro-kernel
  * holds a 4-row × C-vector tile of C in registers (≤ 20 accumulators, below the 32 vector registers of AVX-512),
  * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
  * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
@@ -134,16 +135,16 @@ final class Gemm {
     }
 
     /**
-     * Copies rows {@code m0 .. m0+rows} (rows ≤ 4) of A into {@code a} as {@code a[r·kc + k] = A[m0+r][k0+k]},
+     * Copies rows {@code m0 .. m0+rows} (rows ≤ 4) of A into {@code a} as {@code a[at + r·kc + k] = A[m0+r][k0+k]},
      * reading {@code A[m][k] = src[base + m·mStride + k·kStride]}; missing rows repeat the last one (their
      * results are discarded).
      */
-    static void packA(MemorySegment src, long base, long mStride, long kStride, int m0, int rows, int k0, int kc, float[] a) {
+    static void packA(MemorySegment src, long base, long mStride, long kStride, int m0, int rows, int k0, int kc, float[] a, int at) {
         for (int r = 0; r < R; r++) {
             int m = m0 + Math.min(r, rows - 1);
-            int d = r * kc;
+            int d = at + r * kc;
             if (r >= rows) {
-                System.arraycopy(a, (rows - 1) * kc, a, d, kc);
+                System.arraycopy(a, at + (rows - 1) * kc, a, d, kc);
                 continue;
             }
             long row = base + m * mStride + k0 * kStride;
@@ -169,56 +170,62 @@ final class Gemm {
     /**
      * Copies rows {@code m0 .. m0+rows} of an A whose rows are adjacent in memory ({@code A[m][k] = src[base + m +
      * k·kStride]}, e.g. A = dyᵀ for the weight gradient) into {@code a} interleaved by k:
-     * {@code a[4·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k instead of four strided reads. Missing
+     * {@code a[at + 4·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k instead of four strided reads. Missing
      * rows read as 0 (their results are discarded).
      */
-    static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int k0, int kc, float[] a) {
+    static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int k0, int kc, float[] a, int at) {
         VectorMask<Float> m = S4.indexInRange(0, rows);
-        long at = (base + m0 + k0 * kStride) * Float.BYTES;
+        long from = (base + m0 + k0 * kStride) * Float.BYTES;
         long step = kStride * Float.BYTES;
         for (int k = 0; k < kc; k++) {
-            FloatVector.fromMemorySegment(S4, src, at + k * step, NO, m).intoArray(a, 4 * k);
+            FloatVector.fromMemorySegment(S4, src, from + k * step, NO, m).intoArray(a, at + 4 * k);
         }
     }
 
     /**
-     * Runs the micro-kernels for one 4-row block of A (already in {@code a}: row stride {@code kc}, or interleaved
-     * by k when {@code interleaved}) against the
-     * K-block {@code [k0, k0+kc)} of every panel of packed B, and writes the results into rows
-     * {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}). {@code add}: C += A·B; otherwise
-     * {@code C = A·B + bias} ({@code bias} null for none).
+     * Multiplies {@code blocks} 4-row blocks of A, packed one after another in {@code a} ({@code 4·kc} floats each:
+     * row stride {@code kc}, or interleaved by k when {@code interleaved}), by the K-block {@code [k0, k0+kc)} of
+     * every panel of packed B, and writes rows {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}).
+     * {@code add}: C += A·B; otherwise {@code C = A·B + bias} ({@code bias} null for none).
+     *
+     * <p>Panels are the outer loop: a panel's K-block (≤ 32 KiB) stays in L1 while every row block of A streams
+     * past it, so a wide B (PLE's experts: N = 768) is read from L2 once per K-block rather than once per row block.
      */
-    static void rowBlock(float[] a, boolean interleaved, int kc, int k0, int kTotal, float[] b, int n, float[] t,
+    static void multiply(float[] a, boolean interleaved, int blocks, int kc, int k0, int kTotal, float[] b, int n, float[] t,
             MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
         int nv = (n + L - 1) / L;
         int np = panels(nv);
         int off = 0;
         int v0 = 0;
-        int a1 = kc;
-        int a2 = 2 * kc;
-        int a3 = 3 * kc;
         for (int p = 0; p < np; p++) {
             int pv = panelVectors(nv, p);
             int pw = pv * L;
             int bo = off + k0 * pw;
-            if (interleaved) {
-                switch (pv) {
-                    case 4 -> k4i(a, kc, b, bo, t);
-                    case 5 -> k5i(a, kc, b, bo, t);
-                    case 3 -> k3i(a, kc, b, bo, t);
-                    case 2 -> k2i(a, kc, b, bo, t);
-                    default -> k1i(a, kc, b, bo, t);
+            for (int blk = 0; blk < blocks; blk++) {
+                int a0 = blk * R * kc;
+                if (interleaved) {
+                    switch (pv) {
+                        case 4 -> k4i(a, a0, kc, b, bo, t);
+                        case 5 -> k5i(a, a0, kc, b, bo, t);
+                        case 3 -> k3i(a, a0, kc, b, bo, t);
+                        case 2 -> k2i(a, a0, kc, b, bo, t);
+                        default -> k1i(a, a0, kc, b, bo, t);
+                    }
+                } else {
+                    int a1 = a0 + kc;
+                    int a2 = a1 + kc;
+                    int a3 = a2 + kc;
+                    switch (pv) {
+                        case 4 -> k4(a, a0, a1, a2, a3, kc, b, bo, t);
+                        case 5 -> k5(a, a0, a1, a2, a3, kc, b, bo, t);
+                        case 3 -> k3(a, a0, a1, a2, a3, kc, b, bo, t);
+                        case 2 -> k2(a, a0, a1, a2, a3, kc, b, bo, t);
+                        default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
+                    }
                 }
-            } else {
-                switch (pv) {
-                    case 4 -> k4(a, a1, a2, a3, kc, b, bo, t);
-                    case 5 -> k5(a, a1, a2, a3, kc, b, bo, t);
-                    case 3 -> k3(a, a1, a2, a3, kc, b, bo, t);
-                    case 2 -> k2(a, a1, a2, a3, kc, b, bo, t);
-                    default -> k1(a, a1, a2, a3, kc, b, bo, t);
-                }
+                int mb = m0 + blk * R;
+                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(R, m0 + rows - mb), bias, add);
             }
-            store(t, pv, v0 * L, n, c, cBase, ldc, m0, rows, bias, add);
             off += kTotal * pw;
             v0 += pv;
         }
@@ -259,7 +266,7 @@ final class Gemm {
     // ---- micro-kernels: 4 rows × C vectors. Each is written out in full so that C2 keeps every accumulator in
     // a register; a loop over an array of vectors would box them. ----
 
-    private static void k4(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+    private static void k4(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -272,7 +279,7 @@ final class Gemm {
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, a[k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
@@ -311,7 +318,7 @@ final class Gemm {
         c33.intoArray(t, 3 * TW + 3 * L);
     }
 
-    private static void k5(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+    private static void k5(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
@@ -325,7 +332,7 @@ final class Gemm {
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
             FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
-            FloatVector x = FloatVector.broadcast(S, a[k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
@@ -372,7 +379,7 @@ final class Gemm {
         c34.intoArray(t, 3 * TW + 4 * L);
     }
 
-    private static void k3(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+    private static void k3(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
@@ -384,7 +391,7 @@ final class Gemm {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
-            FloatVector x = FloatVector.broadcast(S, a[k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
@@ -415,7 +422,7 @@ final class Gemm {
         c32.intoArray(t, 3 * TW + 2 * L);
     }
 
-    private static void k2(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+    private static void k2(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         for (int k = 0; k < kc; k++) {
@@ -423,7 +430,7 @@ final class Gemm {
             int bk = bo + k * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector x = FloatVector.broadcast(S, a[k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             x = FloatVector.broadcast(S, a[a1 + k]);
@@ -446,13 +453,13 @@ final class Gemm {
         c31.intoArray(t, 3 * TW + L);
     }
 
-    private static void k1(float[] a, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+    private static void k1(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
         for (int k = 0; k < kc; k++) {
             // scalar math: c[r][j] += a[r][k] · b[k][j]
             FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
-            c0 = FloatVector.broadcast(S, a[k]).fma(b0, c0);
+            c0 = FloatVector.broadcast(S, a[a0 + k]).fma(b0, c0);
             c1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, c1);
             c2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, c2);
             c3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, c3);
@@ -465,7 +472,7 @@ final class Gemm {
 
     // ---- the same micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
 
-    private static void k4i(float[] a, int kc, float[] b, int bo, float[] t) {
+    private static void k4i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -478,22 +485,22 @@ final class Gemm {
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
-            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
             c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
             c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
@@ -517,7 +524,7 @@ final class Gemm {
         c33.intoArray(t, 3 * TW + 3 * L);
     }
 
-    private static void k5i(float[] a, int kc, float[] b, int bo, float[] t) {
+    private static void k5i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
@@ -531,25 +538,25 @@ final class Gemm {
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
             FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
-            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
             c04 = x.fma(b4, c04);
-            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
             c13 = x.fma(b3, c13);
             c14 = x.fma(b4, c14);
-            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
             c23 = x.fma(b3, c23);
             c24 = x.fma(b4, c24);
-            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
@@ -578,7 +585,7 @@ final class Gemm {
         c34.intoArray(t, 3 * TW + 4 * L);
     }
 
-    private static void k3i(float[] a, int kc, float[] b, int bo, float[] t) {
+    private static void k3i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
@@ -590,19 +597,19 @@ final class Gemm {
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
-            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
@@ -621,7 +628,7 @@ final class Gemm {
         c32.intoArray(t, 3 * TW + 2 * L);
     }
 
-    private static void k2i(float[] a, int kc, float[] b, int bo, float[] t) {
+    private static void k2i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         for (int k = 0; k < kc; k++) {
@@ -629,16 +636,16 @@ final class Gemm {
             int bk = bo + k * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector x = FloatVector.broadcast(S, a[4 * k]);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[4 * k + 1]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[4 * k + 2]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[4 * k + 3]);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
@@ -652,16 +659,16 @@ final class Gemm {
         c31.intoArray(t, 3 * TW + L);
     }
 
-    private static void k1i(float[] a, int kc, float[] b, int bo, float[] t) {
+    private static void k1i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0 = z, c1 = z, c2 = z, c3 = z;
         for (int k = 0; k < kc; k++) {
             // scalar math: c[r][j] += a[r][k] · b[k][j]
             FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
-            c0 = FloatVector.broadcast(S, a[4 * k]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[4 * k + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[4 * k + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[4 * k + 3]).fma(b0, c3);
+            c0 = FloatVector.broadcast(S, a[a0 + 4 * k]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a0 + 4 * k + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a0 + 4 * k + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a0 + 4 * k + 3]).fma(b0, c3);
         }
         c0.intoArray(t, 0);
         c1.intoArray(t, TW);

@@ -57,6 +57,9 @@ final class RefAttentionOps implements AttentionOps {
 
     @Override
     public AttentionWorkspace newWorkspace(AttentionUnit unit, TensorArena arena, int maxBatch, int maxHistory) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
         if (maxBatch <= 0 || maxHistory <= 0) {
             throw new IllegalArgumentException("maxBatch and maxHistory must be positive, got " + maxBatch + ", " + maxHistory);
         }
@@ -84,6 +87,14 @@ final class RefAttentionOps implements AttentionOps {
         };
     }
 
+    /** Row r's input of layer l into x: the unfolded first-layer input, or the previous layer's output. */
+    private static void layerInput(Workspace w, int l, int in, Tensor q, Tensor keys, int d, int b, int t, int tN, int r,
+                                   double[] x) {
+        for (int i = 0; i < in; i++) {
+            x[i] = l == 0 ? input(q, keys, d, b, t, tN, i) : w.act[l - 1][r * in + i];
+        }
+    }
+
     @Override
     public void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
                         AttentionWorkspace ws, Tensor scores, boolean training) {
@@ -107,9 +118,7 @@ final class RefAttentionOps implements AttentionOps {
             double[] x = new double[in];
             for (int b = 0; b < bN; b++) {
                 for (int t = 0; t < lengths.getInt(b); t++, r++) {
-                    for (int i = 0; i < in; i++) {
-                        x[i] = l == 0 ? input(q, keys, d, b, t, tN, i) : w.act[l - 1][r * in + i];
-                    }
+                    layerInput(w, l, in, q, keys, d, b, t, tN, r, x);
                     for (int o = 0; o < h; o++) {
                         double acc = bias.get(o);
                         for (int i = 0; i < in; i++) {
@@ -241,9 +250,7 @@ final class RefAttentionOps implements AttentionOps {
             double[] x = new double[in];
             for (int b = 0; b < bN; b++) {
                 for (int t = 0; t < lengths.getInt(b); t++, r++) {
-                    for (int i = 0; i < in; i++) {
-                        x[i] = l == 0 ? input(q, keys, d, b, t, tN, i) : w.act[l - 1][r * in + i];
-                    }
+                    layerInput(w, l, in, q, keys, d, b, t, tN, r, x);
                     for (int o = 0; o < h; o++) {
                         double g = dPre[r * h + o];
                         add(grads.biases()[l], o, g);

@@ -71,21 +71,14 @@ final class RefEmbeddingOps implements EmbeddingOps {
 
     /** Adds each valid position's dOut row into its id's gradient row, in input order. */
     private static void addRows(Tensor ids, Tensor lengths, Tensor dOut, RowSparseGrad g) {
-        g.reserveAll(ids, lengths);
-        long b = ids.dim(0);
-        long t = lengths == null ? 1 : ids.dim(1);
         long d = g.width();
         Tensor values = g.values();
-        for (long i = 0; i < b; i++) {
-            long len = lengths == null ? 1 : lengths.getInt(i);
-            for (long j = 0; j < len; j++) {
-                long pos = i * t + j;
-                long dst = (long) g.slot(ids.getInt(pos)) * d;
-                for (long c = 0; c < d; c++) {
-                    // Rounded to f32 after every add, exactly as the cpu backend sums, so both agree bit for bit.
-                    values.set(dst + c, (float) (values.getFloat(dst + c) + (float) dOut.get(pos * d + c)));
-                }
+        g.addRows(ids, lengths, (pos, slot) -> {
+            for (long c = 0; c < d; c++) {
+                // Rounded to f32 after every add, exactly as the cpu backend sums, so both agree bit for bit.
+                long dst = slot * d + c;
+                values.set(dst, (float) (values.getFloat(dst) + (float) dOut.get(pos * d + c)));
             }
-        }
+        });
     }
 }

@@ -1,0 +1,96 @@
+package io.din4j.cli;
+
+import io.din4j.model.ModelConfig;
+import io.din4j.train.OptimizerSpec;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** Architecture and optimisation flags shared by train and demo. */
+final class ModelOptions {
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Passes over the training data (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.001", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam", description = "adam, adagrad or sgd (default ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of initialisation and shuffling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--embedding-dim", defaultValue = "0", paramLabel = "D", description = "Embedding width per field (default: the model's, 32).")
+    int embeddingDim;
+
+    @Option(names = "--mlp", split = ",", paramLabel = "H", description = "Hidden widths of the output MLP (default 200,80).")
+    List<Integer> mlp;
+
+    @Option(names = "--attention", split = ",", paramLabel = "H", description = "Hidden widths of DIN's activation unit (default 80,40).")
+    List<Integer> attention;
+
+    @Option(names = "--experts", split = ",", paramLabel = "H", description = "Hidden widths of each PLE expert (default 64).")
+    List<Integer> experts;
+
+    @Option(names = "--max-history", defaultValue = "0", paramLabel = "T", description = "Keep only the most recent T behaviours (0 = all, default).")
+    int maxHistory;
+
+    @Option(names = "--min-count", defaultValue = "1", paramLabel = "N", description = "Ids seen fewer than N times share the out-of-vocabulary row (default ${DEFAULT-VALUE}).")
+    int minCount;
+
+    @Option(names = "--shuffle-buffer", defaultValue = "100000", paramLabel = "ROWS", description = "Rows mixed by the streaming shuffle (0 = file order; default ${DEFAULT-VALUE}).")
+    int shuffleBuffer;
+
+    @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "0", description = "Mini-batch aware regularization strength (DIN eq. 4; default ${DEFAULT-VALUE}).")
+    double mbaLambda;
+
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "0", description = "Stop after N epochs without validation AUC gain and keep the best (0 = off).")
+    int patience;
+
+    Training.Settings settings(CommandSpec spec, ModelConfig.Type type) {
+        Flags.atLeast(spec, "--epochs", epochs, 1);
+        Flags.atLeast(spec, "--batch-size", batchSize, 1);
+        Flags.atLeast(spec, "--embedding-dim", embeddingDim, 0);
+        Flags.atLeast(spec, "--max-history", maxHistory, 0);
+        Flags.atLeast(spec, "--min-count", minCount, 1);
+        Flags.atLeast(spec, "--shuffle-buffer", shuffleBuffer, 0);
+        Flags.atLeast(spec, "--patience", patience, 0);
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw Flags.bad(spec, "--lr", lr, "a number > 0");
+        }
+        if (!(mbaLambda >= 0)) {
+            throw Flags.bad(spec, "--mba-lambda", mbaLambda, "a number >= 0");
+        }
+        OptimizerSpec.Kind opt;
+        try {
+            opt = OptimizerSpec.Kind.parse(optimizer);
+        } catch (IllegalArgumentException e) {
+            throw Flags.bad(spec, "--optimizer", optimizer, "adam, adagrad or sgd");
+        }
+        return new Training.Settings(type, epochs, batchSize, lr, opt, seed, embeddingDim, maxHistory, minCount, shuffleBuffer,
+                mbaLambda, patience, widths(spec, "--mlp", mlp), widths(spec, "--attention", attention), widths(spec, "--experts", experts));
+    }
+
+    private static int[] widths(CommandSpec spec, String flag, List<Integer> w) {
+        if (w == null) {
+            return null;
+        }
+        for (int x : w) {
+            if (x < 1) {
+                throw Flags.bad(spec, flag, x, "positive layer widths");
+            }
+        }
+        return w.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static ModelConfig.Type type(CommandSpec spec, String flag, String name) {
+        try {
+            return ModelConfig.Type.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw Flags.bad(spec, flag, name, "din, base, ple, cgc, mmoe, shared-bottom or din-ple");
+        }
+    }
+}

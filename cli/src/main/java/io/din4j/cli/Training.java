@@ -1,0 +1,178 @@
+package io.din4j.cli;
+
+import io.din4j.backend.Backend;
+import io.din4j.data.BatchBuilder;
+import io.din4j.data.BatchStream;
+import io.din4j.data.FeatureSchema;
+import io.din4j.data.Row;
+import io.din4j.data.Vocabularies;
+import io.din4j.metrics.Evaluation;
+import io.din4j.model.Model;
+import io.din4j.model.ModelConfig;
+import io.din4j.train.OptimizerSpec;
+import io.din4j.train.TrainConfig;
+import io.din4j.train.TrainListener;
+import io.din4j.train.Trainer;
+import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** One training run as the command line does it: vocabularies, model, trainer, progress and epoch lines. */
+final class Training implements AutoCloseable {
+    /** Hyper-parameters chosen on the command line (0 / null: the library's default). */
+    record Settings(ModelConfig.Type type, int epochs, int batchSize, double lr, OptimizerSpec.Kind optimizer, long seed,
+                    int embeddingDim, int maxHistory, int minCount, int shuffleBuffer, double mbaLambda, int patience,
+                    int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
+    }
+
+    final Settings settings;
+    final FeatureSchema schema;
+    final Vocabularies vocabularies;
+    final BatchBuilder builder;
+    final long trainRows;
+    final Model model;
+    final Trainer trainer;
+    Trainer.Result result;
+
+    private Training(Settings s, FeatureSchema schema, Vocabularies v, long rows, Model model, Trainer trainer) {
+        this.settings = s;
+        this.schema = schema;
+        this.vocabularies = v;
+        this.builder = new BatchBuilder(v, s.maxHistory());
+        this.trainRows = rows;
+        this.model = model;
+        this.trainer = trainer;
+    }
+
+    /** Builds vocabularies from one pass over {@code train} and a fresh model; prints what it built on {@code log}. */
+    static Training prepare(String name, FeatureSchema schema, Iterable<Row> train, Settings s, Backend backend, PrintWriter log) {
+        long t0 = System.nanoTime();
+        long[] rows = new long[1];
+        Iterator<Row> it = train.iterator();
+        Iterator<Row> counting = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                rows[0]++;
+                return it.next();
+            }
+        };
+        Vocabularies v = Vocabularies.build(schema, counting, s.minCount());
+        if (rows[0] == 0) {
+            throw new UserError("--train: no rows to train on");
+        }
+        StringBuilder sizes = new StringBuilder();
+        for (int f = 0; f < schema.sparse().size(); f++) {
+            sizes.append(f == 0 ? "" : ", ").append(schema.sparse().get(f).name()).append(' ').append(String.format(Locale.ROOT, "%,d", v.get(f).size()));
+        }
+        log.printf(Locale.ROOT, "%s: %,d training rows; vocabularies: %s (%.1f s)%n", name, rows[0], sizes, (System.nanoTime() - t0) / 1e9);
+        ModelConfig.Builder mb = ModelConfig.builder(s.type()).tasks(schema.tasks().toArray(String[]::new)).seed(s.seed())
+                .maxHistory(s.maxHistory() > 0 ? s.maxHistory() : 64);
+        if (s.embeddingDim() > 0) {
+            mb.embeddingDim(s.embeddingDim());
+        }
+        if (s.mlpHidden() != null) {
+            mb.mlpHidden(s.mlpHidden());
+        }
+        if (s.attentionHidden() != null) {
+            mb.attentionHidden(s.attentionHidden());
+        }
+        if (s.expertHidden() != null) {
+            mb.expertHidden(s.expertHidden());
+        }
+        ModelConfig config = mb.build();
+        OptimizerSpec opt = switch (s.optimizer()) {
+            case ADAM -> OptimizerSpec.adam(s.lr());
+            case ADAGRAD -> OptimizerSpec.adagrad(s.lr());
+            case SGD -> OptimizerSpec.sgd(s.lr());
+        };
+        TrainConfig.Builder tb = TrainConfig.builder().epochs(s.epochs()).optimizer(opt).mbaLambda(s.mbaLambda()).progressEvery(5);
+        if (s.patience() > 0) {
+            tb.earlyStop("auc", null, s.patience()).restoreBest(true);
+        }
+        Model model = Model.create(config, schema, v.asMap(), backend, s.batchSize());
+        try {
+            Trainer trainer = new Trainer(model, tb.build());
+            log.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", name, config.type().id(), model.parameterCount(), backend.name());
+            return new Training(s, schema, v, rows[0], model, trainer);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Trains, with a progress bar on {@code err} and one line per epoch on {@code out}. */
+    Trainer.Result fit(String name, Iterable<Row> train, Iterable<Row> valid, PrintWriter out, PrintWriter err, boolean interactive) {
+        try (BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed(), PREFETCH);
+             BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0, PREFETCH)) {
+            return fit(name, trainBatches, validBatches, out, err, interactive);
+        }
+    }
+
+    /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
+    private static final int PREFETCH = 4;
+
+    private Trainer.Result fit(String name, BatchStream trainBatches, BatchStream validBatches, PrintWriter out, PrintWriter err,
+                               boolean interactive) {
+        ProgressBar bar = new ProgressBar(name, err, interactive, trainRows, settings.epochs());
+        trainer.addListener(new TrainListener() {
+            @Override
+            public void onProgress(Progress p) {
+                bar.update(p.epoch(), p.samples(), p.samplesPerSecond(), p.loss());
+            }
+
+            @Override
+            public void onEpochEnd(EpochReport r) {
+                bar.clear();
+                out.println(epochLine(name, r, settings.epochs(), schema.tasks()));
+                out.flush();
+            }
+        });
+        result = trainer.fit(trainBatches, validBatches);
+        return result;
+    }
+
+    static String epochLine(String name, TrainListener.EpochReport r, int epochs, List<String> tasks) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s epoch %d/%d  loss", name, r.epoch() + 1, epochs));
+        for (double l : r.taskLoss()) {
+            sb.append(String.format(Locale.ROOT, " %.4f", l));
+        }
+        for (String t : tasks) {
+            Evaluation.TaskMetrics m = r.validation().get(t);
+            if (m != null) {
+                sb.append(String.format(Locale.ROOT, "  %s AUC %.4f GAUC %.4f logloss %.4f", tasks.size() > 1 ? t : "valid", m.auc(), m.gauc(), m.logloss()));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "  (%.1f s, %,.0f samples/s)", r.seconds(), r.samplesPerSecond()));
+        return sb.toString();
+    }
+
+    /** Training metadata for model.json, with how the data was read (so scoring reads it the same way). */
+    Map<String, Object> metadata(String trainFile, String validFile) {
+        Map<String, Object> m = new LinkedHashMap<>(trainer.metadata());
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("train", trainFile);
+        d.put("valid", validFile);
+        d.put("rows", trainRows);
+        d.put("max_history", settings.maxHistory());
+        d.put("min_count", settings.minCount());
+        d.put("batch_size", settings.batchSize());
+        d.put("shuffle_buffer", settings.shuffleBuffer());
+        m.put(ModelDirs.DATA, d);
+        return m;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}

@@ -1,0 +1,265 @@
+package io.din4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.din4j.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model commands end to end on a small synthetic world with tiny models (one epoch, one thread), and every
+ * user error they can meet: exit code, one line naming the file/line/column or flag, nothing half-written.
+ */
+class ModelCommandsTest {
+    @TempDir
+    static Path dir;
+    static Path train;
+    static Path test;
+    static Path din;
+    static Path dinPle;
+    static Path mtTest;
+
+    private static final String[] TINY = {"--epochs", "1", "--embedding-dim", "4", "--mlp", "8", "--attention", "8",
+            "--experts", "8", "--batch-size", "64", "--device", "cpu", "--threads", "1"};
+
+    private static Cli run(String... args) {
+        return Cli.run(args);
+    }
+
+    /** {@code din4j train} with the tiny model flags and {@code rest}. */
+    private static Cli train(String... rest) {
+        return Cli.run(Stream.concat(Stream.concat(Stream.of("train"), Stream.of(TINY)), Stream.of(rest)).toArray(String[]::new));
+    }
+
+    @BeforeAll
+    static void trainTinyModels() {
+        Path data = dir.resolve("data");
+        assertEquals(0, run("generate", "--out", data.toString(), "--users", "60", "--samples-per-user", "10").code());
+        train = data.resolve("train.csv");
+        test = data.resolve("test.csv");
+        din = dir.resolve("din");
+        Cli r = train("--train", train.toString(), "--valid", test.toString(), "--model", "din", "--out", din.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("din epoch 1/1"), r.out());
+
+        Path mt = dir.resolve("mt");
+        assertEquals(0, run("generate", "--out", mt.toString(), "--users", "60", "--samples-per-user", "10", "--tasks", "2", "--gzip").code());
+        mtTest = mt.resolve("test.csv.gz");
+        dinPle = dir.resolve("dinple");
+        r = train("--train", mt.resolve("train.csv.gz").toString(), "--valid", mtTest.toString(),
+                "--model", "din-ple", "--out", dinPle.toString());
+        assertEquals(0, r.code(), r.toString());
+    }
+
+    private static List<String> names(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void trainWritesTheModelDirectoryAndAReportWithAttentionAndGates() throws IOException {
+        assertEquals(List.of("model.json", "report.html", "weights.safetensors"), names(din));
+        assertFalse(names(dir).stream().anyMatch(n -> n.startsWith(".tmp")), "no temporary directories left: " + names(dir));
+        String html = Files.readString(din.resolve("report.html"));
+        assertTrue(html.contains("<section id=\"attention\">") && html.contains("attention weight per behaviour"), "DIN report shows attention");
+        String mt = Files.readString(dinPle.resolve("report.html"));
+        assertTrue(mt.contains("gate × expert"), "DIN+PLE report shows gate utilisation");
+    }
+
+    @Test
+    void evalPrintsJsonPerTask() {
+        Cli r = run("eval", "--model", dinPle.toString(), "--data", mtTest.toString(), "--json", "--device", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> json = Json.parseObject(r.out());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tasks = (Map<String, Object>) json.get("tasks");
+        assertEquals(List.of("click", "conversion"), new ArrayList<>(tasks.keySet()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> click = (Map<String, Object>) tasks.get("click");
+        assertEquals(120, ((Number) click.get("n")).intValue(), "60 users × 2 test impressions");
+        double auc = ((Number) click.get("auc")).doubleValue();
+        assertTrue(auc > 0 && auc < 1, "auc " + auc);
+        for (String k : List.of("gauc", "logloss")) {
+            assertTrue(click.containsKey(k), k);
+        }
+        r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("task"), r.out());
+    }
+
+    @Test
+    void predictKeepsInputOrderAndScoresUnseenIds() throws IOException {
+        Path out = dir.resolve("scores.csv");
+        Cli r = run("predict", "--model", din.toString(), "--data", test.toString(), "--out", out.toString(), "--device", "cpu", "--batch-size", "7");
+        assertEquals(0, r.code(), r.toString());
+        List<String> all = Files.readAllLines(out);
+        List<String> in = Files.readAllLines(test);
+        assertEquals(in.size(), all.size());
+        assertEquals("p_label", all.get(0));
+        // The same rows reversed, plus a row of ids never seen in training, score the same in reverse order.
+        List<String> rev = new ArrayList<>(in.subList(1, in.size()));
+        java.util.Collections.reverse(rev);
+        rev.add(0, in.get(0));
+        rev.add("1,nobody,nothing,nowhere,x y,z w");
+        Path revIn = dir.resolve("rev.csv");
+        Files.write(revIn, rev);
+        Path revOut = dir.resolve("rev-scores.csv");
+        r = run("predict", "--model", din.toString(), "--data", revIn.toString(), "--out", revOut.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        List<String> back = Files.readAllLines(revOut);
+        int n = all.size() - 1;
+        for (int i = 1; i <= n; i++) {
+            assertEquals(all.get(i), back.get(n + 1 - i), "row " + i);
+        }
+        double p = Double.parseDouble(back.get(back.size() - 1));
+        assertTrue(p > 0 && p < 1, "unseen ids still score: " + p);
+    }
+
+    @Test
+    void explainShowsEveryBehaviourWithItsWeight() throws IOException {
+        String row = Files.readAllLines(test).get(3);
+        int hist = row.split(",", -1)[4].isBlank() ? 0 : row.split(",", -1)[4].trim().split(" +").length;
+        Cli r = run("explain", "--model", din.toString(), "--data", test.toString(), "--row", "3", "--device", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("history: " + hist + " behaviours"), r.out());
+        long weightRows = r.out().lines().filter(l -> l.matches("\\s*\\d+\\s+\\S+\\s+\\S+\\s+-?\\d+\\.\\d{4}.*")).count();
+        assertEquals(hist, weightRows, r.out());
+        r = run("explain", "--model", dinPle.toString(), "--data", mtTest.toString(), "--row", "1", "--device", "cpu");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("gates"), r.out());
+        r = run("explain", "--model", din.toString(), "--data", test.toString(), "--row", "100000", "--device", "cpu");
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("--row: 100000 is past the end"), r.errorLine());
+    }
+
+    @Test
+    void inspectDescribesTheModel() {
+        Cli r = run("inspect", "--model", dinPle.toString(), "--tensors");
+        assertEquals(0, r.code(), r.toString());
+        for (String s : List.of("architecture: din-ple", "parameters:", "vocabularies", "user_id", "training:", "ple.level0")) {
+            assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
+        }
+    }
+
+    @Test
+    void benchPrintsJson() {
+        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "3", "--warmup", "1", "--warmup-seconds", "0", "--items", "100",
+                "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train", "--json");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> json = Json.parseObject(r.out());
+        assertTrue(((Number) json.get("ms_per_batch")).doubleValue() > 0);
+        assertTrue(((Number) json.get("samples_per_s")).doubleValue() > 0);
+        assertEquals(1, ((Number) json.get("threads")).intValue());
+    }
+
+    @Test
+    void userErrorsAreOneLineWithoutStackTraces() throws IOException {
+        Path out = dir.resolve("never");
+        Cli r = train("--train", train.toString(), "--model", "transformer", "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--model: 'transformer' is not valid"), r.errorLine());
+
+        r = train("--train", dir.resolve("nope.csv").toString(), "--model", "din", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertEquals("din4j: " + dir.resolve("nope.csv") + ": no such file", r.errorLine());
+
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "label,user_id,item_id,cate_id,hist_item_id,hist_cate_id\n1,u,i,c,a,x\n0,u,i,c,a b,x\n");
+        r = train("--train", bad.toString(), "--model", "din", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertEquals("din4j: " + bad + ":3: column hist_cate_id has 1 ids but hist_item_id has 2", r.errorLine());
+        assertFalse(Files.exists(out), "no model directory after a failed run");
+
+        Files.writeString(bad, "label,user_id,item_id,cate_id,hist_item_id,hist_cate_id\n1,u,i,c,a,x\nyes,u,i,c,a,x\n");
+        r = run("eval", "--model", din.toString(), "--data", bad.toString(), "--device", "cpu");
+        assertEquals(1, r.code());
+        assertEquals("din4j: " + bad + ":3: column label: 'yes' is not a number", r.errorLine());
+
+        Path scores = dir.resolve("bad-scores.csv");
+        r = run("predict", "--model", din.toString(), "--data", bad.toString(), "--out", scores.toString(), "--device", "cpu", "--batch-size", "1");
+        assertEquals(1, r.code());
+        assertFalse(Files.exists(scores), "no half-written prediction file");
+
+        Path header = dir.resolve("header.csv");
+        Files.writeString(header, "label,user,item_id,cate_id,hist_item_id,hist_cate_id\n");
+        r = run("eval", "--model", din.toString(), "--data", header.toString(), "--device", "cpu");
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().startsWith("din4j: " + header + ":1: missing sparse column 'user_id'"), r.errorLine());
+
+        Path foreign = dir.resolve("foreign");
+        Files.createDirectories(foreign);
+        Files.writeString(foreign.resolve("model.json"), "{\"format\": \"onnx\", \"format_version\": 9}");
+        r = run("eval", "--model", foreign.toString(), "--data", test.toString(), "--device", "cpu");
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("not a din4j model"), r.errorLine());
+        r = run("inspect", "--model", dir.resolve("data").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("not a din4j model directory (no model.json)"), r.errorLine());
+
+        Path mtTrain = dir.resolve("mt").resolve("train.csv.gz");
+        r = train("--train", mtTrain.toString(), "--tasks", "click", "--model", "din", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("column 'conversion' is not declared") && r.errorLine().contains("--ignore"), r.errorLine());
+        Path clickOnly = dir.resolve("click-only");
+        r = train("--train", mtTrain.toString(), "--tasks", "click", "--ignore", "conversion", "--model", "din", "--out", clickOnly.toString());
+        assertEquals(0, r.code(), r.toString());
+
+        Path precious = dir.resolve("precious");
+        Files.createDirectories(precious);
+        Files.writeString(precious.resolve("thesis.tex"), "keep me");
+        r = train("--train", train.toString(), "--model", "base", "--out", precious.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("exists and is not a din4j model directory"), r.errorLine());
+        assertEquals("keep me", Files.readString(precious.resolve("thesis.tex")));
+
+        r = train("--train", train.toString(), "--model", "din", "--out", out.toString(), "--min-count", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--min-count: '0'"), r.errorLine());
+        r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
+        assertEquals(1, r.code());
+        assertTrue(r.errorLine().contains("--device: 'tpu'"), r.errorLine());
+    }
+
+    @Test
+    void demoTrainsThreeModelsAndWritesTheReport() throws IOException {
+        Path out = dir.resolve("demo");
+        Cli r = run("demo", "--out", out.toString(), "--users", "20", "--samples-per-user", "5", "--epochs", "1",
+                "--embedding-dim", "4", "--device", "cpu", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        for (String model : List.of("base", "din", "din-ple", "truth")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(model + " ")), model + " row missing:\n" + r.out());
+        }
+        assertEquals(List.of("data", "models", "report.html"), names(out));
+        assertEquals(List.of("base", "din", "din-ple"), names(out.resolve("models")));
+        String html = Files.readString(out.resolve("report.html"));
+        for (String id : List.of("curves", "comparison", "attention", "gates")) {
+            assertTrue(html.contains("<section id=\"" + id + "\">"), id);
+        }
+    }
+
+    @Test
+    void debugShowsTheStackTrace() {
+        Cli r = run("eval", "--model", dir.resolve("missing").toString(), "--data", test.toString(), "--debug");
+        assertEquals(1, r.code());
+        assertTrue(r.err().lines().count() > 3, r.err());
+        assertTrue(r.err().contains("at io.din4j"), r.err());
+    }
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        for (String cmd : List.of("train", "eval", "predict", "explain", "inspect", "bench", "demo")) {
+            Cli r = run(cmd, "--help");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().contains("Example"), cmd + " --help has no example:\n" + r.out());
+        }
+    }
+}

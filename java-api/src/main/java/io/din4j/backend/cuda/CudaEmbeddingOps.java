@@ -1,0 +1,130 @@
+package io.din4j.backend.cuda;
+
+import io.din4j.backend.EmbeddingOps;
+import io.din4j.backend.SparseGrad;
+import io.din4j.tensor.Tensor;
+import io.din4j.tensor.TensorArena;
+
+/**
+ * Embedding lookups and their sparse gradients on the device. The gradient is deterministic without sorting:
+ * slots are numbered in order of first appearance (an atomicMax race on positions that the first position always
+ * wins), and values are summed in 64-bit fixed point with integer atomics, whose result does not depend on
+ * their order (kernels/src/main/cuda/embedding.cu).
+ */
+final class CudaEmbeddingOps implements EmbeddingOps {
+    private static final int SCAN_ITEMS = 4;
+
+    private final Kernels k;
+
+    CudaEmbeddingOps(Kernels k) {
+        this.k = k;
+    }
+
+    @Override
+    public SparseGrad newSparseGrad(TensorArena arena, long tableRows, int width, int capacity) {
+        return new CudaSparseGrad(k, arena, tableRows, width, capacity);
+    }
+
+    @Override
+    public void gather(Tensor table, Tensor ids, Tensor out) {
+        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 1);
+        long n = ids.dim(0);
+        int d = table.dimInt(1);
+        Kernels.f32("out", out);
+        Kernels.shape("out", out, n, d);
+        k.checkIds("ids", ids, n, table.dim(0), null, 1);
+        k.elementwise("gather_forward", n * d, KernelArgs.of().ptr(table).ptr(ids).ptr(out).i64(n).i32(d));
+    }
+
+    @Override
+    public void gatherSequence(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
+        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
+        int b = ids.dimInt(0);
+        int t = ids.dimInt(1);
+        int d = table.dimInt(1);
+        Kernels.i32("lengths", lengths);
+        Kernels.shape("lengths", lengths, b);
+        Kernels.f32("out", out);
+        Kernels.shape("out", out, b, t, d);
+        k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
+        k.elementwise("gather_sequence_forward", (long) b * t * d,
+                KernelArgs.of().ptr(table).ptr(ids).ptr(lengths).ptr(out).i32(b).i32(t).i32(d));
+    }
+
+    @Override
+    public void gatherBackward(Tensor ids, Tensor dOut, SparseGrad grad) {
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 1);
+        CudaSparseGrad g = sparse(grad);
+        Kernels.f32("dOut", dOut);
+        Kernels.shape("dOut", dOut, ids.dim(0), g.width());
+        k.checkIds("ids", ids, ids.dim(0), g.tableRows(), null, 1);
+        accumulate(ids, ids.dim(0), null, 1, dOut, g);
+    }
+
+    @Override
+    public void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
+        int b = ids.dimInt(0);
+        int t = ids.dimInt(1);
+        Kernels.i32("lengths", lengths);
+        Kernels.shape("lengths", lengths, b);
+        CudaSparseGrad g = sparse(grad);
+        Kernels.f32("dOut", dOut);
+        Kernels.shape("dOut", dOut, b, t, g.width());
+        k.checkIds("ids", ids, (long) b * t, g.tableRows(), lengths, t);
+        accumulate(ids, (long) b * t, lengths, t, dOut, g);
+    }
+
+    private static CudaSparseGrad sparse(SparseGrad grad) {
+        if (!(grad instanceof CudaSparseGrad g)) {
+            throw new IllegalArgumentException("grad: expected a sparse gradient made by the cuda backend, got " + grad);
+        }
+        return g;
+    }
+
+    private void accumulate(Tensor ids, long n, Tensor lengths, int t, Tensor dOut, CudaSparseGrad g) {
+        if (n == 0) {
+            return;
+        }
+        if (n > Integer.MAX_VALUE - 2) {
+            throw new IllegalArgumentException("embedding backward over " + n + " positions exceeds 2^31 - 2");
+        }
+        int d = g.width();
+        long hpos = k.scratch("sparse.hpos", 4 * n);
+        long flags = k.scratch("sparse.flags", 4 * n);
+        long rank = k.scratch("sparse.rank", 4 * n);
+        int tile = Kernels.THREADS * SCAN_ITEMS;
+        int tiles = (int) ((n + tile - 1) / tile);
+        long tileSums = k.scratch("sparse.tiles", 4L * (tiles + 1));
+        long status = k.scratch("sparse.status", 16);
+        k.writeInts(status, 0, 0, 0, 0);
+        k.elementwise("sparse_insert_forward", n, KernelArgs.of().ptr(ids).i64(n).ptr(lengths).i32(t).ptr(g.keys)
+                .ptr(g.vals).i32(g.hashMask()).ptr(hpos).ptr(status));
+        k.elementwise("sparse_first_forward", n, KernelArgs.of().ptr(hpos).ptr(g.vals).i64(n).ptr(flags));
+        // exclusive scan of the first-appearance flags: the rank of each new row
+        k.device.launch("scan_tiles_forward", Dim3.of(tiles), Dim3.of(Kernels.THREADS), 0,
+                KernelArgs.of().ptr(flags).ptr(rank).i64(n).ptr(tileSums));
+        k.device.launch("scan_sums_forward", Dim3.of(1), Dim3.of(Math.min(1024, (tiles + 31) / 32 * 32)), 0, KernelArgs.of().ptr(tileSums).i32(tiles));
+        k.elementwise("scan_tiles_add_forward", n, KernelArgs.of().ptr(rank).i64(n).ptr(tileSums).i32(tile));
+        k.elementwise("sparse_assign_forward", n, KernelArgs.of().ptr(ids).ptr(hpos).ptr(flags).ptr(rank).i64(n)
+                .ptr(g.vals).ptr(g.rows).ptr(g.countDev).i32(g.capacity()).ptr(status));
+        k.device.launch("sparse_count_forward", Dim3.of(1), Dim3.of(32), 0,
+                KernelArgs.of().ptr(g.countDev).ptr(tileSums + 4L * tiles).i32(g.capacity()));
+        int[] st = k.readInts(status, 4);
+        int count = k.readInts(g.countDev.deviceAddress(), 1)[0];
+        if (st[2] != 0 || st[3] != 0) {
+            throw new IllegalStateException("sparse gradient capacity " + g.capacity() + " exceeded: the batch touches more"
+                    + " unique rows (plan the capacity for the largest batch's unique ids)");
+        }
+        g.count = count;
+        k.elementwise("sparse_stats_forward", n, KernelArgs.of().ptr(hpos).ptr(g.vals).ptr(dOut).i64(n).i32(d)
+                .ptr(g.slotCount).ptr(g.slotMax));
+        k.elementwise("sparse_accumulate_forward", n * d, KernelArgs.of().ptr(hpos).ptr(g.vals).ptr(dOut).i64(n)
+                .i32(d).ptr(g.slotCount).ptr(g.slotMax).ptr(g.acc));
+        k.elementwise("sparse_flush_forward", (long) count * d, KernelArgs.of().ptr(g.acc).ptr(g.slotCount)
+                .ptr(g.slotMax).ptr(g.values).i32(count).i32(d));
+        k.elementwise("sparse_reset_stats_forward", count, KernelArgs.of().ptr(g.slotCount).ptr(g.slotMax).i32(count));
+    }
+}

@@ -1,0 +1,75 @@
+package io.din4j.backend.cuda;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The small surface the cuda backend needs from a GPU: memory, copies, kernel launches by name, GEMM, streams and
+ * events. Two implementations: {@link JCudaDevice} (a real GPU through JCuda's driver API and cuBLAS) and
+ * {@link EmulatedDevice} (the same kernels compiled for the host, for tests without a GPU).
+ *
+ * <p>Work is issued in order on the current stream; {@link #synchronize()} waits for it. Errors surface as
+ * {@link CudaException}s naming the call or kernel and the sizes involved.
+ */
+public interface Device extends AutoCloseable {
+    /** Human-readable description, e.g. {@code NVIDIA H200 (sm_90, 139 GiB)} or {@code emulator}. */
+    String description();
+
+    /** True for the host emulator. */
+    boolean emulated();
+
+    /** Largest dynamic shared memory one block may use, in bytes. */
+    int maxSharedBytes();
+
+    /** Blocks worth launching for a grid-stride kernel over many elements (more only adds overhead). */
+    int gridStrideBlocks();
+
+    /** Allocates {@code bytes} bytes (zero-filled); throws {@link CudaException} naming the size when out of memory. */
+    long malloc(long bytes);
+
+    void free(long address);
+
+    void copyToDevice(MemorySegment src, long dst, long bytes);
+
+    void copyToHost(long src, MemorySegment dst, long bytes);
+
+    void copyOnDevice(long src, long dst, long bytes);
+
+    /** Launches {@code kernel} on the current stream. */
+    void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args);
+
+    /**
+     * Row-major SGEMM on device pointers: {@code C[M, N] = alpha·op(A)·op(B) + beta·C}, A read as {@code [K, M]}
+     * when {@code transA} and B as {@code [N, K]} when {@code transB}; beta 0 never reads C.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+              float beta, long c, int ldc);
+
+    /**
+     * A new stream (blocking with respect to the legacy default stream, so synchronous copies still order with
+     * it); 0 on devices without streams.
+     */
+    long createStream();
+
+    /** Issues later launches and GEMMs on {@code stream} (0: the default stream). */
+    void setStream(long stream);
+
+    void destroyStream(long stream);
+
+    /** A new event (for timing). */
+    long createEvent();
+
+    /** Records {@code event} on the current stream. */
+    void recordEvent(long event);
+
+    /** Milliseconds between two recorded events (waits for the second). */
+    float elapsedMillis(long start, long end);
+
+    void destroyEvent(long event);
+
+    /** Waits for all issued work; reports asynchronous kernel faults. */
+    void synchronize();
+
+    /** Releases the device. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,168 @@
+package io.din4j.backend.cuda;
+
+import io.din4j.ffi.Emulator;
+import io.din4j.ffi.NativeError;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The emulated device: din4j's CUDA kernels compiled for the host ({@code libdin4j_emu.so}), run synchronously
+ * with each block's threads as fibers. Device memory is host memory. Exact CUDA semantics for the kernel subset
+ * documented in kernels/README.md; slow (for tests, not for training).
+ */
+public final class EmulatedDevice implements Device {
+    /** Mirrors the static shared-memory limit of a real launch without opt-in, so the same size checks apply. */
+    private static final int MAX_SHARED = 48 * 1024;
+
+    private final Emulator emu;
+    private boolean closed;
+
+    private EmulatedDevice(Emulator emu) {
+        this.emu = emu;
+    }
+
+    /** The emulated device; throws {@link IllegalStateException} saying why when its library is unavailable. */
+    public static EmulatedDevice open() {
+        return new EmulatedDevice(Emulator.get().orElseThrow(() -> new IllegalStateException(unavailableReason())));
+    }
+
+    /** Whether the emulator library is on the class path for this platform. */
+    public static boolean available() {
+        return Emulator.get().isPresent();
+    }
+
+    static String unavailableReason() {
+        return "the kernel emulator library (" + Emulator.RESOURCE + ") is not on the class path: it is built by "
+                + "din4j-kernels with g++ on linux-x86_64 only";
+    }
+
+    @Override
+    public String description() {
+        return "emulator (" + emu.path() + ")";
+    }
+
+    @Override
+    public boolean emulated() {
+        return true;
+    }
+
+    @Override
+    public int maxSharedBytes() {
+        return MAX_SHARED;
+    }
+
+    @Override
+    public int gridStrideBlocks() {
+        return 8;
+    }
+
+    @Override
+    public long malloc(long bytes) {
+        long p = emu.malloc(bytes);
+        if (p == 0) {
+            throw new CudaException("emulated device: out of memory allocating " + bytes + " bytes");
+        }
+        return p;
+    }
+
+    @Override
+    public void free(long address) {
+        emu.free(address);
+    }
+
+    private static MemorySegment at(long address, long bytes) {
+        return MemorySegment.ofAddress(address).reinterpret(bytes);
+    }
+
+    @Override
+    public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
+    }
+
+    @Override
+    public void copyToHost(long src, MemorySegment dst, long bytes) {
+        MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
+    }
+
+    @Override
+    public void copyOnDevice(long src, long dst, long bytes) {
+        MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
+    }
+
+    @Override
+    public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+        if (closed) {
+            throw new IllegalStateException("device is closed");
+        }
+        if (sharedBytes > MAX_SHARED) {
+            throw new CudaException(kernel + ": " + sharedBytes + " bytes of dynamic shared memory exceed the "
+                    + MAX_SHARED + "-byte limit");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            int n = args.size();
+            MemorySegment params = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            for (int i = 0; i < n; i++) {
+                Number v = args.value(i);
+                MemorySegment cell = switch (args.kind(i)) {
+                    case PTR, I64 -> a.allocateFrom(ValueLayout.JAVA_LONG, v.longValue());
+                    case I32 -> a.allocateFrom(ValueLayout.JAVA_INT, v.intValue());
+                    case F32 -> a.allocateFrom(ValueLayout.JAVA_FLOAT, v.floatValue());
+                    case F64 -> a.allocateFrom(ValueLayout.JAVA_DOUBLE, v.doubleValue());
+                };
+                params.setAtIndex(ValueLayout.ADDRESS, i, cell);
+            }
+            emu.launch(kernel, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes, params);
+        } catch (NativeError e) {
+            throw new CudaException(e.getMessage() + " with arguments " + args, e);
+        }
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                     float beta, long c, int ldc) {
+        Gemms.tiled(this, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    @Override
+    public long createStream() {
+        return 0L;
+    }
+
+    @Override
+    public void setStream(long stream) {
+        // launches are synchronous: one implicit stream
+    }
+
+    @Override
+    public void destroyStream(long stream) {
+    }
+
+    @Override
+    public long createEvent() {
+        return 0L;
+    }
+
+    @Override
+    public void recordEvent(long event) {
+        // launches are synchronous; timing an emulated kernel means nothing
+    }
+
+    @Override
+    public float elapsedMillis(long start, long end) {
+        return 0f;
+    }
+
+    @Override
+    public void destroyEvent(long event) {
+    }
+
+    @Override
+    public void synchronize() {
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,368 @@
+package io.din4j.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+
+import io.din4j.ffi.Cublas;
+import io.din4j.ffi.CudaDriver;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * A real GPU: JCuda's driver API loads the fatbin ({@code cuModuleLoadData}) and launches kernels
+ * ({@code cuLaunchKernel}) on the primary context; memory and copies go through the driver via Panama
+ * ({@link CudaDriver}, raw 64-bit addresses), GEMMs through cuBLAS ({@link Cublas}, whichever libcublas is
+ * installed) or the tiled kernel when none is. Every driver status is checked and turned into a
+ * {@link CudaException} naming the call, the kernel and the sizes.
+ *
+ * <p>Only construct it after {@link CudaSupport#gpuAvailable()}: this class links JCuda's natives.
+ * Set {@code -Ddin4j.cuda.syncLaunches=true} to synchronise after every launch, so that a faulting kernel is
+ * reported by name.
+ */
+public final class JCudaDevice implements Device {
+    private static final boolean SYNC_LAUNCHES = Boolean.getBoolean("din4j.cuda.syncLaunches");
+
+    private final CudaDriver driver;
+    private final CUcontext context = new CUcontext();
+    private final CUdevice device = new CUdevice();
+    private final CUmodule module = new CUmodule();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();
+    private final Map<Long, CUevent> events = new HashMap<>();
+    private final Map<Long, Stream> streams = new HashMap<>();
+    private Stream stream;
+
+    /** A CUstream whose raw handle can be read, so cuBLAS (bound through Panama) can run on it too. */
+    private static final class Stream extends CUstream {
+        long raw() {
+            return getNativePointer();
+        }
+    }
+    private final AtomicLong nextEvent = new AtomicLong(1);
+    private final String description;
+    private final int maxShared;
+    private final int sms;
+    private Cublas.Handle cublas;
+    private String lastKernel = "(none)";
+    private boolean closed;
+
+    private JCudaDevice(int ordinal) {
+        this.driver = CudaDriver.get().orElseThrow(() -> new CudaException("no CUDA driver"));
+        JCudaDriver.setExceptionsEnabled(false);
+        check("cuInit", cuInit(0));
+        check("cuDeviceGet(" + ordinal + ")", cuDeviceGet(device, ordinal));
+        check("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain(context, device));
+        check("cuCtxSetCurrent", cuCtxSetCurrent(context));
+        byte[] fatbin = CudaSupport.fatbin().orElseThrow(() -> new CudaException("kernels not built (no fatbin resource)"));
+        check("cuModuleLoadData (" + fatbin.length + "-byte fatbin)", cuModuleLoadData(module, fatbin));
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        String n = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+        int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        this.maxShared = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        this.sms = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        long[] mem = driver.memInfo();
+        this.description = n + " (sm_" + major + minor + ", " + sms + " SMs, " + (mem[1] >> 30) + " GiB)";
+        Cublas.get().ifPresent(c -> {
+            cublas = c.create();
+            if (Boolean.getBoolean("din4j.cuda.tf32")) {
+                cublas.setMathMode(Cublas.MATH_TF32);
+            }
+        });
+    }
+
+    /** Opens device {@code ordinal}; throws {@link CudaException} when no GPU, driver or kernels are present. */
+    public static JCudaDevice open(int ordinal) {
+        CudaSupport.unavailableReason().ifPresent(r -> {
+            throw new CudaException("cuda device unavailable: " + r);
+        });
+        return new JCudaDevice(ordinal);
+    }
+
+    private int attribute(int attr) {
+        int[] v = new int[1];
+        check("cuDeviceGetAttribute(" + attr + ")", cuDeviceGetAttribute(v, attr, device));
+        return v[0];
+    }
+
+    private void check(String what, int rc) {
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException(what + " failed: " + CUresult.stringFor(rc) + " (" + rc + ")");
+        }
+    }
+
+    private void checkDriver(String what, int rc) {
+        if (rc != 0) {
+            throw new CudaException(what + " failed: " + driver.describe(rc) + " (last kernel: " + lastKernel + ")");
+        }
+    }
+
+    private void bind() {
+        if (closed) {
+            throw new IllegalStateException("device is closed");
+        }
+        cuCtxSetCurrent(context);
+    }
+
+    @Override
+    public String description() {
+        return description + (cublas == null ? ", no cuBLAS" : ", " + Cublas.get().map(Cublas::library).orElse(""));
+    }
+
+    @Override
+    public boolean emulated() {
+        return false;
+    }
+
+    @Override
+    public int maxSharedBytes() {
+        return maxShared;
+    }
+
+    @Override
+    public int gridStrideBlocks() {
+        return sms * 16;
+    }
+
+    /** Whether GEMMs run on cuBLAS. */
+    public boolean hasCublas() {
+        return cublas != null;
+    }
+
+    @Override
+    public long malloc(long bytes) {
+        bind();
+        long[] r = driver.alloc(Math.max(bytes, 1));
+        if (r[0] != 0) {
+            long[] info = driver.memInfo();
+            throw new CudaException("cuMemAlloc(" + bytes + " bytes) failed: " + driver.describe((int) r[0])
+                    + " (free " + info[0] + " of " + info[1] + " bytes)");
+        }
+        checkDriver("cuMemsetD8(" + bytes + " bytes)", driver.memset(r[1], (byte) 0, Math.max(bytes, 1)));
+        return r[1];
+    }
+
+    @Override
+    public void free(long address) {
+        bind();
+        checkDriver("cuMemFree", driver.free(address));
+    }
+
+    @Override
+    public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        bind();
+        checkDriver("cuMemcpyHtoD(" + bytes + " bytes)", driver.copyToDevice(src, dst, bytes));
+    }
+
+    @Override
+    public void copyToHost(long src, MemorySegment dst, long bytes) {
+        bind();
+        checkDriver("cuMemcpyDtoH(" + bytes + " bytes)", driver.copyToHost(src, dst, bytes));
+    }
+
+    @Override
+    public void copyOnDevice(long src, long dst, long bytes) {
+        bind();
+        checkDriver("cuMemcpyDtoD(" + bytes + " bytes)", driver.copyOnDevice(src, dst, bytes));
+    }
+
+    private CUfunction function(String name) {
+        return functions.computeIfAbsent(name, k -> {
+            CUfunction f = new CUfunction();
+            check("cuModuleGetFunction(" + k + ")", cuModuleGetFunction(f, module, k));
+            return f;
+        });
+    }
+
+    @Override
+    public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+        bind();
+        CUfunction f = function(kernel);
+        if (sharedBytes > 48 * 1024 && sharedOptIn.getOrDefault(kernel, 0) < sharedBytes) {
+            check(kernel + ": cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES, " + sharedBytes + ")",
+                    cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes));
+            sharedOptIn.put(kernel, sharedBytes);
+        }
+        Pointer[] cells = new Pointer[args.size()];
+        for (int i = 0; i < cells.length; i++) {
+            Number v = args.value(i);
+            cells[i] = switch (args.kind(i)) {
+                case PTR, I64 -> Pointer.to(new long[] {v.longValue()});
+                case I32 -> Pointer.to(new int[] {v.intValue()});
+                case F32 -> Pointer.to(new float[] {v.floatValue()});
+                case F64 -> Pointer.to(new double[] {v.doubleValue()});
+            };
+        }
+        lastKernel = kernel;
+        int rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
+                stream, Pointer.to(cells), null);
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
+                    + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
+        }
+        if (SYNC_LAUNCHES) {
+            synchronize();
+        }
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+                     float beta, long c, int ldc) {
+        bind();
+        if (cublas == null) {
+            Gemms.tiled(this, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        lastKernel = "cublasSgemm(M=" + m + ", N=" + n + ", K=" + k + ")";
+        try {
+            cublas.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } catch (RuntimeException e) {
+            throw new CudaException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long createStream() {
+        bind();
+        Stream s = new Stream();
+        check("cuStreamCreate", cuStreamCreate(s, 0));
+        long id = nextEvent.getAndIncrement();
+        streams.put(id, s);
+        return id;
+    }
+
+    @Override
+    public void setStream(long id) {
+        bind();
+        Stream s = id == 0 ? null : streams.get(id);
+        if (id != 0 && s == null) {
+            throw new IllegalArgumentException("no stream " + id + " on this device");
+        }
+        stream = s;
+        if (cublas != null) {
+            cublas.setStream(s == null ? 0L : s.raw());
+        }
+    }
+
+    @Override
+    public void destroyStream(long id) {
+        Stream s = streams.remove(id);
+        if (s != null) {
+            bind();
+            if (stream == s) {
+                setStream(0);
+            }
+            cuStreamDestroy(s);
+        }
+    }
+
+    @Override
+    public long createEvent() {
+        bind();
+        CUevent e = new CUevent();
+        check("cuEventCreate", cuEventCreate(e, 0));
+        long id = nextEvent.getAndIncrement();
+        events.put(id, e);
+        return id;
+    }
+
+    @Override
+    public void recordEvent(long event) {
+        bind();
+        check("cuEventRecord", cuEventRecord(events.get(event), stream));
+    }
+
+    @Override
+    public float elapsedMillis(long start, long end) {
+        bind();
+        check("cuEventSynchronize (last kernel: " + lastKernel + ")", cuEventSynchronize(events.get(end)));
+        float[] ms = new float[1];
+        check("cuEventElapsedTime", cuEventElapsedTime(ms, events.get(start), events.get(end)));
+        return ms[0];
+    }
+
+    @Override
+    public void destroyEvent(long event) {
+        CUevent e = events.remove(event);
+        if (e != null) {
+            bind();
+            cuEventDestroy(e);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        bind();
+        int rc = cuCtxSynchronize();
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException("kernel fault detected at synchronize (last kernel launched: " + lastKernel + "): "
+                    + CUresult.stringFor(rc));
+        }
+    }
+
+    /** Page-locked host memory (fast copies); free with {@link #freePinned}. */
+    public MemorySegment allocPinned(long bytes) {
+        bind();
+        return driver.allocHost(bytes);
+    }
+
+    public void freePinned(MemorySegment pinned) {
+        bind();
+        driver.freeHost(pinned);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        bind();
+        closed = true;
+        for (CUevent e : events.values()) {
+            cuEventDestroy(e);
+        }
+        events.clear();
+        for (Stream s : streams.values()) {
+            cuStreamDestroy(s);
+        }
+        streams.clear();
+        if (cublas != null) {
+            cublas.close();
+        }
+        cuModuleUnload(module);
+        cuDevicePrimaryCtxRelease(device);
+    }
+}

@@ -1,0 +1,146 @@
+package io.din4j.backend.cuda;
+
+import static io.din4j.backend.OpFixture.assertBadArgument;
+import static io.din4j.backend.OpFixture.assertClose;
+import static io.din4j.backend.cuda.Dev.down;
+import static io.din4j.backend.cuda.Dev.up;
+
+import io.din4j.backend.Backend;
+import io.din4j.backend.DiceState;
+import io.din4j.backend.OpFixture;
+import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.Tensor;
+import io.din4j.tensor.TensorArena;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Activations (Dice with its batch statistics), gates and the BCE loss of the cuda backend against the reference. */
+class CudaActivationGateLossOpsTest {
+    private static final Backend REF = new ReferenceBackend();
+    /** {N, C}: one row (Dice variance 0), tails around 16 and 32, many rows (multi-chunk reductions). */
+    private static final int[][] SHAPES = {{1, 1}, {1, 5}, {7, 17}, {33, 16}, {100, 31}, {5000, 3}};
+
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void activationsMatchTheReference(String name) {
+        CudaBackend c = Dev.backend(name);
+        long seed = 200;
+        for (int[] s : SHAPES) {
+            int n = s[0], ch = s[1];
+            try (OpFixture f = new OpFixture(seed++); TensorArena d = c.newArena()) {
+                String what = " N=" + n + " C=" + ch;
+                Tensor x = f.random(3, n, ch), dy = f.random(1, n, ch);
+                Tensor alpha = f.random(0.5, ch);
+                Tensor dx = up(c, d, x), ddy = up(c, d, dy), dAlpha = up(c, d, alpha);
+                // element-wise ops: a few ulp of f32 exp against double
+                Tensor yRef = f.arena.f32(n, ch), y = d.f32(n, ch);
+                REF.activation().relu(x, yRef);
+                c.activation().relu(dx, y);
+                assertClose("relu" + what, yRef, down(c, f.arena, y), 0, 0);
+                REF.activation().sigmoid(x, yRef);
+                c.activation().sigmoid(dx, y);
+                assertClose("sigmoid" + what, yRef, down(c, f.arena, y), 1e-7, 1e-6);
+                Tensor g = f.random(1, n, ch);
+                Tensor dg = up(c, d, g);
+                REF.activation().sigmoidBackward(yRef, dy, g);
+                c.activation().sigmoidBackward(y, ddy, dg);
+                assertClose("sigmoid backward" + what, g, down(c, f.arena, dg), 1e-6, 1e-5);
+                REF.activation().reluBackward(x, dy, g);
+                c.activation().reluBackward(dx, ddy, dg);
+                assertClose("relu backward" + what, g, down(c, f.arena, dg), 1e-6, 1e-5);
+                REF.activation().prelu(x, alpha, yRef);
+                c.activation().prelu(dx, dAlpha, y);
+                assertClose("prelu" + what, yRef, down(c, f.arena, y), 1e-7, 1e-6);
+                Tensor ga = f.random(1, ch);
+                Tensor dga = up(c, d, ga);
+                REF.activation().preluBackward(x, alpha, dy, g, ga);
+                c.activation().preluBackward(dx, dAlpha, ddy, dg, dga);
+                assertClose("prelu dx" + what, g, down(c, f.arena, dg), 1e-6, 1e-5);
+                assertClose("prelu dAlpha" + what, ga, down(c, f.arena, dga), 1e-5 * Math.sqrt(n), 1e-5);
+
+                // Dice: inference, training (batch statistics, running update), backward through the statistics.
+                DiceState sRef = REF.activation().newDiceState(f.arena, ch);
+                DiceState sDev = c.activation().newDiceState(d, ch);
+                REF.activation().dice(x, alpha, sRef, false, yRef);
+                c.activation().dice(dx, dAlpha, sDev, false, y);
+                assertClose("dice inference" + what, yRef, down(c, f.arena, y), 1e-6, 1e-5);
+                REF.activation().dice(x, alpha, sRef, true, yRef);
+                c.activation().dice(dx, dAlpha, sDev, true, y);
+                assertClose("dice training" + what, yRef, down(c, f.arena, y), 1e-5, 1e-4);
+                assertClose("dice running mean" + what, sRef.runningMean(), down(c, f.arena, sDev.runningMean()), 1e-6, 1e-5);
+                assertClose("dice running var" + what, sRef.runningVar(), down(c, f.arena, sDev.runningVar()), 1e-6, 1e-5);
+                // Dice divides by the batch deviation: one row has variance 0 and divides by sqrt(ε) = 1e-4, which
+                // amplifies f32 rounding of the statistics; the absolute part scales with the rows summed.
+                REF.activation().diceBackward(x, alpha, sRef, dy, g, ga);
+                c.activation().diceBackward(dx, dAlpha, sDev, ddy, dg, dga);
+                assertClose("dice dx" + what, g, down(c, f.arena, dg), 2e-4, 2e-4);
+                assertClose("dice dAlpha" + what, ga, down(c, f.arena, dga), 1e-5 * Math.sqrt(n), 1e-4);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void gateMixMatchesTheReference(String name) {
+        CudaBackend c = Dev.backend(name);
+        int[][] cases = {{1, 1, 1, 1}, {5, 3, 4, 17}, {33, 2, 5, 64}, {7, 4, 4, 129}};  // {B, E, Etot, H}
+        long seed = 300;
+        for (int[] s : cases) {
+            int b = s[0], e = s[1], etot = s[2], h = s[3];
+            try (OpFixture f = new OpFixture(seed++); TensorArena d = c.newArena()) {
+                String what = " B=" + b + " E=" + e + " Etot=" + etot + " H=" + h;
+                int[] sel = new int[e];
+                for (int i = 0; i < e; i++) {
+                    sel[i] = (i * 3 + 1) % etot;
+                }
+                Tensor logits = f.random(3, b, e), experts = f.random(1, b, etot, h), dOut = f.random(1, b, h);
+                Tensor dl = up(c, d, logits), dex = up(c, d, experts);
+                Tensor pRef = f.arena.f32(b, e), oRef = f.arena.f32(b, h), p = d.f32(b, e), o = d.f32(b, h);
+                REF.gate().softmaxMix(logits, experts, sel, pRef, oRef);
+                c.gate().softmaxMix(dl, dex, sel, p, o);
+                assertClose("probs" + what, pRef, down(c, f.arena, p), 1e-7, 1e-5);
+                assertClose("mix" + what, oRef, down(c, f.arena, o), 1e-6, 1e-5);
+                Tensor gl = f.random(1, b, e), ge = f.random(1, b, etot, h);
+                Tensor dgl = up(c, d, gl), dge = up(c, d, ge);
+                REF.gate().softmaxMixBackward(pRef, experts, sel, dOut, gl, ge);
+                c.gate().softmaxMixBackward(p, dex, sel, up(c, d, dOut), dgl, dge);
+                assertClose("dLogits" + what, gl, down(c, f.arena, dgl), 1e-6 * (h + 1), 1e-5);
+                assertClose("dExperts" + what, ge, down(c, f.arena, dge), 1e-6, 1e-5);
+                int[] bad = sel.clone();
+                bad[0] = etot;
+                assertBadArgument("selected[0]", () -> c.gate().softmaxMix(dl, dex, bad, p, o));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void bceMatchesTheReference(String name) {
+        CudaBackend c = Dev.backend(name);
+        long seed = 400;
+        for (int b : new int[] {1, 17, 1000, 5003}) {
+            for (boolean weighted : new boolean[] {false, true}) {
+                try (OpFixture f = new OpFixture(seed++); TensorArena d = c.newArena()) {
+                    Tensor z = f.random(8, b), y = f.arena.f32(b), w = weighted ? f.arena.f32(b) : null;
+                    for (int i = 0; i < b; i++) {
+                        y.setFloat(i, f.rnd.nextBoolean() ? 1 : 0);
+                        if (w != null) {
+                            w.setFloat(i, f.rnd.nextInt(3) == 0 ? 0 : f.rnd.nextFloat());
+                        }
+                    }
+                    if (b > 1) {
+                        z.setFloat(0, 1e4f);  // stability at extreme logits
+                        z.setFloat(1, -1e4f);
+                    }
+                    Tensor g = f.random(1, b);
+                    Tensor dg = up(c, d, g);
+                    double lRef = REF.loss().bceWithLogits(z, y, w, 0.7f, g);
+                    double l = c.loss().bceWithLogits(up(c, d, z), up(c, d, y), up(c, d, w), 0.7f, dg);
+                    // the device sums in double too: only f32 inputs' per-element log/exp rounding differs
+                    assertClose("loss B=" + b, lRef, l, 1e-6, 1e-6);
+                    assertClose("dLogits B=" + b, g, down(c, f.arena, dg), 1e-7, 1e-5);
+                }
+            }
+        }
+    }
+}

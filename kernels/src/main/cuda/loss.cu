@@ -1,0 +1,29 @@
+// Binary cross-entropy on logits, weighted mean over the batch: ℓ = max(z, 0) − z·y + log(1 + e^−|z|).
+
+// partial[block, 0..1] = (Σ w·ℓ, Σ w) over the block's grid-stride share.
+extern "C" __global__ void bce_forward(const float* logits, const float* labels, const float* weights, long long B, double* partial) {
+    __shared__ double scratch[33];
+    double sl = 0, sw = 0;
+    GRID_STRIDE(b, B) {
+        double z = logits[b], y = labels[b];
+        double w = weights != nullptr ? weights[b] : 1.0;
+        sl += w * (fmax(z, 0.0) - z * y + log1p(exp(-fabs(z))));
+        sw += w;
+    }
+    sl = block_sum(sl, scratch);
+    sw = block_sum(sw, scratch);
+    if (threadIdx.x == 0) {
+        partial[2 * blockIdx.x] = sl;
+        partial[2 * blockIdx.x + 1] = sw;
+    }
+}
+
+// dLogits[b] += scale·w_b·(σ(z_b) − y_b) / Σ w, with sums = (Σ w·ℓ, Σ w); nothing when Σ w = 0.
+extern "C" __global__ void bce_backward(const float* logits, const float* labels, const float* weights, long long B, float scale, const double* sums, float* dLogits) {
+    double sw = sums[1];
+    if (sw == 0.0) return;
+    GRID_STRIDE(b, B) {
+        float w = weights != nullptr ? weights[b] : 1.f;
+        dLogits[b] += (float)(scale * w * (sigmoid_f(logits[b]) - labels[b]) / sw);
+    }
+}

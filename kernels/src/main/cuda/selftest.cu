@@ -1,0 +1,32 @@
+// Kernels that test the emulator itself (and, on a GPU, the same built-ins): warp collectives, dynamic shared
+// memory poisoning, and a barrier that can never complete. Not used by the backend.
+
+// out[tid] = {xor-1 partner's lane, lane + 1 from shfl_down (own lane at the warp's end), ballot of odd lanes,
+// all(lane < 32), any(lane == 5), warp sum of lanes}, 6 ints per thread.
+extern "C" __global__ void selftest_warp_forward(int* out) {
+    int lane = threadIdx.x & 31;
+    int* o = out + 6 * (blockIdx.x * blockDim.x + threadIdx.x);
+    o[0] = __shfl_xor_sync(FULL_MASK, lane, 1);
+    o[1] = __shfl_down_sync(FULL_MASK, lane, 1);
+    o[2] = (int)__ballot_sync(FULL_MASK, lane & 1);
+    o[3] = __all_sync(FULL_MASK, lane < 32);
+    o[4] = __any_sync(FULL_MASK, lane == 5);
+    o[5] = warp_sum(lane);
+}
+
+// out[tid] = the dynamic shared word at tid, read before anything wrote it (NaN on the emulator), then the block
+// sum of tid through shared memory.
+extern "C" __global__ void selftest_shared_forward(float* out, float* sums) {
+    DYN_SHARED(float, sm);
+    __shared__ float scratch[33];
+    out[blockIdx.x * blockDim.x + threadIdx.x] = sm[threadIdx.x];
+    float s = block_sum((float)threadIdx.x, scratch);
+    if (threadIdx.x == 0) sums[blockIdx.x] = s;
+}
+
+// Half the threads leave before the barrier: undefined on a GPU, a reported deadlock on the emulator.
+extern "C" __global__ void selftest_divergent_barrier_forward(int* out) {
+    if (threadIdx.x < blockDim.x / 2) return;
+    __syncthreads();
+    out[threadIdx.x] = 1;
+}

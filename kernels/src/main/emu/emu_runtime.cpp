@@ -1,0 +1,376 @@
+// The emulator's runtime: fiber scheduling of a block's threads, barriers, warp collectives, the launch entry
+// point and device-memory stand-ins. Built only by g++ (never by nvcc).
+#include "emu.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern "C" void (*emu_find_kernel(const char* name))(void**);
+
+namespace emu {
+
+thread_local Fiber* t_current = nullptr;
+thread_local uint3 t_blockIdx = {0, 0, 0};
+thread_local dim3 t_blockDim;
+thread_local dim3 t_gridDim;
+
+namespace {
+
+enum State { RUNNABLE = 0, WAIT_BLOCK = 1, WAIT_WARP = 2, DONE = 3 };
+
+constexpr int kMaxThreads = 1024;
+constexpr size_t kStackBytes = 128 * 1024;
+
+struct Warp {
+    int lanes;
+    int arrived;
+    unsigned gen;
+    uint64_t slot[2][32];
+};
+
+// Everything one OS thread needs to run blocks: fiber stacks (allocated once, reused), the scheduler's saved
+// context and the block's barrier state.
+struct BlockCtx {
+    char* stacks = nullptr;
+    Fiber fibers[kMaxThreads];
+    Warp warps[kMaxThreads / 32];
+    int nthreads = 0;
+    int nwarps = 0;
+    int live = 0;
+    int blockArrived = 0;
+    unsigned blockGen = 0;
+    void* schedSp = nullptr;
+    void (*kernel)(void**) = nullptr;
+    void** params = nullptr;
+    std::vector<unsigned char> dyn;
+    std::string error;
+};
+
+thread_local BlockCtx* t_block = nullptr;
+
+std::mutex g_poolMutex;
+std::vector<BlockCtx*> g_pool;
+std::mutex g_errMutex;
+std::string g_lastError;
+
+void set_last_error(const std::string& e) {
+    std::lock_guard<std::mutex> g(g_errMutex);
+    g_lastError = e;
+}
+
+BlockCtx* borrow_ctx() {
+    {
+        std::lock_guard<std::mutex> g(g_poolMutex);
+        if (!g_pool.empty()) {
+            BlockCtx* c = g_pool.back();
+            g_pool.pop_back();
+            return c;
+        }
+    }
+    BlockCtx* c = new BlockCtx();
+    size_t total = kStackBytes * kMaxThreads;
+    void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+        delete c;
+        return nullptr;
+    }
+    c->stacks = static_cast<char*>(m);
+    long page = sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < kMaxThreads; i++) {
+        // A guard page under each stack turns a fiber stack overflow into a fault instead of silent corruption.
+        mprotect(c->stacks + i * kStackBytes, page, PROT_NONE);
+    }
+    return c;
+}
+
+void return_ctx(BlockCtx* c) {
+    std::lock_guard<std::mutex> g(g_poolMutex);
+    g_pool.push_back(c);
+}
+
+}  // namespace
+}  // namespace emu
+
+#include "emu_switch.h"
+
+namespace emu {
+namespace {
+
+[[noreturn]] void fiber_entry() {
+    BlockCtx* b = t_block;
+    b->kernel(b->params);
+    Fiber* f = t_current;
+    f->state = DONE;
+    b->live--;
+    emu_switch(&f->sp, b->schedSp);
+    __builtin_unreachable();
+}
+
+void* init_stack(char* stackBase) {
+    auto* top = reinterpret_cast<uint64_t*>(stackBase + kStackBytes);
+    uint64_t* s = top - 9;  // 16-byte aligned top minus 72 bytes: rsp % 16 == 8 at fiber_entry, as after a call
+    uint32_t mxcsr;
+    uint16_t fpucw;
+    asm volatile("stmxcsr %0" : "=m"(mxcsr));
+    asm volatile("fnstcw %0" : "=m"(fpucw));
+    s[0] = (uint64_t)mxcsr | ((uint64_t)fpucw << 32);
+    for (int i = 1; i <= 6; i++) s[i] = 0;
+    s[7] = reinterpret_cast<uint64_t>(&fiber_entry);
+    s[8] = 0;
+    return s;
+}
+
+bool runnable(BlockCtx* b, Fiber* f) {
+    switch (f->state) {
+        case RUNNABLE: return true;
+        case WAIT_BLOCK:
+            if (b->blockGen != f->waitGen) { f->state = RUNNABLE; return true; }
+            return false;
+        case WAIT_WARP:
+            if (b->warps[f->warp].gen != f->waitGen) { f->state = RUNNABLE; return true; }
+            return false;
+        default: return false;
+    }
+}
+
+std::string deadlock_message(BlockCtx* b) {
+    int atBlock = 0, atWarp = 0, done = 0;
+    for (int i = 0; i < b->nthreads; i++) {
+        int s = b->fibers[i].state;
+        atBlock += s == WAIT_BLOCK;
+        atWarp += s == WAIT_WARP;
+        done += s == DONE;
+    }
+    char buf[320];
+    snprintf(buf, sizeof buf,
+             "deadlock in block (%u,%u,%u) of %d threads: %d wait at __syncthreads, %d wait at a warp collective, "
+             "%d have exited (every thread of the block must reach each __syncthreads, every lane of the warp "
+             "each shuffle/vote)",
+             t_blockIdx.x, t_blockIdx.y, t_blockIdx.z, b->nthreads, atBlock, atWarp, done);
+    return buf;
+}
+
+// Runs every thread of the current block to completion; false (with b->error set) on a deadlock.
+bool run_block(BlockCtx* b) {
+    int n = b->nthreads;
+    for (int i = 0; i < n; i++) {
+        Fiber& f = b->fibers[i];
+        f.tid.x = i % t_blockDim.x;
+        f.tid.y = (i / t_blockDim.x) % t_blockDim.y;
+        f.tid.z = i / (t_blockDim.x * t_blockDim.y);
+        f.lane = i % 32;
+        f.warp = i / 32;
+        f.state = RUNNABLE;
+        f.waitGen = 0;
+        f.shflParity = 0;
+        f.sp = init_stack(b->stacks + (size_t)i * kStackBytes);
+    }
+    for (int w = 0; w < b->nwarps; w++) {
+        b->warps[w].lanes = std::min(32, n - w * 32);
+        b->warps[w].arrived = 0;
+        b->warps[w].gen = 0;
+    }
+    b->live = n;
+    b->blockArrived = 0;
+    b->blockGen = 0;
+    // Reads of dynamic shared memory before any write see NaN (floats) or -1 (ints).
+    std::memset(b->dyn.data(), 0xFF, b->dyn.size());
+    int i = 0;
+    while (b->live > 0) {
+        int k = 0;
+        while (k < n && !runnable(b, &b->fibers[(i + k) % n])) k++;
+        if (k == n) {
+            b->error = deadlock_message(b);
+            return false;
+        }
+        Fiber* f = &b->fibers[(i + k) % n];
+        t_current = f;
+        emu_switch(&b->schedSp, f->sp);
+        i = (i + k + 1) % n;
+    }
+    t_current = nullptr;
+    return true;
+}
+
+void warp_wait(BlockCtx* b, Fiber* f) {
+    Warp& w = b->warps[f->warp];
+    if (++w.arrived == w.lanes) {
+        w.arrived = 0;
+        w.gen++;
+        return;
+    }
+    f->state = WAIT_WARP;
+    f->waitGen = w.gen;
+    emu_switch(&f->sp, b->schedSp);
+}
+
+}  // namespace
+
+void syncthreads() {
+    BlockCtx* b = t_block;
+    Fiber* f = t_current;
+    // Strict: the barrier completes only when every thread of the block has arrived (exited threads never do).
+    if (++b->blockArrived == b->nthreads) {
+        b->blockArrived = 0;
+        b->blockGen++;
+        return;
+    }
+    f->state = WAIT_BLOCK;
+    f->waitGen = b->blockGen;
+    emu_switch(&f->sp, b->schedSp);
+}
+
+int warp_lanes() { return t_block->warps[t_current->warp].lanes; }
+
+static void check_mask(uint32_t mask) {
+    uint32_t full = warp_lanes() == 32 ? 0xffffffffu : ((1u << warp_lanes()) - 1);
+    if ((mask & full) != full) {
+        fprintf(stderr, "din4j emulator: warp collective with partial mask 0x%08x is not supported\n", mask);
+        abort();
+    }
+}
+
+// Deposits this lane's value for a warp collective and waits for every lane of the warp; returns the slot row
+// holding all lanes' values. Two rows are used alternately: a lane can deposit for collective k+2 only after every
+// lane passed the barrier of k+1, so nobody is still reading the values of collective k.
+static const uint64_t* warp_deposit(uint64_t v, uint32_t mask, Warp** warp) {
+    check_mask(mask);
+    BlockCtx* b = t_block;
+    Fiber* f = t_current;
+    Warp& w = b->warps[f->warp];
+    unsigned par = f->shflParity;
+    f->shflParity ^= 1u;
+    w.slot[par][f->lane] = v;
+    warp_wait(b, f);
+    *warp = &w;
+    return w.slot[par];
+}
+
+uint64_t warp_exchange(uint64_t v, int src, uint32_t mask) {
+    Warp* w;
+    const uint64_t* row = warp_deposit(v, mask, &w);
+    return row[(src >= 0 && src < w->lanes) ? src : t_current->lane];
+}
+
+uint32_t warp_ballot(bool p, uint32_t mask) {
+    Warp* w;
+    const uint64_t* row = warp_deposit(p ? 1 : 0, mask, &w);
+    uint32_t r = 0;
+    for (int l = 0; l < w->lanes; l++) r |= (uint32_t)row[l] << l;
+    return r;
+}
+
+void* dynamic_shared() { return t_block->dyn.data(); }
+
+}  // namespace emu
+
+extern "C" {
+
+const char* emuLastError() {
+    static thread_local std::string copy;
+    std::lock_guard<std::mutex> g(emu::g_errMutex);
+    copy = emu::g_lastError;
+    return copy.c_str();
+}
+
+// Mirrors cuLaunchKernel: params[i] points at the value of the kernel's i-th argument. Returns 0 on success,
+// 1 for an unknown kernel or bad configuration, 2 for a deadlock; emuLastError() then says what happened.
+int emuLaunchKernel(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                    unsigned sharedBytes, void** params) {
+    using namespace emu;
+    void (*k)(void**) = emu_find_kernel(name);
+    if (k == nullptr) {
+        set_last_error(std::string("no kernel named '") + name + "' in the emulator library");
+        return 1;
+    }
+    unsigned long long threads = (unsigned long long)bx * by * bz;
+    unsigned long long blocks = (unsigned long long)gx * gy * gz;
+    if (threads == 0 || threads > (unsigned long long)kMaxThreads || blocks == 0) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "%s: bad launch configuration grid (%u,%u,%u) block (%u,%u,%u)", name, gx, gy, gz,
+                 bx, by, bz);
+        set_last_error(buf);
+        return 1;
+    }
+    static const int configured = [] {
+        const char* e = getenv("DIN4J_EMU_THREADS");
+        int n = e ? atoi(e) : (int)std::thread::hardware_concurrency();
+        return std::max(1, std::min(n, 16));
+    }();
+    int workers = (int)std::min<unsigned long long>(blocks, (unsigned long long)configured);
+    std::atomic<unsigned long long> next{0};
+    std::atomic<bool> failed{false};
+    std::string firstError;
+    std::mutex errM;
+
+    auto work = [&] {
+        BlockCtx* c = borrow_ctx();
+        if (c == nullptr) {
+            std::lock_guard<std::mutex> g(errM);
+            if (firstError.empty()) firstError = "cannot map fiber stacks";
+            failed = true;
+            return;
+        }
+        t_block = c;
+        c->kernel = k;
+        c->params = params;
+        c->nthreads = (int)threads;
+        c->nwarps = (int)((threads + 31) / 32);
+        c->dyn.assign(sharedBytes, 0);
+        t_blockDim = dim3(bx, by, bz);
+        t_gridDim = dim3(gx, gy, gz);
+        unsigned long long i;
+        while (!failed && (i = next.fetch_add(1)) < blocks) {
+            t_blockIdx.x = (unsigned)(i % gx);
+            t_blockIdx.y = (unsigned)((i / gx) % gy);
+            t_blockIdx.z = (unsigned)(i / ((unsigned long long)gx * gy));
+            if (!run_block(c)) {
+                std::lock_guard<std::mutex> g(errM);
+                if (firstError.empty()) firstError = std::string(name) + ": " + c->error;
+                failed = true;
+            }
+        }
+        t_block = nullptr;
+        return_ctx(c);
+    };
+    if (workers == 1) {
+        work();
+    } else {
+        std::vector<std::thread> ts;
+        for (int w = 1; w < workers; w++) ts.emplace_back(work);
+        work();
+        for (auto& t : ts) t.join();
+    }
+    if (failed) {
+        set_last_error(firstError);
+        return 2;
+    }
+    return 0;
+}
+
+void* emuMalloc(unsigned long long bytes) {
+    // 256-byte alignment, as cudaMalloc guarantees; zero-filled so that tests are reproducible.
+    size_t n = (size_t)((bytes + 255) / 256 * 256);
+    void* p = aligned_alloc(256, n == 0 ? 256 : n);
+    if (p != nullptr) std::memset(p, 0, n == 0 ? 256 : n);
+    return p;
+}
+
+void emuFree(void* p) { free(p); }
+
+void emuMemcpy(void* dst, const void* src, unsigned long long bytes) { std::memmove(dst, src, (size_t)bytes); }
+
+void emuMemset32(void* dst, unsigned value, unsigned long long count) {
+    auto* d = static_cast<unsigned*>(dst);
+    for (unsigned long long i = 0; i < count; i++) d[i] = value;
+}
+
+}  // extern "C"

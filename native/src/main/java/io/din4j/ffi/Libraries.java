@@ -1,0 +1,67 @@
+package io.din4j.ffi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/** Finding and opening native libraries: system libraries by soname, and libraries shipped as jar resources. */
+public final class Libraries {
+    private static final Linker LINKER = Linker.nativeLinker();
+
+    private Libraries() {
+    }
+
+    /** Opens the first of {@code sonames} the dynamic loader can find (e.g. {@code libcublas.so.13}), if any. */
+    public static Optional<Opened> openFirst(String... sonames) {
+        for (String name : sonames) {
+            try {
+                return Optional.of(new Opened(name, SymbolLookup.libraryLookup(name, Arena.global())));
+            } catch (IllegalArgumentException notFound) {
+                // try the next name
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Extracts the classpath resource {@code resource} to a temporary file (deleted on exit) and opens it.
+     *
+     * @return empty when the resource is not on the class path
+     */
+    public static Optional<Opened> openResource(String resource, ClassLoader loader) {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                return Optional.empty();
+            }
+            String file = resource.substring(resource.lastIndexOf('/') + 1);
+            Path tmp = Files.createTempFile("din4j-", "-" + file);
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return Optional.of(new Opened(tmp.toString(), SymbolLookup.libraryLookup(tmp, Arena.global())));
+        } catch (IOException e) {
+            throw new NativeError("cannot extract native library resource " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An opened library and the name it was opened by. */
+    public record Opened(String name, SymbolLookup lookup) {
+        /** A downcall handle for {@code symbol}; throws {@link NativeError} naming the library when it is missing. */
+        public MethodHandle function(String symbol, FunctionDescriptor fd) {
+            return lookup.find(symbol)
+                    .map(s -> LINKER.downcallHandle(s, fd))
+                    .orElseThrow(() -> new NativeError(name + ": symbol " + symbol + " not found"));
+        }
+
+        public boolean has(String symbol) {
+            return lookup.find(symbol).isPresent();
+        }
+    }
+}
