@@ -97,7 +97,7 @@ def machine():
             "torch": torch_v, "onnxruntime": "1.29.0 (Java, com.microsoft.onnxruntime:onnxruntime)",
             "python": "/usr/bin/python3 " + subprocess.run(["/usr/bin/python3", "-c", "import platform; print(platform.python_version())"],
                                                           capture_output=True, text=True).stdout.strip(),
-            "os": platform.platform()}
+            "os": platform.platform(), "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")}
 
 
 def setup_models():
@@ -188,7 +188,7 @@ def main():
     finished = datetime.datetime.now(datetime.timezone.utc)
     raw = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
            "finished": finished.isoformat(timespec="seconds"), "load_before": load_before,
-           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree, "nice": a.nice,
+           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree, "nice": os.nice(0) + a.nice,
            "cases": [{"section": c[0], "label": c[1], "model": c[2], "mode": c[3], "batch": c[4], "hist": c[5],
                       "ms": results[case_key(c)]} for c in all_cases]}
     with open(os.path.join(HERE, "results.json"), "w") as f:

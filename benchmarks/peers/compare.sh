@@ -8,6 +8,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 /usr/bin/python3 -c "import torch, numpy" 2>/dev/null \
   || { echo "compare.sh: /usr/bin/python3 with torch and numpy is needed (apt-get install python3-torch python3-numpy)" >&2; exit 2; }
+case "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null)" in
+  */blas/libblas.so.3) echo "compare.sh: warning: the reference BLAS is active; Debian's PyTorch then runs GEMMs ~20x slower" \
+    "than with OpenBLAS (apt-get install libopenblas0-pthread)" >&2 ;;
+esac
 JAR="$ROOT/benchmarks/target/din4j-benchmarks.jar"
 if [[ ! -f "$JAR" ]] || [[ -n "$(find "$ROOT/java-api/src/main" "$ROOT/benchmarks/src/main" -newer "$JAR" -name '*.java' -print -quit)" ]]; then
   (cd "$ROOT" && ./mvnw -B -q install -DskipTests)

@@ -193,7 +193,7 @@ the median of those ratios and their range (> 1 means din4j is faster).
   embedding rows, Adam on dense tensors).
 - PyTorch {m['torch']} ({m['python']}, Debian python3-torch), the model of `benchmarks/peers/din4j_torch.py` (the
   one `TorchAgreementTest` checks against din4j's predictions and gradients) loaded from the same model
-  directory; `torch.set_num_threads({raw['threads']})`, `OMP/OPENBLAS/MKL_NUM_THREADS={raw['threads']}`; inference
+  directory, BLAS `{m.get('blas', '?')}`; `torch.set_num_threads({raw['threads']})`, `OMP/OPENBLAS/MKL_NUM_THREADS={raw['threads']}`; inference
   under `torch.inference_mode()`; training: sparse embedding gradients with `SparseAdam`, `Adam` on the rest.
 - ONNX Runtime {m['onnxruntime']}: the same PyTorch model exported with `torch.onnx.export` (opset 14, dynamic
   batch and history), {raw['threads']} intra-op threads, 1 inter-op thread, sequential, all graph optimizations;
