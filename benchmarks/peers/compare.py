@@ -126,9 +126,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--min-s", type=float, default=1.0, help="timed seconds per measurement (at least)")
-    ap.add_argument("--min-reps", type=int, default=15)
-    ap.add_argument("--max-s", type=float, default=6.0, help="stop a measurement after this many seconds (3 reps at least)")
+    ap.add_argument("--min-s", type=float, default=0.7, help="timed seconds per measurement (at least)")
+    ap.add_argument("--min-reps", type=int, default=10)
+    ap.add_argument("--max-s", type=float, default=4.0, help="stop a measurement after this many seconds (3 reps at least)")
     ap.add_argument("--quick", action="store_true", help="skip B=64; one recorded round unless --rounds is given")
     ap.add_argument("--nice", type=int, default=0,
                     help="scheduling priority change for the three workers (e.g. -10, as root, on a shared machine)")

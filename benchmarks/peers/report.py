@@ -204,7 +204,7 @@ the median of those ratios and their range (> 1 means din4j is faster).
   sequences, D = 32 per table (a behaviour is 64 wide), attention unit 80/40 and output MLP 200/80, both Dice;
   every history full (length T). PLE — eight 32-wide sparse fields (a 256-wide input, 10 000 rows each), 2 levels,
   2 tasks, 2 specific + 2 shared experts of 128 (ReLU), towers of 32.
-- Run: {raw['started']} to {raw['finished']}. Reproduce: `benchmarks/peers/compare.sh` (raw numbers:
+- Run: {raw['started']} to {raw['finished']}. Reproduce: `{'nice -n ' + str(raw['nice']) + ' ' if raw.get('nice') else ''}benchmarks/peers/compare.sh` (raw numbers:
   `benchmarks/peers/results.json`).
 
 ## Targets
