@@ -1,9 +1,12 @@
 package io.din4j.cli;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -56,6 +59,9 @@ final class AtomicOutput {
         try {
             writer.write(tmp);
             move(tmp, target);
+        } catch (FileSystemException e) {
+            failUnderTargetName(e, tmp, target);
+            throw e;
         } finally {
             Files.deleteIfExists(tmp);
             IN_PROGRESS.remove(tmp);
@@ -73,8 +79,8 @@ final class AtomicOutput {
         }
         Path tmp = temporary(target);
         IN_PROGRESS.add(tmp);
-        Files.createDirectory(tmp);
         try {
+            Files.createDirectory(tmp);
             writer.write(tmp);
             if (Files.exists(target)) {
                 Path old = temporary(target);
@@ -84,10 +90,41 @@ final class AtomicOutput {
             } else {
                 Files.move(tmp, target);
             }
+        } catch (FileSystemException e) {
+            failUnderTargetName(e, tmp, target);
+            throw e;
         } finally {
             deleteTree(tmp);
             IN_PROGRESS.remove(tmp);
         }
+    }
+
+    /** Fails now, naming {@code target}, when its folder does not accept new files (before hours of training). */
+    static void checkWritable(Path target) throws IOException {
+        createParent(target);
+        Path probe = temporary(target);
+        try {
+            Files.createFile(probe);
+        } catch (FileSystemException e) {
+            failUnderTargetName(e, probe, target);
+            throw e;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    /**
+     * Reports a failure on the hidden temporary path under the name the user gave ({@code --out}); returns (and the
+     * caller rethrows) when the failure concerns another file, such as an input.
+     */
+    private static void failUnderTargetName(FileSystemException e, Path tmp, Path target) {
+        if (e.getFile() == null || !Path.of(e.getFile()).startsWith(tmp)) {
+            return;
+        }
+        String why = e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof NoSuchFileException ? "cannot create files in " + tmp.getParent()
+                : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        throw new UserError(target + ": cannot write (" + why + ")", e);
     }
 
     private static void move(Path from, Path to) throws IOException {

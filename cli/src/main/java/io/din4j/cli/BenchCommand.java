@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
                 "after warm-up."},
         footer = {"", "Examples:",
                 "  din4j bench --model din --batch 256 --hist 50",
-                "  din4j bench --model din-ple --batch 1024 --hist 100 --train --threads 2 --json",
+                "  din4j bench --model din-ple --batch 1024 --hist 100 --train --threads 2 \\", "      --json",
                 "  din4j bench --model din --batch 4096 --hist 200 --device cuda --json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec

@@ -4,6 +4,7 @@ import io.din4j.backend.Backend;
 import io.din4j.backend.Backends;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Where a command computes: {@code --device} and {@code --threads}. */
@@ -17,13 +18,17 @@ final class DeviceOptions {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (0 = one per core, default).")
     int threads;
 
+    /** The command this mixin is part of, so that a bad value is a usage error (exit 2) like any other flag's. */
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
+
     Backend create() {
         String d = device.toLowerCase(Locale.ROOT);
         if (!DEVICES.contains(d)) {
-            throw new UserError("--device: '" + device + "' is not valid (expected auto, cpu, cuda or reference)");
+            throw Flags.bad(spec, "--device", device, "auto, cpu, cuda or reference");
         }
         if (threads < 0) {
-            throw new UserError("--threads: '" + threads + "' is not valid (expected an integer >= 0)");
+            throw Flags.bad(spec, "--threads", threads, "an integer >= 0");
         }
         try {
             return Backends.create(d, threads);

@@ -69,6 +69,16 @@ final class GenerateCommand implements Callable<Integer> {
         Flags.atLeast(spec, "--min-history", minHistory, 0);
         Flags.atLeast(spec, "--max-history", maxHistory, minHistory);
         Flags.atLeast(spec, "--samples-per-user", samplesPerUser, 1);
+        // The world's own checks name its Java fields; say the same in the flags' terms first.
+        if (items < categories) {
+            throw Flags.bad(spec, "--items", items, "at least --categories = " + categories + ": each category needs an item");
+        }
+        if (interests > categories) {
+            throw Flags.bad(spec, "--interests", interests, "at most --categories = " + categories);
+        }
+        if (!(testFraction >= 0 && testFraction < 1)) {
+            throw Flags.bad(spec, "--test-fraction", testFraction, "a number in [0, 1)");
+        }
         SyntheticWorld.Config config;
         try {
             config = new SyntheticWorld.Config(users, items, categories, interests, minHistory, maxHistory, samplesPerUser,

@@ -68,6 +68,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.println();
         long total = 0;
+        long state = 0;
         List<String[]> rows = new ArrayList<>();
         for (Map.Entry<String, long[]> e : info.tensors().entrySet()) {
             long n = 1;
@@ -75,9 +76,15 @@ final class InspectCommand implements Callable<Integer> {
                 n *= d;
             }
             total += n;
+            // Dice running statistics are stored but not trained; train reports the trainable count only.
+            if (e.getKey().endsWith(".running_mean") || e.getKey().endsWith(".running_var")) {
+                state += n;
+            }
             rows.add(new String[] {e.getKey(), java.util.Arrays.toString(e.getValue()), String.format(Locale.ROOT, "%,d", n)});
         }
-        out.printf(Locale.ROOT, "parameters: %,d values in %d tensors (%.1f MB as f32)%n", total, rows.size(), total * 4 / 1e6);
+        String size = total * 4 < 1e6 ? String.format(Locale.ROOT, "%.1f kB", total * 4 / 1e3) : String.format(Locale.ROOT, "%.1f MB", total * 4 / 1e6);
+        out.printf(Locale.ROOT, "parameters: %,d trainable%s, %d tensors (%s as f32)%n", total - state,
+                state == 0 ? "" : String.format(Locale.ROOT, " + %,d Dice running statistics", state), rows.size(), size);
         if (tensors) {
             TextTable t = new TextTable("tensor", "shape", "values");
             rows.forEach(r -> t.row((Object[]) r));

@@ -41,7 +41,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (din4j --help lists them)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
     }
 
     public static void main(String[] args) {
@@ -57,7 +57,13 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            err.println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage() + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
+            String message = ex.getMessage();
+            // picocli's "Unmatched argument at index 0" means, at the top level, a command name that does not exist.
+            if (c == cl && ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().getFirst().startsWith("-")) {
+                message = "'" + u.getUnmatched().getFirst() + "' is not a command";
+            }
+            err.println(c.getCommandSpec().qualifiedName() + ": " + message + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
             if (isDebug(args)) {
                 ex.printStackTrace(err);
             }

@@ -18,9 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Convert a public data set to canonical train/test CSVs.", "The format is in docs/data-format.md."},
         subcommands = {PrepareCommand.Amazon.class, PrepareCommand.Taobao.class, PrepareCommand.AliCcp.class},
         footer = {"", "Examples:",
-                "  din4j prepare amazon --reviews reviews_Books_5.json.gz --meta meta_Books.json.gz --out data/books",
-                "  din4j prepare taobao --input UserBehavior.csv --out data/taobao --max-history 50",
-                "  din4j prepare aliccp --input train.csv --test-input test.csv --out data/ali --drop search_id"})
+                "  din4j prepare amazon --reviews reviews_Books_5.json.gz \\", "      --meta meta_Books.json.gz --out data/books",
+                "  din4j prepare taobao --input UserBehavior.csv --out data/taobao \\", "      --max-history 50",
+                "  din4j prepare aliccp --input train.csv --test-input test.csv --out data/ali \\", "      --drop search_id"})
 final class PrepareCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -68,7 +68,7 @@ final class PrepareCommand implements Runnable {
                     "Per user, sorted by time, the first k reviews",
                     "predict the (k+1)-th against one sampled negative item; each user's last review goes to test.",
                     "Reads JSON lines or Python-literal lines (the public metadata files), gzipped or not."},
-            footer = {"", "Example:", "  din4j prepare amazon --reviews reviews_Electronics_5.json.gz --meta meta_Electronics.json.gz --out data/electronics"})
+            footer = {"", "Example:", "  din4j prepare amazon --reviews reviews_Electronics_5.json.gz \\", "      --meta meta_Electronics.json.gz --out data/electronics"})
     static final class Amazon implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -97,7 +97,7 @@ final class PrepareCommand implements Runnable {
             description = {"Taobao UserBehavior (the DIN protocol).",
                     "UserBehavior.csv: user_id,item_id,category_id,behavior_type,timestamp, no header;",
                     "by the same protocol as amazon: next behaviour vs one sampled negative, last behaviour to test."},
-            footer = {"", "Example:", "  din4j prepare taobao --input UserBehavior.csv.gz --out data/taobao --behaviors pv,buy --max-history 50"})
+            footer = {"", "Example:", "  din4j prepare taobao --input UserBehavior.csv.gz --out data/taobao \\", "      --behaviors pv,buy --max-history 50"})
     static final class Taobao implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -136,7 +136,7 @@ final class PrepareCommand implements Runnable {
                     "A CSV with a header: click and conversion labels, sparse",
                     "and dense feature columns. Writes tasks click,conversion and a schema.txt describing the columns.",
                     "Columns named numerical* or dense* (and --dense ones) are dense; all others are sparse."},
-            footer = {"", "Example:", "  din4j prepare aliccp --input AliExpress_NL/train.csv --test-input AliExpress_NL/test.csv --drop search_id --out data/ae"})
+            footer = {"", "Example:", "  din4j prepare aliccp --input AliExpress_NL/train.csv \\", "      --test-input AliExpress_NL/test.csv --drop search_id --out data/ae"})
     static final class AliCcp implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -31,10 +31,10 @@ import picocli.CommandLine.Spec;
                 "Reads a canonical CSV (docs/data-format.md).",
                 "Prints one line per epoch (training loss, validation AUC/GAUC/logloss) and a progress bar on a terminal."},
         footer = {"", "Examples:",
-                "  din4j train --train data/synth/train.csv --valid data/synth/test.csv --model din --out models/din",
-                "  din4j train --train data/mt/train.csv --valid data/mt/test.csv --model din-ple --tasks click,conversion --out models/dinple --epochs 5",
-                "  din4j train --train data/ali/train.csv --model ple --out models/ple --schema data/ali/schema.txt --device cpu --threads 8",
-                "  din4j train --train data/mt/train.csv --model din --tasks click --ignore conversion --out models/din-click"})
+                "  din4j train --train data/synth/train.csv --valid data/synth/test.csv \\", "      --model din --out models/din",
+                "  din4j train --train data/mt/train.csv --valid data/mt/test.csv \\", "      --model din-ple --tasks click,conversion --out models/dinple --epochs 5",
+                "  din4j train --train data/ali/train.csv --model ple --out models/ple \\", "      --schema data/ali/schema.txt --device cpu --threads 8",
+                "  din4j train --train data/mt/train.csv --model din --tasks click \\", "      --ignore conversion --out models/din-click"})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -72,6 +72,7 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !(Files.isDirectory(out) && (ModelDirs.isModelDir(out) || isEmpty(out)))) {
             throw new UserError("--out: " + out + " exists and is not a din4j model directory (refusing to replace it)");
         }
+        AtomicOutput.checkWritable(out);
         FeatureSchema schema = schemaOptions.resolve(train, o);
         if (type.usesAttention() && schema.sequences().isEmpty()) {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + train + " has none");

@@ -145,7 +145,7 @@ class ModelCommandsTest {
     void inspectDescribesTheModel() {
         Cli r = run("inspect", "--model", dinPle.toString(), "--tensors");
         assertEquals(0, r.code(), r.toString());
-        for (String s : List.of("architecture: din-ple", "parameters:", "vocabularies", "user_id", "training:", "ple.level0")) {
+        for (String s : List.of("architecture: din-ple", "parameters:", "trainable", "vocabularies", "user_id", "training:", "ple.level0")) {
             assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
         }
     }
@@ -225,8 +225,20 @@ class ModelCommandsTest {
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--min-count: '0'"), r.errorLine());
         r = run("eval", "--model", din.toString(), "--data", test.toString(), "--device", "tpu");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--device: 'tpu'"), r.errorLine());
+
+        // A folder that refuses new files (Linux /proc, even for root): the error names --out, not the hidden
+        // temporary file beside it.
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            r = run("predict", "--model", din.toString(), "--data", test.toString(), "--out", "/proc/scores.csv", "--device", "cpu");
+            assertEquals(1, r.code());
+            assertTrue(r.errorLine().startsWith("din4j: /proc/scores.csv: cannot write ("), r.errorLine());
+            // train checks before it reads any data, so the error is the only line (no epoch lines before it).
+            r = train("--train", train.toString(), "--model", "din", "--out", "/proc/din-model");
+            assertEquals(1, r.code());
+            assertTrue(r.errorLine().startsWith("din4j: /proc/din-model: cannot write ("), r.errorLine());
+        }
     }
 
     @Test

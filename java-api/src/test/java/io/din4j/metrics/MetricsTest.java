@@ -63,7 +63,46 @@ class MetricsTest {
 
     @Test
     void aucRejectsBadLabels() {
-        assertThrows(IllegalArgumentException.class, () -> Auc.of(new float[] {0.1f, 0.2f}, new float[] {0.5f, 1}));
+        assertThrows(IllegalArgumentException.class, () -> Auc.of(new float[] {0.1f, 0.2f}, new float[] {1.5f, 1}));
+        assertThrows(IllegalArgumentException.class, () -> Auc.of(new float[] {0.1f, 0.2f}, new float[] {-0.5f, 1}));
+        assertThrows(IllegalArgumentException.class, () -> Auc.of(new float[] {0.1f, 0.2f}, new float[] {Float.NaN, 1}));
+    }
+
+    @Test
+    void softLabelsCountAsFractionalPositivesAndNegatives() {
+        // A sample with label 1/2 is half a positive and half a negative. Doubling every sample, and splitting
+        // each 1/2 into one positive and one negative copy at the same score, scales every pair weight by 4, so
+        // hard-label metrics of the expanded data must equal the soft-label metrics of the original.
+        SplittableRandom r = new SplittableRandom(8);
+        for (int n : new int[] {1, 2, 9, 120}) {
+            float[] s = new float[n];
+            float[] y = new float[n];
+            float[] s2 = new float[2 * n];
+            float[] y2 = new float[2 * n];
+            for (int i = 0; i < n; i++) {
+                s[i] = r.nextInt(5) / 4f; // ties
+                y[i] = r.nextInt(3) / 2f; // 0, 1/2 or 1
+                s2[2 * i] = s[i];
+                s2[2 * i + 1] = s[i];
+                y2[2 * i] = y[i] == 0 ? 0 : 1;
+                y2[2 * i + 1] = y[i] == 1 ? 1 : 0;
+            }
+            double hard = Auc.of(s2, y2);
+            double soft = Auc.of(s, y);
+            assertEquals(Double.isNaN(hard), Double.isNaN(soft), "n=" + n + ": " + hard + " vs " + soft);
+            if (!Double.isNaN(hard)) {
+                assertEquals(hard, soft, 1e-12, "AUC n=" + n);
+            }
+            // Mean logloss: the expansion has twice the samples and twice each label's weight.
+            float[] p = new float[n];
+            float[] p2 = new float[2 * n];
+            for (int i = 0; i < n; i++) {
+                p[i] = 0.05f + 0.9f * r.nextFloat();
+                p2[2 * i] = p[i];
+                p2[2 * i + 1] = p[i];
+            }
+            assertEquals(LogLoss.of(p2, y2), LogLoss.of(p, y), 1e-12, "logloss n=" + n);
+        }
     }
 
     @Test

@@ -212,7 +212,7 @@ public final class SequenceCsvReader implements Iterator<Row>, AutoCloseable {
         }
         float x = number(v, line, column);
         if (!(x >= 0 && x <= 1)) {
-            throw new DataException(file, line, column, "column " + column + ": label '" + v + "' is not 0 or 1 (or empty: no label)");
+            throw new DataException(file, line, column, "column " + column + ": label '" + v + "' is not in [0, 1] (or empty: no label)");
         }
         return x;
     }

@@ -96,7 +96,7 @@ class SequenceCsvReaderTest {
         e = error(header + "x,u,i,c,,\n");
         assertTrue(e.getMessage().endsWith("train.csv:2: column label: 'x' is not a number"), e.getMessage());
         e = error(header + "2,u,i,c,,\n");
-        assertTrue(e.getMessage().endsWith("train.csv:2: column label: label '2' is not 0 or 1 (or empty: no label)"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("train.csv:2: column label: label '2' is not in [0, 1] (or empty: no label)"), e.getMessage());
         e = error(header + ok + ok + "1,u,i,c\n");
         assertTrue(e.getMessage().endsWith("train.csv:4: 4 fields but the header has 6"), e.getMessage());
         e = error("label,user_id,item_id,hist_item_id,hist_cate_id\n");
