@@ -120,7 +120,7 @@ def svg(raw, stats_of, path):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 30}" height="{height}" '
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="100%" height="100%" fill="white"/>',
-           f'<text x="{left}" y="16" font-size="13" font-weight="bold">din4j speedup (peer time / din4j time, '
+           f'<text x="10" y="16" font-size="13" font-weight="bold">din4j speedup (peer time / din4j time, '
            f'{raw["threads"]} threads, log scale; whiskers: range over rounds)</text>']
     for v in (0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50, 100):
         xx = x(v)
