@@ -8,7 +8,9 @@ import io.din4j.backend.SeqArgs.Values;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -267,8 +269,49 @@ final class CpuAttentionOps implements AttentionOps {
             return maxHistory;
         }
 
-        /** Re-lays the parameters out padded to whole vectors; the first layer split into its folded parts. */
+        /** Copies of the parameters the re-laid-out arrays were made from (weights, biases, alphas), or null. */
+        private MemorySegment[] prepared;
+
+        /**
+         * Whether every parameter still equals the copy {@link #prepare} last laid out from. Serving runs the unit
+         * with unchanged parameters call after call; one vectorized compare replaces a scalar re-layout that, at
+         * batch 1, costs more than the unit's arithmetic.
+         */
+        private boolean unchanged(List<Tensor> params) {
+            if (prepared == null) {
+                return false;
+            }
+            for (int i = 0; i < prepared.length; i++) {
+                MemorySegment now = params.get(i).segment();
+                if (now.byteSize() != prepared[i].byteSize()
+                        || MemorySegment.mismatch(prepared[i], 0, prepared[i].byteSize(), now, 0, now.byteSize()) != -1) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Re-lays the parameters out padded to whole vectors (the first layer split into its folded parts) unless unchanged. */
         void prepare(AttentionParams p) {
+            List<Tensor> params = new ArrayList<>(List.of(p.weights()));
+            params.addAll(List.of(p.biases()));
+            for (Tensor a : p.alphas() == null ? new Tensor[0] : p.alphas()) {
+                if (a != null) {
+                    params.add(a);
+                }
+            }
+            if (unchanged(params)) {
+                return;
+            }
+            if (prepared == null) {
+                prepared = new MemorySegment[params.size()];
+                for (int i = 0; i < prepared.length; i++) {
+                    prepared[i] = MemorySegment.ofArray(new float[Math.toIntExact(params.get(i).size())]);
+                }
+            }
+            for (int i = 0; i < prepared.length; i++) {
+                MemorySegment.copy(params.get(i).segment(), 0, prepared[i], 0, prepared[i].byteSize());
+            }
             Tensor w0 = p.weights()[0];
             int in = 4 * d;
             for (int o = 0; o < h[0]; o++) {

@@ -87,6 +87,29 @@ class CpuDenseOpsTest {
     }
 
     @Test
+    void weightsChangedBetweenCallsArePackedAgain() {
+        // The packed weights are reused while unchanged; a changed W (one element) must be packed again.
+        try (OpFixture f = new OpFixture(12)) {
+            Tensor x = f.random(1, 3, 40);
+            Tensor w = f.random(1, 33, 40);
+            Tensor y = f.arena.f32(3, 33);
+            Tensor yRef = f.arena.f32(3, 33);
+            for (int round = 0; round < 3; round++) {
+                cpu.dense().linear(x, w, null, y);
+                REF.dense().linear(x, w, null, yRef);
+                assertClose("y round " + round, yRef, y, atol(40), 1e-5);
+                Tensor dy = f.random(1, 3, 33);
+                Tensor dx = f.arena.f32(3, 40);
+                Tensor dxRef = f.arena.f32(3, 40);
+                cpu.dense().linearBackward(x, w, dy, dx, f.arena.f32(33, 40), null);
+                REF.dense().linearBackward(x, w, dy, dxRef, f.arena.f32(33, 40), null);
+                assertClose("dx round " + round, dxRef, dx, atol(33), 1e-5);
+                w.setFloat(round * 7L, w.getFloat(round * 7L) + 1f);
+            }
+        }
+    }
+
+    @Test
     void nullDxSkipsTheInputGradient() {
         try (OpFixture f = new OpFixture(3)) {
             Tensor x = f.random(1, 5, 17);
