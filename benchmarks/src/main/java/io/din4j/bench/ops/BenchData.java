@@ -1,6 +1,8 @@
 package io.din4j.bench.ops;
 
+import io.din4j.backend.RowSparseGrad;
 import io.din4j.backend.SparseGrad;
+import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.util.Map;
@@ -36,61 +38,22 @@ final class BenchData {
         return Long.parseLong(params.get(name));
     }
 
-    /** A {@link SparseGrad} filled directly with unique rows (the embedding ops build the real ones). */
-    static final class RowsGrad implements SparseGrad {
-        private final long tableRows;
-        private final int width;
-        private final Tensor rows;
-        private final Tensor values;
-
-        RowsGrad(TensorArena arena, SplittableRandom rnd, long tableRows, int width, int count) {
-            this.tableRows = tableRows;
-            this.width = width;
-            this.rows = arena.i32(count);
-            this.values = random(arena, rnd, 1, count, width);
-            java.util.HashSet<Long> seen = new java.util.HashSet<>();
-            int j = 0;
-            while (j < count) {
-                long r = rnd.nextLong(tableRows);
-                if (seen.add(r)) {
-                    rows.setInt(j++, (int) r);
-                }
+    /**
+     * A sparse gradient of {@code count} distinct random rows, built the way training builds one: the embedding
+     * backward of the reference backend over unique ids, so the benchmark times the real {@link SparseGrad}.
+     */
+    static SparseGrad uniqueRowsGrad(TensorArena arena, SplittableRandom rnd, long tableRows, int width, int count) {
+        Tensor ids = arena.i32(count);
+        java.util.HashSet<Long> seen = new java.util.HashSet<>();
+        int j = 0;
+        while (j < count) {
+            long r = rnd.nextLong(tableRows);
+            if (seen.add(r)) {
+                ids.setInt(j++, (int) r);
             }
         }
-
-        @Override
-        public long tableRows() {
-            return tableRows;
-        }
-
-        @Override
-        public int width() {
-            return width;
-        }
-
-        @Override
-        public int capacity() {
-            return Math.toIntExact(rows.size());
-        }
-
-        @Override
-        public int count() {
-            return Math.toIntExact(rows.size());
-        }
-
-        @Override
-        public Tensor rows() {
-            return rows;
-        }
-
-        @Override
-        public Tensor values() {
-            return values;
-        }
-
-        @Override
-        public void clear() {
-            throw new UnsupportedOperationException("fixed benchmark gradient");
-        }
+        SparseGrad grad = new RowSparseGrad(arena, tableRows, width, count);
+        new ReferenceBackend().embedding().gatherBackward(ids, random(arena, rnd, 1, count, width), grad);
+        return grad;
     }
 }

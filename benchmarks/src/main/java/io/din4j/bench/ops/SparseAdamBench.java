@@ -2,6 +2,7 @@ package io.din4j.bench.ops;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.Backends;
+import io.din4j.backend.SparseGrad;
 import io.din4j.backend.reference.ReferenceBackend;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
@@ -37,7 +38,7 @@ public class SparseAdamBench {
     private Backend cpu;
     private TensorArena arena;
     private Tensor table, m, vv;
-    private BenchData.RowsGrad grad;
+    private SparseGrad grad;
     private long step;
 
     /** Bytes that must move: a gradient row read, and the table row and both moment rows read and written. */
@@ -54,12 +55,12 @@ public class SparseAdamBench {
         table = BenchData.random(arena, rnd, 0.05, v, d);
         m = arena.f32(v, d);
         vv = arena.f32(v, d);
-        grad = new BenchData.RowsGrad(arena, rnd, v, d, touched);
+        grad = BenchData.uniqueRowsGrad(arena, rnd, v, d, touched);
         // The check runs on a small table: the reference over the full one would touch 384 MB in scalar code.
         Backend ref = new ReferenceBackend();
         SplittableRandom r2 = new SplittableRandom(12);
         Tensor t0 = BenchData.random(arena, r2, 0.05, 1000, d);
-        BenchData.RowsGrad g0 = new BenchData.RowsGrad(arena, r2, 1000, d, 100);
+        SparseGrad g0 = BenchData.uniqueRowsGrad(arena, r2, 1000, d, 100);
         Tensor tr = arena.f32(1000, d), tc = arena.f32(1000, d);
         cpu.tensor().copy(t0, tr);
         cpu.tensor().copy(t0, tc);
