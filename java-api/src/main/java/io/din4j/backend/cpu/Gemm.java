@@ -10,11 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Register-blocked single-precision GEMM, {@code C (+)= A·B (+ bias)}, for the dense layers.
  *
- * <p>B ({@code K × N}) is packed per call into panels of up to four vectors of columns (five for the last panel
- * when one vector would be left over), each panel row-major by k, zero-padded to whole vectors, so a micro-kernel
+ * <p>B ({@code K × N}) is packed per call into panels of a few vectors of columns ({@link #panelPlan}: sized to
+ * the register file of the ISA found at start-up, see {@link VectorIsa}), each panel row-major by k, zero-padded to whole vectors, so a micro-kernel
  * streams it contiguously with no masks. A is copied four rows at a time into a k-contiguous buffer (or
  * interleaved by k). A micro-kernel
- * holds a 4-row × C-vector tile of C in registers (≤ 20 accumulators, below the 32 vector registers of AVX-512),
+ * holds a 4-row × C-vector tile of C in registers (≤ 20 accumulators on the 32 registers of AVX-512, 8 on AVX2's 16),
  * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
  * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
  * {@link #KC} so a panel's block stays in L1 while the rows stream past it.
@@ -24,8 +24,12 @@ final class Gemm {
     static final int L = S.length();
     /** Rows of A per micro-kernel. */
     static final int R = 4;
-    /** Vectors per full panel. */
-    static final int PV = 4;
+    /**
+     * Vectors per full panel: 4 rows × PV accumulators must fit the register file with the B row and the broadcasts
+     * beside them. On 16 registers 4 × 3 spills one accumulator (C2 keeps two broadcasts live) and ran at 36–39
+     * GFLOP/s on the AVX2 host against 50–63 for 4 × 2 (single-thread micro-kernel, same run).
+     */
+    static final int PV = VectorIsa.REGISTERS >= 32 ? 4 : 2;
     /** Tile row stride in the scratch tile (room for a 5-vector panel). */
     private static final int TW = 5 * L;
     /** K block: 128 k × 4 vectors × 64 bytes = 32 KiB of packed B, inside a 48 KiB L1. */
@@ -64,22 +68,22 @@ final class Gemm {
         return SCRATCH.get();
     }
 
-    /** Vectors in panel {@code p} of a B with {@code nv} column vectors. */
-    static int panelVectors(int nv, int p) {
-        int full = nv / PV;
-        int rem = nv % PV;
-        if (rem == 1 && full >= 1) {
-            // 4 + 1 becomes one 5-vector panel: a 1-vector kernel would run at a quarter of the FMA rate.
-            return p < full - 1 ? PV : 5;
+    /** Panel plans for every column-vector count up to 256, computed once (no allocation per call). */
+    private static final int[][] PANELS = new int[257][];
+
+    static {
+        for (int nv = 0; nv < PANELS.length; nv++) {
+            PANELS[nv] = VectorIsa.tileWidths(nv, PV);
         }
-        return p < full ? PV : rem;
     }
 
-    /** Panels of a B with {@code nv} column vectors. */
-    static int panels(int nv) {
-        int full = nv / PV;
-        int rem = nv % PV;
-        return rem == 0 ? full : (rem == 1 && full >= 1 ? full : full + 1);
+    /**
+     * Panel widths, in vectors, of a B with {@code nv} column vectors: 4-vector panels on 32 registers (4 + 1
+     * becomes one 5-vector panel: a 1-vector kernel would run at a quarter of the FMA rate), 2-vector panels on
+     * 16 registers, so a 4-row tile's accumulators always fit the register file.
+     */
+    static int[] panelPlan(int nv) {
+        return nv < PANELS.length ? PANELS[nv] : VectorIsa.tileWidths(nv, PV);
     }
 
     /** Floats of packed B for {@code K × N}. */
@@ -97,12 +101,9 @@ final class Gemm {
 
     /** {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. */
     static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
-        int nv = (n + L - 1) / L;
-        int np = panels(nv);
         int off = 0;
         int v0 = 0;
-        for (int p = 0; p < np; p++) {
-            int pv = panelVectors(nv, p);
+        for (int pv : panelPlan((n + L - 1) / L)) {
             int pw = pv * L;
             int j0 = v0 * L;
             if (jStride == 1) {
@@ -193,12 +194,9 @@ final class Gemm {
      */
     static void multiply(float[] a, boolean interleaved, int blocks, int kc, int k0, int kTotal, float[] b, int n, float[] t,
             MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
-        int nv = (n + L - 1) / L;
-        int np = panels(nv);
         int off = 0;
         int v0 = 0;
-        for (int p = 0; p < np; p++) {
-            int pv = panelVectors(nv, p);
+        for (int pv : panelPlan((n + L - 1) / L)) {
             int pw = pv * L;
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {

@@ -82,9 +82,8 @@ final class SeqKernels {
      * {@code C[r, 0:n] = init + Σ_{k<K} A[r, k]·B[k, 0:n]} for {@code r < rows}, where {@code init} is
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
      *
-     * <p>Tiles are 4 rows × up to 5 vectors (≤ 20 accumulators, so C2 keeps them all in zmm registers) while B rows
-     * stream from L1; n is split so that no narrow tile is needed where a wide one fits (80 = 5 vectors,
-     * 48 = 3, 64 = 4). The tiles always accumulate into C, which is first set to the bias or zero: a branch on
+     * <p>Tiles hold their accumulators in registers while B rows stream from L1; their sizes follow the register
+     * file ({@link #plan}): up to 4 rows × 5 vectors on 32 registers, 6 × 2 or 3 × 3 on 16. The tiles always accumulate into C, which is first set to the bias or zero: a branch on
      * the initial value inside the tile, or the 1-row tail in the same method, halved the tile's speed.
      */
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
@@ -100,13 +99,17 @@ final class SeqKernels {
         }
         int nv = n / L;
         int j = 0;
-        int wide = nv % 5 == 0 ? 5 : nv % 4 == 0 ? 4 : nv % 3 == 0 ? 3 : 4;
-        while (nv > 0) {
-            int v = Math.min(wide, nv);
+        for (int v : plan(nv)) {
             int full;
-            if (v == 3) {
+            if (v == 3 && VectorIsa.REGISTERS >= 32) {
                 full = rows - rows % 6;
                 block6x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+            } else if (v == 3) {
+                full = rows - rows % 3;
+                block3x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+            } else if (v == 2 && VectorIsa.REGISTERS < 32) {
+                full = rows - rows % 6;
+                block6x2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
             } else {
                 full = rows & ~3;
                 tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
@@ -114,9 +117,56 @@ final class SeqKernels {
             for (int r = full; r < rows; r++) {
                 row(v, a, aOff + r * aStride, kN, b, bOff + j, bStride, c, cOff + r * cStride + j);
             }
-            nv -= v;
             j += v * L;
         }
+    }
+
+    /** Tile plans for every vector count a sequence GEMM meets, computed once (no allocation per call). */
+    private static final int[][] PLANS = new int[257][];
+    private static final int[][] PLANS_TN = new int[257][];
+
+    static {
+        for (int nv = 0; nv < PLANS.length; nv++) {
+            PLANS[nv] = computePlan(nv, false);
+            PLANS_TN[nv] = computePlan(nv, true);
+        }
+    }
+
+    /** Tile widths (in vectors) that {@link #gemm} splits {@code nv} output vectors into. */
+    static int[] plan(int nv) {
+        return nv < PLANS.length ? PLANS[nv] : computePlan(nv, false);
+    }
+
+    /** Tile widths (in vectors) that {@link #gemmTN} splits {@code nv} output vectors into. */
+    static int[] planTN(int nv) {
+        return nv < PLANS_TN.length ? PLANS_TN[nv] : computePlan(nv, true);
+    }
+
+    /**
+     * With 32 registers: one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
+     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. With 16 registers (AVX2): tiles
+     * of at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
+     * spilling — 6 rows × 2 vectors, with one 3 × 3 tile where the count is odd; the transposed kernels (4 rows)
+     * take 2-vector tiles.
+     */
+    private static int[] computePlan(int nv, boolean transposed) {
+        if (VectorIsa.REGISTERS < 32) {
+            int threes = !transposed && nv % 2 == 1 && nv >= 3 ? 1 : 0;
+            int twos = (nv - 3 * threes) / 2;
+            int ones = nv - 3 * threes - 2 * twos;
+            int[] w = new int[threes + twos + ones];
+            java.util.Arrays.fill(w, 0, twos, 2);
+            for (int i = twos; i < w.length; i++) {
+                w[i] = threes == 1 ? 3 : 1;
+            }
+            return w;
+        }
+        int wide = nv % 5 == 0 ? 5 : nv % 4 == 0 ? 4 : nv % 3 == 0 ? 3 : 4;
+        int[] w = new int[(nv + wide - 1) / wide];
+        for (int i = 0, left = nv; i < w.length; i++, left -= wide) {
+            w[i] = Math.min(wide, left);
+        }
+        return w;
     }
 
     private static void tile(int vectors, float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
@@ -147,10 +197,8 @@ final class SeqKernels {
                        float[] c, int cOff, int cStride) {
         int nv = n / L;
         int j = 0;
-        int wide = nv % 5 == 0 ? 5 : nv % 4 == 0 ? 4 : nv % 3 == 0 ? 3 : 4;
         int full = rows & ~3;
-        while (nv > 0) {
-            int v = Math.min(wide, nv);
+        for (int v : planTN(nv)) {
             switch (v) {
                 case 5 -> blockT5(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
                 case 4 -> blockT4(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
@@ -168,7 +216,6 @@ final class SeqKernels {
                     default -> rowT1(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
                 }
             }
-            nv -= v;
             j += v * L;
         }
     }
@@ -318,6 +365,77 @@ final class SeqKernels {
             x2 = v.fma(FloatVector.fromArray(S, b, bk + 2 * L), x2);
         }
         x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L);
+    }
+
+    /**
+     * 3 rows × 3 vectors (9 accumulators): the 3-vector tile on 16 registers. 4 × 3 (12 accumulators) measured
+     * 36–39 GFLOP/s on the AVX2 host against 55–78 for 6 × 2: C2 keeps two broadcasts live, so one accumulator
+     * spills and its chain runs through a store and a reload every k.
+     */
+    private static void block3x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                                 float[] c, int cOff, int cs) {
+        for (int r = 0; r + 3 <= rows; r += 3) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
+            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 3 rows × 3 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L);
+        }
+    }
+
+    /** 6 rows × 2 vectors (12 accumulators, BLIS's Haswell shape): the 2-vector tile on 16 registers. */
+    private static void block6x2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                                 float[] c, int cOff, int cs) {
+        for (int r = 0; r + 6 <= rows; r += 6) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
+            FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
+            FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
+            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
+            for (int k = 0; k < kN; k++) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 6 rows × 2 vectors
+                int bk = bOff + k * bs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01);
+                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11);
+                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
+                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21);
+                FloatVector v3 = FloatVector.broadcast(S, a[a3 + k]);
+                x30 = v3.fma(b0, x30); x31 = v3.fma(b1, x31);
+                FloatVector v4 = FloatVector.broadcast(S, a[a4 + k]);
+                x40 = v4.fma(b0, x40); x41 = v4.fma(b1, x41);
+                FloatVector v5 = FloatVector.broadcast(S, a[a5 + k]);
+                x50 = v5.fma(b0, x50); x51 = v5.fma(b1, x51);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
+        }
     }
 
     private static void block2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,

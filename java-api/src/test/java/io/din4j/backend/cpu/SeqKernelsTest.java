@@ -48,13 +48,17 @@ class SeqKernelsTest {
         assertTrue(worstSig < 5e-7, "sigmoid relative error " + worstSig);
     }
 
-    /** The blocked GEMM against a triple loop, over row counts 1..9 and column counts 1..6 vectors. */
+    /**
+     * The blocked GEMM against a triple loop, over row counts 1..13 (6-row and 4-row tiles with every tail) and
+     * column counts 1..11 vectors (every tile plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or
+     * 3+3+3+2).
+     */
     @Test
     void gemmMatchesNaiveProduct() {
         Random r = new Random(3);
         int l = SeqKernels.L;
-        for (int rows = 1; rows <= 9; rows++) {
-            for (int nv = 1; nv <= 6; nv++) {
+        for (int rows = 1; rows <= 13; rows++) {
+            for (int nv = 1; nv <= 11; nv++) {
                 for (boolean acc : new boolean[] {false, true}) {
                     int k = 1 + r.nextInt(20);
                     int n = nv * l;
