@@ -102,10 +102,10 @@ final class CpuPoolingOps implements PoolingOps {
                     for (int c = 0; c < d; c += L) {
                         // scalar math: dw += dOut[b, c]·keys[b, t, c]; dKeys[b, t, c] += w·dOut[b, c]
                         VectorMask<Float> m = S.indexInRange(c, d);
-                        FloatVector gv = FloatVector.fromMemorySegment(S, g, ((long) i * d + c) * Float.BYTES, NATIVE, m);
+                        FloatVector gv = Lanes.loadAt(g, ((long) i * d + c) * Float.BYTES, m);
                         long ko = (row * d + c) * Float.BYTES;
-                        dw = gv.fma(FloatVector.fromMemorySegment(S, k, ko, NATIVE, m), dw);
-                        gv.fma(FloatVector.broadcast(S, wt), FloatVector.fromMemorySegment(S, dk, ko, NATIVE, m)).intoMemorySegment(dk, ko, NATIVE, m);
+                        dw = gv.fma(Lanes.loadAt(k, ko, m), dw);
+                        Lanes.storeAt(gv.fma(FloatVector.broadcast(S, wt), Lanes.loadAt(dk, ko, m)), dk, ko, m);
                     }
                     dWeights.setFloat(row, dWeights.getFloat(row) + Lanes.sum(dw));
                 }

@@ -74,8 +74,8 @@ final class CpuTensorOps implements TensorOps {
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(0, (int) (n - i));
             long da = (dOff + i) * 4;
-            FloatVector.fromMemorySegment(S, d, da, NO, m).add(FloatVector.fromMemorySegment(S, s, (sOff + i) * 4, NO, m))
-                    .intoMemorySegment(d, da, NO, m);
+            Lanes.storeAt(Lanes.loadAt(d, da, m).add(Lanes.loadAt(s, (sOff + i) * 4, m)),
+                    d, da, m);
         }
     }
 
@@ -91,7 +91,7 @@ final class CpuTensorOps implements TensorOps {
             }
             if (i < to) {
                 VectorMask<Float> m = S.indexInRange(0, (int) (to - i));
-                FloatVector.fromMemorySegment(S, seg, i * 4, NO, m).mul(s).intoMemorySegment(seg, i * 4, NO, m);
+                Lanes.storeAt(Lanes.loadAt(seg, i * 4, m).mul(s), seg, i * 4, m);
             }
         });
     }

@@ -112,7 +112,7 @@ final class Gemm {
                     int d = off + kk * pw;
                     for (int c = 0; c < pv; c++) {
                         VectorMask<Float> m = S.indexInRange(j0 + c * L, n);
-                        FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO, m).intoArray(dst, d + c * L);
+                        Lanes.loadAt(src, row + (long) c * L * Float.BYTES, m).intoArray(dst, d + c * L);
                     }
                 }
             } else {
@@ -251,11 +251,11 @@ final class Gemm {
                 } else {
                     VectorMask<Float> m = S.indexInRange(j, n);
                     if (add) {
-                        acc = acc.add(FloatVector.fromMemorySegment(S, c, at, NO, m));
+                        acc = acc.add(Lanes.loadAt(c, at, m));
                     } else if (bias != null) {
-                        acc = acc.add(FloatVector.fromMemorySegment(S, bias, (long) j * Float.BYTES, NO, m));
+                        acc = acc.add(Lanes.loadAt(bias, (long) j * Float.BYTES, m));
                     }
-                    acc.intoMemorySegment(c, at, NO, m);
+                    Lanes.storeAt(acc, c, at, m);
                 }
             }
         }

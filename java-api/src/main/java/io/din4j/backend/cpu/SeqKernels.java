@@ -778,8 +778,8 @@ final class SeqKernels {
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             long o = byteOff + (long) i * Float.BYTES;
-            FloatVector.fromMemorySegment(S, seg, o, NATIVE, m).add(FloatVector.fromArray(S, src, sOff + i, m))
-                    .intoMemorySegment(seg, o, NATIVE, m);
+            Lanes.storeAt(Lanes.loadAt(seg, o, m).add(FloatVector.fromArray(S, src, sOff + i, m)),
+                    seg, o, m);
         }
     }
 
@@ -795,9 +795,9 @@ final class SeqKernels {
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             long o = (long) i * Float.BYTES;
-            FloatVector.fromMemorySegment(S, dst, dOff + o, NATIVE, m)
-                    .add(FloatVector.fromMemorySegment(S, src, sOff + o, NATIVE, m))
-                    .intoMemorySegment(dst, dOff + o, NATIVE, m);
+            Lanes.storeAt(Lanes.loadAt(dst, dOff + o, m)
+                    .add(Lanes.loadAt(src, sOff + o, m)),
+                    dst, dOff + o, m);
         }
     }
 }
