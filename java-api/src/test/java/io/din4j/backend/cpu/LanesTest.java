@@ -1,0 +1,43 @@
+package io.din4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import org.junit.jupiter.api.Test;
+
+/** Masked loads and stores against a lane-by-lane reading of the mask, inside a segment and at its very end. */
+class LanesTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @Test
+    void maskedLoadsAndStoresTouchOnlyTheMaskedLanes() {
+        int l = Lanes.L;
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 1; n <= 3 * l + 1; n++) {
+                MemorySegment s = arena.allocate((long) n * 4, 4);
+                for (int i = 0; i < n; i++) {
+                    s.setAtIndex(F, i, i + 1f);
+                }
+                for (int i = 0; i < n; i++) {
+                    VectorMask<Float> m = Lanes.tail(i, n);
+                    float[] got = Lanes.load(s, i, m).toArray();
+                    for (int lane = 0; lane < l; lane++) {
+                        float want = i + lane < n ? i + lane + 1f : 0f;
+                        assertEquals(want, got[lane], "n=" + n + " i=" + i + " lane " + lane);
+                    }
+                    MemorySegment t = arena.allocate((long) n * 4, 4);
+                    t.fill((byte) 0x7f);
+                    Lanes.store(FloatVector.broadcast(Lanes.S, -1f), t, i, m);
+                    for (int e = 0; e < n; e++) {
+                        float want = e >= i && e < i + l ? -1f : Float.intBitsToFloat(0x7f7f7f7f);
+                        assertEquals(want, t.getAtIndex(F, e), "store n=" + n + " i=" + i + " element " + e);
+                    }
+                }
+            }
+        }
+    }
+}
