@@ -1,0 +1,41 @@
+package io.din4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** The ISA found at start-up and the tile plans that follow from it, under whichever JVM flags the run uses. */
+class VectorIsaTest {
+    @Test
+    void isaFollowsTheJvm() {
+        System.out.println("cpu backend ISA: " + VectorIsa.describe());
+        assertEquals(FloatVector.SPECIES_PREFERRED.length(), VectorIsa.LANES);
+        String forced = System.getProperty(VectorIsa.PROPERTY);
+        if (forced != null) {
+            assertEquals(Integer.parseInt(forced), VectorIsa.REGISTERS);
+        }
+        String max = VectorIsa.vmOption("MaxVectorSize");
+        if (max != null) {
+            assertTrue(VectorIsa.LANES * 4 <= Integer.parseInt(max), VectorIsa.describe() + ", MaxVectorSize=" + max);
+        }
+    }
+
+    /** Every plan covers its columns exactly, and no tile holds more accumulators than the register file allows. */
+    @Test
+    void plansCoverTheColumnsAndFitTheRegisters() {
+        int maxAccumulators = VectorIsa.REGISTERS >= 32 ? 20 : 12;
+        for (int nv = 0; nv <= 300; nv++) {
+            for (int[] plan : new int[][] {SeqKernels.plan(nv), SeqKernels.planTN(nv), Gemm.panelPlan(nv)}) {
+                assertEquals(nv, Arrays.stream(plan).sum(), "nv=" + nv + " plan " + Arrays.toString(plan));
+                for (int v : plan) {
+                    int rows = VectorIsa.REGISTERS >= 32 ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
+                    assertTrue(v >= 1 && v * Math.min(rows, 4) <= maxAccumulators,
+                            "nv=" + nv + " plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
+                }
+            }
+        }
+    }
+}
