@@ -66,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"ms_per_batch\", \"samples_per_s\", \"threads\", ...}.")
     boolean json;
 
+    @Option(names = "--vector-check", paramLabel = "S", arity = "0..1", fallbackValue = "5", defaultValue = "0",
+            description = "After the timed steps, sample the warmed-up steps with JFR for S seconds (default 5) and fail "
+                    + "(exit 3) when more than 1% of the samples sit in the Vector API's Java fallback; lists the hot methods.")
+    double vectorCheck;
+
     @CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
 
@@ -91,9 +96,13 @@ final class BenchCommand implements Callable<Integer> {
             b.embeddingDim(embeddingDim);
         }
         Batch data = randomBatch(batch, hist, sizes, tasks.size(), 7);
+        if (!(vectorCheck >= 0)) {
+            throw Flags.bad(spec, "--vector-check", vectorCheck, "a number of seconds >= 0");
+        }
         double[] ms = new double[reps];
         int threads;
         String backendName;
+        VectorFallbackCheck.Result check = null;
         try (Backend backend = device.create(); Model m = new Model(b.build(), schema, sizes, backend, batch);
              Trainer trainer = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(1e-3)).build())) {
             threads = backend.threads();
@@ -103,6 +112,9 @@ final class BenchCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 step(m, trainer, data, backend);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            if (vectorCheck > 0) {
+                check = VectorFallbackCheck.sample(() -> step(m, trainer, data, backend), vectorCheck);
             }
         }
         double[] sorted = ms.clone();
@@ -123,12 +135,37 @@ final class BenchCommand implements Callable<Integer> {
             r.put("samples_per_s", sps);
             r.put("ms_min", sorted[0]);
             r.put("ms_max", sorted[reps - 1]);
+            if (backendName.equals("cpu")) {
+                r.put("vector_isa", io.din4j.backend.cpu.CpuBackend.vectorIsa());
+            }
+            if (check != null) {
+                r.put("vector_check_samples", check.samples());
+                r.put("vector_fallback_share", check.share());
+                r.put("vector_fallback_callers", check.fallbackCallers());
+                r.put("hot_methods", check.hotMethods());
+            }
             out.print(Json.write(r));
         } else {
             out.printf(Locale.ROOT, "%s %s, B=%d, T=%d, %s with %d threads: %.3f ms per batch (median of %d; min %.3f, max %.3f), %,.0f samples/s%n",
                     type.id(), train ? "training step" : "inference", batch, hist, backendName, threads, median, reps, sorted[0], sorted[reps - 1], sps);
+            if (backendName.equals("cpu")) {
+                out.println("vector ISA: " + io.din4j.backend.cpu.CpuBackend.vectorIsa());
+            }
+            if (check != null) {
+                out.printf(Locale.ROOT, "vector check: %d of %d samples (%.2f%%) in the Vector API's Java fallback (limit %.0f%%)%n",
+                        check.fallbackSamples(), check.samples(), 100 * check.share(), 100 * VectorFallbackCheck.LIMIT);
+                check.fallbackCallers().forEach((k, v) -> out.printf(Locale.ROOT, "  fallback %5d  %s%n", v, k));
+                out.println("hot methods (self samples):");
+                int samples = check.samples();
+                check.hotMethods().forEach((k, v) -> out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * v / samples, k));
+            }
         }
         out.flush();
+        if (check != null && !check.passed()) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "din4j bench: vector check failed: %.2f%% of %d samples in the Vector API's Java fallback (limit %.0f%%)%n",
+                    100 * check.share(), check.samples(), 100 * VectorFallbackCheck.LIMIT);
+            return 3;
+        }
         return 0;
     }
 

@@ -48,7 +48,9 @@ final class BatchCheck {
             if (part == Part.ALL || (part == Part.USER) == user) {
                 int[] ids = batch.sparse(f);
                 for (int i = 0; i < b; i++) {
-                    checkId("sparse field '" + schema.sparse().get(f).name() + "' row " + i, ids[i], vocabSizes[f]);
+                    if (ids[i] < 0 || ids[i] >= vocabSizes[f]) {
+                        throw badId("sparse field '" + schema.sparse().get(f).name() + "' row " + i, ids[i], vocabSizes[f]);
+                    }
                 }
             }
         }
@@ -66,7 +68,9 @@ final class BatchCheck {
                 for (int i = 0; i < b; i++) {
                     int base = i * t;
                     for (int j = 0; j < lengths[i]; j++) {
-                        checkId("sequence '" + name + "' row " + i + " position " + j, ids[base + j], rows);
+                        if (ids[base + j] < 0 || ids[base + j] >= rows) {
+                            throw badId("sequence '" + name + "' row " + i + " position " + j, ids[base + j], rows);
+                        }
                     }
                     for (int j = lengths[i]; j < t; j++) {
                         if (ids[base + j] != 0) {
@@ -109,10 +113,12 @@ final class BatchCheck {
         }
     }
 
-    private static void checkId(String where, int id, int rows) {
-        if (id < 0 || id >= rows) {
-            throw new IllegalArgumentException(where + ": id " + id + " is outside the table of " + rows
-                    + " rows (map unseen raw ids to the out-of-vocabulary row " + Vocabulary.OOV + ")");
-        }
+    /**
+     * The error for an id outside its table. The message names the field, row and position, so it is built only
+     * here, on failure: built eagerly for every id it cost ~8% of a DIN inference batch (string formatting).
+     */
+    private static IllegalArgumentException badId(String where, int id, int rows) {
+        return new IllegalArgumentException(where + ": id " + id + " is outside the table of " + rows
+                + " rows (map unseen raw ids to the out-of-vocabulary row " + Vocabulary.OOV + ")");
     }
 }

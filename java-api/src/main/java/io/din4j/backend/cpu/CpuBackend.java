@@ -25,6 +25,14 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
 
+    /**
+     * The vector ISA the kernels were shaped for at start-up, in one line (e.g. {@code "256-bit vectors (8 f32
+     * lanes), 16 registers, amd64, UseAVX=2"}), for logs and benchmark reports.
+     */
+    public static String vectorIsa() {
+        return VectorIsa.describe();
+    }
+
     /** A cpu backend with one thread per available processor. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
