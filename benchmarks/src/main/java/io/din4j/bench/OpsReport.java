@@ -79,6 +79,7 @@ public final class OpsReport {
                 "--enable-native-access=ALL-UNNAMED", "-Xmx4g"));
         String include = ".*";
         String out = null;
+        java.util.Map<String, String[]> params = new java.util.LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> {
@@ -103,9 +104,14 @@ public final class OpsReport {
                 case "--best" -> useBest = true;
                 case "--warmup-ms" -> warmupMs = Integer.parseInt(args[++i]);
                 case "--jvm-args" -> jvmArgs.addAll(List.of(args[++i].trim().split("\\s+")));
+                case "--param" -> {
+                    // e.g. --param history=50 --param variant=folded: fixes a JMH @Param for every benchmark that has it
+                    String[] kv = args[++i].split("=", 2);
+                    params.put(kv[0], kv[1].split(","));
+                }
                 default -> {
                     System.err.println("usage: OpsReport [--quick|--full] [--forks N] [--warmup N] [--iterations N] "
-                            + "[--time-ms N] [--warmup-ms N] [--include REGEX] [--out FILE] [--best] [--jvm-args \"ARGS\"]");
+                            + "[--time-ms N] [--warmup-ms N] [--include REGEX] [--param NAME=V1,V2] [--out FILE] [--best] [--jvm-args \"ARGS\"]");
                     System.exit(2);
                 }
             }
@@ -118,7 +124,9 @@ public final class OpsReport {
 
         String[] jvm = jvmArgs.toArray(String[]::new);
         List<Row> limits = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(LIMITS) + ".*"));
-        List<Row> ops = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(OPS) + ".*" + include));
+        ChainedOptionsBuilder opsOptions = options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(OPS) + ".*" + include);
+        params.forEach(opsOptions::param);
+        List<Row> ops = run(opsOptions);
 
         double fmaPeak = rate(limits, "fmaAllThreads", true);
         double fmaOne = rate(limits, "fmaOneThread", true);
@@ -128,10 +136,11 @@ public final class OpsReport {
 
         StringBuilder md = new StringBuilder();
         md.append("## din4j op report\n\n");
-        md.append(String.format(Locale.ROOT, "%s; %s %s, %d processors, vector %d bits; JMH %s.%n%n",
+        md.append(String.format(Locale.ROOT, "%s; %s %s, %d processors of %s; JMH %s.%n%n",
                 ZonedDateTime.now().withNano(0), System.getProperty("java.vm.name"), System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
-                settings));
+                Runtime.getRuntime().availableProcessors(), VectorIsaProbe.cpuModel(), settings));
+        md.append(String.format(Locale.ROOT, "Vector ISA of the benchmark JVMs: %s (JVM flags: %s).%n%n",
+                VectorIsaProbe.isaOf(jvmArgs), String.join(" ", jvmArgs)));
         md.append("Limits measured in this run:\n\n");
         md.append("| limit | value |\n|---|---:|\n");
         md.append(String.format(Locale.ROOT, "| f32 FMA peak, all threads | %.1f GFLOP/s |%n", fmaPeak));
