@@ -12,9 +12,6 @@ import java.lang.foreign.ValueLayout;
  * documented in kernels/README.md; slow (for tests, not for training).
  */
 public final class EmulatedDevice implements Device {
-    /** Mirrors the static shared-memory limit of a real launch without opt-in, so the same size checks apply. */
-    private static final int MAX_SHARED = 48 * 1024;
-
     private final Emulator emu;
     private boolean closed;
 
@@ -49,7 +46,16 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public int maxSharedBytes() {
-        return MAX_SHARED;
+        return emu.maxSharedOptIn();
+    }
+
+    @Override
+    public void setMaxDynamicSharedBytes(String kernel, int bytes) {
+        try {
+            emu.setMaxDynamicShared(kernel, bytes);
+        } catch (NativeError e) {
+            throw new CudaException(e.getMessage(), e);
+        }
     }
 
     @Override
@@ -95,10 +101,7 @@ public final class EmulatedDevice implements Device {
         if (closed) {
             throw new IllegalStateException("device is closed");
         }
-        if (sharedBytes > MAX_SHARED) {
-            throw new CudaException(kernel + ": " + sharedBytes + " bytes of dynamic shared memory exceed the "
-                    + MAX_SHARED + "-byte limit");
-        }
+        // grid, block and shared-memory limits are the emulator library's to check, exactly as a GPU's launch does
         try (Arena a = Arena.ofConfined()) {
             int n = args.size();
             MemorySegment params = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));

@@ -78,6 +78,11 @@ class DeviceOutOfMemoryTest {
         }
 
         @Override
+        public void setMaxDynamicSharedBytes(String kernel, int bytes) {
+            d.setMaxDynamicSharedBytes(kernel, bytes);
+        }
+
+        @Override
         public boolean emulated() {
             return d.emulated();
         }
