@@ -79,6 +79,9 @@ public interface Device extends AutoCloseable {
 
     void destroyEvent(long event);
 
+    /** What this device has done so far: kernels, host synchronisations, uploads (see {@link DeviceCounters}). */
+    DeviceCounters counters();
+
     /** Waits for all issued work; reports asynchronous kernel faults. */
     void synchronize();
 

@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 public final class EmulatedDevice implements Device {
     private final Emulator emu;
     private boolean closed;
+    private final DeviceCounters counters = new DeviceCounters();
 
     private EmulatedDevice(Emulator emu) {
         this.emu = emu;
@@ -83,11 +84,13 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        counters.upload(bytes);
         MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        counters.download(bytes);
         MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
     }
 
@@ -102,6 +105,7 @@ public final class EmulatedDevice implements Device {
             throw new IllegalStateException("device is closed");
         }
         // grid, block and shared-memory limits are the emulator library's to check, exactly as a GPU's launch does
+        counters.kernel();
         try (Arena a = Arena.ofConfined()) {
             int n = args.size();
             MemorySegment params = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
@@ -153,6 +157,7 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public float elapsedMillis(long start, long end) {
+        counters.sync();
         return 0f;
     }
 
@@ -161,7 +166,13 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public DeviceCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void synchronize() {
+        counters.sync();
     }
 
     @Override

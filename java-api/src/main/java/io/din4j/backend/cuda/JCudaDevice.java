@@ -79,6 +79,7 @@ public final class JCudaDevice implements Device {
     private final String cublasLibrary;
     private String lastKernel = "(none)";
     private boolean closed;
+    private final DeviceCounters counters = new DeviceCounters();
 
     private JCudaDevice(int ordinal) {
         this.driver = CudaDriver.get().orElseThrow(() -> new CudaException("no CUDA driver"));
@@ -218,12 +219,14 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        counters.upload(bytes);
         bind();
         checkDriver("cuMemcpyHtoD(" + bytes + " bytes)", driver.copyToDevice(src, dst, bytes));
     }
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        counters.download(bytes);
         bind();
         checkDriver("cuMemcpyDtoH(" + bytes + " bytes)", driver.copyToHost(src, dst, bytes));
     }
@@ -263,6 +266,7 @@ public final class JCudaDevice implements Device {
             throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
                     + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
         }
+        counters.kernel();
         if (SYNC_LAUNCHES) {
             synchronize();
         }
@@ -277,6 +281,7 @@ public final class JCudaDevice implements Device {
             return;
         }
         lastKernel = "cublasSgemm(M=" + m + ", N=" + n + ", K=" + k + ")";
+        counters.kernel();
         try {
             cublas.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (RuntimeException e) {
@@ -337,6 +342,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public float elapsedMillis(long start, long end) {
+        counters.sync();
         bind();
         check("cuEventSynchronize (last kernel: " + lastKernel + ")", cuEventSynchronize(events.get(end)));
         float[] ms = new float[1];
@@ -354,7 +360,13 @@ public final class JCudaDevice implements Device {
     }
 
     @Override
+    public DeviceCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void synchronize() {
+        counters.sync();
         bind();
         int rc = cuCtxSynchronize();
         if (rc != CUresult.CUDA_SUCCESS) {
