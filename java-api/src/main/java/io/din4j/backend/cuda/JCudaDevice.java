@@ -60,7 +60,8 @@ public final class JCudaDevice implements Device {
     private final CUcontext context = new CUcontext();
     private final CUdevice device = new CUdevice();
     private final CUmodule module = new CUmodule();
-    private final Map<String, CUfunction> functions = new HashMap<>();
+    // concurrent: workspaces and sparse gradients launch outside the backend's op lock
+    private final Map<String, CUfunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Long, CUevent> events = new HashMap<>();
     private final Map<Long, Stream> streams = new HashMap<>();
     private Stream stream;

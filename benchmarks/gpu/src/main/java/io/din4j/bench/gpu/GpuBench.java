@@ -54,6 +54,9 @@ import java.util.function.Supplier;
  * try/catch (no protection from a crash or a poisoned context).
  */
 public final class GpuBench {
+    /** A child's exit status when the device does not open: no later benchmark can run either. */
+    static final int NO_DEVICE = 4;
+
     /** Where a child JVM appends its results, one JSON object per line. */
     static final String JSONL = "gpu-bench.jsonl";
 
@@ -130,7 +133,15 @@ public final class GpuBench {
         }
         Path jsonl = out.resolve(JSONL);
         if (child != null) {
-            try (CudaBackend b = open(dev)) {
+            CudaBackend b;
+            try {
+                b = open(dev);
+            } catch (RuntimeException e) {
+                System.out.println("device " + dev + " did not open: " + e.getMessage());
+                System.exit(NO_DEVICE);
+                return;
+            }
+            try (b) {
                 new GpuBench(b, quick, hbm, tflops, jsonl, child).run(child, child.equals(fail));
             }
             return;
@@ -159,15 +170,21 @@ public final class GpuBench {
             }
         } else {
             description = dev;
+            String noDevice = null;
             for (String u : units) {
                 long left = (deadline - System.nanoTime()) / 1_000_000_000L;
-                if (left <= 5) {
+                if (noDevice != null) {
+                    record(jsonl, failure(u, "not run: " + noDevice));
+                } else if (left <= 5) {
                     System.out.println("time budget spent: skipping " + u);
                     record(jsonl, failure(u, "skipped: time budget spent"));
                 } else {
                     String err = child(u, dev, quick, out, hbm, tflops, left, Math.min(left, unitTimeout), fail);
                     if (err != null) {
                         record(jsonl, failure(u, err));
+                        if (err.startsWith("exit status " + NO_DEVICE + ";")) {
+                            noDevice = err;
+                        }
                     }
                 }
                 write(out, description, hbm, tflops);
@@ -206,7 +223,8 @@ public final class GpuBench {
             try (var r = p.inputReader()) {
                 for (String line; (line = r.readLine()) != null; ) {
                     System.out.println(line);
-                    if (!line.isBlank()) {
+                    // the last unindented line: an exception's message rather than its stack frames
+                    if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
                         last[0] = line;
                     }
                 }
