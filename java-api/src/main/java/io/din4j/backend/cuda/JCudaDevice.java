@@ -288,6 +288,9 @@ public final class JCudaDevice implements Device {
         } catch (RuntimeException e) {
             throw new CudaException(e.getMessage(), e);
         }
+        if (SYNC_LAUNCHES) {
+            synchronize();  // a fault inside cuBLAS is then reported naming this GEMM, as for a kernel
+        }
     }
 
     @Override
