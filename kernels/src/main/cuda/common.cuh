@@ -16,6 +16,14 @@
 #define DYN_SHARED(T, name) T* name = reinterpret_cast<T*>(emu::dynamic_shared())
 #endif
 
+// Static shared memory: STATIC_SHARED(float, tile, [16][17]) is `__shared__ float tile[16][17]` on nvcc; on the
+// emulator it is also filled with 0xFF bytes per block, so reads before writes show (see emu.h).
+#ifdef __CUDACC__
+#define STATIC_SHARED(T, name, dims) __shared__ T name dims
+#else
+#define STATIC_SHARED(T, name, dims) EMU_STATIC_SHARED(T, name, dims)
+#endif
+
 #define FULL_MASK 0xffffffffu
 
 // Grid-stride loop over [0, n) with 64-bit indices (tables can exceed 2^31 elements).

@@ -2,7 +2,7 @@
 
 // partial[block, 0..1] = (Σ w·ℓ, Σ w) over the block's grid-stride share.
 extern "C" __global__ void bce_forward(const float* logits, const float* labels, const float* weights, long long B, double* partial) {
-    __shared__ double scratch[33];
+    STATIC_SHARED(double, scratch, [33]);
     double sl = 0, sw = 0;
     GRID_STRIDE(b, B) {
         double z = logits[b], y = labels[b];

@@ -3,7 +3,7 @@
 
 // partial[blockIdx.x] = Σ t[i]² over the block's grid-stride share.
 extern "C" __global__ void sum_squares_forward(const float* t, long long n, double* partial) {
-    __shared__ double scratch[33];
+    STATIC_SHARED(double, scratch, [33]);
     double s = 0;
     GRID_STRIDE(i, n) {
         double v = t[i];
@@ -16,7 +16,7 @@ extern "C" __global__ void sum_squares_forward(const float* t, long long n, doub
 // out[c] = Σ_k partial[k·width + c] for k < chunks: one block per column, each thread summing a fixed stride of
 // chunks, then block_sum's fixed tree — a fixed order, so deterministic, and parallel over the chunks.
 extern "C" __global__ void reduce_partials_forward(const double* partial, int chunks, int width, double* out) {
-    __shared__ double scratch[33];
+    STATIC_SHARED(double, scratch, [33]);
     for (int c = blockIdx.x; c < width; c += gridDim.x) {
         double s = 0;
         for (int k = threadIdx.x; k < chunks; k += blockDim.x) s += partial[(long long)k * width + c];
@@ -75,7 +75,7 @@ __device__ __forceinline__ int block_exclusive_scan(int v, int* warpTotals, int*
 // Exclusive prefix sum of flags [n] in tiles of blockDim.x·4 elements: each tile scans itself and writes its total
 // to tileSums[tile]. scan_tiles_add_forward then adds the scanned tile totals.
 extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long n, int* tileSums) {
-    __shared__ int warpTotals[33];
+    STATIC_SHARED(int, warpTotals, [33]);
     const int items = 4;
     long long base = (long long)blockIdx.x * blockDim.x * items + (long long)threadIdx.x * items;
     int v[items];
@@ -96,7 +96,7 @@ extern "C" __global__ void scan_tiles_forward(const int* in, int* out, long long
 // In-place exclusive scan of tileSums [tiles] by one block (blockDim.x a multiple of 32), blockDim.x elements per
 // round with a running carry; writes the grand total to tileSums[tiles].
 extern "C" __global__ void scan_sums_forward(int* tileSums, int tiles) {
-    __shared__ int warpTotals[33];
+    STATIC_SHARED(int, warpTotals, [33]);
     int carry = 0;
     for (int base = 0; base < tiles; base += blockDim.x) {
         int i = base + threadIdx.x;

@@ -18,7 +18,7 @@ extern "C" __global__ void selftest_warp_forward(int* out) {
 // sum of tid through shared memory.
 extern "C" __global__ void selftest_shared_forward(float* out, float* sums) {
     DYN_SHARED(float, sm);
-    __shared__ float scratch[33];
+    STATIC_SHARED(float, scratch, [33]);
     out[blockIdx.x * blockDim.x + threadIdx.x] = sm[threadIdx.x];
     float s = block_sum((float)threadIdx.x, scratch);
     if (threadIdx.x == 0) sums[blockIdx.x] = s;
@@ -29,4 +29,26 @@ extern "C" __global__ void selftest_divergent_barrier_forward(int* out) {
     if (threadIdx.x < blockDim.x / 2) return;
     __syncthreads();
     out[threadIdx.x] = 1;
+}
+
+// out[tid] = the static shared word at threadIdx.x, read before this block wrote it (NaN on the emulator, which
+// poisons static shared memory per block; garbage on a GPU), then written with this block's index, so a block
+// that sees the words of a block before it shows a number instead of NaN.
+extern "C" __global__ void selftest_static_shared_forward(float* out) {
+    STATIC_SHARED(float, words, [64]);
+    int t = threadIdx.x;
+    out[blockIdx.x * blockDim.x + t] = words[t & 63];
+    __syncthreads();
+    words[t & 63] = (float)blockIdx.x;
+    __syncthreads();
+}
+
+// Dynamic shared memory of any size: thread 0 writes the last word and reads it back into out[0]; launched to test
+// the 48 KiB default, the opt-in and the opt-in maximum (the launch is what is under test, not the kernel).
+extern "C" __global__ void selftest_optin_shared_forward(float* out, int words) {
+    DYN_SHARED(float, sm);
+    if (threadIdx.x == 0) {
+        sm[words - 1] = 7.f;
+        out[0] = sm[words - 1];
+    }
 }

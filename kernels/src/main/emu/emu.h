@@ -43,6 +43,10 @@ void syncthreads();
 uint64_t warp_exchange(uint64_t v, int src, uint32_t mask);
 uint32_t warp_ballot(bool p, uint32_t mask);
 void* dynamic_shared();
+// Called where a STATIC_SHARED variable is declared: the first thread of a block to get there fills it with 0xFF
+// bytes (as dynamic shared memory is), so a read before any write in the block shows as NaN / -1 instead of
+// silently seeing the previous block's values; also counts its bytes against the block's shared-memory limit.
+void static_shared(void* p, unsigned long long bytes);
 int warp_lanes();  // lanes present in this fiber's warp (32 except for a block's last partial warp)
 
 inline const uint3& thread_idx() { return t_current->tid; }
@@ -79,8 +83,13 @@ inline T from_bits(uint64_t b) {
 #define __launch_bounds__(...)
 #define __restrict__ __restrict
 #define __align__(n) alignas(n)
-// One OS thread runs one block at a time, so a thread_local static is exactly one copy per running block.
-#define __shared__ static thread_local
+// Static shared memory is declared with STATIC_SHARED(T, name, dims) (common.cuh): one OS thread runs one block at a
+// time, so a thread_local static is exactly one copy per running block, and the emulator poisons it per block. A
+// bare __shared__ declaration would escape the poisoning, so it does not compile here.
+#define __shared__ static_assert(false, "declare static shared memory with STATIC_SHARED(T, name, dims)");
+#define EMU_STATIC_SHARED(T, name, dims) \
+    static thread_local T name dims;     \
+    emu::static_shared(&name, sizeof(name))
 #define __syncthreads() emu::syncthreads()
 
 // ---- warp collectives (full-warp masks only) ----

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -28,6 +29,17 @@ enum State { RUNNABLE = 0, WAIT_BLOCK = 1, WAIT_WARP = 2, DONE = 3 };
 
 constexpr int kMaxThreads = 1024;
 constexpr size_t kStackBytes = 128 * 1024;
+
+// Launch limits of sm_80 and later (CUDA C++ Programming Guide, "Technical Specifications per Compute
+// Capability"): a launch outside them fails with CUDA_ERROR_INVALID_VALUE on a GPU, so it fails here too.
+constexpr unsigned long long kMaxGridX = 2147483647ull;
+constexpr unsigned kMaxGridYZ = 65535;
+constexpr unsigned kMaxBlockX = 1024, kMaxBlockY = 1024, kMaxBlockZ = 64;
+// Shared memory per block: 48 KiB without opt-in (static + dynamic), static alone never more; above that only
+// after cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES), up to the opt-in maximum of an H100/H200 (227 KiB;
+// an A100's is 163 KiB).
+constexpr unsigned long long kDefaultShared = 48 * 1024;
+constexpr unsigned long long kOptInShared = 227 * 1024;
 
 struct Warp {
     int lanes;
@@ -51,6 +63,9 @@ struct BlockCtx {
     void (*kernel)(void**) = nullptr;
     void** params = nullptr;
     std::vector<unsigned char> dyn;
+    std::vector<void*> poisoned;        // STATIC_SHARED variables already poisoned in this block
+    unsigned long long staticBytes = 0;  // their total size
+    unsigned long long sharedLimit = 0;  // static + dynamic bytes this launch may use
     std::string error;
 };
 
@@ -60,6 +75,9 @@ std::mutex g_poolMutex;
 std::vector<BlockCtx*> g_pool;
 std::mutex g_errMutex;
 std::string g_lastError;
+// Per-kernel MAX_DYNAMIC_SHARED_SIZE_BYTES, as cuFuncSetAttribute sets it (one table: the emulator is one context).
+std::mutex g_attrMutex;
+std::map<std::string, unsigned long long> g_sharedOptIn;
 
 void set_last_error(const std::string& e) {
     std::lock_guard<std::mutex> g(g_errMutex);
@@ -181,8 +199,12 @@ bool run_block(BlockCtx* b) {
     b->live = n;
     b->blockArrived = 0;
     b->blockGen = 0;
-    // Reads of dynamic shared memory before any write see NaN (floats) or -1 (ints).
+    // Reads of dynamic shared memory before any write see NaN (floats) or -1 (ints); static shared memory is
+    // poisoned the same way when the block first reaches its declaration (static_shared).
     std::memset(b->dyn.data(), 0xFF, b->dyn.size());
+    b->poisoned.clear();
+    b->staticBytes = 0;
+    b->error.clear();
     int i = 0;
     while (b->live > 0) {
         int k = 0;
@@ -197,7 +219,7 @@ bool run_block(BlockCtx* b) {
         i = (i + k + 1) % n;
     }
     t_current = nullptr;
-    return true;
+    return b->error.empty();
 }
 
 void warp_wait(BlockCtx* b, Fiber* f) {
@@ -270,6 +292,26 @@ uint32_t warp_ballot(bool p, uint32_t mask) {
 
 void* dynamic_shared() { return t_block->dyn.data(); }
 
+void static_shared(void* p, unsigned long long bytes) {
+    BlockCtx* b = t_block;
+    for (void* q : b->poisoned)
+        if (q == p) return;
+    b->poisoned.push_back(p);
+    std::memset(p, 0xFF, (size_t)bytes);
+    b->staticBytes += bytes;
+    if (!b->error.empty()) return;
+    char buf[240];
+    if (b->staticBytes > kDefaultShared) {
+        snprintf(buf, sizeof buf, "%llu bytes of static shared memory exceed the %llu-byte limit", b->staticBytes,
+                 kDefaultShared);
+        b->error = buf;
+    } else if (b->staticBytes + b->dyn.size() > b->sharedLimit) {
+        snprintf(buf, sizeof buf, "%llu bytes of static + %zu of dynamic shared memory exceed the kernel's %llu-byte limit",
+                 b->staticBytes, b->dyn.size(), b->sharedLimit);
+        b->error = buf;
+    }
+}
+
 }  // namespace emu
 
 extern "C" {
@@ -282,7 +324,8 @@ const char* emuLastError() {
 }
 
 // Mirrors cuLaunchKernel: params[i] points at the value of the kernel's i-th argument. Returns 0 on success,
-// 1 for an unknown kernel or bad configuration, 2 for a deadlock; emuLastError() then says what happened.
+// 1 for an unknown kernel or an invalid configuration (outside the limits above), 2 for a failure inside a block
+// (a deadlock, static + dynamic shared memory over the limit); emuLastError() then says what happened.
 int emuLaunchKernel(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                     unsigned sharedBytes, void** params) {
     using namespace emu;
@@ -293,10 +336,27 @@ int emuLaunchKernel(const char* name, unsigned gx, unsigned gy, unsigned gz, uns
     }
     unsigned long long threads = (unsigned long long)bx * by * bz;
     unsigned long long blocks = (unsigned long long)gx * gy * gz;
-    if (threads == 0 || threads > (unsigned long long)kMaxThreads || blocks == 0) {
-        char buf[200];
-        snprintf(buf, sizeof buf, "%s: bad launch configuration grid (%u,%u,%u) block (%u,%u,%u)", name, gx, gy, gz,
-                 bx, by, bz);
+    unsigned long long sharedLimit = kDefaultShared;
+    {
+        std::lock_guard<std::mutex> g(g_attrMutex);
+        auto it = g_sharedOptIn.find(name);
+        if (it != g_sharedOptIn.end()) sharedLimit = std::max(sharedLimit, it->second);
+    }
+    const char* why = nullptr;
+    if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0) why = "every dimension must be at least 1";
+    else if (gx > kMaxGridX) why = "gridDim.x exceeds 2^31 - 1";
+    else if (gy > kMaxGridYZ) why = "gridDim.y exceeds 65535";
+    else if (gz > kMaxGridYZ) why = "gridDim.z exceeds 65535";
+    else if (bx > kMaxBlockX || by > kMaxBlockY || bz > kMaxBlockZ) why = "blockDim exceeds (1024, 1024, 64)";
+    else if (threads > (unsigned long long)kMaxThreads) why = "more than 1024 threads per block";
+    else if (sharedBytes > sharedLimit)
+        why = sharedLimit == kDefaultShared
+                  ? "dynamic shared memory above 48 KiB needs the MAX_DYNAMIC_SHARED_SIZE_BYTES opt-in first"
+                  : "dynamic shared memory above the kernel's MAX_DYNAMIC_SHARED_SIZE_BYTES";
+    if (why != nullptr) {
+        char buf[320];
+        snprintf(buf, sizeof buf, "%s: invalid launch configuration grid (%u,%u,%u) block (%u,%u,%u) shared %u B: %s "
+                 "(CUDA_ERROR_INVALID_VALUE on a GPU)", name, gx, gy, gz, bx, by, bz, sharedBytes, why);
         set_last_error(buf);
         return 1;
     }
@@ -325,6 +385,7 @@ int emuLaunchKernel(const char* name, unsigned gx, unsigned gy, unsigned gz, uns
         c->nthreads = (int)threads;
         c->nwarps = (int)((threads + 31) / 32);
         c->dyn.assign(sharedBytes, 0);
+        c->sharedLimit = sharedLimit;
         t_blockDim = dim3(bx, by, bz);
         t_gridDim = dim3(gx, gy, gz);
         unsigned long long i;
@@ -355,6 +416,30 @@ int emuLaunchKernel(const char* name, unsigned gx, unsigned gy, unsigned gz, uns
     }
     return 0;
 }
+
+// Mirrors cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES): launches of `name` may then use up
+// to `bytes` of dynamic shared memory. 0 on success, 1 (emuLastError() says why) for an unknown kernel or a size
+// above the opt-in maximum.
+int emuFuncSetMaxDynamicShared(const char* name, unsigned bytes) {
+    using namespace emu;
+    if (emu_find_kernel(name) == nullptr) {
+        set_last_error(std::string("no kernel named '") + name + "' in the emulator library");
+        return 1;
+    }
+    if (bytes > kOptInShared) {
+        char buf[240];
+        snprintf(buf, sizeof buf, "%s: MAX_DYNAMIC_SHARED_SIZE_BYTES %u exceeds the opt-in maximum of %llu bytes "
+                 "(CUDA_ERROR_INVALID_VALUE on a GPU)", name, bytes, kOptInShared);
+        set_last_error(buf);
+        return 1;
+    }
+    std::lock_guard<std::mutex> g(g_attrMutex);
+    g_sharedOptIn[name] = bytes;
+    return 0;
+}
+
+// The opt-in maximum of dynamic shared memory per block (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN).
+unsigned emuMaxSharedOptIn() { return (unsigned)emu::kOptInShared; }
 
 void* emuMalloc(unsigned long long bytes) {
     // 256-byte alignment, as cudaMalloc guarantees; zero-filled so that tests are reproducible.

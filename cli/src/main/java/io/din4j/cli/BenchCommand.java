@@ -1,6 +1,8 @@
 package io.din4j.cli;
 
 import io.din4j.backend.Backend;
+import io.din4j.backend.cuda.CudaBackend;
+import io.din4j.backend.cuda.DeviceCounters;
 import io.din4j.data.Batch;
 import io.din4j.data.FeatureSchema;
 import io.din4j.io.Json;
@@ -103,6 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         int threads;
         String backendName;
         VectorFallbackCheck.Result check = null;
+        DeviceCounters.Snapshot perStep = null;
         try (Backend backend = device.create(); Model m = new Model(b.build(), schema, sizes, backend, batch);
              Trainer trainer = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(1e-3)).build())) {
             threads = backend.threads();
@@ -115,6 +118,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (vectorCheck > 0) {
                 check = VectorFallbackCheck.sample(() -> step(m, trainer, data, backend), vectorCheck);
+            }
+            if (backend instanceof CudaBackend cuda) {
+                perStep = countSteps(m, trainer, data, cuda);
             }
         }
         double[] sorted = ms.clone();
@@ -144,6 +150,13 @@ final class BenchCommand implements Callable<Integer> {
                 r.put("vector_fallback_callers", check.fallbackCallers());
                 r.put("hot_methods", check.hotMethods());
             }
+            if (perStep != null) {
+                r.put("kernels_per_step", perStep.kernels() / (double) COUNTED_STEPS);
+                r.put("host_syncs_per_step", perStep.hostSyncs() / (double) COUNTED_STEPS);
+                r.put("uploads_per_step", perStep.uploads() / (double) COUNTED_STEPS);
+                r.put("bytes_uploaded_per_step", perStep.uploadedBytes() / (double) COUNTED_STEPS);
+                r.put("bytes_downloaded_per_step", perStep.downloadedBytes() / (double) COUNTED_STEPS);
+            }
             out.print(Json.write(r));
         } else {
             out.printf(Locale.ROOT, "%s %s, B=%d, T=%d, %s with %d threads: %.3f ms per batch (median of %d; min %.3f, max %.3f), %,.0f samples/s%n",
@@ -158,6 +171,12 @@ final class BenchCommand implements Callable<Integer> {
                 out.println("hot methods (self samples):");
                 int samples = check.samples();
                 check.hotMethods().forEach((k, v) -> out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * v / samples, k));
+            }
+            if (perStep != null) {
+                out.printf(Locale.ROOT, "per step: %.1f kernels, %.1f host syncs, %.1f uploads of %,.0f bytes, %,.0f bytes read back%n",
+                        perStep.kernels() / (double) COUNTED_STEPS, perStep.hostSyncs() / (double) COUNTED_STEPS,
+                        perStep.uploads() / (double) COUNTED_STEPS, perStep.uploadedBytes() / (double) COUNTED_STEPS,
+                        perStep.downloadedBytes() / (double) COUNTED_STEPS);
             }
         }
         out.flush();
@@ -192,6 +211,27 @@ final class BenchCommand implements Callable<Integer> {
             }
             previous = best;
         }
+    }
+
+    /** Steps whose device work is counted (after the timed ones, so the counting never touches a timing). */
+    private static final int COUNTED_STEPS = 3;
+
+    /**
+     * The cuda device's counters over {@link #COUNTED_STEPS} steps, without the benchmark's own synchronize after
+     * each: what the model and trainer themselves launch, synchronise and upload.
+     */
+    private DeviceCounters.Snapshot countSteps(Model m, Trainer trainer, Batch data, CudaBackend cuda) {
+        DeviceCounters.Snapshot before = cuda.device().counters().snapshot();
+        for (int i = 0; i < COUNTED_STEPS; i++) {
+            if (train) {
+                trainer.step(data, 0);
+            } else {
+                m.forward(data, false);
+            }
+        }
+        DeviceCounters.Snapshot after = cuda.device().counters().snapshot();
+        cuda.synchronize();
+        return after.minus(before);
     }
 
     private void step(Model m, Trainer trainer, Batch data, Backend backend) {

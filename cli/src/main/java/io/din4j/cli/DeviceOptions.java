@@ -9,10 +9,10 @@ import picocli.CommandLine.Option;
 
 /** Where a command computes: {@code --device} and {@code --threads}. */
 final class DeviceOptions {
-    private static final List<String> DEVICES = List.of("auto", "cpu", "cuda", "reference");
+    private static final List<String> DEVICES = List.of("auto", "cpu", "cuda", "cuda-emu", "reference");
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto (cuda when available, else cpu), cpu, cuda, or reference (slow scalar code, for checking). Default: ${DEFAULT-VALUE}.")
+            description = "auto (cuda when available, else cpu), cpu, cuda, cuda-emu (the cuda backend on its host emulator: slow, for checks), or reference (slow scalar code, for checking). Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU threads (0 = one per core, default).")
@@ -25,7 +25,7 @@ final class DeviceOptions {
     Backend create() {
         String d = device.toLowerCase(Locale.ROOT);
         if (!DEVICES.contains(d)) {
-            throw Flags.bad(spec, "--device", device, "auto, cpu, cuda or reference");
+            throw Flags.bad(spec, "--device", device, "auto, cpu, cuda, cuda-emu or reference");
         }
         if (threads < 0) {
             throw Flags.bad(spec, "--threads", threads, "an integer >= 0");

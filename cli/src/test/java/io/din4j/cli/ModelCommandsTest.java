@@ -162,6 +162,21 @@ class ModelCommandsTest {
     }
 
     @Test
+    void benchCountsDeviceWorkOnTheEmulatedCudaDevice() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.din4j.backend.cuda.EmulatedDevice.available(), "no kernel emulator here");
+        Cli r = run("bench", "--model", "din", "--batch", "4", "--hist", "3", "--reps", "1", "--warmup", "1", "--warmup-seconds", "0",
+                "--items", "50", "--embedding-dim", "4", "--device", "cuda-emu", "--train", "--json");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> json = Json.parseObject(r.out());
+        assertEquals("cuda-emu", json.get("device"));
+        for (String k : List.of("kernels_per_step", "host_syncs_per_step", "uploads_per_step", "bytes_uploaded_per_step")) {
+            assertTrue(json.get(k) instanceof Number n && n.doubleValue() > 0, k + " in " + r.out());
+        }
+        // every upload carries at least one byte and a step moves its batch: more bytes than uploads
+        assertTrue(((Number) json.get("bytes_uploaded_per_step")).doubleValue() >= ((Number) json.get("uploads_per_step")).doubleValue());
+    }
+
+    @Test
     void userErrorsAreOneLineWithoutStackTraces() throws IOException {
         Path out = dir.resolve("never");
         Cli r = train("--train", train.toString(), "--model", "transformer", "--out", out.toString());

@@ -51,24 +51,43 @@ public final class Cublas {
                 ? lib.function("cublasGetStatusString", FunctionDescriptor.of(ADDRESS, JAVA_INT)) : null;
     }
 
-    private static final class Holder {
-        static final Optional<Cublas> INSTANCE = open();
+    /** System property naming the cuBLAS library to open (a path or soname); {@code DIN4J_CUBLAS} likewise. */
+    public static final String PROPERTY = "din4j.cublas";
 
-        /**
-         * {@code -Ddin4j.cublas=/path/libcublas.so.N} or {@code DIN4J_CUBLAS} first; then the sonames through the
-         * dynamic loader (LD_LIBRARY_PATH, ld.so.cache); then the CUDA toolkit's usual folder.
-         */
-        private static Optional<Cublas> open() {
-            String explicit = System.getProperty("din4j.cublas", System.getenv("DIN4J_CUBLAS"));
-            if (explicit != null && !explicit.isBlank()) {
-                return Libraries.openFirst(explicit).map(Cublas::new);
+    private static final String[] SEARCH = {"libcublas.so.13", "libcublas.so.12", "libcublas.so",
+            "/usr/local/cuda/lib64/libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.12"};
+
+    private static final class Holder {
+        static final Optional<Cublas> INSTANCE = load();
+
+        private static Optional<Cublas> load() {
+            try {
+                return Optional.of(open(configured()));
+            } catch (NativeError e) {
+                return Optional.empty();
             }
-            return Libraries.openFirst("libcublas.so.13", "libcublas.so.12", "libcublas.so",
-                    "/usr/local/cuda/lib64/libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.12").map(Cublas::new);
         }
     }
 
-    /** cuBLAS, or empty when no libcublas can be opened. */
+    /** The library named by {@code -Ddin4j.cublas} or {@code DIN4J_CUBLAS}, or null to search the usual names. */
+    public static String configured() {
+        String explicit = System.getProperty(PROPERTY, System.getenv("DIN4J_CUBLAS"));
+        return explicit == null || explicit.isBlank() ? null : explicit;
+    }
+
+    /**
+     * Opens cuBLAS: {@code explicit} (a path or soname) when not null; else the sonames through the dynamic loader
+     * (LD_LIBRARY_PATH, ld.so.cache), then the CUDA toolkit's usual folder.
+     *
+     * @throws NativeError saying what was tried, when no library opens or one lacks a symbol din4j binds
+     */
+    public static Cublas open(String explicit) {
+        String[] names = explicit != null ? new String[] {explicit} : SEARCH;
+        return Libraries.openFirst(names).map(Cublas::new).orElseThrow(() -> new NativeError(
+                "no cuBLAS library found (tried " + String.join(", ", names) + ")"));
+    }
+
+    /** cuBLAS as configured ({@link #configured()}), opened once; empty when it cannot be opened. */
     public static Optional<Cublas> get() {
         return Holder.INSTANCE;
     }

@@ -25,6 +25,8 @@ public final class Emulator {
     private final MethodHandle malloc;
     private final MethodHandle free;
     private final MethodHandle kernelNames;
+    private final MethodHandle setMaxDynamicShared;
+    private final MethodHandle maxSharedOptIn;
 
     private Emulator(Libraries.Opened lib) {
         this.path = lib.name();
@@ -34,6 +36,8 @@ public final class Emulator {
         this.malloc = lib.function("emuMalloc", FunctionDescriptor.of(ADDRESS, JAVA_LONG));
         this.free = lib.function("emuFree", FunctionDescriptor.ofVoid(ADDRESS));
         this.kernelNames = lib.function("emuKernelNames", FunctionDescriptor.of(ADDRESS));
+        this.setMaxDynamicShared = lib.function("emuFuncSetMaxDynamicShared", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        this.maxSharedOptIn = lib.function("emuMaxSharedOptIn", FunctionDescriptor.of(JAVA_INT));
     }
 
     private static final class Holder {
@@ -77,6 +81,34 @@ public final class Emulator {
             throw e;
         } catch (Throwable t) {
             throw new NativeError("emuLaunchKernel(" + name + ") failed: " + t, t);
+        }
+    }
+
+    /**
+     * Lets launches of kernel {@code name} use up to {@code bytes} of dynamic shared memory, as
+     * {@code cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)} does; without it a launch may use 48 KiB.
+     *
+     * @throws NativeError for an unknown kernel or a size above {@link #maxSharedOptIn()}
+     */
+    public void setMaxDynamicShared(String name, int bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            int rc = (int) setMaxDynamicShared.invokeExact(a.allocateFrom(name), bytes);
+            if (rc != 0) {
+                throw new NativeError("emuFuncSetMaxDynamicShared(" + name + ", " + bytes + ") failed: " + lastError());
+            }
+        } catch (NativeError e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new NativeError("emuFuncSetMaxDynamicShared(" + name + ") failed: " + t, t);
+        }
+    }
+
+    /** The opt-in maximum of dynamic shared memory per block the emulator mirrors (an H100/H200's 227 KiB). */
+    public int maxSharedOptIn() {
+        try {
+            return (int) maxSharedOptIn.invokeExact();
+        } catch (Throwable t) {
+            throw new NativeError("emuMaxSharedOptIn failed: " + t, t);
         }
     }
 

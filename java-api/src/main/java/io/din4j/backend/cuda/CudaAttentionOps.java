@@ -125,7 +125,7 @@ final class CudaAttentionOps implements AttentionOps {
             throw new IllegalArgumentException("attention unit too wide for the folded kernel: " + h[0] + "×" + d
                     + " needs " + shared + " bytes of shared memory, the device has " + k.device.maxSharedBytes());
         }
-        k.device.launch("attention_layer1_forward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), shared,
+        k.launchShared("attention_layer1_forward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), shared,
                 KernelArgs.of().ptr(q).ptr(keys).ptr(lengths).ptr(w.folded).ptr(params.biases()[0]).ptr(w.z[0])
                         .i32(b).i32(t).i32(d).i32(h[0]));
         for (int l = 0; l < h.length; l++) {
@@ -221,7 +221,7 @@ final class CudaAttentionOps implements AttentionOps {
         int h0 = h[0];
         long dz = w.dz.deviceAddress();
         int shared = 4 * (d + h0 + BLOCK + d);
-        k.device.launch("attention_layer1_backward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), shared,
+        k.launchShared("attention_layer1_backward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), shared,
                 KernelArgs.of().ptr(q).ptr(keys).ptr(lengths).ptr(w.folded).ptr(dz).ptr(dq).ptr(dKeys).ptr(w.g)
                         .i32(b).i32(t).i32(d).i32(h0));
         k.elementwise("attention_qk_forward", rows * d, KernelArgs.of().ptr(q).ptr(keys).ptr(lengths).ptr(w.qk)
@@ -286,7 +286,7 @@ final class CudaAttentionOps implements AttentionOps {
         int t = keys != null ? keys.dimInt(1) : ids.dimInt(1);
         fold(unit, params, w);
         pack(unit, params, w);
-        k.device.launch("attention_fused_forward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), fusedSharedBytes(unit, w),
+        k.launchShared("attention_fused_forward", Dim3.of(Math.min(b, 65535)), Dim3.of(BLOCK), fusedSharedBytes(unit, w),
                 KernelArgs.of().ptr(q).ptr(keys).ptr(table).ptr(ids).ptr(lengths).ptr(w.folded).ptr(w.packed)
                         .i32(w.packedLen).ptr(w.dims).i32(unit.layers()).i32(unit.activation().ordinal())
                         .f32((float) Dice.EPSILON).ptr(scores).ptr(pooled).i32(b).i32(t).i32(unit.width()));

@@ -17,27 +17,37 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 
 /**
  * The cuda backend: din4j's kernels (kernels/src/main/cuda) on a {@link Device} — a real GPU through JCuda and
  * cuBLAS, or the host emulator for tests. Tensors from {@link #newArena()} live on the device; move data with
  * {@link #copyFromHost}/{@link #copyToHost}. Ops are issued in order on one stream and are asynchronous on a GPU,
  * except those that return a host value (loss, sums of squares, sparse-gradient row counts, argument checks on
- * ids and lengths), which synchronise. Not thread-safe: one thread drives one backend.
+ * ids and lengths), which synchronise.
+ *
+ * <p>Thread-safe by serialising: every op (a call on any op family, or {@link #attentionPoolFused}) runs alone on
+ * the backend, because ops share the backend's scratch buffers and device status words between their launches;
+ * each caller keeps its own tensors and workspaces (a {@code Session} per thread, as {@code Predictor} does). Ops
+ * from different threads interleave on the one stream, which orders them.
  */
 public final class CudaBackend implements Backend {
     private final Device device;
     private final String name;
     private final Kernels k;
-    private final CudaTensorOps tensor;
-    private final CudaEmbeddingOps embedding;
-    private final CudaActivationOps activation;
-    private final CudaAttentionOps attention;
-    private final CudaPoolingOps pooling;
-    private final CudaDenseOps dense;
-    private final CudaGateOps gate;
-    private final CudaLossOps loss;
-    private final CudaOptimizerOps optimizer;
+    /** Held by every op: see the class comment. */
+    private final Object opLock = new Object();
+    private final CudaAttentionOps attentionImpl;
+    private final TensorOps tensor;
+    private final EmbeddingOps embedding;
+    private final ActivationOps activation;
+    private final AttentionOps attention;
+    private final PoolingOps pooling;
+    private final DenseOps dense;
+    private final GateOps gate;
+    private final LossOps loss;
+    private final OptimizerOps optimizer;
     private boolean closed;
 
     /** A cuda backend on {@code device}, which it owns and closes. */
@@ -45,15 +55,30 @@ public final class CudaBackend implements Backend {
         this.device = device;
         this.name = device.emulated() ? "cuda-emu" : "cuda";
         this.k = new Kernels(device);
-        this.tensor = new CudaTensorOps(k);
-        this.embedding = new CudaEmbeddingOps(k);
-        this.activation = new CudaActivationOps(k);
-        this.attention = new CudaAttentionOps(k, activation);
-        this.pooling = new CudaPoolingOps(k);
-        this.dense = new CudaDenseOps(k);
-        this.gate = new CudaGateOps(k);
-        this.loss = new CudaLossOps(k);
-        this.optimizer = new CudaOptimizerOps(k);
+        CudaActivationOps act = new CudaActivationOps(k);
+        this.attentionImpl = new CudaAttentionOps(k, act);
+        this.tensor = serialized(TensorOps.class, new CudaTensorOps(k));
+        this.embedding = serialized(EmbeddingOps.class, new CudaEmbeddingOps(k));
+        this.activation = serialized(ActivationOps.class, act);
+        this.attention = serialized(AttentionOps.class, attentionImpl);
+        this.pooling = serialized(PoolingOps.class, new CudaPoolingOps(k));
+        this.dense = serialized(DenseOps.class, new CudaDenseOps(k));
+        this.gate = serialized(GateOps.class, new CudaGateOps(k));
+        this.loss = serialized(LossOps.class, new CudaLossOps(k));
+        this.optimizer = serialized(OptimizerOps.class, new CudaOptimizerOps(k));
+    }
+
+    /** {@code ops} behind a proxy whose every call holds {@link #opLock}; exceptions pass through unwrapped. */
+    private <T> T serialized(Class<T> type, T ops) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            synchronized (opLock) {
+                try {
+                    return method.invoke(ops, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }
+        }));
     }
 
     /** The cuda backend on GPU 0; throws {@link CudaException} saying why when no GPU, driver or kernels exist. */
@@ -125,7 +150,9 @@ public final class CudaBackend implements Backend {
      */
     public void attentionPoolFused(AttentionUnit unit, AttentionParams params, Tensor q, Tensor table, Tensor ids,
                                    Tensor lengths, AttentionWorkspace ws, Tensor scores, Tensor pooled) {
-        attention.fusedGatherPool(unit, params, q, table, ids, lengths, ws, scores, pooled);
+        synchronized (opLock) {
+            attentionImpl.fusedGatherPool(unit, params, q, table, ids, lengths, ws, scores, pooled);
+        }
     }
 
     @Override
@@ -177,7 +204,9 @@ public final class CudaBackend implements Backend {
     public void close() {
         if (!closed) {
             closed = true;
-            k.free();
+            synchronized (opLock) {
+                k.free();
+            }
             device.close();
         }
     }

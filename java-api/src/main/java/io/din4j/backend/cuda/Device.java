@@ -17,8 +17,21 @@ public interface Device extends AutoCloseable {
     /** True for the host emulator. */
     boolean emulated();
 
-    /** Largest dynamic shared memory one block may use, in bytes. */
+    /**
+     * Largest dynamic shared memory one block may use, in bytes, after {@link #setMaxDynamicSharedBytes}: the
+     * device's opt-in maximum (227 KiB on an H100/H200). Without the opt-in a launch may use 48 KiB.
+     */
     int maxSharedBytes();
+
+    /** The dynamic shared memory a launch may use without {@link #setMaxDynamicSharedBytes}: 48 KiB. */
+    int DEFAULT_SHARED_BYTES = 48 * 1024;
+
+    /**
+     * Lets launches of {@code kernel} use up to {@code bytes} of dynamic shared memory
+     * ({@code cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)}); a launch above 48 KiB without
+     * it fails, as on a GPU. Throws {@link CudaException} above {@link #maxSharedBytes()}.
+     */
+    void setMaxDynamicSharedBytes(String kernel, int bytes);
 
     /** Blocks worth launching for a grid-stride kernel over many elements (more only adds overhead). */
     int gridStrideBlocks();
@@ -65,6 +78,9 @@ public interface Device extends AutoCloseable {
     float elapsedMillis(long start, long end);
 
     void destroyEvent(long event);
+
+    /** What this device has done so far: kernels, host synchronisations, uploads (see {@link DeviceCounters}). */
+    DeviceCounters counters();
 
     /** Waits for all issued work; reports asynchronous kernel faults. */
     void synchronize();

@@ -12,11 +12,9 @@ import java.lang.foreign.ValueLayout;
  * documented in kernels/README.md; slow (for tests, not for training).
  */
 public final class EmulatedDevice implements Device {
-    /** Mirrors the static shared-memory limit of a real launch without opt-in, so the same size checks apply. */
-    private static final int MAX_SHARED = 48 * 1024;
-
     private final Emulator emu;
     private boolean closed;
+    private final DeviceCounters counters = new DeviceCounters();
 
     private EmulatedDevice(Emulator emu) {
         this.emu = emu;
@@ -49,7 +47,16 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public int maxSharedBytes() {
-        return MAX_SHARED;
+        return emu.maxSharedOptIn();
+    }
+
+    @Override
+    public void setMaxDynamicSharedBytes(String kernel, int bytes) {
+        try {
+            emu.setMaxDynamicShared(kernel, bytes);
+        } catch (NativeError e) {
+            throw new CudaException(e.getMessage(), e);
+        }
     }
 
     @Override
@@ -77,11 +84,13 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        counters.upload(bytes);
         MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        counters.download(bytes);
         MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
     }
 
@@ -95,10 +104,8 @@ public final class EmulatedDevice implements Device {
         if (closed) {
             throw new IllegalStateException("device is closed");
         }
-        if (sharedBytes > MAX_SHARED) {
-            throw new CudaException(kernel + ": " + sharedBytes + " bytes of dynamic shared memory exceed the "
-                    + MAX_SHARED + "-byte limit");
-        }
+        // grid, block and shared-memory limits are the emulator library's to check, exactly as a GPU's launch does
+        counters.kernel();
         try (Arena a = Arena.ofConfined()) {
             int n = args.size();
             MemorySegment params = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
@@ -150,6 +157,7 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public float elapsedMillis(long start, long end) {
+        counters.sync();
         return 0f;
     }
 
@@ -158,7 +166,13 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public DeviceCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void synchronize() {
+        counters.sync();
     }
 
     @Override

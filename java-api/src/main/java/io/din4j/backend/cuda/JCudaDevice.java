@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -53,13 +54,14 @@ import jcuda.driver.JCudaDriver;
  */
 public final class JCudaDevice implements Device {
     private static final boolean SYNC_LAUNCHES = Boolean.getBoolean("din4j.cuda.syncLaunches");
+    private static final Logger LOG = Logger.getLogger(JCudaDevice.class.getName());
 
     private final CudaDriver driver;
     private final CUcontext context = new CUcontext();
     private final CUdevice device = new CUdevice();
     private final CUmodule module = new CUmodule();
-    private final Map<String, CUfunction> functions = new HashMap<>();
-    private final Map<String, Integer> sharedOptIn = new HashMap<>();
+    // concurrent: workspaces and sparse gradients launch outside the backend's op lock
+    private final Map<String, CUfunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Long, CUevent> events = new HashMap<>();
     private final Map<Long, Stream> streams = new HashMap<>();
     private Stream stream;
@@ -74,9 +76,11 @@ public final class JCudaDevice implements Device {
     private final String description;
     private final int maxShared;
     private final int sms;
-    private Cublas.Handle cublas;
+    private final Cublas.Handle cublas;
+    private final String cublasLibrary;
     private String lastKernel = "(none)";
     private boolean closed;
+    private final DeviceCounters counters = new DeviceCounters();
 
     private JCudaDevice(int ordinal) {
         this.driver = CudaDriver.get().orElseThrow(() -> new CudaException("no CUDA driver"));
@@ -84,24 +88,46 @@ public final class JCudaDevice implements Device {
         check("cuInit", cuInit(0));
         check("cuDeviceGet(" + ordinal + ")", cuDeviceGet(device, ordinal));
         check("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain(context, device));
-        check("cuCtxSetCurrent", cuCtxSetCurrent(context));
-        byte[] fatbin = CudaSupport.fatbin().orElseThrow(() -> new CudaException("kernels not built (no fatbin resource)"));
-        check("cuModuleLoadData (" + fatbin.length + "-byte fatbin)", cuModuleLoadData(module, fatbin));
-        byte[] name = new byte[256];
-        cuDeviceGetName(name, name.length, device);
-        String n = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
-        int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-        int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-        this.maxShared = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
-        this.sms = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-        long[] mem = driver.memInfo();
-        this.description = n + " (sm_" + major + minor + ", " + sms + " SMs, " + (mem[1] >> 30) + " GiB)";
-        Cublas.get().ifPresent(c -> {
-            cublas = c.create();
-            if (Boolean.getBoolean("din4j.cuda.tf32")) {
-                cublas.setMathMode(Cublas.MATH_TF32);
+        // From here on a failure must give back what was taken, or the retained context (and the module) leak.
+        boolean moduleLoaded = false;
+        try {
+            check("cuCtxSetCurrent", cuCtxSetCurrent(context));
+            byte[] fatbin = CudaSupport.fatbin().orElseThrow(() -> new CudaException("kernels not built (no fatbin resource)"));
+            check("cuModuleLoadData (" + fatbin.length + "-byte fatbin)", cuModuleLoadData(module, fatbin));
+            moduleLoaded = true;
+            byte[] name = new byte[256];
+            cuDeviceGetName(name, name.length, device);
+            String n = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+            int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+            int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+            this.maxShared = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+            this.sms = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+            long[] mem = driver.memInfo();
+            this.description = n + " (sm_" + major + minor + ", " + sms + " SMs, " + (mem[1] >> 30) + " GiB)";
+            // never throws: without cuBLAS (missing, or cublasCreate failing) GEMMs use the built-in kernel
+            CublasChoice.Choice gemms = CublasChoice.choose(Cublas.configured(), JCudaDevice::createHandle, LOG::warning);
+            this.cublas = gemms.handle();
+            this.cublasLibrary = gemms.library();
+        } catch (RuntimeException | Error e) {
+            if (moduleLoaded) {
+                cuModuleUnload(module);
             }
-        });
+            cuDevicePrimaryCtxRelease(device);
+            throw e;
+        }
+    }
+
+    private static Cublas.Handle createHandle(Cublas lib) {
+        Cublas.Handle h = lib.create();
+        try {
+            if (Boolean.getBoolean("din4j.cuda.tf32")) {
+                h.setMathMode(Cublas.MATH_TF32);
+            }
+            return h;
+        } catch (RuntimeException e) {
+            h.close();
+            throw e;
+        }
     }
 
     /** Opens device {@code ordinal}; throws {@link CudaException} when no GPU, driver or kernels are present. */
@@ -139,7 +165,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public String description() {
-        return description + (cublas == null ? ", no cuBLAS" : ", " + Cublas.get().map(Cublas::library).orElse(""));
+        return description + (cublas == null ? ", no cuBLAS (built-in GEMM)" : ", " + cublasLibrary);
     }
 
     @Override
@@ -155,6 +181,17 @@ public final class JCudaDevice implements Device {
     @Override
     public int gridStrideBlocks() {
         return sms * 16;
+    }
+
+    @Override
+    public void setMaxDynamicSharedBytes(String kernel, int bytes) {
+        bind();
+        if (bytes > maxShared) {
+            throw new CudaException(kernel + ": MAX_DYNAMIC_SHARED_SIZE_BYTES " + bytes + " exceeds the device's opt-in"
+                    + " maximum of " + maxShared + " bytes");
+        }
+        check(kernel + ": cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES, " + bytes + ")",
+                cuFuncSetAttribute(function(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
     }
 
     /** Whether GEMMs run on cuBLAS. */
@@ -183,12 +220,14 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        counters.upload(bytes);
         bind();
         checkDriver("cuMemcpyHtoD(" + bytes + " bytes)", driver.copyToDevice(src, dst, bytes));
     }
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        counters.download(bytes);
         bind();
         checkDriver("cuMemcpyDtoH(" + bytes + " bytes)", driver.copyToHost(src, dst, bytes));
     }
@@ -211,11 +250,6 @@ public final class JCudaDevice implements Device {
     public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
         bind();
         CUfunction f = function(kernel);
-        if (sharedBytes > 48 * 1024 && sharedOptIn.getOrDefault(kernel, 0) < sharedBytes) {
-            check(kernel + ": cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES, " + sharedBytes + ")",
-                    cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes));
-            sharedOptIn.put(kernel, sharedBytes);
-        }
         Pointer[] cells = new Pointer[args.size()];
         for (int i = 0; i < cells.length; i++) {
             Number v = args.value(i);
@@ -233,6 +267,7 @@ public final class JCudaDevice implements Device {
             throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
                     + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
         }
+        counters.kernel();
         if (SYNC_LAUNCHES) {
             synchronize();
         }
@@ -247,10 +282,14 @@ public final class JCudaDevice implements Device {
             return;
         }
         lastKernel = "cublasSgemm(M=" + m + ", N=" + n + ", K=" + k + ")";
+        counters.kernel();
         try {
             cublas.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (RuntimeException e) {
             throw new CudaException(e.getMessage(), e);
+        }
+        if (SYNC_LAUNCHES) {
+            synchronize();  // a fault inside cuBLAS is then reported naming this GEMM, as for a kernel
         }
     }
 
@@ -307,6 +346,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public float elapsedMillis(long start, long end) {
+        counters.sync();
         bind();
         check("cuEventSynchronize (last kernel: " + lastKernel + ")", cuEventSynchronize(events.get(end)));
         float[] ms = new float[1];
@@ -324,7 +364,13 @@ public final class JCudaDevice implements Device {
     }
 
     @Override
+    public DeviceCounters counters() {
+        return counters;
+    }
+
+    @Override
     public void synchronize() {
+        counters.sync();
         bind();
         int rc = cuCtxSynchronize();
         if (rc != CUresult.CUDA_SUCCESS) {

@@ -29,6 +29,8 @@ final class Kernels {
 
     final Device device;
     private final Map<String, long[]> scratch = new HashMap<>();
+    /** Dynamic shared memory each kernel has been opted in to (absent: the 48 KiB default). */
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();
 
     Kernels(Device device) {
         this.device = device;
@@ -45,6 +47,18 @@ final class Kernels {
         if (n > 0) {
             device.launch(kernel, Dim3.of(blocks(n)), Dim3.of(THREADS), 0, args);
         }
+    }
+
+    /**
+     * Launches {@code kernel} with {@code sharedBytes} of dynamic shared memory, first opting the kernel in to it
+     * when it is above the 48 KiB a launch may use by default (once per kernel and size).
+     */
+    void launchShared(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+        if (sharedBytes > Device.DEFAULT_SHARED_BYTES && sharedOptIn.getOrDefault(kernel, 0) < sharedBytes) {
+            device.setMaxDynamicSharedBytes(kernel, sharedBytes);
+            sharedOptIn.put(kernel, sharedBytes);
+        }
+        device.launch(kernel, grid, block, sharedBytes, args);
     }
 
     /** A device scratch buffer of at least {@code bytes} bytes, reused by name. */

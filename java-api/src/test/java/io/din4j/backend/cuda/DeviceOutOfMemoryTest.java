@@ -78,6 +78,16 @@ class DeviceOutOfMemoryTest {
         }
 
         @Override
+        public DeviceCounters counters() {
+            return d.counters();
+        }
+
+        @Override
+        public void setMaxDynamicSharedBytes(String kernel, int bytes) {
+            d.setMaxDynamicSharedBytes(kernel, bytes);
+        }
+
+        @Override
         public boolean emulated() {
             return d.emulated();
         }

@@ -1,10 +1,10 @@
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
+package io.din4j.bench.gpu;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
-import org.junit.platform.engine.discovery.PackageNameFilter;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -16,16 +16,14 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs the cuda backend's tests (package io.din4j.backend.cuda of the test jar given as the second argument) inside the device-check bundle, where there is no
- * Maven: one line per test, a summary, and a JSON file of the counts. Exit status 1 when any test failed.
- * Compiled by device-check.sh against the JUnit Platform launcher.
+ * Runs the cuda backend's tests (package io.din4j.backend.cuda, shaded into din4j-gpu.jar from din4j-api's test
+ * jar) inside the device-check bundle, where there is no Maven: one line per test, a summary, and a JSON file of
+ * the counts (the first argument). Exit status 1 when any test failed.
  */
 public final class RunGpuTests {
     public static void main(String[] args) throws Exception {
-        // args[1]: the jar of test classes; its classes in io.din4j.backend.cuda are the tests to run
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClasspathRoots(Set.of(Path.of(args[1]))))
-                .filters(PackageNameFilter.includePackageNames("io.din4j.backend.cuda")).build();
+                .selectors(selectPackage("io.din4j.backend.cuda")).build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         TestExecutionListener lines = new TestExecutionListener() {
@@ -49,7 +47,7 @@ public final class RunGpuTests {
         s.printFailuresTo(out, 30);
         out.flush();
         if (args.length > 0) {
-            Files.writeString(Path.of(args[0]), String.format(
+            Files.writeString(Path.of(args[0]), String.format(java.util.Locale.ROOT,
                     "{\"tests\": %d, \"succeeded\": %d, \"failed\": %d, \"aborted\": %d, \"skipped\": %d, \"seconds\": %.1f}%n",
                     s.getTestsFoundCount(), s.getTestsSucceededCount(), s.getTotalFailureCount(), s.getTestsAbortedCount(),
                     s.getTestsSkippedCount(), (s.getTimeFinished() - s.getTimeStarted()) / 1000.0));
