@@ -134,6 +134,10 @@ def main():
                     help="scheduling priority change for the three workers (e.g. -10, as root, on a shared machine)")
     ap.add_argument("--warmup-s", type=float, default=3.0, help="warm-up of each case in round 0 (JITs, caches)")
     ap.add_argument("--only", help="regular expression on '<section> <shape>': run only the matching cases")
+    ap.add_argument("--jvm-args", default="",
+                    help="extra flags for din4j's JVM, e.g. '-XX:MaxVectorSize=16' (128-bit vectors) or, on an AVX-512 "
+                         "host, '-XX:UseAVX=2'; recorded with the vector ISA in the report. ONNX Runtime and PyTorch "
+                         "choose their own kernels from the CPU and are not affected")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--work", default=os.path.join(ROOT, "benchmarks", "target", "peers"))
     a = ap.parse_args()
@@ -147,7 +151,8 @@ def main():
     env.update({"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n, "MKL_NUM_THREADS": n,
                 "MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"})
     workers = {
-        "din4j": Worker("din4j", [JAVA, *JVM_FLAGS, "-Xms2g", "-Xmx2g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "din4j"], env, a.nice),
+        "din4j": Worker("din4j", [JAVA, *JVM_FLAGS, *a.jvm_args.split(), "-Xms2g", "-Xmx2g", "-cp", JAR,
+                                  "io.din4j.bench.peers.PeerWorker", "din4j"], env, a.nice),
         "ort": Worker("ort", [JAVA, *JVM_FLAGS, "-Xms1g", "-Xmx1g", "-cp", JAR, "io.din4j.bench.peers.PeerWorker", "ort"], env, a.nice),
         "torch": Worker("torch", ["/usr/bin/python3", os.path.join(HERE, "din4j_torch.py"), "worker"], env, a.nice),
     }
@@ -186,7 +191,9 @@ def main():
         for w in workers.values():
             w.close()
     finished = datetime.datetime.now(datetime.timezone.utc)
-    raw = {"machine": machine(), "started": started.isoformat(timespec="seconds"),
+    isa = subprocess.run([JAVA, *JVM_FLAGS, *a.jvm_args.split(), "-cp", JAR, "io.din4j.bench.VectorIsaProbe"],
+                         capture_output=True, text=True).stdout.strip() or "unknown"
+    raw = {"machine": machine(), "din4j_vector_isa": isa, "din4j_jvm_args": a.jvm_args, "started": started.isoformat(timespec="seconds"),
            "finished": finished.isoformat(timespec="seconds"), "load_before": load_before,
            "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree, "nice": os.nice(0) + a.nice,
            "cases": [{"section": c[0], "label": c[1], "model": c[2], "mode": c[3], "batch": c[4], "hist": c[5],

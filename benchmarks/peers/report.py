@@ -185,7 +185,7 @@ every timed repetition of the recorded rounds and, in brackets, the range of the
 computed pair by pair: in each round, the peer's median over din4j's median *of the same round*; the table shows
 the median of those ratios and their range (> 1 means din4j is faster).
 
-- Machine: {m['cpu']} ({m['vector']}), {m['cores']} cores; {m['os']}. Load average before / after the run:
+- Machine: {m['cpu']} ({m['vector']}), {m['cores']} cores; {m['os']}. din4j's vector ISA: {raw.get('din4j_vector_isa', 'not recorded')}{(' (JVM flags: ' + raw['din4j_jvm_args'] + ')') if raw.get('din4j_jvm_args') else ''}. Load average before / after the run:
   {', '.join(f'{x:.1f}' for x in raw['load_before'])} / {', '.join(f'{x:.1f}' for x in raw['load_after'])}
   (the machine is shared: see the notes).
 - din4j: cpu backend (Vector API), {m['java']}; inference through `Predictor.predict`, the serving case through

@@ -6,18 +6,25 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed set of worker threads sized to the cores that splits a loop over the batch into one contiguous chunk per
- * thread; the calling thread runs the first chunk. Chunks are static so results do not depend on scheduling.
+ * thread. The chunks are static — chunk {@code c} always covers the same range and always runs with index
+ * {@code c}, whatever thread runs it — so per-chunk partial sums are combined in chunk order and results do not
+ * depend on scheduling.
+ *
+ * <p>Which thread runs a chunk is not fixed: every thread, the caller included, claims unclaimed chunks from a shared
+ * counter until none is left. When a worker is descheduled (another process competes for the cores) or slow to
+ * wake, the caller runs its chunk instead of waiting a whole time slice for it; with static assignment one
+ * descheduled worker stretched every op to the next slice, and two threads ran slower than one under load.
  *
  * <p>Why not an {@code ExecutorService}: a model step is dozens of short ops, and parking/unparking a pool thread
  * per op cost more than the ops themselves here (PLE inference at B=64 took 1.69 ms on two threads against
- * 0.38 ms on one). Workers therefore spin briefly on a volatile generation counter after each chunk before they
+ * 0.38 ms on one). Workers therefore spin briefly on a volatile generation counter after each op before they
  * park, and the caller spins while it waits, so back-to-back ops hand off in well under a microsecond.
  *
  * <p>One caller uses the workers at a time (a lock, so concurrent callers — e.g. predictor threads sharing a
  * backend — queue and keep the same chunking). A call made from inside a chunk runs inline on its thread.
  */
 final class Parallel implements AutoCloseable {
-    /** Body of a parallel loop over {@code [from, to)}; {@code worker} is in {@code [0, threads)}. */
+    /** Body of a parallel loop over {@code [from, to)}; {@code worker} is the chunk index, in {@code [0, threads)}. */
     @FunctionalInterface
     interface RangeBody {
         void run(int worker, int from, int to);
@@ -31,6 +38,9 @@ final class Parallel implements AutoCloseable {
     private final Worker[] workers;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
+    /** The op being run, published to the workers by the volatile {@link #generation}. */
+    private Op op;
+    private volatile long generation;
 
     Parallel(int threads) {
         if (threads < 1) {
@@ -61,23 +71,17 @@ final class Parallel implements AutoCloseable {
         }
         lock.lock();
         try {
-            for (int c = 1; c < chunks; c++) {
-                workers[c - 1].post(body, c, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+            Op o = new Op(body, n, chunks);
+            op = o;
+            generation = generation + 1;
+            for (int w = 0; w < Math.min(workers.length, chunks - 1); w++) {
+                workers[w].wake();
             }
-            RuntimeException failure = null;
-            try {
-                body.run(0, 0, (int) ((long) n / chunks));
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-            for (int c = 1; c < chunks; c++) {
-                Throwable t = workers[c - 1].awaitDone();
-                if (t != null && failure == null) {
-                    failure = t instanceof RuntimeException re ? re : new IllegalStateException(t);
-                }
-            }
-            if (failure != null) {
-                throw failure;
+            o.drain();
+            o.awaitAll();
+            if (o.failure != null) {
+                Throwable t = o.failure;
+                throw t instanceof RuntimeException re ? re : t instanceof Error e ? e : new IllegalStateException(t);
             }
         } finally {
             lock.unlock();
@@ -92,40 +96,44 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    /** One worker thread with a single task slot, handed over through the {@code posted}/{@code done} counters. */
-    private final class Worker extends Thread {
-        private RangeBody body;
-        private int index;
-        private int from;
-        private int to;
-        private Throwable error;
-        private volatile long posted;
-        private volatile long done;
-        private volatile Thread waiter;
+    /** One parallel loop: chunks are claimed from {@code next} by whichever thread gets there first. */
+    private final class Op {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger unfinished;
+        final Thread caller = Thread.currentThread();
+        volatile Throwable failure;
 
-        Worker(String name) {
-            super(name);
-            setDaemon(true);
+        Op(RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.unfinished = new AtomicInteger(chunks);
         }
 
-        /** Called by the lock holder only; the volatile write of {@code posted} publishes the plain fields. */
-        void post(RangeBody b, int worker, int f, int t) {
-            body = b;
-            index = worker;
-            from = f;
-            to = t;
-            error = null;
-            posted = posted + 1;
-            LockSupport.unpark(this);
+        /** Runs unclaimed chunks until none is left. */
+        void drain() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run(c, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    if (failure == null) {
+                        failure = t;
+                    }
+                }
+                if (unfinished.decrementAndGet() == 0 && Thread.currentThread() != caller) {
+                    LockSupport.unpark(caller);
+                }
+            }
         }
 
-        /** Waits for the posted chunk; returns what it threw, or null. */
-        Throwable awaitDone() {
-            long target = posted;
+        /** Waits until every chunk has finished, wherever it ran. */
+        void awaitAll() {
             long start = System.nanoTime();
-            waiter = Thread.currentThread();
-            while (done != target) {
-                if (!isAlive()) {
+            while (unfinished.get() != 0) {
+                if (closed && !anyAlive()) {
                     throw new IllegalStateException("the cpu backend was closed while an op was running");
                 }
                 if (System.nanoTime() - start < SPIN_NANOS) {
@@ -134,8 +142,27 @@ final class Parallel implements AutoCloseable {
                     LockSupport.parkNanos(this, 50_000);
                 }
             }
-            waiter = null;
-            return error;
+        }
+    }
+
+    private boolean anyAlive() {
+        for (Worker w : workers) {
+            if (w.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A worker thread: runs chunks of each new op, then spins briefly and parks until the next. */
+    private final class Worker extends Thread {
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void wake() {
+            LockSupport.unpark(this);
         }
 
         @Override
@@ -143,19 +170,13 @@ final class Parallel implements AutoCloseable {
             long seen = 0;
             long idleSince = System.nanoTime();
             while (!closed) {
-                long p = posted;
-                if (p != seen) {
-                    try {
-                        body.run(index, from, to);
-                    } catch (Throwable t) {
-                        error = t;
-                    }
-                    body = null;
-                    seen = p;
-                    done = p;
-                    Thread w = waiter;
-                    if (w != null) {
-                        LockSupport.unpark(w);
+                long g = generation;
+                if (g != seen) {
+                    seen = g;
+                    // The volatile read of generation publishes op; an op already drained by others is a no-op.
+                    Op o = op;
+                    if (o != null) {
+                        o.drain();
                     }
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
