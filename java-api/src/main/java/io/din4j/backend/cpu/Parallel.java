@@ -79,9 +79,13 @@ final class Parallel implements AutoCloseable {
             }
             o.drain();
             o.awaitAll();
-            if (o.failure != null) {
-                Throwable t = o.failure;
-                throw t instanceof RuntimeException re ? re : t instanceof Error e ? e : new IllegalStateException(t);
+            Throwable t = o.failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            } else if (t instanceof Error e) {
+                throw e;
+            } else if (t != null) {
+                throw new IllegalStateException(t);
             }
         } finally {
             lock.unlock();
