@@ -3,6 +3,7 @@ package io.din4j.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.din4j.io.Json;
+import io.din4j.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,6 +168,12 @@ class ModelCommandsTest {
         Cli r = train("--train", train.toString(), "--model", "transformer", "--out", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--model: 'transformer' is not valid"), r.errorLine());
+        // Every model type, from the one list in ModelConfig.Type, in the error and in both commands' help.
+        for (ModelConfig.Type t : ModelConfig.Type.values()) {
+            assertTrue(r.errorLine().contains(t.id()), t.id() + " in " + r.errorLine());
+            assertTrue(run("train", "--help").out().contains(t.id()), t.id() + " in train --help");
+            assertTrue(run("bench", "--help").out().contains(t.id()), t.id() + " in bench --help");
+        }
 
         r = train("--train", dir.resolve("nope.csv").toString(), "--model", "din", "--out", out.toString());
         assertEquals(1, r.code());
