@@ -68,7 +68,7 @@ class ModelCommandsTest {
 
     @Test
     void trainWritesTheModelDirectoryAndAReportWithAttentionAndGates() throws IOException {
-        assertEquals(List.of("model.json", "report.html", "weights.safetensors"), names(din));
+        assertEquals(List.of("model.json", "report.html", "vocabularies.bin", "weights.safetensors"), names(din));
         assertFalse(names(dir).stream().anyMatch(n -> n.startsWith(".tmp")), "no temporary directories left: " + names(dir));
         String html = Files.readString(din.resolve("report.html"));
         assertTrue(html.contains("<section id=\"attention\">") && html.contains("attention weight per behaviour"), "DIN report shows attention");

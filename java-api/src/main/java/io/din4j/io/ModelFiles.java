@@ -50,9 +50,11 @@ import java.util.stream.Stream;
  */
 public final class ModelFiles {
     /** Format version written; readers accept this and every earlier version. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
+    /** The vocabularies' raw ids and counts (format 2; format 1 kept them inline in model.json). */
+    public static final String VOCABULARIES = VocabularyFile.NAME;
     /** Extra tensors of a checkpoint (optimizer state), when saved. */
     public static final String STATE = "state.safetensors";
 
@@ -100,6 +102,15 @@ public final class ModelFiles {
             json.put("weights", writeTensors(model.backend(), tmp.resolve(WEIGHTS), weights, kinds));
             if (!state.isEmpty()) {
                 json.put("state", writeTensors(model.backend(), tmp.resolve(STATE), state, Map.of()));
+            }
+            if (model.vocabularies() != null) {
+                Path vfile = tmp.resolve(VOCABULARIES);
+                String vsha = VocabularyFile.write(vfile, model.schema(), model.vocabularies());
+                fsync(vfile);
+                Map<String, Object> vf = new LinkedHashMap<>();
+                vf.put("file", VOCABULARIES);
+                vf.put("sha256", vsha);
+                json.put("vocabulary_file", vf);
             }
             Path jsonFile = tmp.resolve(MODEL_JSON);
             Files.writeString(jsonFile, Json.write(json), StandardCharsets.UTF_8);
@@ -354,6 +365,7 @@ public final class ModelFiles {
                 if (sizes[f] < 1) {
                     throw new IllegalArgumentException("vocabulary '" + name + "' has size " + sizes[f] + " (at least the out-of-vocabulary row)");
                 }
+                // Format 1: ids inline. Format 2 keeps them in vocabularies.bin, read below.
                 if (v.has("tokens")) {
                     List<String> tokens = v.strings("tokens");
                     long[] counts = v.has("counts") ? v.longs("counts") : new long[tokens.size()];
@@ -362,6 +374,18 @@ public final class ModelFiles {
                     }
                     vocabs.put(name, Vocabulary.of(tokens, counts));
                 }
+            }
+            if (o.has("vocabulary_file")) {
+                Json.Obj vf = o.obj("vocabulary_file");
+                // A fixed name: a path taken from the file could point anywhere on disk.
+                if (!VOCABULARIES.equals(vf.str("file"))) {
+                    throw new IllegalArgumentException("vocabulary_file.file is '" + vf.str("file") + "'; din4j reads " + VOCABULARIES);
+                }
+                String vsha = vf.str("sha256");
+                if (!vsha.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("vocabulary_file.sha256 '" + vsha + "' is not a SHA-256 in lower-case hex");
+                }
+                vocabs = VocabularyFile.read(file.resolveSibling(VOCABULARIES), schema, sizes, vsha);
             }
             Json.Obj w = o.obj("weights");
             if (!"F32".equals(w.str("dtype", "F32"))) {
@@ -600,11 +624,6 @@ public final class ModelFiles {
             String name = model.schema().sparse().get(f).name();
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("size", sizes[f]);
-            Vocabulary voc = model.vocabularies() == null ? null : model.vocabularies().get(name);
-            if (voc != null) {
-                v.put("tokens", new ArrayList<Object>(voc.tokens()));
-                v.put("counts", voc.counts());
-            }
             m.put(name, v);
         }
         return m;
