@@ -40,9 +40,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A model on disk: a directory with {@code model.json} (format version, config, schema, vocabularies with counts,
- * training metadata, the tensor list and the SHA-256 of the weights) and {@code weights.safetensors} (f32
- * little-endian, {@code nn.Linear} layout {@code [out, in]}). See docs/model-format.md.
+ * A model on disk: a directory with {@code model.json} (format version, config, schema, vocabulary sizes, training
+ * metadata, the tensor list and the SHA-256 of the other files), {@code vocabularies.bin} (raw ids and counts,
+ * streamed; format 1 kept them in model.json) and {@code weights.safetensors} (f32 little-endian, {@code nn.Linear}
+ * layout {@code [out, in]}). See docs/model-format.md.
  *
  * <p>Saving is atomic: everything is written into a temporary sibling directory that is then renamed over the
  * target, so a crash never leaves a half-written model. Loading validates the file against model.json and the
@@ -243,7 +244,7 @@ public final class ModelFiles {
 
     // ------------------------------------------------------------------ loading
 
-    /** The largest model.json a reader accepts (vocabularies of millions of tokens fit; the bound caps memory). */
+    /** The largest model.json a reader accepts (format 1 kept vocabularies in it; the bound caps memory). */
     public static final long MAX_JSON_BYTES = 512L << 20;
 
     /** Key of the {@code training} metadata under which the trainer records how data was read. */

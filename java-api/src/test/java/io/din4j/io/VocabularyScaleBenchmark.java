@@ -20,18 +20,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Saves and loads a DIN model whose item vocabulary has N ids (10 million by default), printing the time, the file
- * sizes and the peak Java heap of each phase: the figures in docs/model-format.md. A benchmark run by hand, not a
+ * Saves and loads a DIN model whose item vocabulary has N ids (10 million by default), printing the wall and CPU
+ * time, the file sizes, the heap pools' peak (garbage included) and the heap held after each phase: the figures in
+ * docs/model-format.md. Run it with a small {@code -Xmx} to see the heap a load needs. A benchmark run by hand, not a
  * test (its timings depend on the machine):
  *
  * <pre>
  * ./mvnw -o -q -pl java-api -am test-compile -DskipTests
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
- *   -cp "java-api/target/classes:java-api/target/test-classes:$(cat java-api/target/cp.txt)" \
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx1536m \
+ *   -cp java-api/target/classes:java-api/target/test-classes:native/target/classes:kernels/target/classes:$HOME/.m2/repository/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar \
  *   io.din4j.io.VocabularyScaleBenchmark /tmp/vocab-bench 10000000
  * </pre>
- *
- * (java-api/target/cp.txt from {@code ./mvnw -o -q -pl java-api dependency:build-classpath -Dmdep.outputFile=cp.txt}.)
  */
 public final class VocabularyScaleBenchmark {
     private VocabularyScaleBenchmark() {
@@ -40,10 +39,18 @@ public final class VocabularyScaleBenchmark {
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args.length > 0 ? args[0] : "/tmp/din4j-vocab-bench");
         int items = args.length > 1 ? Integer.parseInt(args[1]) : 10_000_000;
+        System.out.printf(Locale.ROOT, "items=%,d max heap=%,d MiB%n", items, Runtime.getRuntime().maxMemory() >> 20);
+        // One method per phase, so nothing of a phase stays reachable from a stack slot while the next is measured.
+        try (Backend b = Backends.create("cpu", 1)) {
+            save(b, dir, items);
+            readInfo(dir);
+            load(b, dir, items);
+        }
+    }
+
+    private static void save(Backend b, Path dir, int items) throws IOException {
         FeatureSchema schema = FeatureSchema.canonical(List.of("click"));
         ModelConfig config = ModelConfig.builder(ModelConfig.Type.DIN).embeddingDim(4).attentionHidden(8).mlpHidden(8).tasks("click").build();
-        System.out.printf(Locale.ROOT, "items=%,d max heap=%,d MiB%n", items, Runtime.getRuntime().maxMemory() >> 20);
-
         long t0 = System.nanoTime();
         Map<String, Vocabulary> v = new LinkedHashMap<>();
         v.put("user_id", vocabulary("u", 1000));
@@ -51,44 +58,45 @@ public final class VocabularyScaleBenchmark {
         v.put("item_id", vocabulary("B", items));
         v.put("cate_id", vocabulary("c", 1000));
         System.out.printf(Locale.ROOT, "built in memory: %.1f s, heap after GC %,d MiB%n", seconds(t0), heapAfterGc() >> 20);
-
-        try (Backend b = Backends.create("cpu", 1)) {
-            try (Model m = Model.create(config, schema, v, b, 16)) {
-                resetPeaks();
-                long t = System.nanoTime();
-                double c = cpu();
-                ModelFiles.save(m, dir, Map.of());
-                System.out.printf(Locale.ROOT, "save: %.1f s wall, %.1f s cpu, peak heap %,d MiB; model.json %,d bytes, vocabularies.bin %,d MiB, weights %,d MiB%n",
-                        seconds(t), cpu() - c, peakHeap() >> 20, Files.size(dir.resolve(ModelFiles.MODEL_JSON)),
-                        Files.size(dir.resolve(ModelFiles.VOCABULARIES)) >> 20, Files.size(dir.resolve(ModelFiles.WEIGHTS)) >> 20);
-            }
-            v = null;
-            long base = heapAfterGc();
+        try (Model m = Model.create(config, schema, v, b, 16)) {
             resetPeaks();
             long t = System.nanoTime();
             double c = cpu();
-            ModelFiles.Info info = ModelFiles.readInfo(dir);
+            ModelFiles.save(m, dir, Map.of());
+            System.out.printf(Locale.ROOT, "save: %.1f s wall, %.1f s cpu, peak heap %,d MiB; model.json %,d bytes, vocabularies.bin %,d MiB, weights %,d MiB%n",
+                    seconds(t), cpu() - c, peakHeap() >> 20, Files.size(dir.resolve(ModelFiles.MODEL_JSON)),
+                    Files.size(dir.resolve(ModelFiles.VOCABULARIES)) >> 20, Files.size(dir.resolve(ModelFiles.WEIGHTS)) >> 20);
+        }
+    }
+
+    private static void readInfo(Path dir) {
+        long base = heapAfterGc();
+        resetPeaks();
+        long t = System.nanoTime();
+        double c = cpu();
+        ModelFiles.Info info = ModelFiles.readInfo(dir);
+        double wall = seconds(t);
+        double used = cpu() - c;
+        long peak = peakHeap();
+        long held = heapAfterGc() - base;
+        System.out.printf(Locale.ROOT, "readInfo (model.json + vocabularies.bin): %.1f s wall, %.1f s cpu, peak heap %,d MiB, held %,d MiB (%d ids)%n",
+                wall, used, peak >> 20, held >> 20, info.vocabularies().get("item_id").size());
+    }
+
+    private static void load(Backend b, Path dir, int items) {
+        long base = heapAfterGc();
+        resetPeaks();
+        long t = System.nanoTime();
+        double c = cpu();
+        try (Predictor p = Predictor.load(dir, b)) {
+            float[] s = p.request().id("user_id", "u7").id("item_id", "B" + String.format(Locale.ROOT, "%09d", items - 1)).id("cate_id", "c3")
+                    .history("hist_item_id", "B000000001").history("hist_cate_id", "c1").score();
             double wall = seconds(t);
             double used = cpu() - c;
             long peak = peakHeap();
             long held = heapAfterGc() - base;
-            System.out.printf(Locale.ROOT, "readInfo (model.json + vocabularies.bin): %.1f s wall, %.1f s cpu, peak heap %,d MiB, held %,d MiB (%d ids)%n",
-                    wall, used, peak >> 20, held >> 20, info.vocabularies().get("item_id").size());
-            info = null;
-            base = heapAfterGc();
-            resetPeaks();
-            t = System.nanoTime();
-            c = cpu();
-            try (Predictor p = Predictor.load(dir, b)) {
-                float[] s = p.request().id("user_id", "u7").id("item_id", "B" + String.format(Locale.ROOT, "%09d", items - 1)).id("cate_id", "c3")
-                        .history("hist_item_id", "B000000001").history("hist_cate_id", "c1").score();
-                wall = seconds(t);
-                used = cpu() - c;
-                peak = peakHeap();
-                held = heapAfterGc() - base;
-                System.out.printf(Locale.ROOT, "Predictor.load + one request: %.1f s wall, %.1f s cpu, peak heap %,d MiB, held %,d MiB (p=%.4f)%n",
-                        wall, used, peak >> 20, held >> 20, s[0]);
-            }
+            System.out.printf(Locale.ROOT, "Predictor.load + one request: %.1f s wall, %.1f s cpu, peak heap %,d MiB, held %,d MiB (p=%.4f)%n",
+                    wall, used, peak >> 20, held >> 20, s[0]);
         }
     }
 
