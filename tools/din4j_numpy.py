@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Score with a din4j model directory using numpy only.
 
-Loads model.json and weights.safetensors (f32 little-endian, [out, in] Linear layout) and reproduces the
+Loads model.json, vocabularies.bin (format 2; format 1 kept the ids in model.json) and weights.safetensors (f32 little-endian, [out, in] Linear layout) and reproduces the
 inference forward pass of every model family (din, base, ple, cgc, mmoe, shared-bottom, din-ple) exactly as
 docs/model-format.md describes it.
 
@@ -41,6 +41,33 @@ def load_safetensors(path):
     return tensors
 
 
+def load_vocabularies(path):
+    """vocabularies.bin (docs/model-format.md): {field: (tokens, counts)}, little-endian, in schema order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"DIN4JVOC", f"{path}: not a din4j vocabulary file"
+    version, fields = struct.unpack_from("<II", data, 8)
+    assert version == 1, f"{path}: vocabulary file version {version}"
+    at = 16
+    out = {}
+    for _ in range(fields):
+        (k,) = struct.unpack_from("<I", data, at)
+        name = data[at + 4:at + 4 + k].decode("utf-8")
+        at += 4 + k
+        (n,) = struct.unpack_from("<I", data, at)
+        at += 4
+        counts = np.frombuffer(data, dtype="<i8", count=n, offset=at)
+        at += 8 * n
+        tokens = []
+        for _ in range(n):
+            (k,) = struct.unpack_from("<I", data, at)
+            tokens.append(data[at + 4:at + 4 + k].decode("utf-8"))
+            at += 4 + k
+        out[name] = (tokens, counts)
+    assert at == len(data), f"{path}: {len(data) - at} bytes after the last vocabulary"
+    return out
+
+
 def sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1.0 + np.exp(-np.abs(x))))
 
@@ -49,14 +76,18 @@ class Net:
     def __init__(self, model_dir):
         with open(f"{model_dir}/model.json", encoding="utf-8") as f:
             self.meta = json.load(f)
-        assert self.meta["format"] == "din4j-model" and self.meta["format_version"] <= 1
+        assert self.meta["format"] == "din4j-model" and self.meta["format_version"] <= 2
         self.cfg = self.meta["config"]
         self.schema = self.meta["schema"]
         self.w = load_safetensors(f"{model_dir}/weights.safetensors")
         self.vocab = {}
         for name, v in self.meta["vocabularies"].items():
-            if "tokens" in v:
+            if "tokens" in v:  # format 1: ids inline in model.json
                 self.vocab[name] = {t: i for i, t in enumerate(v["tokens"])}
+        if "vocabulary_file" in self.meta:  # format 2: ids in vocabularies.bin
+            vf = self.meta["vocabulary_file"]
+            for name, (tokens, _counts) in load_vocabularies(f"{model_dir}/{vf['file']}").items():
+                self.vocab[name] = {t: i for i, t in enumerate(tokens)}
         self.tasks = self.schema["tasks"]
 
     # ---- layers -------------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "din", paramLabel = "TYPE", description = "din, base, ple, cgc, mmoe, shared-bottom or din-ple (default ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "din", paramLabel = "TYPE", completionCandidates = ModelTypes.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--batch", defaultValue = "256", paramLabel = "B", description = "Samples per batch (default ${DEFAULT-VALUE}).")

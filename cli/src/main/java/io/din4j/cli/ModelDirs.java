@@ -6,12 +6,11 @@ import io.din4j.predict.Predictor;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Opening model directories with one-line errors for missing or foreign directories. */
 final class ModelDirs {
     /** Training metadata key under which the CLI records how data was read. */
-    static final String DATA = "data";
+    static final String DATA = ModelFiles.TRAINING_DATA;
 
     private ModelDirs() {
     }
@@ -53,14 +52,5 @@ final class ModelDirs {
         if (!isModelDir(dir)) {
             throw new UserError("--model: " + dir + ": not a din4j model directory (no " + ModelFiles.MODEL_JSON + ")");
         }
-    }
-
-    /** An integer the CLI recorded in the model's training metadata, or {@code fallback}. */
-    static int dataSetting(ModelFiles.Info info, String key, int fallback) {
-        Object d = info.training() == null ? null : info.training().get(DATA);
-        if (d instanceof Map<?, ?> m && m.get(key) instanceof Number n) {
-            return n.intValue();
-        }
-        return fallback;
     }
 }

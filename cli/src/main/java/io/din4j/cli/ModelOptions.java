@@ -90,7 +90,7 @@ final class ModelOptions {
         try {
             return ModelConfig.Type.parse(name);
         } catch (IllegalArgumentException e) {
-            throw Flags.bad(spec, flag, name, "din, base, ple, cgc, mmoe, shared-bottom or din-ple");
+            throw Flags.bad(spec, flag, name, ModelConfig.Type.choices());
         }
     }
 }

@@ -123,7 +123,7 @@ final class Reports {
      * task's gate mixes its own then the shared ones, the shared gate all of them.
      */
     static List<String> expertNames(ModelConfig c, List<String> tasks, String gate, int width) {
-        int mk = c.type() == ModelConfig.Type.MMOE ? 0 : c.specificExperts();
+        int mk = c.taskExperts();
         int ms = c.sharedExperts();
         List<String> names = new ArrayList<>();
         if (gate.equals("shared")) {

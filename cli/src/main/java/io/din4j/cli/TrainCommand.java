@@ -45,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--valid", paramLabel = "FILE", description = "Validation data: metrics after every epoch, the report's comparison and attention.")
     Path valid;
 
-    @Option(names = "--model", required = true, paramLabel = "TYPE", description = "din, base, ple, cgc, mmoe, shared-bottom or din-ple.")
+    @Option(names = "--model", required = true, paramLabel = "TYPE", completionCandidates = ModelTypes.class,
+            description = "${COMPLETION-CANDIDATES}.")
     String model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write (model.json, weights.safetensors, report.html).")

@@ -3,6 +3,7 @@ package io.din4j.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.din4j.io.Json;
+import io.din4j.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class ModelCommandsTest {
 
     @Test
     void trainWritesTheModelDirectoryAndAReportWithAttentionAndGates() throws IOException {
-        assertEquals(List.of("model.json", "report.html", "weights.safetensors"), names(din));
+        assertEquals(List.of("model.json", "report.html", "vocabularies.bin", "weights.safetensors"), names(din));
         assertFalse(names(dir).stream().anyMatch(n -> n.startsWith(".tmp")), "no temporary directories left: " + names(dir));
         String html = Files.readString(din.resolve("report.html"));
         assertTrue(html.contains("<section id=\"attention\">") && html.contains("attention weight per behaviour"), "DIN report shows attention");
@@ -151,6 +152,34 @@ class ModelCommandsTest {
     }
 
     @Test
+    void inspectReadsIdsAndCountsFromVocabulariesBin() throws IOException {
+        // Categories counted from train.csv (candidate and behaviour columns, as the vocabulary counts them).
+        List<String> lines = Files.readAllLines(train);
+        List<String> header = List.of(lines.getFirst().split(","));
+        int cand = header.indexOf("cate_id");
+        int hist = header.indexOf("hist_cate_id");
+        Map<String, Long> counts = new java.util.HashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);
+            counts.merge(f[cand], 1L, Long::sum);
+            for (String id : f[hist].isBlank() ? new String[0] : f[hist].strip().split("\\s+")) {
+                counts.merge(id, 1L, Long::sum);
+            }
+        }
+        long max = counts.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertTrue(Files.isRegularFile(din.resolve("vocabularies.bin")), "format 2 keeps ids in vocabularies.bin");
+        Cli r = run("inspect", "--model", din.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("din4j model format 2"), r.out());
+        String line = r.out().lines().filter(l -> l.strip().startsWith("cate_id:")).findFirst().orElseThrow();
+        String first = line.substring(line.indexOf("most frequent: ") + "most frequent: ".length()).split(", ")[0];
+        String id = first.substring(0, first.lastIndexOf(" ×"));
+        long n = Long.parseLong(first.substring(first.lastIndexOf(" ×") + 2));
+        assertEquals(max, n, line);
+        assertEquals(counts.get(id), n, line);
+    }
+
+    @Test
     void benchPrintsJson() {
         Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "3", "--warmup", "1", "--warmup-seconds", "0", "--items", "100",
                 "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train", "--json");
@@ -182,6 +211,12 @@ class ModelCommandsTest {
         Cli r = train("--train", train.toString(), "--model", "transformer", "--out", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.errorLine().contains("--model: 'transformer' is not valid"), r.errorLine());
+        // Every model type, from the one list in ModelConfig.Type, in the error and in both commands' help.
+        for (ModelConfig.Type t : ModelConfig.Type.values()) {
+            assertTrue(r.errorLine().contains(t.id()), t.id() + " in " + r.errorLine());
+            assertTrue(run("train", "--help").out().contains(t.id()), t.id() + " in train --help");
+            assertTrue(run("bench", "--help").out().contains(t.id()), t.id() + " in bench --help");
+        }
 
         r = train("--train", dir.resolve("nope.csv").toString(), "--model", "din", "--out", out.toString());
         assertEquals(1, r.code());

@@ -5,11 +5,24 @@ import io.din4j.backend.cuda.CudaBackend;
 import io.din4j.backend.cuda.CudaSupport;
 import io.din4j.backend.reference.ReferenceBackend;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
-/** Creates backends by name: {@code auto}, {@code cpu}, {@code cuda}, {@code cuda-emu} (tests) and {@code reference}. */
+/**
+ * Creates backends by name: {@code auto}, {@code cpu}, {@code cuda}, {@code cuda-emu} (tests) and {@code reference}.
+ *
+ * <p>The cpu backend's kernels are written with the incubating Vector API, which a JVM only has when started with
+ * {@code --add-modules jdk.incubator.vector}. Without it, {@code cpu} and {@code auto} give the plain-Java
+ * reference backend (same results within float rounding, much slower) and say so in one log line, instead of
+ * failing with {@code NoClassDefFoundError} inside the first kernel class. The check runs before any class of
+ * {@code backend.cpu} is touched, so a JVM without the module never links one.
+ */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
+    /** The module the cpu kernels need. */
+    public static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final String REMEDY = "add --add-modules " + VECTOR_MODULE + " to the JVM flags for the fast cpu backend";
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     private Backends() {
     }
@@ -25,7 +38,16 @@ public final class Backends {
     public static Backend create(String name, int threads) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "cpu" -> new CpuBackend(n);
+            case "cpu" -> {
+                if (vectorApiAvailable()) {
+                    yield Cpu.create(n);
+                }
+                if (!WARNED.getAndSet(true)) {
+                    LOG.warning("backend cpu: the Vector API (" + VECTOR_MODULE + ") is not available, so din4j runs its "
+                            + "plain-Java reference backend (slow); " + REMEDY);
+                }
+                yield new ReferenceBackend();
+            }
             case "reference" -> new ReferenceBackend();
             case "cuda" -> {
                 String why = CudaSupport.unavailableReason().orElse(null);
@@ -42,10 +64,27 @@ public final class Backends {
                     LOG.info("backend auto: chose cuda on " + b.device().description() + " (GPU, driver and kernels present)");
                     yield b;
                 }
+                if (!vectorApiAvailable()) {
+                    LOG.warning("backend auto: chose reference (plain Java, slow) because cuda is unavailable: " + why
+                            + "; and the Vector API (" + VECTOR_MODULE + ") is not available: " + REMEDY);
+                    yield new ReferenceBackend();
+                }
                 LOG.info("backend auto: chose cpu (" + n + " threads) because cuda is unavailable: " + why);
-                yield new CpuBackend(n);
+                yield Cpu.create(n);
             }
             default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
         };
+    }
+
+    /** Whether this JVM can run the cpu backend: {@value #VECTOR_MODULE} is in the boot layer and readable. */
+    public static boolean vectorApiAvailable() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).map(Backends.class.getModule()::canRead).orElse(false);
+    }
+
+    /** The only place that names {@link CpuBackend}: kept apart so checking the module links no cpu class. */
+    private static final class Cpu {
+        static Backend create(int threads) {
+            return new CpuBackend(threads);
+        }
     }
 }

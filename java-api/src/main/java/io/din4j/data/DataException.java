@@ -1,11 +1,13 @@
 package io.din4j.data;
 
+import io.din4j.Din4jException;
+
 /**
  * A problem with input data that the user must fix, located by file, line and (when known) column. The message
  * reads {@code train.csv:1234: column hist_cate_id has 7 ids but hist_item_id has 8}, so a command-line tool can
  * print it as one line.
  */
-public final class DataException extends RuntimeException {
+public final class DataException extends Din4jException {
     private final String file;
     private final long line;
     private final String column;

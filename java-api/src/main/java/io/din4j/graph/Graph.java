@@ -163,10 +163,6 @@ public final class Graph implements AutoCloseable {
         return maxHistory;
     }
 
-    public boolean isTraining() {
-        return training;
-    }
-
     /** The arena of this graph's buffers and workspaces. */
     public TensorArena arena() {
         return arena;

@@ -1,7 +1,6 @@
 package io.din4j.graph;
 
 import io.din4j.backend.Backend;
-import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -49,17 +48,5 @@ public final class HostIO {
             f[i] = (float) d[i];
         }
         return f;
-    }
-
-    /** Bytes of {@code t} as little-endian f32 (the safetensors layout), whatever its value type. */
-    public static void downloadF32(Backend backend, Tensor t, MemorySegment dst) {
-        if (t.dtype() == DType.F32) {
-            backend.copyToHost(t, dst);
-            return;
-        }
-        double[] d = download(backend, t);
-        for (int i = 0; i < d.length; i++) {
-            dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.nativeOrder()), i, (float) d[i]);
-        }
     }
 }

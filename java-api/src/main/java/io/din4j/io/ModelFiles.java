@@ -23,8 +23,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -38,9 +40,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A model on disk: a directory with {@code model.json} (format version, config, schema, vocabularies with counts,
- * training metadata, the tensor list and the SHA-256 of the weights) and {@code weights.safetensors} (f32
- * little-endian, {@code nn.Linear} layout {@code [out, in]}). See docs/model-format.md.
+ * A model on disk: a directory with {@code model.json} (format version, config, schema, vocabulary sizes, training
+ * metadata, the tensor list and the SHA-256 of the other files), {@code vocabularies.bin} (raw ids and counts,
+ * streamed; format 1 kept them in model.json) and {@code weights.safetensors} (f32 little-endian, {@code nn.Linear}
+ * layout {@code [out, in]}). See docs/model-format.md.
  *
  * <p>Saving is atomic: everything is written into a temporary sibling directory that is then renamed over the
  * target, so a crash never leaves a half-written model. Loading validates the file against model.json and the
@@ -48,9 +51,11 @@ import java.util.stream.Stream;
  */
 public final class ModelFiles {
     /** Format version written; readers accept this and every earlier version. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     public static final String MODEL_JSON = "model.json";
     public static final String WEIGHTS = "weights.safetensors";
+    /** The vocabularies' raw ids and counts (format 2; format 1 kept them inline in model.json). */
+    public static final String VOCABULARIES = VocabularyFile.NAME;
     /** Extra tensors of a checkpoint (optimizer state), when saved. */
     public static final String STATE = "state.safetensors";
 
@@ -98,6 +103,15 @@ public final class ModelFiles {
             json.put("weights", writeTensors(model.backend(), tmp.resolve(WEIGHTS), weights, kinds));
             if (!state.isEmpty()) {
                 json.put("state", writeTensors(model.backend(), tmp.resolve(STATE), state, Map.of()));
+            }
+            if (model.vocabularies() != null) {
+                Path vfile = tmp.resolve(VOCABULARIES);
+                String vsha = VocabularyFile.write(vfile, model.schema(), model.vocabularies());
+                fsync(vfile);
+                Map<String, Object> vf = new LinkedHashMap<>();
+                vf.put("file", VOCABULARIES);
+                vf.put("sha256", vsha);
+                json.put("vocabulary_file", vf);
             }
             Path jsonFile = tmp.resolve(MODEL_JSON);
             Files.writeString(jsonFile, Json.write(json), StandardCharsets.UTF_8);
@@ -230,13 +244,66 @@ public final class ModelFiles {
 
     // ------------------------------------------------------------------ loading
 
-    /** The largest model.json a reader accepts (vocabularies of millions of tokens fit; the bound caps memory). */
+    /** The largest model.json a reader accepts (format 1 kept vocabularies in it; the bound caps memory). */
     public static final long MAX_JSON_BYTES = 512L << 20;
+
+    /** Key of the {@code training} metadata under which the trainer records how data was read. */
+    public static final String TRAINING_DATA = "data";
+    /** Key, under {@link #TRAINING_DATA}, of the history limit the model was trained with (0 or absent: none). */
+    public static final String TRAINED_MAX_HISTORY = "max_history";
 
     /** model.json, parsed: what a model directory describes before any weights are read. */
     public record Info(int formatVersion, ModelConfig config, FeatureSchema schema, int[] vocabSizes,
                        Map<String, Vocabulary> vocabularies, Map<String, Object> training, String sha256,
                        Map<String, long[]> tensors) {
+        /**
+         * The most recent behaviours per history the model was trained on ({@code training.data.max_history}), or 0
+         * when training kept every behaviour. Scoring cuts histories the same way, so a request sees what training
+         * saw. Not {@code config.max_history}: that is only the history length buffers are first planned for.
+         */
+        public int historyLimit() {
+            Object d = training == null ? null : training.get(TRAINING_DATA);
+            if (d instanceof Map<?, ?> m && m.get(TRAINED_MAX_HISTORY) instanceof Number n) {
+                long v = n.longValue();
+                if (v < 0 || v > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("training." + TRAINING_DATA + "." + TRAINED_MAX_HISTORY + " = " + v
+                            + " is not a history length");
+                }
+                return (int) v;
+            }
+            return 0;
+        }
+    }
+
+    /** A loaded model with the model.json description it was built from. */
+    public record Loaded(Info info, Model model) {
+    }
+
+    /**
+     * Fails with one clear message when {@code dir} cannot be a model directory: missing, not a directory, or
+     * without model.json (and no {@code .<name>.old} left by an interrupted save).
+     */
+    private static void requireModelDir(Path dir) {
+        if (Files.isDirectory(located(dir))) {
+            if (Files.exists(located(dir).resolve(MODEL_JSON))) {
+                return;
+            }
+            throw new UncheckedIOException(dir + ": not a din4j model directory (no " + MODEL_JSON + ")",
+                    new NoSuchFileException(dir.resolve(MODEL_JSON).toString()));
+        }
+        String why = Files.exists(dir) ? "not a directory (a model is a directory with " + MODEL_JSON + " and " + WEIGHTS + ")"
+                : "no such directory";
+        throw new UncheckedIOException(dir + ": " + why, new NoSuchFileException(dir.toString()));
+    }
+
+    /** An I/O failure on {@code file} as one message that names the file once. */
+    private static UncheckedIOException ioFailure(String verb, Path file, IOException e) {
+        String detail = switch (e) {
+            case NoSuchFileException x -> "no such file";
+            case AccessDeniedException x -> "permission denied";
+            default -> e.getMessage() == null || e.getMessage().equals(file.toString()) ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        return new UncheckedIOException("cannot " + verb + " " + file + ": " + detail, e);
     }
 
     /**
@@ -263,7 +330,7 @@ public final class ModelFiles {
         } catch (CharacterCodingException e) {
             throw new ModelFormatException(file, "is not UTF-8");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw ioFailure("read", file, e);
         }
         try {
             return new Json.Obj(Json.parseObject(text), "model.json");
@@ -274,6 +341,7 @@ public final class ModelFiles {
 
     /** Reads and checks {@code <dir>/model.json}. Malformed or inconsistent content: {@link ModelFormatException}. */
     public static Info readInfo(Path dir) {
+        requireModelDir(dir);
         Path file = located(dir).resolve(MODEL_JSON);
         Json.Obj o = readJson(file);
         try {
@@ -298,6 +366,7 @@ public final class ModelFiles {
                 if (sizes[f] < 1) {
                     throw new IllegalArgumentException("vocabulary '" + name + "' has size " + sizes[f] + " (at least the out-of-vocabulary row)");
                 }
+                // Format 1: ids inline. Format 2 keeps them in vocabularies.bin, read below.
                 if (v.has("tokens")) {
                     List<String> tokens = v.strings("tokens");
                     long[] counts = v.has("counts") ? v.longs("counts") : new long[tokens.size()];
@@ -306,6 +375,18 @@ public final class ModelFiles {
                     }
                     vocabs.put(name, Vocabulary.of(tokens, counts));
                 }
+            }
+            if (o.has("vocabulary_file")) {
+                Json.Obj vf = o.obj("vocabulary_file");
+                // A fixed name: a path taken from the file could point anywhere on disk.
+                if (!VOCABULARIES.equals(vf.str("file"))) {
+                    throw new IllegalArgumentException("vocabulary_file.file is '" + vf.str("file") + "'; din4j reads " + VOCABULARIES);
+                }
+                String vsha = vf.str("sha256");
+                if (!vsha.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("vocabulary_file.sha256 '" + vsha + "' is not a SHA-256 in lower-case hex");
+                }
+                vocabs = VocabularyFile.read(file.resolveSibling(VOCABULARIES), schema, sizes, vsha);
             }
             Json.Obj w = o.obj("weights");
             if (!"F32".equals(w.str("dtype", "F32"))) {
@@ -348,7 +429,7 @@ public final class ModelFiles {
         try {
             return new SafeTensors.Reader(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw ioFailure("read", file, e);
         }
     }
 
@@ -381,6 +462,12 @@ public final class ModelFiles {
      * @throws UncheckedIOException  when a file cannot be read
      */
     public static Model load(Path dir, Backend backend, int maxBatch) {
+        return loadWithInfo(dir, backend, maxBatch).model();
+    }
+
+    /** {@link #load}, also returning the model.json description (read once). */
+    public static Loaded loadWithInfo(Path dir, Backend backend, int maxBatch) {
+        requireModelDir(dir);
         Path home = located(dir);
         Info info = readInfo(home);
         Path jsonFile = home.resolve(MODEL_JSON);
@@ -422,7 +509,7 @@ public final class ModelFiles {
                 model.close();
                 throw e;
             }
-            return model;
+            return new Loaded(info, model);
         }
     }
 
@@ -433,6 +520,7 @@ public final class ModelFiles {
      * @throws ModelFormatException when the directory has no state, or it is corrupt or does not match {@code into}
      */
     public static void readState(Path dir, Backend backend, Map<String, Tensor> into) {
+        requireModelDir(dir);
         Path home = located(dir);
         Path jsonFile = home.resolve(MODEL_JSON);
         Json.Obj o = readJson(jsonFile);
@@ -537,11 +625,6 @@ public final class ModelFiles {
             String name = model.schema().sparse().get(f).name();
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("size", sizes[f]);
-            Vocabulary voc = model.vocabularies() == null ? null : model.vocabularies().get(name);
-            if (voc != null) {
-                v.put("tokens", new ArrayList<Object>(voc.tokens()));
-                v.put("counts", voc.counts());
-            }
             m.put(name, v);
         }
         return m;

@@ -86,7 +86,13 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
                     return t;
                 }
             }
-            throw new IllegalArgumentException("unknown model type '" + s + "' (expected din, base, ple, cgc, mmoe, shared-bottom or din-ple)");
+            throw new IllegalArgumentException("unknown model type '" + s + "' (expected " + choices() + ")");
+        }
+
+        /** Every id in declaration order, as messages list them: {@code din, base, ..., shared-bottom or din-ple}. */
+        public static String choices() {
+            List<String> ids = java.util.Arrays.stream(values()).map(Type::id).toList();
+            return String.join(", ", ids.subList(0, ids.size() - 1)) + " or " + ids.getLast();
         }
     }
 
@@ -157,6 +163,14 @@ public record ModelConfig(Type type, int embeddingDim, int[] attentionHidden, Ac
         if (maxHistory > MAX_HISTORY) {
             throw new IllegalArgumentException("maxHistory must be at most " + MAX_HISTORY + ", got " + maxHistory);
         }
+    }
+
+    /**
+     * Experts each task owns per level (m_k): 0 for MMoE, whose experts are all shared and only the gates are per
+     * task (Ma et al., KDD 2018), else {@code specificExperts}.
+     */
+    public int taskExperts() {
+        return type == Type.MMOE ? 0 : specificExperts;
     }
 
     private static void positive(String what, int v) {

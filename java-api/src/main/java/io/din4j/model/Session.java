@@ -371,12 +371,6 @@ public final class Session implements AutoCloseable {
         return graph.history();
     }
 
-    /** Batch size of the last run. */
-    public int boundBatch() {
-        checkOpen();
-        return graph.batch();
-    }
-
     /** Keys of the gates ({@code <task>@<level>}, {@code shared@<level>}) in build order. */
     public List<String> gateKeys() {
         return new ArrayList<>(outputs.gates().keySet());

@@ -2,14 +2,18 @@ package io.din4j.predict;
 
 import io.din4j.backend.Backend;
 import io.din4j.data.Batch;
+import io.din4j.data.BatchBuilder;
 import io.din4j.data.Batches;
 import io.din4j.data.FeatureSchema;
+import io.din4j.data.Row;
+import io.din4j.data.Vocabularies;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.ModelFiles;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.model.Session;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +31,11 @@ import java.util.function.Function;
  * field embeddings and the behaviour lookups (and the pooled history for sum-pooling models) run on one row and are
  * copied to the candidates, so per-candidate work is the attention unit (with the candidate folded into its first
  * layer on the cpu backend), the output MLP or experts.
+ *
+ * <p>Inputs come two ways. {@link #request()} builds a row keyed by column name with raw ids, and
+ * {@link #score(List)} / {@link #scoreCandidates(Request, List)} map it exactly as {@code din4j predict} maps a CSV
+ * row: the model's vocabularies and its trained history limit. {@link #predict(Batch)} takes a {@link Batch} of
+ * already mapped rows; {@link #batchBuilder()} makes those from positional {@link Row}s the same way.
  */
 public final class Predictor implements AutoCloseable {
     /** Rows per planned session when not given. */
@@ -35,19 +44,25 @@ public final class Predictor implements AutoCloseable {
     private final Model model;
     private final boolean ownsModel;
     private final int maxBatch;
+    private final int historyLimit;
+    private volatile BatchBuilder builder;
     private final ConcurrentLinkedDeque<Session> inference = new ConcurrentLinkedDeque<>();
     private final ConcurrentLinkedDeque<Session> candidates = new ConcurrentLinkedDeque<>();
     private final Object create = new Object();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private Predictor(Model model, boolean ownsModel, int maxBatch) {
+    private Predictor(Model model, boolean ownsModel, int maxBatch, int historyLimit) {
         if (maxBatch <= 0) {
             throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
+        }
+        if (historyLimit < 0) {
+            throw new IllegalArgumentException("historyLimit must be >= 0 (0: no limit), got " + historyLimit);
         }
         this.model = model;
         this.ownsModel = ownsModel;
         this.maxBatch = maxBatch;
+        this.historyLimit = historyLimit;
     }
 
     /** Loads a model directory ({@link ModelFiles}) onto {@code backend}. */
@@ -57,12 +72,32 @@ public final class Predictor implements AutoCloseable {
 
     /** Loads a model directory onto {@code backend}, with sessions planned for {@code maxBatch} rows. */
     public static Predictor load(Path dir, Backend backend, int maxBatch) {
-        return new Predictor(ModelFiles.load(dir, backend, maxBatch), true, maxBatch);
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("maxBatch must be positive, got " + maxBatch);
+        }
+        ModelFiles.Loaded m = ModelFiles.loadWithInfo(dir, backend, maxBatch);
+        try {
+            return new Predictor(m.model(), true, maxBatch, m.info().historyLimit());
+        } catch (RuntimeException e) {
+            m.model().close();
+            throw e;
+        }
     }
 
-    /** Serves an in-memory model (not closed by {@link #close()}); do not train it while serving. */
+    /**
+     * Serves an in-memory model (not closed by {@link #close()}) keeping whole histories; do not train it while
+     * serving.
+     */
     public static Predictor of(Model model, int maxBatch) {
-        return new Predictor(model, false, maxBatch);
+        return new Predictor(model, false, maxBatch, 0);
+    }
+
+    /**
+     * Serves an in-memory model that was trained on histories cut to their {@code historyLimit} most recent
+     * behaviours (0: no limit); requests are cut the same way.
+     */
+    public static Predictor of(Model model, int maxBatch, int historyLimit) {
+        return new Predictor(model, false, maxBatch, historyLimit);
     }
 
     public Model model() {
@@ -84,6 +119,80 @@ public final class Predictor implements AutoCloseable {
 
     public List<String> tasks() {
         return model.schema().tasks();
+    }
+
+    /**
+     * The most recent behaviours of a history the model reads, or 0 for all: the limit it was trained with
+     * (model.json {@code training.data.max_history}, see {@link ModelFiles.Info#historyLimit()}), which
+     * {@code din4j predict} applies too.
+     */
+    public int historyLimit() {
+        return historyLimit;
+    }
+
+    /** A new, empty request for this model: set its raw ids by column name, then score it. */
+    public Request request() {
+        return new Request(this);
+    }
+
+    /**
+     * Maps positional rows (raw ids in schema order, as the CSV readers produce) to batches with the model's
+     * vocabularies and {@link #historyLimit()}: what {@link #score(List)} does to requests.
+     *
+     * @throws IllegalStateException when the model was saved without vocabularies
+     */
+    public BatchBuilder batchBuilder() {
+        BatchBuilder b = builder;
+        if (b == null) {
+            b = batchBuilder(historyLimit);
+            builder = b;
+        }
+        return b;
+    }
+
+    /** {@link #batchBuilder()} with another history limit (0: keep every behaviour). */
+    public BatchBuilder batchBuilder(int historyLimit) {
+        Map<String, Vocabulary> v = model.vocabularies();
+        if (v == null) {
+            throw new IllegalStateException("the model was saved without vocabularies, so raw ids cannot be mapped");
+        }
+        return new BatchBuilder(Vocabularies.of(model.schema(), v), historyLimit);
+    }
+
+    /** Per-task probabilities {@code [K][requests.size()]} of {@code requests}, in order. */
+    public float[][] score(List<Request> requests) {
+        if (requests.isEmpty()) {
+            return new float[tasks().size()][0];
+        }
+        return predict(batchBuilder().build(rows(requests, "requests")));
+    }
+
+    /**
+     * Scores {@code candidates} for one user: the USER fields and histories come from {@code user}, every other
+     * field from each candidate (their histories and USER fields are not read). Equal to {@link #score(List)} of
+     * the merged rows, with the user's side computed once.
+     *
+     * @return {@code [K][candidates.size()]}
+     */
+    public float[][] scoreCandidates(Request user, List<Request> candidates) {
+        if (candidates.isEmpty()) {
+            return new float[tasks().size()][0];
+        }
+        BatchBuilder b = batchBuilder();
+        return scoreCandidates(b.build(rows(List.of(user), "user")), b.build(rows(candidates, "candidates")));
+    }
+
+    private List<Row> rows(List<Request> requests, String what) {
+        List<Row> rows = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            Request r = requests.get(i);
+            // A request holds positions in its schema, so it may only go to a model with the same columns.
+            if (r.predictor() != this && !r.predictor().schema().equals(schema())) {
+                throw new IllegalArgumentException(what + "[" + i + "] was made for a model with other columns (use this predictor's request())");
+            }
+            rows.add(r.toRow());
+        }
+        return rows;
     }
 
     private <R> R with(ConcurrentLinkedDeque<Session> pool, Session.Mode mode, Function<Session, R> f) {

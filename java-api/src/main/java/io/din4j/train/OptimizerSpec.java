@@ -61,14 +61,6 @@ public record OptimizerSpec(Kind kind, double lr, double beta1, double beta2, do
         return new OptimizerSpec(Kind.SGD, lr, 0.9, 0.999, 1e-8, 0, 0);
     }
 
-    public OptimizerSpec withLr(double v) {
-        return new OptimizerSpec(kind, v, beta1, beta2, eps, initialAccumulator, weightDecay);
-    }
-
-    public OptimizerSpec withWeightDecay(double v) {
-        return new OptimizerSpec(kind, lr, beta1, beta2, eps, initialAccumulator, v);
-    }
-
     Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", kind.name().toLowerCase(Locale.ROOT));

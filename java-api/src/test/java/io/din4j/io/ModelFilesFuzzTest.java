@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mutates valid model directories (bit flips, truncations, header-length edits, numbers in both JSON headers
- * replaced by extreme values, JSON structure edits, missing files) and loads each result. Every case must either
+ * replaced by extreme values, JSON structure edits, missing files, bit flips and truncations of vocabularies.bin)
+ * and loads each result. Every case must either
  * load a model that scores finite probabilities, or fail with a {@link ModelFormatException} (or, for a missing
  * file, an {@link UncheckedIOException}) whose message names the file. Any other exception — an index out of bounds
  * (a native read outside a segment), an arithmetic overflow, a null pointer, an out-of-memory or stack-overflow
@@ -48,7 +49,7 @@ class ModelFilesFuzzTest {
     @TempDir
     Path tmp;
 
-    private record Base(byte[] json, byte[] weights) {
+    private record Base(byte[] json, byte[] weights, byte[] vocab) {
     }
 
     private Base base(Backend cpu, ModelConfig.Type type) throws IOException {
@@ -56,7 +57,8 @@ class ModelFilesFuzzTest {
         try (Model m = ModelFilesTest.trained(cpu, type, TestData.fullSchema())) {
             ModelFiles.save(m, dir, java.util.Map.of("note", "fuzz base"));
         }
-        return new Base(Files.readAllBytes(dir.resolve(ModelFiles.MODEL_JSON)), Files.readAllBytes(dir.resolve(ModelFiles.WEIGHTS)));
+        return new Base(Files.readAllBytes(dir.resolve(ModelFiles.MODEL_JSON)), Files.readAllBytes(dir.resolve(ModelFiles.WEIGHTS)),
+                Files.readAllBytes(dir.resolve(ModelFiles.VOCABULARIES)));
     }
 
     @Test
@@ -76,11 +78,13 @@ class ModelFilesFuzzTest {
                 Base b = bases.get(r.nextInt(bases.size()));
                 byte[] json = b.json().clone();
                 byte[] weights = b.weights().clone();
+                byte[] vocab = b.vocab().clone();
+                boolean vocabMutated = false;
                 StringBuilder what = new StringBuilder();
                 int mutations = 1 + (r.nextInt(4) == 0 ? 1 : 0);
                 boolean deleteWeights = false;
                 for (int m = 0; m < mutations; m++) {
-                    int kind = r.nextInt(10);
+                    int kind = r.nextInt(12);
                     switch (kind) {
                         case 0 -> weights = flipBits(weights, r, what, "weights", true);
                         case 1 -> json = flipBits(json, r, what, "model.json", false);
@@ -91,6 +95,14 @@ class ModelFilesFuzzTest {
                         case 6 -> json = jsonNumber(json, r, what);
                         case 7 -> json = jsonStructure(json, r, what);
                         case 8 -> weights = headerStructure(weights, r, what);
+                        case 10 -> {
+                            vocab = flipBits(vocab, r, what, "vocabularies", false);
+                            vocabMutated = true;
+                        }
+                        case 11 -> {
+                            vocab = truncate(vocab, r, what, "vocabularies");
+                            vocabMutated = true;
+                        }
                         default -> {
                             if (r.nextInt(8) == 0) {
                                 deleteWeights = true;
@@ -105,9 +117,14 @@ class ModelFilesFuzzTest {
                     json = resign(json, weights);
                     what.append("re-signed; ");
                 }
+                if (vocabMutated && r.nextBoolean()) {
+                    json = resignVocabularies(json, vocab);
+                    what.append("vocabularies re-signed; ");
+                }
                 String label = what.toString().replaceAll("\\(.*?\\)|[0-9]+", "").trim();
                 byKind.merge(label.isEmpty() ? "none" : label.split(";")[0].trim(), 1, Integer::sum);
                 Files.write(dir.resolve(ModelFiles.MODEL_JSON), json);
+                Files.write(dir.resolve(ModelFiles.VOCABULARIES), vocab);
                 Files.deleteIfExists(dir.resolve(ModelFiles.WEIGHTS));
                 if (!deleteWeights) {
                     Files.write(dir.resolve(ModelFiles.WEIGHTS), weights);
@@ -322,6 +339,13 @@ class ModelFilesFuzzTest {
     }
 
     /** model.json with its weights checksum replaced by the checksum of {@code weights}. */
+    /** model.json with vocabulary_file.sha256 set to that of {@code vocab}, so the checks behind the checksum run. */
+    private static byte[] resignVocabularies(byte[] json, byte[] vocab) throws Exception {
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(vocab));
+        String s = new String(json, StandardCharsets.UTF_8).replaceFirst("(\"vocabulary_file\": \\{[^}]*\"sha256\": \")[0-9a-f]{64}", "$1" + sha);
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static byte[] resign(byte[] json, byte[] weights) throws Exception {
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(weights));
         String s = new String(json, StandardCharsets.UTF_8).replaceFirst("\"sha256\": \"[0-9a-f]{64}\"", "\"sha256\": \"" + sha + "\"");

@@ -125,7 +125,7 @@ class ModelFilesTest {
             Path dir = savedDin(cpu);
             Path json = dir.resolve(ModelFiles.MODEL_JSON);
             String text = Files.readString(json, StandardCharsets.UTF_8);
-            Files.writeString(json, text.replace("\"format_version\": 1", "\"format_version\": 99"));
+            Files.writeString(json, text.replace("\"format_version\": " + ModelFiles.FORMAT_VERSION, "\"format_version\": 99"));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(dir, cpu, 4));
             assertTrue(e.getMessage().contains("format_version 99") && e.getMessage().contains(json.toString()), e.getMessage());
             // An architecture that disagrees with the weights (wider embeddings) is caught tensor by tensor.

@@ -19,12 +19,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * A din4j model directory ({@link ModelFiles}: model.json and weights.safetensors) held in memory, so that Spark can
+ * A din4j model directory ({@link ModelFiles}: model.json, weights.safetensors and, from format 2,
+ * vocabularies.bin) held in memory, so that Spark can
  * broadcast it: the driver reads the directory once, each executor receives the bytes once per broadcast and
  * writes them to a local directory once per JVM ({@link #materialize()}), from which the model is loaded.
  *
- * <p>The identity of a model is the SHA-256 of both files, so two broadcasts of the same directory share one local
- * copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model would need the
+ * <p>The identity of a model is the SHA-256 of model.json (which holds the vocabulary file's checksum) and the
+ * weights, so two broadcasts of the same directory share one local copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model would need the
  * directory on a file system every executor reads (see docs/spark.md).
  */
 public final class ModelBytes implements Serializable {
@@ -35,19 +36,24 @@ public final class ModelBytes implements Serializable {
 
     private final byte[] modelJson;
     private final byte[] weights;
+    /** vocabularies.bin (model format 2), or null for a format 1 directory or a model without vocabularies. */
+    private final byte[] vocabularies;
     private final String id;
 
-    private ModelBytes(byte[] modelJson, byte[] weights) {
+    private ModelBytes(byte[] modelJson, byte[] weights, byte[] vocabularies) {
         this.modelJson = modelJson;
         this.weights = weights;
+        this.vocabularies = vocabularies;
+        // model.json holds the vocabulary file's SHA-256, so hashing it covers the vocabularies too.
         this.id = sha256(modelJson, weights);
     }
 
     /** Reads a model directory (checked when an executor loads it, as {@link ModelFiles#load} checks). */
     public static ModelBytes read(Path dir) {
         try {
+            Path vocab = dir.resolve(ModelFiles.VOCABULARIES);
             return new ModelBytes(Files.readAllBytes(dir.resolve(ModelFiles.MODEL_JSON)),
-                    Files.readAllBytes(dir.resolve(ModelFiles.WEIGHTS)));
+                    Files.readAllBytes(dir.resolve(ModelFiles.WEIGHTS)), Files.exists(vocab) ? Files.readAllBytes(vocab) : null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model directory " + dir + ": " + e.getMessage(), e);
         }
@@ -73,9 +79,9 @@ public final class ModelBytes implements Serializable {
         return id;
     }
 
-    /** Bytes broadcast (both files). */
+    /** Bytes broadcast (every file). */
     public long size() {
-        return (long) modelJson.length + weights.length;
+        return (long) modelJson.length + weights.length + (vocabularies == null ? 0 : vocabularies.length);
     }
 
     /**
@@ -94,6 +100,9 @@ public final class ModelBytes implements Serializable {
                 Path tmp = Files.createTempDirectory(root, k + ".tmp-");
                 Files.write(tmp.resolve(ModelFiles.MODEL_JSON), modelJson);
                 Files.write(tmp.resolve(ModelFiles.WEIGHTS), weights);
+                if (vocabularies != null) {
+                    Files.write(tmp.resolve(ModelFiles.VOCABULARIES), vocabularies);
+                }
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {

@@ -7,6 +7,7 @@ import io.din4j.data.SequenceField;
 import io.din4j.data.Vocabularies;
 import io.din4j.data.Vocabulary;
 import io.din4j.io.ModelFiles;
+import io.din4j.predict.Predictor;
 import java.io.Serial;
 import java.io.Serializable;
 import java.math.BigDecimal;
@@ -78,11 +79,7 @@ final class RowPlan implements Serializable {
         if (mapping.maxHistory() != ColumnMapping.FROM_MODEL) {
             return mapping.maxHistory();
         }
-        Object d = info.training() == null ? null : info.training().get("data");
-        if (d instanceof Map<?, ?> m && m.get("max_history") instanceof Number n) {
-            return n.intValue();
-        }
-        return 0;
+        return info.historyLimit();
     }
 
     private static int index(ColumnMapping mapping, String schemaColumn, List<String> names, String what) {
@@ -103,6 +100,11 @@ final class RowPlan implements Serializable {
     /** What maps this plan's rows to batches for a model: its vocabularies and the plan's history limit. */
     BatchBuilder builder(FeatureSchema schema, Map<String, Vocabulary> vocabularies) {
         return new BatchBuilder(Vocabularies.of(schema, vocabularies), maxHistory);
+    }
+
+    /** What maps this plan's rows to batches for a served model: {@link Predictor#batchBuilder(int)}. */
+    BatchBuilder builder(Predictor predictor) {
+        return predictor.batchBuilder(maxHistory);
     }
 
     /** The batch of {@code rows}, in order. */

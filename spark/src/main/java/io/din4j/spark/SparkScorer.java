@@ -175,7 +175,7 @@ public final class SparkScorer {
                 task.addTaskCompletionListener((TaskCompletionListener) ctx -> ExecutorModels.release(bytes, options.backend(), options.threads(), options.batchSize()));
             }
             int k = plan.tasks();
-            BatchBuilder builder = plan.builder(predictor.schema(), predictor.vocabularies());
+            BatchBuilder builder = plan.builder(predictor);
             return new Iterator<>() {
                 private List<Row> rows = List.of();
                 private float[][] p;

@@ -12,6 +12,12 @@ import java.util.Map;
  * true/false/null their Java counterparts.
  */
 final class LiteralParser {
+    /**
+     * Deepest nesting of objects, lists and tuples accepted. Real metadata nests 3 deep (categories: a list of
+     * lists); the bound keeps a hostile line from exhausting the stack of this recursive parser.
+     */
+    static final int MAX_DEPTH = 64;
+
     private final String s;
     private int i;
 
@@ -22,7 +28,7 @@ final class LiteralParser {
     /** @throws IllegalArgumentException with the character offset of the problem */
     static Object parse(String line) {
         LiteralParser p = new LiteralParser(line);
-        Object v = p.value();
+        Object v = p.value(0);
         p.skipSpace();
         if (p.i != line.length()) {
             throw p.error("unexpected '" + line.charAt(p.i) + "' after the value");
@@ -30,22 +36,25 @@ final class LiteralParser {
         return v;
     }
 
-    private Object value() {
+    private Object value(int depth) {
         skipSpace();
         if (i >= s.length()) {
             throw error("unexpected end of line");
         }
         char c = s.charAt(i);
+        if ((c == '{' || c == '[' || c == '(') && depth >= MAX_DEPTH) {
+            throw error("nested more than " + MAX_DEPTH + " deep");
+        }
         return switch (c) {
-            case '{' -> object();
-            case '[' -> list(']');
-            case '(' -> list(')');
+            case '{' -> object(depth + 1);
+            case '[' -> list(']', depth + 1);
+            case '(' -> list(')', depth + 1);
             case '"', '\'' -> string();
             default -> c == '-' || c == '+' || c == '.' || Character.isDigit(c) ? number() : word();
         };
     }
 
-    private Map<String, Object> object() {
+    private Map<String, Object> object(int depth) {
         i++;
         Map<String, Object> m = new LinkedHashMap<>();
         skipSpace();
@@ -53,10 +62,10 @@ final class LiteralParser {
             return m;
         }
         while (true) {
-            Object key = value();
+            Object key = value(depth);
             skipSpace();
             expect(':');
-            m.put(String.valueOf(key), value());
+            m.put(String.valueOf(key), value(depth));
             skipSpace();
             if (peek('}')) {
                 return m;
@@ -69,7 +78,7 @@ final class LiteralParser {
         }
     }
 
-    private List<Object> list(char close) {
+    private List<Object> list(char close, int depth) {
         i++;
         List<Object> l = new ArrayList<>();
         skipSpace();
@@ -77,7 +86,7 @@ final class LiteralParser {
             return l;
         }
         while (true) {
-            l.add(value());
+            l.add(value(depth));
             skipSpace();
             if (peek(close)) {
                 return l;

@@ -62,7 +62,7 @@ public final class MultiTaskHead {
         } else {
             bottom = null;
             int k = tasks.size();
-            int mk = config.type() == ModelConfig.Type.MMOE ? 0 : config.specificExperts();
+            int mk = config.taskExperts();
             int ms = config.sharedExperts();
             int total = k * mk + ms;
             int nLevels = config.effectiveLevels();
@@ -180,7 +180,7 @@ public final class MultiTaskHead {
     }
 
     private int taskOfGroup(Group gr) {
-        int mk = config.type() == ModelConfig.Type.MMOE ? 0 : config.specificExperts();
+        int mk = config.taskExperts();
         return gr.first / mk;
     }
 

@@ -97,6 +97,28 @@ class PrepareTest {
     }
 
     @Test
+    void literalParserRefusesDeepNestingInsteadOfOverflowingTheStack() throws IOException {
+        // The deepest accepted nesting parses; one level more is refused with the position of the offending bracket.
+        String deepest = "[".repeat(LiteralParser.MAX_DEPTH) + "]".repeat(LiteralParser.MAX_DEPTH);
+        Object v = LiteralParser.parse(deepest);
+        for (int d = 1; d < LiteralParser.MAX_DEPTH; d++) {
+            v = ((List<?>) v).getFirst();
+        }
+        assertEquals(List.of(), v);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LiteralParser.parse("{'a': " + "(".repeat(LiteralParser.MAX_DEPTH) + ")".repeat(LiteralParser.MAX_DEPTH) + "}"));
+        assertEquals("character " + (7 + LiteralParser.MAX_DEPTH - 1) + ": nested more than " + LiteralParser.MAX_DEPTH + " deep", e.getMessage());
+
+        // A hostile metadata line a million brackets deep: one clean error naming file and line, not a StackOverflowError.
+        Path reviews = file("reviews.json", review("u1", "B1", 1) + review("u1", "B2", 2));
+        Path meta = file("meta.json", "{'asin': 'B1', 'categories': []}\n{'asin': 'B2', 'x': " + "[".repeat(1_000_000) + "}\n");
+        DataException d = assertThrows(DataException.class,
+                () -> Prepare.amazon(reviews, meta, dir.resolve("a.csv"), dir.resolve("b.csv"), 0, 1));
+        assertTrue(d.getMessage().endsWith("meta.json:2: neither JSON nor a Python literal: character "
+                + (20 + LiteralParser.MAX_DEPTH) + ": nested more than " + LiteralParser.MAX_DEPTH + " deep"), d.getMessage());
+    }
+
+    @Test
     void literalParserReadsJsonAndPythonLiterals() {
         assertEquals(Map.of("a", List.of(1.0, "x'y", List.of()), "b", false),
                 LiteralParser.parse("{'a': (1, \"x'y\", []), \"b\": False,}"));
