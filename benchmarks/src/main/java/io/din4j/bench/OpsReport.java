@@ -123,6 +123,11 @@ public final class OpsReport {
                 forks, warmup, warmupMs, iterations, timeMs, useBest ? "fastest iteration" : "mean");
 
         String[] jvm = jvmArgs.toArray(String[]::new);
+        String isa = VectorIsaProbe.isaOf(jvmArgs);
+        java.util.regex.Matcher lanes = java.util.regex.Pattern.compile("\\((\\d+) f32 lanes\\)").matcher(isa);
+        if (lanes.find()) {
+            System.setProperty(io.din4j.bench.limits.MachineLimits.FORK_LANES, lanes.group(1));
+        }
         List<Row> limits = run(options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(LIMITS) + ".*"));
         ChainedOptionsBuilder opsOptions = options(forks, warmup, warmupMs, iterations, timeMs, jvm).include(quote(OPS) + ".*" + include);
         params.forEach(opsOptions::param);
@@ -140,7 +145,7 @@ public final class OpsReport {
                 ZonedDateTime.now().withNano(0), System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors(), VectorIsaProbe.cpuModel(), settings));
         md.append(String.format(Locale.ROOT, "Vector ISA of the benchmark JVMs: %s (JVM flags: %s).%n%n",
-                VectorIsaProbe.isaOf(jvmArgs), String.join(" ", jvmArgs)));
+                isa, String.join(" ", jvmArgs)));
         md.append("Limits measured in this run:\n\n");
         md.append("| limit | value |\n|---|---:|\n");
         md.append(String.format(Locale.ROOT, "| f32 FMA peak, all threads | %.1f GFLOP/s |%n", fmaPeak));
@@ -154,10 +159,15 @@ public final class OpsReport {
             String frac;
             if (!Double.isNaN(r.flops())) {
                 rate = String.format(Locale.ROOT, "%.1f GFLOP/s", r.gflops());
-                frac = String.format(Locale.ROOT, "%.0f%% of FMA peak", 100 * r.gflops() / fmaPeak);
+                // A benchmark pinned to one thread is measured against the one-thread peak of the same run.
+                boolean one = "1".equals(r.params().get("threads"));
+                frac = String.format(Locale.ROOT, "%.0f%% of %s FMA peak", 100 * r.gflops() / (one ? fmaOne : fmaPeak),
+                        one ? "one-thread" : "all-threads");
             } else if (!Double.isNaN(r.bytes())) {
                 rate = String.format(Locale.ROOT, "%.1f GB/s", r.gbytes());
-                frac = String.format(Locale.ROOT, "%.0f%% of copy bw", 100 * r.gbytes() / copyBw);
+                boolean one = "1".equals(r.params().get("threads"));
+                frac = String.format(Locale.ROOT, "%.0f%% of %s copy bw", 100 * r.gbytes() / (one ? copyOne : copyBw),
+                        one ? "one-thread" : "all-threads");
             } else {
                 rate = "–";
                 frac = "–";

@@ -31,6 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class MachineLimits {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** System property: f32 lanes of the benchmark JVMs, set by a report whose own width differs. */
+    public static final String FORK_LANES = "din4j.bench.forkLanes";
     /** FMA iterations per thread per invocation: 12 chains × 16 lanes × 2^18 iterations, 0.1 GFLOP, ~0.4 ms per core. */
     private static final int ITER = 1 << 18;
     /** Independent accumulator chains: FMA latency (4) × pipes (2), with room to spare. */
@@ -68,7 +70,9 @@ public class MachineLimits {
 
     /** Work of one invocation. */
     public static double flops(String method, Map<String, String> params) {
-        double one = 2.0 * ITER * CHAINS * S.length();
+        // The report calls this in its own JVM, whose vector width may differ from the forks' (-XX:MaxVectorSize):
+        // it passes the forks' lane count in this property.
+        double one = 2.0 * ITER * CHAINS * Integer.getInteger(FORK_LANES, S.length());
         return switch (method) {
             case "fmaOneThread" -> one;
             case "fmaAllThreads" -> one * THREADS;

@@ -31,6 +31,10 @@ public class DenseBench {
     @Param({"1024x256x128", "1024x128x128", "1024x256x768"})
     public String shape;
 
+    /** Backend threads; 0 = one per available processor (1 isolates the kernels from the hand-off and the neighbours). */
+    @Param("0")
+    public int threads;
+
     private Backend cpu;
     private TensorArena arena;
     private Tensor x, w, b, y, dy, dx, dW, db;
@@ -55,7 +59,7 @@ public class DenseBench {
     public void setup() {
         int[] s = parse(shape);
         int n = s[0], in = s[1], out = s[2];
-        cpu = Backends.create("cpu", 0);
+        cpu = Backends.create("cpu", threads);
         arena = cpu.newArena();
         SplittableRandom rnd = new SplittableRandom(42);
         x = BenchData.random(arena, rnd, 1, n, in);
