@@ -110,6 +110,11 @@ final class SeqKernels {
             } else if (v == 2 && VectorIsa.REGISTERS < 32) {
                 full = rows - rows % 6;
                 block6x2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                if (rows - full >= 4) {
+                    // a 4-row tile before the 1-row tails: a 1 × 2 row keeps only two FMA chains in flight
+                    block2(a, aOff + full * aStride, aStride, 4, kN, b, bOff + j, bStride, c, cOff + full * cStride + j, cStride);
+                    full += 4;
+                }
             } else {
                 full = rows & ~3;
                 tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
