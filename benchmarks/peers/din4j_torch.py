@@ -52,7 +52,8 @@ class Din4jTorch(torch.nn.Module):
         super().__init__()
         with open(f"{model_dir}/model.json", encoding="utf-8") as f:
             meta = json.load(f)
-        assert meta["format"] == "din4j-model" and meta["format_version"] <= 1, "not a din4j model directory"
+        # Format 2 only moved the vocabularies to vocabularies.bin; the weights, which is all this reads, are unchanged.
+        assert meta["format"] == "din4j-model" and meta["format_version"] <= 2, "not a din4j model directory"
         self.cfg = meta["config"]
         self.schema = meta["schema"]
         self.tasks = self.schema["tasks"]
