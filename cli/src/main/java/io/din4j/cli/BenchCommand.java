@@ -4,15 +4,25 @@ import io.din4j.backend.Backend;
 import io.din4j.backend.cuda.CudaBackend;
 import io.din4j.backend.cuda.DeviceCounters;
 import io.din4j.data.Batch;
+import io.din4j.data.BatchStream;
 import io.din4j.data.FeatureSchema;
+import io.din4j.data.Row;
+import io.din4j.data.csv.CsvDataset;
 import io.din4j.io.Json;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.train.OptimizerSpec;
+import io.din4j.tensor.HostArena;
 import io.din4j.train.TrainConfig;
 import io.din4j.train.Trainer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,10 +38,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Time one model step on random data (inference, or training with --train).",
                 "A training step is forward, backward and the optimizer update. Reports the median over repetitions",
-                "after warm-up."},
+                "after warm-up, with the spread (p10, p90, min, max) beside it.",
+                "With --train --data FILE.csv it also times the real pipeline on that file (read, batch, step) beside the",
+                "synthetic step at the same model, batch size and the data's mean history."},
         footer = {"", "Examples:",
                 "  din4j bench --model din --batch 256 --hist 50",
                 "  din4j bench --model din-ple --batch 1024 --hist 100 --train --threads 2 \\", "      --json",
+                "  din4j bench --model din --train --batch 256 --data data/synth/train.csv",
                 "  din4j bench --model din --batch 4096 --hist 200 --device cuda --json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -44,21 +57,33 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", paramLabel = "B", description = "Samples per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--hist", defaultValue = "50", paramLabel = "T", description = "History length of every sample (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hist", defaultValue = "50", paramLabel = "T", description = "History length of every sample (default ${DEFAULT-VALUE}; with --data: the data's mean).")
     int hist;
 
     @Option(names = "--train", description = "Time a training step instead of inference.")
     boolean train;
 
-    @Option(names = "--reps", paramLabel = "N", defaultValue = "20", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "FILE", description = "With --train: also time the real pipeline on this CSV (read, batch, step), "
+            + "beside the synthetic step at the data's vocabularies and mean history. --schema, --tasks, --sparse, --dense, --ignore as in train.")
+    Path data;
+
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "50", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed repetitions first, at least (default ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "3",
-            description = "Warm up for at least this long, then on until the step time stops improving (at most 60 s), so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
+            description = "Warm up for at least this long, then on until the step time stops improving and the JIT is quiet, so the kernels are compiled (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
+
+    @Option(names = "--max-warmup-seconds", paramLabel = "S", defaultValue = "60",
+            description = "Stop warming up after this long even if the JIT is still busy (default ${DEFAULT-VALUE}).")
+    double maxWarmupSeconds;
+
+    @Option(names = "--batches", paramLabel = "N", defaultValue = "8",
+            description = "Distinct random batches, taken in turn (default ${DEFAULT-VALUE}): the steps touch different table rows, as training does.")
+    int batches;
 
     @Option(names = "--embedding-dim", defaultValue = "0", paramLabel = "D", description = "Embedding width (default: the model's, 32).")
     int embeddingDim;
@@ -66,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--items", paramLabel = "N", defaultValue = "100000", description = "Rows of the item table (default ${DEFAULT-VALUE}).")
     int items;
 
-    @Option(names = "--json", description = "Print {\"ms_per_batch\", \"samples_per_s\", \"threads\", ...}.")
+    @Option(names = "--json", description = "Print {\"ms_per_batch\", \"samples_per_s\", \"ms_p10\", \"ms_p90\", \"threads\", ...}.")
     boolean json;
 
     @Option(names = "--vector-check", paramLabel = "S", arity = "0..1", fallbackValue = "5", defaultValue = "0",
@@ -75,10 +100,13 @@ final class BenchCommand implements Callable<Integer> {
     double vectorCheck;
 
     @CommandLine.Mixin
+    SchemaOptions schemaOptions = new SchemaOptions();
+
+    @CommandLine.Mixin
     DeviceOptions device = new DeviceOptions();
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         ModelConfig.Type type = ModelOptions.type(spec, "--model", model);
         Flags.atLeast(spec, "--batch", batch, 1);
         Flags.atLeast(spec, "--hist", hist, 0);
@@ -87,8 +115,29 @@ final class BenchCommand implements Callable<Integer> {
         if (!(warmupSeconds >= 0)) {
             throw Flags.bad(spec, "--warmup-seconds", warmupSeconds, "a number >= 0");
         }
+        if (!(maxWarmupSeconds >= 0)) {
+            throw Flags.bad(spec, "--max-warmup-seconds", maxWarmupSeconds, "a number >= 0");
+        }
+        Flags.atLeast(spec, "--batches", batches, 1);
         Flags.atLeast(spec, "--embedding-dim", embeddingDim, 0);
         Flags.atLeast(spec, "--items", items, 2);
+        if (!(vectorCheck >= 0)) {
+            throw Flags.bad(spec, "--vector-check", vectorCheck, "a number of seconds >= 0");
+        }
+        if (data != null) {
+            if (!train) {
+                throw Flags.bad(spec, "--data: times the training pipeline and needs --train");
+            }
+            for (String flag : List.of("--hist", "--items")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+                    throw Flags.bad(spec, flag + ": not used with --data (the synthetic step takes the data's vocabularies and mean history)");
+                }
+            }
+            if (!Files.isRegularFile(data)) {
+                throw new UserError("--data: " + data + ": no such file");
+            }
+            return benchData(type);
+        }
         List<String> tasks = type.isMultiTask() ? List.of("click", "conversion") : List.of("click");
         FeatureSchema schema = FeatureSchema.canonical(tasks);
         int users = 100_000;
@@ -98,89 +147,280 @@ final class BenchCommand implements Callable<Integer> {
         if (embeddingDim > 0) {
             b.embeddingDim(embeddingDim);
         }
-        Batch data = randomBatch(batch, hist, sizes, tasks.size(), 7);
-        if (!(vectorCheck >= 0)) {
-            throw Flags.bad(spec, "--vector-check", vectorCheck, "a number of seconds >= 0");
-        }
-        double[] ms = new double[reps];
-        int threads;
-        String backendName;
-        VectorFallbackCheck.Result check = null;
-        DeviceCounters.Snapshot perStep = null;
+        Batch[] inputs = randomBatches(batches, batch, hist, sizes, new int[] {1, 2}, 0, tasks.size(), 7);
+        Result r;
         try (Backend backend = device.create(); Model m = new Model(b.build(), schema, sizes, backend, batch);
              Trainer trainer = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(1e-3)).build())) {
-            threads = backend.threads();
-            backendName = backend.name();
-            warmUp(m, trainer, data, backend);
-            for (int i = 0; i < reps; i++) {
-                long t0 = System.nanoTime();
-                step(m, trainer, data, backend);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            if (vectorCheck > 0) {
-                check = VectorFallbackCheck.sample(() -> step(m, trainer, data, backend), vectorCheck);
-            }
-            if (backend instanceof CudaBackend cuda) {
-                perStep = countSteps(m, trainer, data, cuda);
-            }
+            r = measure(m, trainer, inputs, backend);
         }
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        double median = reps % 2 == 1 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
-        double sps = batch / (median / 1e3);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("model", type.id());
-            r.put("mode", train ? "train" : "inference");
-            r.put("batch", batch);
-            r.put("hist", hist);
-            r.put("device", backendName);
-            r.put("threads", threads);
-            r.put("reps", reps);
-            r.put("ms_per_batch", median);
-            r.put("samples_per_s", sps);
-            r.put("ms_min", sorted[0]);
-            r.put("ms_max", sorted[reps - 1]);
-            if (backendName.equals("cpu")) {
-                r.put("vector_isa", io.din4j.backend.cpu.CpuBackend.vectorIsa());
-            }
-            if (check != null) {
-                r.put("vector_check_samples", check.samples());
-                r.put("vector_fallback_share", check.share());
-                r.put("vector_fallback_callers", check.fallbackCallers());
-                r.put("hot_methods", check.hotMethods());
-            }
-            if (perStep != null) {
-                r.put("kernels_per_step", perStep.kernels() / (double) COUNTED_STEPS);
-                r.put("host_syncs_per_step", perStep.hostSyncs() / (double) COUNTED_STEPS);
-                r.put("uploads_per_step", perStep.uploads() / (double) COUNTED_STEPS);
-                r.put("bytes_uploaded_per_step", perStep.uploadedBytes() / (double) COUNTED_STEPS);
-                r.put("bytes_downloaded_per_step", perStep.downloadedBytes() / (double) COUNTED_STEPS);
-            }
-            out.print(Json.write(r));
+            out.print(Json.write(jsonOf(type, hist, r)));
         } else {
-            out.printf(Locale.ROOT, "%s %s, B=%d, T=%d, %s with %d threads: %.3f ms per batch (median of %d; min %.3f, max %.3f), %,.0f samples/s%n",
-                    type.id(), train ? "training step" : "inference", batch, hist, backendName, threads, median, reps, sorted[0], sorted[reps - 1], sps);
-            if (backendName.equals("cpu")) {
-                out.println("vector ISA: " + io.din4j.backend.cpu.CpuBackend.vectorIsa());
-            }
-            if (check != null) {
-                out.printf(Locale.ROOT, "vector check: %d of %d samples (%.2f%%) in the Vector API's Java fallback (limit %.0f%%)%n",
-                        check.fallbackSamples(), check.samples(), 100 * check.share(), 100 * VectorFallbackCheck.LIMIT);
-                check.fallbackCallers().forEach((k, v) -> out.printf(Locale.ROOT, "  fallback %5d  %s%n", v, k));
-                out.println("hot methods (self samples):");
-                int samples = check.samples();
-                check.hotMethods().forEach((k, v) -> out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * v / samples, k));
-            }
-            if (perStep != null) {
-                out.printf(Locale.ROOT, "per step: %.1f kernels, %.1f host syncs, %.1f uploads of %,.0f bytes, %,.0f bytes read back%n",
-                        perStep.kernels() / (double) COUNTED_STEPS, perStep.hostSyncs() / (double) COUNTED_STEPS,
-                        perStep.uploads() / (double) COUNTED_STEPS, perStep.uploadedBytes() / (double) COUNTED_STEPS,
-                        perStep.downloadedBytes() / (double) COUNTED_STEPS);
-            }
+            printText(out, type, hist, r);
         }
         out.flush();
+        return vectorCheckExit(r.check);
+    }
+
+    /**
+     * {@code --data}: builds the vocabularies and the model from the file as {@code train} does, times the synthetic
+     * step on that model at the data's mean history, then one pass of the real pipeline over the file (parsing,
+     * shuffle buffer, batching on the prefetch thread, steps), with the kernels already compiled by the synthetic run.
+     */
+    private int benchData(ModelConfig.Type type) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        // Progress lines go to stderr under --json, so standard output stays one JSON object.
+        PrintWriter log = json ? spec.commandLine().getErr() : out;
+        FeatureSchema schema = schemaOptions.resolve(data, log);
+        if (type.usesAttention() && schema.sequences().isEmpty()) {
+            throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + data + " has none");
+        }
+        Training.Settings settings = new Training.Settings(type, 1, batch, 1e-3, OptimizerSpec.Kind.ADAM, 1, embeddingDim, 0, 1,
+                TRAIN_SHUFFLE_BUFFER, 0, 0, null, null, null);
+        long[] counts = new long[2];
+        Result r;
+        Pipeline p;
+        int meanT;
+        double meanHistory;
+        try (CsvDataset rows = new CsvDataset(data, schema, true, schemaOptions.ignored()); Backend backend = device.create();
+             Training t = Training.prepare(type.id(), schema, counting(rows, counts), settings, backend, log)) {
+            meanHistory = counts[1] / (double) Math.max(1, counts[0]);
+            meanT = (int) Math.round(meanHistory);
+            Batch[] inputs = randomBatches(batches, batch, meanT, t.vocabularies.sizes(), io.din4j.data.Vocabularies.sequenceTables(schema),
+                    schema.dense().size(), schema.tasks().size(), 7);
+            r = measure(t.model, t.trainer, inputs, backend);
+            p = pipeline(rows, t, backend);
+        }
+        if (json) {
+            Map<String, Object> j = jsonOf(type, meanT, r);
+            j.put("data", data.toString());
+            j.put("data_rows", counts[0]);
+            j.put("data_mean_history", meanHistory);
+            j.put("pipeline_rows", p.rows);
+            j.put("pipeline_seconds", p.seconds);
+            j.put("pipeline_samples_per_s", p.samplesPerSecond());
+            j.put("pipeline_input_wait_share", p.waitSeconds / p.seconds);
+            j.put("pipeline_mean_batch_history", p.meanBatchHistory());
+            j.put("pipeline_vs_synthetic", p.samplesPerSecond() / r.samplesPerSecond(batch));
+            out.print(Json.write(j));
+        } else {
+            out.printf(Locale.ROOT, "synthetic step at the data's mean history (%.1f behaviours):%n", meanHistory);
+            printText(out, type, meanT, r);
+            out.printf(Locale.ROOT, "pipeline on %s (read, batch, step; one pass after the synthetic run): %,d rows in %.1f s, %,.0f samples/s, "
+                            + "%.0f%% of the synthetic step; waiting for batches %.0f%% of the time; batches padded to T = %.1f on average%n",
+                    data, p.rows, p.seconds, p.samplesPerSecond(), 100 * p.samplesPerSecond() / r.samplesPerSecond(batch),
+                    100 * p.waitSeconds / p.seconds, p.meanBatchHistory());
+        }
+        out.flush();
+        return vectorCheckExit(r.check);
+    }
+
+    /** {@code din4j train}'s default {@code --shuffle-buffer}: the pipeline is timed as train runs it. */
+    private static final int TRAIN_SHUFFLE_BUFFER = 100_000;
+
+    /** Rows read, the time spent waiting for the next batch, and the summed padded history of the batches. */
+    private record Pipeline(long rows, double seconds, double waitSeconds, long batches, long paddedHistory) {
+        double samplesPerSecond() {
+            return rows / seconds;
+        }
+
+        double meanBatchHistory() {
+            return batches == 0 ? 0 : paddedHistory / (double) batches;
+        }
+    }
+
+    private Pipeline pipeline(Iterable<Row> rows, Training t, Backend backend) {
+        long start = System.nanoTime();
+        long wait = 0;
+        long n = 0;
+        long count = 0;
+        long padded = 0;
+        try (BatchStream stream = new BatchStream(rows, t.builder, batch, TRAIN_SHUFFLE_BUFFER, 1, Training.PREFETCH)) {
+            Iterator<Batch> it = stream.iterator();
+            while (true) {
+                long w0 = System.nanoTime();
+                if (!it.hasNext()) {
+                    wait += System.nanoTime() - w0;
+                    break;
+                }
+                Batch b = it.next();
+                wait += System.nanoTime() - w0;
+                t.trainer.step(b, 0);
+                backend.synchronize();
+                n += b.size();
+                count++;
+                padded += b.history();
+            }
+        }
+        return new Pipeline(n, (System.nanoTime() - start) / 1e9, wait / 1e9, count, padded);
+    }
+
+    /** {@code rows}, adding to {@code counts} the rows read and their behaviours on the first pass. */
+    private static Iterable<Row> counting(Iterable<Row> rows, long[] counts) {
+        return () -> {
+            Iterator<Row> it = rows.iterator();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Row r = it.next();
+                    counts[0]++;
+                    counts[1] += r.historyLength();
+                    return r;
+                }
+            };
+        };
+    }
+
+    /** What one bench measured. */
+    private record Result(String backend, int threads, double[] ms, double warmupSeconds, int warmupSteps, long jitMsTimed,
+                          long gcTimed, long gcMsTimed, long nativeBytes, long heapBytes, VectorFallbackCheck.Result check,
+                          DeviceCounters.Snapshot perStep) {
+        double[] sorted() {
+            double[] s = ms.clone();
+            Arrays.sort(s);
+            return s;
+        }
+
+        double median() {
+            return percentile(sorted(), 0.5);
+        }
+
+        double samplesPerSecond(int batch) {
+            return batch / (median() / 1e3);
+        }
+    }
+
+    /**
+     * Warm-up, then the timed steps. What made runs of the same command differ (docs/cli.md#bench): a warm-up that
+     * ended while C2 was still compiling the kernels (the compile threads take one of the two cores, and code
+     * compiled late replaces code that was slower), a collection of the warm-up's garbage inside the timed steps,
+     * and one batch repeated, whose few rows stay in cache. So: warm up until the step time stops improving and the
+     * JIT is quiet, collect before timing, rotate {@code --batches} batches, and report what the JIT and GC did
+     * during the timed steps so a disturbed run says so.
+     */
+    private Result measure(Model m, Trainer trainer, Batch[] inputs, Backend backend) {
+        long w0 = System.nanoTime();
+        int warmSteps = warmUp(m, trainer, inputs, backend);
+        double warmS = (System.nanoTime() - w0) / 1e9;
+        System.gc();
+        long jit0 = jitMillis();
+        long[] gc0 = gcCounts();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            Batch in = inputs[(warmSteps + i) % inputs.length];
+            long t0 = System.nanoTime();
+            step(m, trainer, in, backend);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        long jitTimed = jitMillis() - jit0;
+        long[] gc1 = gcCounts();
+        long nativeBytes = HostArena.liveBytes();
+        Runtime rt = Runtime.getRuntime();
+        long heap = rt.totalMemory() - rt.freeMemory();
+        VectorFallbackCheck.Result check = null;
+        if (vectorCheck > 0) {
+            int[] k = {0};
+            check = VectorFallbackCheck.sample(() -> step(m, trainer, inputs[k[0]++ % inputs.length], backend), vectorCheck);
+        }
+        DeviceCounters.Snapshot perStep = backend instanceof CudaBackend cuda ? countSteps(m, trainer, inputs[0], cuda) : null;
+        return new Result(backend.name(), backend.threads(), ms, warmS, warmSteps, jitTimed, gc1[0] - gc0[0], gc1[1] - gc0[1],
+                nativeBytes, heap, check, perStep);
+    }
+
+    private Map<String, Object> jsonOf(ModelConfig.Type type, int t, Result r) {
+        double[] sorted = r.sorted();
+        double median = r.median();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("model", type.id());
+        j.put("mode", train ? "train" : "inference");
+        j.put("batch", batch);
+        j.put("hist", t);
+        j.put("device", r.backend);
+        j.put("threads", r.threads);
+        j.put("reps", reps);
+        j.put("batches", batches);
+        j.put("ms_per_batch", median);
+        j.put("samples_per_s", r.samplesPerSecond(batch));
+        j.put("ms_min", sorted[0]);
+        j.put("ms_p10", percentile(sorted, 0.1));
+        j.put("ms_p25", percentile(sorted, 0.25));
+        j.put("ms_p75", percentile(sorted, 0.75));
+        j.put("ms_p90", percentile(sorted, 0.9));
+        j.put("ms_max", sorted[sorted.length - 1]);
+        j.put("spread_p10_p90", (percentile(sorted, 0.9) - percentile(sorted, 0.1)) / median);
+        j.put("warmup_s", r.warmupSeconds);
+        j.put("warmup_steps", r.warmupSteps);
+        j.put("jit_ms_timed", r.jitMsTimed);
+        j.put("gc_timed", r.gcTimed);
+        j.put("gc_ms_timed", r.gcMsTimed);
+        if (r.nativeBytes > 0) {
+            j.put("native_bytes", r.nativeBytes);
+        }
+        j.put("heap_used_bytes", r.heapBytes);
+        if (r.backend.equals("cpu")) {
+            j.put("vector_isa", io.din4j.backend.cpu.CpuBackend.vectorIsa());
+        }
+        VectorFallbackCheck.Result check = r.check;
+        if (check != null) {
+            j.put("vector_check_samples", check.samples());
+            j.put("vector_fallback_share", check.share());
+            j.put("vector_fallback_callers", check.fallbackCallers());
+            j.put("hot_methods", check.hotMethods());
+        }
+        DeviceCounters.Snapshot perStep = r.perStep;
+        if (perStep != null) {
+            j.put("kernels_per_step", perStep.kernels() / (double) COUNTED_STEPS);
+            j.put("host_syncs_per_step", perStep.hostSyncs() / (double) COUNTED_STEPS);
+            j.put("uploads_per_step", perStep.uploads() / (double) COUNTED_STEPS);
+            j.put("bytes_uploaded_per_step", perStep.uploadedBytes() / (double) COUNTED_STEPS);
+            j.put("bytes_downloaded_per_step", perStep.downloadedBytes() / (double) COUNTED_STEPS);
+        }
+        return j;
+    }
+
+    private void printText(PrintWriter out, ModelConfig.Type type, int t, Result r) {
+        double[] sorted = r.sorted();
+        double median = r.median();
+        double p10 = percentile(sorted, 0.1);
+        double p90 = percentile(sorted, 0.9);
+        out.printf(Locale.ROOT, "%s %s, B=%d, T=%d, %s with %d threads: %.3f ms per batch (median of %d; p10 %.3f, p90 %.3f, min %.3f, max %.3f; "
+                        + "p10-p90 %.1f%% of the median), %,.0f samples/s%n",
+                type.id(), train ? "training step" : "inference", batch, t, r.backend, r.threads, median, reps, p10, p90, sorted[0],
+                sorted[sorted.length - 1], 100 * (p90 - p10) / median, r.samplesPerSecond(batch));
+        out.printf(Locale.ROOT, "warm-up %.1f s (%d steps); during the timed steps: JIT %d ms, %d GCs (%d ms)%s%n", r.warmupSeconds, r.warmupSteps,
+                r.jitMsTimed, r.gcTimed, r.gcMsTimed, r.nativeBytes > 0 ? String.format(Locale.ROOT, "; native memory %.1f MB, Java heap used %.1f MB",
+                        r.nativeBytes / 1e6, r.heapBytes / 1e6) : "");
+        if (r.jitMsTimed > 0.05 * Arrays.stream(r.ms).sum()) {
+            out.println("note: the JIT was still compiling during the timed steps; a longer --max-warmup-seconds gives a steadier figure");
+        }
+        if (r.backend.equals("cpu")) {
+            out.println("vector ISA: " + io.din4j.backend.cpu.CpuBackend.vectorIsa());
+        }
+        VectorFallbackCheck.Result check = r.check;
+        if (check != null) {
+            out.printf(Locale.ROOT, "vector check: %d of %d samples (%.2f%%) in the Vector API's Java fallback (limit %.0f%%)%n",
+                    check.fallbackSamples(), check.samples(), 100 * check.share(), 100 * VectorFallbackCheck.LIMIT);
+            check.fallbackCallers().forEach((k, v) -> out.printf(Locale.ROOT, "  fallback %5d  %s%n", v, k));
+            out.println("hot methods (self samples):");
+            int samples = check.samples();
+            check.hotMethods().forEach((k, v) -> out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * v / samples, k));
+        }
+        DeviceCounters.Snapshot perStep = r.perStep;
+        if (perStep != null) {
+            out.printf(Locale.ROOT, "per step: %.1f kernels, %.1f host syncs, %.1f uploads of %,.0f bytes, %,.0f bytes read back%n",
+                    perStep.kernels() / (double) COUNTED_STEPS, perStep.hostSyncs() / (double) COUNTED_STEPS,
+                    perStep.uploads() / (double) COUNTED_STEPS, perStep.uploadedBytes() / (double) COUNTED_STEPS,
+                    perStep.downloadedBytes() / (double) COUNTED_STEPS);
+        }
+    }
+
+    private int vectorCheckExit(VectorFallbackCheck.Result check) {
         if (check != null && !check.passed()) {
             spec.commandLine().getErr().printf(Locale.ROOT, "din4j bench: vector check failed: %.2f%% of %d samples in the Vector API's Java fallback (limit %.0f%%)%n",
                     100 * check.share(), check.samples(), 100 * VectorFallbackCheck.LIMIT);
@@ -189,29 +429,64 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The q-quantile of sorted values, interpolating linearly between neighbours (q = 0.5 is the usual median). */
+    static double percentile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+
     /**
-     * Untimed steps: at least {@code --warmup} of them and {@code --warmup-seconds}, then windows of 5 steps until a
-     * window's best is no more than 3% faster than the previous one (C2 compiles the big vector kernels only after
-     * several seconds here: a fixed 3 s warm-up measured DIN B=1024 at 32 ms, a converged one at 15 ms), at most 60 s.
+     * Untimed steps: at least {@code --warmup} of them and {@code --warmup-seconds}, then windows of at least 5 steps
+     * and 500 ms until, twice in a row, a window's best is no more than 3% faster than the previous one's and the
+     * JIT compiled for under 5% of the window (C2 compiles the big vector kernels only after several seconds here: a fixed 3 s
+     * warm-up measured DIN B=1024 at 32 ms, a converged one at 15 ms), at most {@code --max-warmup-seconds}.
+     * Returns the number of steps taken, so the timed steps continue the batch rotation.
      */
-    private void warmUp(Model m, Trainer trainer, Batch data, Backend backend) {
+    private int warmUp(Model m, Trainer trainer, Batch[] inputs, Backend backend) {
         long start = System.nanoTime();
-        for (int i = 0; i < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds; i++) {
-            step(m, trainer, data, backend);
+        int n = 0;
+        while (n < warmup || (System.nanoTime() - start) / 1e9 < warmupSeconds) {
+            step(m, trainer, inputs[n++ % inputs.length], backend);
         }
         double previous = Double.MAX_VALUE;
-        while ((System.nanoTime() - start) / 1e9 < 60) {
+        int quiet = 0;
+        while ((System.nanoTime() - start) / 1e9 < maxWarmupSeconds) {
+            long jit0 = jitMillis();
+            long w0 = System.nanoTime();
             double best = Double.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 5 || System.nanoTime() - w0 < 500_000_000L; i++) {
                 long t0 = System.nanoTime();
-                step(m, trainer, data, backend);
+                step(m, trainer, inputs[n++ % inputs.length], backend);
                 best = Math.min(best, (System.nanoTime() - t0) / 1e6);
             }
-            if (best > previous * 0.97) {
-                return;
+            double windowMs = (System.nanoTime() - w0) / 1e6;
+            // Two quiet windows in a row: C2 works through its queue in bursts, and one quiet window between two
+            // bursts ended the warm-up with seconds of compiling still to come.
+            quiet = best > previous * 0.97 && jitMillis() - jit0 <= 0.05 * windowMs ? quiet + 1 : 0;
+            if (quiet == 2) {
+                return n;
             }
             previous = best;
         }
+        return n;
+    }
+
+    /** Milliseconds the JIT compilers have spent so far (0 where the JVM does not say). */
+    private static long jitMillis() {
+        var c = ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
+    }
+
+    /** Collections and milliseconds spent collecting so far, over every collector. */
+    private static long[] gcCounts() {
+        long[] r = new long[2];
+        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
+            r[0] += Math.max(0, g.getCollectionCount());
+            r[1] += Math.max(0, g.getCollectionTime());
+        }
+        return r;
     }
 
     /** Steps whose device work is counted (after the timed ones, so the counting never touches a timing). */
@@ -244,22 +519,42 @@ final class BenchCommand implements Callable<Integer> {
         backend.synchronize();
     }
 
-    /** Uniformly random ids (row 0 excluded), every history of length T, labels 0/1 with every task labelled. */
-    static Batch randomBatch(int b, int t, int[] sizes, int tasks, long seed) {
+    /** {@code n} batches from consecutive seeds: a bench that takes them in turn touches different table rows every step. */
+    static Batch[] randomBatches(int n, int b, int t, int[] sizes, int[] seqTables, int dense, int tasks, long seed) {
+        Batch[] r = new Batch[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = randomBatch(b, t, sizes, seqTables, dense, tasks, seed + i);
+        }
+        return r;
+    }
+
+    /**
+     * Uniformly random ids (row 0, the out-of-vocabulary row, excluded unless a table has no other), every history
+     * of length T, sequence {@code s} drawing from table {@code seqTables[s]}, dense features in [0, 1), labels 0/1
+     * with every task labelled.
+     */
+    static Batch randomBatch(int b, int t, int[] sizes, int[] seqTables, int dense, int tasks, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[][] sparse = new int[sizes.length][b];
         for (int f = 0; f < sizes.length; f++) {
             for (int i = 0; i < b; i++) {
-                sparse[f][i] = 1 + r.nextInt(sizes[f] - 1);
+                sparse[f][i] = randomId(r, sizes[f]);
             }
         }
-        int[][] seqs = new int[2][b * t];
+        int[][] seqs = new int[seqTables.length][b * t];
         for (int i = 0; i < b * t; i++) {
-            seqs[0][i] = 1 + r.nextInt(sizes[1] - 1);
-            seqs[1][i] = 1 + r.nextInt(sizes[2] - 1);
+            for (int s = 0; s < seqTables.length; s++) {
+                seqs[s][i] = randomId(r, sizes[seqTables[s]]);
+            }
         }
         int[] lengths = new int[b];
         Arrays.fill(lengths, t);
+        float[][] values = new float[dense][b];
+        for (float[] v : values) {
+            for (int i = 0; i < b; i++) {
+                v[i] = (float) r.nextDouble();
+            }
+        }
         float[][] labels = new float[tasks][b];
         float[][] mask = new float[tasks][b];
         for (int k = 0; k < tasks; k++) {
@@ -270,8 +565,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         String[] groups = new String[b];
         for (int i = 0; i < b; i++) {
-            groups[i] = Integer.toString(sparse[0][i]);
+            groups[i] = Integer.toString(sizes.length == 0 ? 0 : sparse[0][i]);
         }
-        return new Batch(b, t, sparse, seqs, lengths, new float[0][], labels, mask, groups);
+        return new Batch(b, t, sparse, seqs, lengths, values, labels, mask, groups);
+    }
+
+    private static int randomId(SplittableRandom r, int rows) {
+        return rows > 1 ? 1 + r.nextInt(rows - 1) : 0;
     }
 }

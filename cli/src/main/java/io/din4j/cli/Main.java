@@ -79,6 +79,14 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The launcher caps the heap for the job (docs/cli.md#memory-a-run-needs): say how to raise it instead of a trace.
+            err.println("din4j: out of memory (" + e.getMessage() + ", Java heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB): raise it with DIN4J_HEAP, e.g. DIN4J_HEAP=4g ./din4j ... (docs/cli.md#memory-a-run-needs)");
+            if (isDebug(args)) {
+                e.printStackTrace(err);
+            }
+            return DATA_ERROR;
         } finally {
             out.flush();
             err.flush();

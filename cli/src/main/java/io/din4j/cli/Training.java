@@ -117,7 +117,7 @@ final class Training implements AutoCloseable {
     }
 
     /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
-    private static final int PREFETCH = 4;
+    static final int PREFETCH = 4;
 
     private Trainer.Result fit(String name, BatchStream trainBatches, BatchStream validBatches, PrintWriter out, PrintWriter err,
                                boolean interactive) {

@@ -181,13 +181,74 @@ class ModelCommandsTest {
 
     @Test
     void benchPrintsJson() {
-        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "3", "--warmup", "1", "--warmup-seconds", "0", "--items", "100",
-                "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train", "--json");
+        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "5", "--warmup", "1", "--warmup-seconds", "0",
+                "--max-warmup-seconds", "0", "--items", "100", "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train", "--json");
         assertEquals(0, r.code(), r.toString());
         Map<String, Object> json = Json.parseObject(r.out());
         assertTrue(((Number) json.get("ms_per_batch")).doubleValue() > 0);
         assertTrue(((Number) json.get("samples_per_s")).doubleValue() > 0);
         assertEquals(1, ((Number) json.get("threads")).intValue());
+        assertEquals(8, ((Number) json.get("batches")).intValue());
+        // the spread is ordered around the median
+        List<String> order = List.of("ms_min", "ms_p10", "ms_p25", "ms_per_batch", "ms_p75", "ms_p90", "ms_max");
+        for (int i = 1; i < order.size(); i++) {
+            assertTrue(((Number) json.get(order.get(i - 1))).doubleValue() <= ((Number) json.get(order.get(i))).doubleValue(), order.get(i) + " in " + r.out());
+        }
+        for (String k : List.of("spread_p10_p90", "warmup_s", "jit_ms_timed", "gc_timed", "native_bytes")) {
+            assertTrue(json.get(k) instanceof Number n && n.doubleValue() >= 0, k + " in " + r.out());
+        }
+        assertTrue(((Number) json.get("native_bytes")).longValue() > 0, r.out());
+    }
+
+    @Test
+    void benchTimesThePipelineOnTheUsersFileBesideTheSyntheticStep() throws IOException {
+        Cli r = run("bench", "--model", "din", "--train", "--data", train.toString(), "--batch", "32", "--reps", "2", "--warmup", "1",
+                "--warmup-seconds", "0", "--max-warmup-seconds", "0", "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--json");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> json = Json.parseObject(r.out());
+        long rows;
+        double behaviours = 0;
+        try (var lines = Files.lines(train)) {
+            List<String> data = lines.skip(1).toList();
+            rows = data.size();
+            int col = List.of(Files.readAllLines(train).getFirst().split(",")).indexOf("hist_item_id");
+            for (String l : data) {
+                String cell = l.split(",", -1)[col];
+                behaviours += cell.isEmpty() ? 0 : cell.split(" ").length;
+            }
+        }
+        assertEquals(rows, ((Number) json.get("data_rows")).longValue());
+        assertEquals(rows, ((Number) json.get("pipeline_rows")).longValue(), "one pass over the file");
+        assertEquals(behaviours / rows, ((Number) json.get("data_mean_history")).doubleValue(), 1e-9);
+        assertEquals(Math.round(behaviours / rows), ((Number) json.get("hist")).intValue(), "the synthetic step runs at the data's mean history");
+        assertTrue(((Number) json.get("pipeline_samples_per_s")).doubleValue() > 0, r.out());
+        double wait = ((Number) json.get("pipeline_input_wait_share")).doubleValue();
+        assertTrue(wait >= 0 && wait <= 1, r.out());
+
+        Cli text = run("bench", "--model", "din", "--train", "--data", train.toString(), "--batch", "32", "--reps", "2", "--warmup", "1",
+                "--warmup-seconds", "0", "--max-warmup-seconds", "0", "--embedding-dim", "4", "--device", "cpu", "--threads", "1");
+        assertEquals(0, text.code(), text.toString());
+        assertTrue(text.out().contains("synthetic step at the data's mean history"), text.out());
+        assertTrue(text.out().contains("pipeline on " + train), text.out());
+    }
+
+    @Test
+    void benchFlagErrorsNameTheFlag() {
+        Cli r = run("bench", "--data", train.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--data: times the training pipeline and needs --train"), r.errorLine());
+        r = run("bench", "--train", "--data", train.toString(), "--hist", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--hist: not used with --data"), r.errorLine());
+        r = run("bench", "--train", "--data", dir.resolve("nope.csv").toString());
+        assertEquals(1, r.code());
+        assertEquals("din4j: --data: " + dir.resolve("nope.csv") + ": no such file", r.errorLine());
+        r = run("bench", "--batches", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--batches: '0' is not valid"), r.errorLine());
+        r = run("bench", "--max-warmup-seconds", "-1");
+        assertEquals(2, r.code());
+        assertTrue(r.errorLine().contains("--max-warmup-seconds: '-1.0' is not valid"), r.errorLine());
     }
 
     @Test
