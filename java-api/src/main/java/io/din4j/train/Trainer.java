@@ -35,11 +35,15 @@ public final class Trainer implements AutoCloseable {
     private final Map<Param, Tensor[]> moments = new LinkedHashMap<>();
     /** Copies of the running statistics (Dice) taken before each step, restored when the step faults. */
     private final Map<Param, Tensor> statistics = new LinkedHashMap<>();
+    /** Per embedding table, room to set its sparse gradient aside while the regularization step reuses it. */
+    private final Map<Param, Tensor> regScratch = new IdentityHashMap<>();
     private final List<TrainListener> listeners = new ArrayList<>();
     private long step;
     private boolean closed;
     private long samples;
     private final List<TrainListener.EpochReport> history = new ArrayList<>();
+    /** The epoch whose weights the model holds after the last {@link #fit} (-1 before). */
+    private int keptEpoch = -1;
 
     public Trainer(Model model, TrainConfig config) {
         this.model = model;
@@ -130,7 +134,7 @@ public final class Trainer implements AutoCloseable {
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
                 if (config.mbaLambda() > 0) {
-                    opt.mbaRegularize(p.value(), p.sparseGrad(), p.frequency(), (float) config.mbaLambda());
+                    regularize(p, lr);
                 }
                 switch (spec.kind()) {
                     case ADAM -> opt.adamSparse(p.value(), p.sparseGrad(), s[0], s[1], lr, (float) spec.beta1(),
@@ -150,6 +154,37 @@ public final class Trainer implements AutoCloseable {
         step++;
         samples += batch.size();
         return losses;
+    }
+
+    /**
+     * Mini-batch aware regularization (DIN eq. 4), decoupled from the optimizer: every row j the batch touched
+     * (α_mj = 1) shrinks by {@code w_j ← w_j − η·λ·w_j / n_j}, n_j the id's occurrences in the training data, before
+     * the optimizer applies the data gradient. With SGD this is eq. 4 exactly ({@code η(g + λw/n) = ηg + ηλw/n}).
+     * With Adam or Adagrad, adding {@code λw/n} to the gradient (as the paper does for SGD) would be divided by the
+     * gradient's own running scale: a rare row, whose gradient is small, would be shrunk as fast as a frequent one and
+     * its few data steps would keep their full size, so the penalty would do little where eq. 4 means it to act. The
+     * decoupled shrink (as AdamW decouples weight decay) keeps the paper's 1/n_j weighting whatever the optimizer.
+     * {@code η·λ} is capped at 1 so that a row with n_j = 1 is at most set to zero, never flipped.
+     *
+     * <p>Done with the SPI's own ops so every backend runs it: the batch's gradient rows are set aside, the same
+     * rows are filled with {@code λw/n} ({@code mbaRegularize} on zeros) and applied as one SGD step of size η,
+     * then the gradient rows are put back.
+     */
+    private void regularize(Param p, float lr) {
+        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        int c = g.count();
+        if (c == 0 || lr <= 0) {
+            return;
+        }
+        Tensor scratch = regScratch.computeIfAbsent(p, x -> state.allocate(g.values().dtype(), g.values().shape()));
+        Tensor values = g.values().rows(0, c);
+        Tensor saved = scratch.rows(0, c);
+        float lambda = (float) Math.min(config.mbaLambda(), 1.0 / lr);
+        backend.tensor().copy(values, saved);
+        backend.tensor().fill(values, 0f);
+        backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
+        backend.optimizer().sgdSparse(p.value(), g, lr);
+        backend.tensor().copy(saved, values);
     }
 
     /**
@@ -207,9 +242,15 @@ public final class Trainer implements AutoCloseable {
         return ev.result();
     }
 
-    /** The result of {@link #fit}. */
+    /**
+     * The result of {@link #fit}.
+     *
+     * @param bestEpoch  the epoch (0-based) with the best validation metric; the last epoch without validation
+     * @param keptEpoch  the epoch whose weights the model holds after {@code fit}: the best one when
+     *                   {@link TrainConfig#restoreBest()} and validation apply, else the last one trained
+     */
     public record Result(List<TrainListener.EpochReport> epochs, int bestEpoch, double bestMetric, boolean stoppedEarly,
-                         long steps, long samples) {
+                         long steps, long samples, int keptEpoch) {
     }
 
     /**
@@ -298,13 +339,16 @@ public final class Trainer implements AutoCloseable {
                 break;
             }
         }
+        int kept = history.size() - 1;
         if (snap != null && bestEpoch < history.size() - 1) {
             snap.restore(model);
+            kept = bestEpoch;
         }
         if (snap != null) {
             snap.close();
         }
-        return new Result(List.copyOf(history), bestEpoch, validation == null ? Double.NaN : best, stopped, step, samples);
+        keptEpoch = kept;
+        return new Result(List.copyOf(history), bestEpoch, validation == null ? Double.NaN : best, stopped, step, samples, kept);
     }
 
     /** Training metadata for model.json: settings, steps, samples, and per-epoch losses and validation metrics. */
@@ -323,6 +367,9 @@ public final class Trainer implements AutoCloseable {
                 Map<String, Object> x = new LinkedHashMap<>();
                 putFinite(x, "auc", tm.auc());
                 putFinite(x, "gauc", tm.gauc());
+                if (!Double.isFinite(tm.gauc())) {
+                    x.put("gauc_reason", tm.gaucReason());
+                }
                 putFinite(x, "logloss", tm.logloss());
                 x.put("samples", tm.samples());
                 v.put(name, x);
@@ -331,6 +378,9 @@ public final class Trainer implements AutoCloseable {
             eps.add(e);
         }
         m.put("epochs", eps);
+        if (keptEpoch >= 0) {
+            m.put("kept_epoch", keptEpoch);
+        }
         return m;
     }
 
