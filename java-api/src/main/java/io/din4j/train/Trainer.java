@@ -133,14 +133,14 @@ public final class Trainer implements AutoCloseable {
             OptimizerSpec spec = spec(p);
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
-                if (config.mbaLambda() > 0) {
-                    regularize(p, lr);
-                }
                 switch (spec.kind()) {
                     case ADAM -> opt.adamSparse(p.value(), p.sparseGrad(), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
                     case ADAGRAD -> opt.adagradSparse(p.value(), p.sparseGrad(), s[0], lr, (float) spec.eps());
                     case SGD -> opt.sgdSparse(p.value(), p.sparseGrad(), lr);
+                }
+                if (config.mbaLambda() > 0) {
+                    regularize(p, lr);
                 }
             } else {
                 switch (spec.kind()) {
@@ -157,19 +157,24 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Mini-batch aware regularization (DIN eq. 4), decoupled from the optimizer: every row j the batch touched
-     * (α_mj = 1) shrinks by {@code w_j ← w_j − η·λ·w_j / n_j}, n_j the id's occurrences in the training data, before
-     * the optimizer applies the data gradient. With SGD this is eq. 4 exactly ({@code η(g + λw/n) = ηg + ηλw/n}).
-     * With Adam or Adagrad, adding {@code λw/n} to the gradient (as the paper does for SGD) would be divided by the
-     * gradient's own running scale: a rare row, whose gradient is small, would be shrunk as fast as a frequent one and
-     * its few data steps would keep their full size, so the penalty would do little where eq. 4 means it to act. The
-     * decoupled shrink (as AdamW decouples weight decay) keeps the paper's 1/n_j weighting whatever the optimizer.
-     * {@code η·λ} is capped at 1 so that a row with n_j = 1 is at most set to zero, never flipped.
+     * Mini-batch aware regularization (DIN eq. 4), decoupled from the optimizer: after the optimizer's step, every
+     * row j the batch touched (α_mj = 1) decays as under {@code dw_j/dt = −(λ/n_j)·w_j} for a time η, i.e.
+     * {@code w_j ← w_j·exp(−η·λ/n_j)} (in sub-steps, below), n_j the id's occurrences in the training data. For
+     * small η·λ/n_j this is eq. 4's {@code w_j ← w_j − η·λ·w_j/n_j}; with SGD it is eq. 4 up to O(η²). With Adam or
+     * Adagrad, adding {@code λw/n} to the gradient (as eq. 4 does for SGD) would be divided by the gradient's own
+     * running scale: a rare row, whose data gradient is small, would still take full-size steps (Adam normalises
+     * them) and the penalty would do little where eq. 4 means it to act. Decaying after the step, outside the
+     * normalisation (as AdamW decouples weight decay), keeps the paper's 1/n_j weighting whatever the optimizer and
+     * also shrinks the step a rare row has just taken. Over an epoch a row is touched about n_j times, so every row
+     * decays by about exp(−η·λ) per epoch while its data steps grow with n_j: rare rows stay near zero.
      *
      * <p>Done with the SPI's own ops so every backend runs it: the batch's gradient rows are set aside, the same
-     * rows are filled with {@code λw/n} ({@code mbaRegularize} on zeros) and applied as one SGD step of size η,
-     * then the gradient rows are put back.
+     * rows are filled with {@code λw/n} ({@code mbaRegularize} on zeros) and applied as an SGD step of size η, then
+     * the gradient rows are put back.
      */
+    /** Most sub-steps of one regularization step; η·λ beyond this many is capped (a row with n_j = 1 ends at 0). */
+    static final int MAX_SHRINK_STEPS = 16;
+
     private void regularize(Param p, float lr) {
         io.din4j.backend.SparseGrad g = p.sparseGrad();
         int c = g.count();
@@ -179,11 +184,17 @@ public final class Trainer implements AutoCloseable {
         Tensor scratch = regScratch.computeIfAbsent(p, x -> state.allocate(g.values().dtype(), g.values().shape()));
         Tensor values = g.values().rows(0, c);
         Tensor saved = scratch.rows(0, c);
-        float lambda = (float) Math.min(config.mbaLambda(), 1.0 / lr);
+        // k equal sub-steps of η·λ/k ≤ 1 each: the row is multiplied by (1 − ηλ/(k·n_j))^k ≈ exp(−ηλ/n_j), the exact
+        // solution of dw/dt = −(λ/n_j)·w over a step of length η, so no factor turns negative however large ηλ is.
+        double total = lr * config.mbaLambda();
+        int k = (int) Math.min(MAX_SHRINK_STEPS, Math.max(1, Math.ceil(total)));
+        float lambda = (float) (Math.min(total, k) / k / lr);
         backend.tensor().copy(values, saved);
-        backend.tensor().fill(values, 0f);
-        backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
-        backend.optimizer().sgdSparse(p.value(), g, lr);
+        for (int i = 0; i < k; i++) {
+            backend.tensor().fill(values, 0f);
+            backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
+            backend.optimizer().sgdSparse(p.value(), g, lr);
+        }
         backend.tensor().copy(saved, values);
     }
 
