@@ -128,4 +128,45 @@ class GeneralisationTest {
         assertFalse(text.out().contains("NaN"), text.out());
         assertTrue(text.out().contains("n/a") && text.out().contains("GAUC of label is n/a: no user has both labels"), text.out());
     }
+
+    @Test
+    void holdOutTakesEachUsersLatestRows() {
+        List<io.din4j.data.Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            rows.add(new io.din4j.data.Row(new float[] {i}, new String[] {"a"}, new String[0][], new float[0]));
+        }
+        rows.add(new io.din4j.data.Row(new float[] {100}, new String[] {"b"}, new String[0][], new float[0]));
+        List<List<io.din4j.data.Row>> split = DemoCommand.holdOut(rows, 0, 0.2);
+        // User a: 10 rows, the latest 2 held out; user b: one row, kept for training.
+        assertEquals(List.of(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 100f), split.get(0).stream().map(r -> r.labels()[0]).toList());
+        assertEquals(List.of(8f, 9f), split.get(1).stream().map(r -> r.labels()[0]).toList());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void demoChoosesEpochsOnAValidationSplitNotOnTheTestSet() throws IOException {
+        Path out = dir.resolve("demo");
+        Cli r = Cli.run("demo", "--out", out.toString(), "--users", "30", "--samples-per-user", "10", "--epochs", "2",
+                "--embedding-dim", "4", "--device", "cpu", "--threads", "1");
+        assertEquals(0, r.code(), r.toString());
+        long testRows = Files.readAllLines(out.resolve("data").resolve("test.csv")).size() - 1;
+        long trainRows = Files.readAllLines(out.resolve("data").resolve("train.csv")).size() - 1;
+        Map<String, Object> t = training(out.resolve("models").resolve("din"));
+        Map<String, Object> e0 = ((List<Map<String, Object>>) t.get("epochs")).get(0);
+        Map<String, Object> v = (Map<String, Object>) ((Map<String, Object>) e0.get("validation")).get("click");
+        long validRows = ((Number) v.get("samples")).longValue();
+        // 8 training impressions per user, the latest ceil(0.8) = 1 held out: 30 validation rows, none of the test set.
+        assertEquals(trainRows / 8, validRows, "validation is the held-out split of the training data");
+        assertNotEquals(testRows, validRows);
+        assertEquals(trainRows - validRows, ((Map<String, Object>) t.get("data")).get("rows"), "the model trained on the rest");
+        // The comparison's test figures are those of the saved model on the test file.
+        Cli e = Cli.run("eval", "--model", out.resolve("models").resolve("din").toString(), "--data",
+                out.resolve("data").resolve("test.csv").toString(), "--json", "--device", "cpu", "--threads", "1");
+        assertEquals(0, e.code(), e.toString());
+        double auc = ((Number) ((Map<String, Object>) ((Map<String, Object>) Json.parseObject(e.out()).get("tasks")).get("click"))
+                .get("auc")).doubleValue();
+        // The comparison table's row (not the epoch lines, which also start with the model's name).
+        String dinRow = r.out().lines().filter(l -> l.matches("din +click +.*")).findFirst().orElseThrow(() -> new AssertionError(r.out()));
+        assertTrue(dinRow.contains(String.format(java.util.Locale.ROOT, "%.4f", auc)), dinRow + " vs eval AUC " + auc);
+    }
 }
