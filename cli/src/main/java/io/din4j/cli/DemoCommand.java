@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "20", description = "Impressions per user; the last 20% are the test set (default ${DEFAULT-VALUE}).")
     int samplesPerUser;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs per model; each stops once test AUC falls and keeps its best epoch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs per model; each stops once the validation AUC (a split of the training data) falls and keeps its best epoch (default ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "256", description = "Samples per step (default ${DEFAULT-VALUE}).")
@@ -92,8 +92,10 @@ final class DemoCommand implements Callable<Integer> {
         report.setting("world", String.format(Locale.ROOT, "%d users, %d items, %d categories, %d interests per user, histories of %d–%d, seed %d",
                         users, world.config().items(), world.config().categories(), world.config().interestsPerUser(),
                         world.config().minHistory(), world.config().maxHistory(), seed))
-                .setting("data", train2.size() + " training and " + test2.size() + " test impressions (the last 20% of each user's)")
-                .setting("training", "up to " + epochs + " epochs (stopping when test AUC falls, keeping the best), batch " + batchSize
+                .setting("data", train2.size() + " training and " + test2.size() + " test impressions (the last 20% of each user's); "
+                        + "each user's latest " + Math.round(VALID_FRACTION * 100) + "% of training impressions are held out for validation")
+                .setting("training", "up to " + epochs + " epochs (stopping when the validation AUC falls, keeping the best; the test set is scored once, "
+                        + "after training), batch " + batchSize
                         + ", Adam 0.001, embeddings " + embeddingDim + " wide")
                 .baseline("base");
         FeatureSchema one = FeatureSchema.canonical(List.of("click"));
@@ -135,13 +137,19 @@ final class DemoCommand implements Callable<Integer> {
     private void train(String name, ModelConfig.Type type, FeatureSchema schema, List<Row> train, List<Row> test, Backend backend,
                        TrainingReport report, PrintWriter o, PrintWriter e) throws IOException {
         Training.Settings s = new Training.Settings(type, epochs, batchSize, 1e-3, io.din4j.train.OptimizerSpec.Kind.ADAM, seed,
-                embeddingDim, 0, 1, train.size(), 0, 1, null, null, null);
-        try (Training t = Training.prepare(name, schema, train, s, backend, o)) {
-            t.fit(name, train, test, o, e, ProgressBar.stderrIsTerminal());
-            report.curve(Reports.curve(name, schema.tasks(), t.result.epochs()));
-            // Patience 1: training stops once test AUC falls and keeps the best epoch's weights, which these are.
-            Map<String, Evaluation.TaskMetrics> best = t.result.epochs().get(Math.max(0, t.result.bestEpoch())).validation();
-            Reports.results(report, name, best);
+                embeddingDim, 0, Training.DEFAULT_MIN_COUNT, train.size(), Training.DEFAULT_MBA_LAMBDA, 1, null, null, null);
+        // The epoch is chosen on a validation split of the training data, never on the test set: choosing it by test
+        // AUC would make the test figures optimistic. The split is in time, like the test split: each user's latest
+        // training impressions.
+        List<List<Row>> split = holdOut(train, schema.sparseIndex("user_id"), VALID_FRACTION);
+        List<Row> fit = split.get(0);
+        List<Row> valid = split.get(1);
+        try (Training t = Training.prepare(name, schema, fit, s, backend, o)) {
+            t.fit(name, fit, valid, o, e, ProgressBar.stderrIsTerminal());
+            report.curve(Reports.curve(name, schema.tasks(), t.result.epochs(), t.result.keptEpoch()));
+            // The test set, once, with the weights of the kept epoch.
+            Map<String, Evaluation.TaskMetrics> tested = io.din4j.train.Trainer.evaluate(t.model, batches(t, test));
+            Reports.results(report, name, tested);
             try (Predictor p = Predictor.of(t.model, batchSize)) {
                 List<Row> sample = test.subList(0, Math.min(2000, test.size()));
                 Reports.attention(report, name, p, t.builder, sample, 8);
@@ -154,6 +162,38 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static final String TRUTH = "truth";
+    /** Share of each user's training impressions (the latest) held out to choose the epoch. */
+    static final double VALID_FRACTION = 0.1;
+
+    private List<io.din4j.data.Batch> batches(Training t, List<Row> rows) {
+        List<io.din4j.data.Batch> out = new ArrayList<>();
+        t.builder.batches(rows.iterator(), batchSize).forEachRemaining(out::add);
+        return out;
+    }
+
+    /**
+     * Splits rows into (fit, validation): per user (sparse field {@code user}, rows in time order within a user),
+     * the latest {@code ceil(fraction·n)} of a user's n rows go to validation when the user has at least 2 rows.
+     * Without a user field, the last {@code fraction} of all rows.
+     */
+    static List<List<Row>> holdOut(List<Row> rows, int user, double fraction) {
+        List<Row> fit = new ArrayList<>();
+        List<Row> valid = new ArrayList<>();
+        if (user < 0) {
+            int cut = rows.size() - (int) Math.ceil(fraction * rows.size());
+            return List.of(new ArrayList<>(rows.subList(0, cut)), new ArrayList<>(rows.subList(cut, rows.size())));
+        }
+        java.util.Map<String, List<Row>> byUser = new java.util.LinkedHashMap<>();
+        for (Row r : rows) {
+            byUser.computeIfAbsent(r.sparse()[user], k -> new ArrayList<>()).add(r);
+        }
+        for (List<Row> u : byUser.values()) {
+            int v = u.size() < 2 ? 0 : (int) Math.ceil(fraction * u.size());
+            fit.addAll(u.subList(0, u.size() - v));
+            valid.addAll(u.subList(u.size() - v, u.size()));
+        }
+        return List.of(fit, valid);
+    }
 
     /**
      * The metrics of the world's own probabilities on the test impressions: the best any model can do, so the

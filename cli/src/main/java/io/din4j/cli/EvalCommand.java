@@ -32,7 +32,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled data in the model's columns.")
     Path data;
 
-    @Option(names = "--json", description = "Print {\"tasks\": {\"<task>\": {\"auc\", \"gauc\", \"logloss\", \"n\"}}}.")
+    @Option(names = "--json", description = "Print {\"tasks\": {\"<task>\": {\"auc\", \"gauc\", \"logloss\", \"n\"}}} (gauc null with gauc_reason when undefined).")
     boolean json;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1024", description = "Rows scored at once (default ${DEFAULT-VALUE}).")
@@ -64,6 +64,9 @@ final class EvalCommand implements Callable<Integer> {
                 Map<String, Object> x = new LinkedHashMap<>();
                 x.put("auc", finite(m.auc()));
                 x.put("gauc", finite(m.gauc()));
+                if (!Double.isFinite(m.gauc())) {
+                    x.put("gauc_reason", m.gaucReason());
+                }
                 x.put("logloss", finite(m.logloss()));
                 x.put("n", m.samples());
                 tasks.put(task, x);
@@ -71,8 +74,14 @@ final class EvalCommand implements Callable<Integer> {
             out.print(Json.write(Map.of("tasks", tasks)));
         } else {
             TextTable t = new TextTable("task", "AUC", "GAUC", "logloss", "samples", "positives");
-            result.forEach((task, m) -> t.row(task, fmt(m.auc()), fmt(m.gauc()), fmt(m.logloss()), m.samples(), m.positives()));
+            result.forEach((task, m) -> t.row(task, fmt(m.auc()), Double.isFinite(m.gauc()) ? fmt(m.gauc()) : "n/a",
+                    fmt(m.logloss()), m.samples(), m.positives()));
             t.print(out);
+            result.forEach((task, m) -> {
+                if (!Double.isFinite(m.gauc())) {
+                    out.println("GAUC of " + task + " is n/a: " + m.gaucReason());
+                }
+            });
         }
         out.flush();
     }

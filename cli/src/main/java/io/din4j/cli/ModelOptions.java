@@ -38,16 +38,16 @@ final class ModelOptions {
     @Option(names = "--max-history", defaultValue = "0", paramLabel = "T", description = "Keep only the most recent T behaviours (0 = all, default).")
     int maxHistory;
 
-    @Option(names = "--min-count", defaultValue = "1", paramLabel = "N", description = "Ids seen fewer than N times share the out-of-vocabulary row (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-count", defaultValue = "" + Training.DEFAULT_MIN_COUNT, paramLabel = "N", description = "Ids seen fewer than N times share the out-of-vocabulary row (default ${DEFAULT-VALUE}).")
     int minCount;
 
     @Option(names = "--shuffle-buffer", defaultValue = "100000", paramLabel = "ROWS", description = "Rows mixed by the streaming shuffle (0 = file order; default ${DEFAULT-VALUE}).")
     int shuffleBuffer;
 
-    @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "0", description = "Mini-batch aware regularization strength (DIN eq. 4; default ${DEFAULT-VALUE}).")
+    @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "" + Training.DEFAULT_MBA_LAMBDA, description = "Mini-batch aware regularization (DIN eq. 4): each embedding row a batch touches decays by exp(-lr*X/n), n its count in the training data (default ${DEFAULT-VALUE}; 0 = off).")
     double mbaLambda;
 
-    @Option(names = "--patience", paramLabel = "N", defaultValue = "0", description = "Stop after N epochs without validation AUC gain and keep the best (0 = off).")
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "1", description = "With --valid: stop after N epochs without validation AUC gain and keep the best epoch's weights (default ${DEFAULT-VALUE}; 0 = train every epoch and keep the last).")
     int patience;
 
     Training.Settings settings(CommandSpec spec, ModelConfig.Type type) {

@@ -20,26 +20,30 @@ final class Reports {
     private Reports() {
     }
 
-    static TrainingReport.Curve curve(String model, List<String> tasks, List<TrainListener.EpochReport> epochs) {
+    /** The learning curve, with the epoch whose weights the model kept ({@code keptEpoch}, 0-based; -1: unsaid). */
+    static TrainingReport.Curve curve(String model, List<String> tasks, List<TrainListener.EpochReport> epochs, int keptEpoch) {
         List<TrainingReport.Epoch> out = new ArrayList<>();
         for (TrainListener.EpochReport r : epochs) {
             int k = tasks.size();
             double[] auc = new double[k];
             double[] gauc = new double[k];
             double[] ll = new double[k];
+            String[] why = new String[k];
             for (int t = 0; t < k; t++) {
                 Evaluation.TaskMetrics m = r.validation().get(tasks.get(t));
                 auc[t] = m == null ? Double.NaN : m.auc();
                 gauc[t] = m == null ? Double.NaN : m.gauc();
+                why[t] = m == null ? null : m.gaucReason();
                 ll[t] = m == null ? Double.NaN : m.logloss();
             }
-            out.add(new TrainingReport.Epoch(r.epoch(), r.taskLoss().clone(), auc, gauc, ll, r.seconds(), r.samplesPerSecond()));
+            out.add(new TrainingReport.Epoch(r.epoch(), r.taskLoss().clone(), auc, gauc, ll, r.seconds(), r.samplesPerSecond(), why));
         }
-        return new TrainingReport.Curve(model, tasks, out);
+        return new TrainingReport.Curve(model, tasks, out, keptEpoch);
     }
 
     static void results(TrainingReport report, String model, Map<String, Evaluation.TaskMetrics> metrics) {
-        metrics.forEach((task, m) -> report.result(new TrainingReport.Result(model, task, m.auc(), m.gauc(), m.logloss(), m.samples())));
+        metrics.forEach((task, m) -> report.result(new TrainingReport.Result(model, task, m.auc(), m.gauc(), m.logloss(), m.samples(),
+                m.gaucReason())));
     }
 
     /**

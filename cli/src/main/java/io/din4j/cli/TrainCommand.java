@@ -93,12 +93,12 @@ final class TrainCommand implements Callable<Integer> {
                         .setting("model", type.id() + ", " + t.model.parameterCount() + " parameters")
                         .setting("tasks", String.join(", ", schema.tasks()))
                         .setting("backend", backend.name());
-                report.curve(Reports.curve(type.id(), schema.tasks(), t.result.epochs()));
+                report.curve(Reports.curve(type.id(), schema.tasks(), t.result.epochs(), validSet == null ? -1 : t.result.keptEpoch()));
                 if (validSet != null) {
+                    report.setting("epoch kept", Training.keptLine(type.id(), t.result, settings.patience()));
                     try (Predictor p = Predictor.of(t.model, settings.batchSize())) {
-                        Map<String, Evaluation.TaskMetrics> last = t.result.epochs().get(t.result.epochs().size() - 1).validation();
-                        Reports.results(report, type.id(), t.result.bestEpoch() >= 0 && settings.patience() > 0
-                                ? t.result.epochs().get(t.result.bestEpoch()).validation() : last);
+                        // The metrics of the weights the model was saved with.
+                        Reports.results(report, type.id(), t.result.epochs().get(t.result.keptEpoch()).validation());
                         List<Row> sample = new ArrayList<>();
                         for (Row r : validSet) {
                             sample.add(r);

@@ -28,6 +28,16 @@ final class Training implements AutoCloseable {
                     int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
     }
 
+    /** Default of --min-count: ids seen fewer times share the out-of-vocabulary row (docs/models.md, the sweep). */
+    static final int DEFAULT_MIN_COUNT = 1;
+    /**
+     * Default of --mba-lambda: η·λ = 2 at the default learning rate 0.001, i.e. every embedding row decays by about
+     * exp(−2) per epoch against its data steps (DIN eq. 4, applied as in Trainer). Chosen by the sweep in
+     * docs/models.md ("Choosing the defaults"; tools/sweep.sh): it gained 0.004–0.018 AUC on every world shape there,
+     * where η·λ = 5 lost 0.012 on the world with many rows per id.
+     */
+    static final double DEFAULT_MBA_LAMBDA = 2000;
+
     final Settings settings;
     final FeatureSchema schema;
     final Vocabularies vocabularies;
@@ -94,8 +104,12 @@ final class Training implements AutoCloseable {
             case SGD -> OptimizerSpec.sgd(s.lr());
         };
         TrainConfig.Builder tb = TrainConfig.builder().epochs(s.epochs()).optimizer(opt).mbaLambda(s.mbaLambda()).progressEvery(5);
+        // Early stopping acts only when there is validation data; patience 0 also keeps the last epoch's weights
+        // (the trainer would otherwise still restore the best one).
         if (s.patience() > 0) {
             tb.earlyStop("auc", null, s.patience()).restoreBest(true);
+        } else {
+            tb.restoreBest(false);
         }
         Model model = Model.create(config, schema, v.asMap(), backend, s.batchSize());
         try {
@@ -136,7 +150,24 @@ final class Training implements AutoCloseable {
             }
         });
         result = trainer.fit(trainBatches, validBatches);
+        if (validBatches != null) {
+            out.println(keptLine(name, result, settings.patience()));
+            out.flush();
+        }
         return result;
+    }
+
+    /** Which epoch's weights the model keeps, and why: said once after training with validation data. */
+    static String keptLine(String name, Trainer.Result r, int patience) {
+        int n = r.epochs().size();
+        String auc = String.format(Locale.ROOT, "validation AUC %.4f", r.epochs().get(r.keptEpoch()).validation().values().iterator().next().auc());
+        if (patience == 0) {
+            return String.format(Locale.ROOT, "%s: kept epoch %d of %d, the last (%s; early stopping off: --patience 0)", name,
+                    r.keptEpoch() + 1, n, auc);
+        }
+        return String.format(Locale.ROOT, "%s: kept epoch %d of %d, the best by %s%s", name, r.keptEpoch() + 1, n, auc,
+                r.stoppedEarly() ? String.format(Locale.ROOT, "; stopped early after %d epoch%s without gain (--patience %d)",
+                        n - 1 - r.keptEpoch(), n - 1 - r.keptEpoch() == 1 ? "" : "s", patience) : "");
     }
 
     static String epochLine(String name, TrainListener.EpochReport r, int epochs, List<String> tasks) {
@@ -148,7 +179,8 @@ final class Training implements AutoCloseable {
         for (String t : tasks) {
             Evaluation.TaskMetrics m = r.validation().get(t);
             if (m != null) {
-                sb.append(String.format(Locale.ROOT, "  %s AUC %.4f GAUC %.4f logloss %.4f", tasks.size() > 1 ? t : "valid", m.auc(), m.gauc(), m.logloss()));
+                sb.append(String.format(Locale.ROOT, "  %s AUC %.4f GAUC %s logloss %.4f", tasks.size() > 1 ? t : "valid", m.auc(),
+                        m.gaucText(), m.logloss()));
             }
         }
         sb.append(String.format(Locale.ROOT, "  (%.1f s, %,.0f samples/s)", r.seconds(), r.samplesPerSecond()));

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Collects per-task predictions over batches and computes AUC, GAUC and logloss. A task sees only the samples in
- * its sample space ({@link Batch#labelMask}); GAUC groups by {@link Batch#groups()} and is NaN when groups are
- * unknown.
+ * its sample space ({@link Batch#labelMask}); GAUC groups by {@link Batch#groups()} and is NaN, with
+ * {@link TaskMetrics#gaucReason()} saying why, when groups are unknown or no user has both labels.
  */
 public final class Evaluation {
     private final List<String> tasks;
@@ -19,8 +19,29 @@ public final class Evaluation {
     private final int[] n;
     private boolean groupsKnown = true;
 
-    /** Metrics of one task. */
-    public record TaskMetrics(double auc, double gauc, double logloss, long samples, long positives) {
+    /** Why GAUC is undefined when the data has no user column to group by. */
+    public static final String NO_USER_COLUMN = "no user column";
+    /** Why a metric is undefined when the task has no labelled sample. */
+    public static final String NO_SAMPLES = "no labelled samples";
+
+    /**
+     * Metrics of one task.
+     *
+     * @param gaucReason null when {@code gauc} is defined, else why it is not ({@link Gauc#NO_USER_WITH_BOTH_LABELS},
+     *                   {@link #NO_USER_COLUMN}, {@link #NO_SAMPLES})
+     */
+    public record TaskMetrics(double auc, double gauc, double logloss, long samples, long positives, String gaucReason) {
+        /** Metrics whose GAUC, when NaN, has no more specific reason than "no user has both labels". */
+        public TaskMetrics(double auc, double gauc, double logloss, long samples, long positives) {
+            this(auc, gauc, logloss, samples, positives, Double.isNaN(gauc) ? Gauc.NO_USER_WITH_BOTH_LABELS : null);
+        }
+
+        /** GAUC as printed: four decimals, or {@code n/a (reason)} when undefined. */
+        public String gaucText() {
+            return Double.isFinite(gauc) ? String.format(java.util.Locale.ROOT, "%.4f", gauc)
+                    : "n/a (" + (gaucReason != null ? gaucReason : Gauc.NO_USER_WITH_BOTH_LABELS) + ")";
+        }
+
         /** The metric called {@code auc}, {@code gauc} or {@code logloss}. */
         public double get(String metric) {
             return switch (metric) {
@@ -83,7 +104,9 @@ public final class Evaluation {
                 pos += v == 1f ? 1 : 0;
             }
             double gauc = groupsKnown && n[k] > 0 ? Gauc.of(s, y, Arrays.copyOf(groups[k], n[k])) : Double.NaN;
-            out.put(tasks.get(k), new TaskMetrics(Auc.of(s, y), gauc, LogLoss.of(s, y), n[k], pos));
+            String reason = !Double.isNaN(gauc) ? null
+                    : n[k] == 0 ? NO_SAMPLES : !groupsKnown ? NO_USER_COLUMN : Gauc.NO_USER_WITH_BOTH_LABELS;
+            out.put(tasks.get(k), new TaskMetrics(Auc.of(s, y), gauc, LogLoss.of(s, y), n[k], pos, reason));
         }
         return out;
     }

@@ -13,7 +13,10 @@ public final class Gauc {
     private Gauc() {
     }
 
-    /** GAUC; NaN when no user has both classes. */
+    /** Why GAUC is undefined when every user's samples hold one class only (DIN eq. 1 then has no term). */
+    public static final String NO_USER_WITH_BOTH_LABELS = "no user has both labels";
+
+    /** GAUC; NaN when no user has both classes ({@link #NO_USER_WITH_BOTH_LABELS}). */
     public static double of(float[] scores, float[] labels, String[] groups) {
         return compute(scores, labels, groups).gauc();
     }

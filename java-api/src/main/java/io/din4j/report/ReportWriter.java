@@ -1,5 +1,6 @@
 package io.din4j.report;
 
+import io.din4j.metrics.Gauc;
 import io.din4j.metrics.RelaImpr;
 import java.io.IOException;
 import java.io.Writer;
@@ -97,15 +98,27 @@ public final class ReportWriter {
         for (TrainingReport.Curve curve : r.curves()) {
             for (TrainingReport.Epoch ep : curve.epochs()) {
                 for (int k = 0; k < curve.tasks().size(); k++) {
-                    out.append("<tr><td class=\"l\">").append(esc(curve.model())).append("</td><td>").append(ep.epoch() + 1)
+                    boolean kept = ep.epoch() == curve.keptEpoch();
+                    out.append(kept ? "<tr class=\"kept\"><td class=\"l\">" : "<tr><td class=\"l\">").append(esc(curve.model()))
+                            .append("</td><td>").append(ep.epoch() + 1).append(kept ? " (kept)" : "")
                             .append("</td><td class=\"l\">").append(esc(curve.tasks().get(k))).append("</td><td>").append(num(ep.trainLoss()[k]))
-                            .append("</td><td>").append(num(ep.auc()[k])).append("</td><td>").append(num(ep.gauc()[k]))
+                            .append("</td><td>").append(num(ep.auc()[k])).append("</td><td>")
+                            .append(gauc(ep.gauc()[k], ep.gaucReason() == null ? null : ep.gaucReason()[k]))
                             .append("</td><td>").append(num(ep.logloss()[k])).append("</td><td>").append(k == 0 ? fmt("%.1f", ep.seconds()) : "")
                             .append("</td><td>").append(k == 0 ? fmt("%,.0f", ep.samplesPerSecond()) : "").append("</td></tr>\n");
                 }
             }
         }
-        out.append("</table>\n</section>\n");
+        out.append("</table>\n");
+        for (TrainingReport.Curve curve : r.curves()) {
+            if (curve.keptEpoch() >= 0) {
+                out.append("<p class=\"kept-epoch\">").append(esc(curve.model())).append(": the model keeps the weights of epoch ")
+                        .append(curve.keptEpoch() + 1).append(" of ").append(curve.epochs().size())
+                        .append(curve.keptEpoch() + 1 < curve.epochs().size() ? " (early stopping: the best validation epoch)" : "")
+                        .append(".</p>\n");
+            }
+        }
+        out.append("</section>\n");
     }
 
     private void lineChart(String title, List<Series> series) {
@@ -197,7 +210,7 @@ public final class ReportWriter {
                 .append(base != null ? "<th>RelaImpr</th>" : "").append("</tr>\n");
         for (TrainingReport.Result res : r.results()) {
             out.append("<tr><td class=\"l\">").append(esc(res.model())).append("</td><td class=\"l\">").append(esc(res.task()))
-                    .append("</td><td>").append(num(res.auc())).append("</td><td>").append(num(res.gauc())).append("</td><td>")
+                    .append("</td><td>").append(num(res.auc())).append("</td><td>").append(gauc(res.gauc(), res.gaucReason())).append("</td><td>")
                     .append(num(res.logloss())).append("</td><td>").append(res.samples()).append("</td>");
             if (base != null) {
                 double baseAuc = Double.NaN;
@@ -382,6 +395,11 @@ public final class ReportWriter {
             rgb[c] = (int) Math.round(stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
         }
         return String.format(Locale.ROOT, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+    }
+
+    /** A GAUC cell: the value, or "n/a" with the reason it is undefined (e.g. no user has both labels). */
+    private static String gauc(double v, String reason) {
+        return Double.isFinite(v) ? num(v) : "n/a (" + esc(reason != null ? reason : Gauc.NO_USER_WITH_BOTH_LABELS) + ")";
     }
 
     private static String num(double v) {

@@ -11,21 +11,38 @@ import java.util.Map;
  * rendered by {@link ReportWriter}.
  */
 public final class TrainingReport {
-    /** Metrics of one epoch for one model; arrays are per task (NaN where not measured). */
+    /**
+     * Metrics of one epoch for one model; arrays are per task (NaN where not measured). {@code gaucReason[k]} says
+     * why task k's GAUC is NaN (e.g. "no user has both labels"); null entries or a null array: no reason known.
+     */
     public record Epoch(int epoch, double[] trainLoss, double[] auc, double[] gauc, double[] logloss, double seconds,
-                        double samplesPerSecond) {
+                        double samplesPerSecond, String[] gaucReason) {
+        public Epoch(int epoch, double[] trainLoss, double[] auc, double[] gauc, double[] logloss, double seconds,
+                     double samplesPerSecond) {
+            this(epoch, trainLoss, auc, gauc, logloss, seconds, samplesPerSecond, null);
+        }
     }
 
-    /** The learning curve of one trained model. */
-    public record Curve(String model, List<String> tasks, List<Epoch> epochs) {
+    /**
+     * The learning curve of one trained model; {@code keptEpoch} (0-based) is the epoch whose weights the model
+     * ended with (early stopping keeps the best one), -1 when not said.
+     */
+    public record Curve(String model, List<String> tasks, List<Epoch> epochs, int keptEpoch) {
         public Curve {
             tasks = List.copyOf(tasks);
             epochs = List.copyOf(epochs);
         }
+
+        public Curve(String model, List<String> tasks, List<Epoch> epochs) {
+            this(model, tasks, epochs, -1);
+        }
     }
 
-    /** Final test metrics of one model on one task. */
-    public record Result(String model, String task, double auc, double gauc, double logloss, long samples) {
+    /** Final test metrics of one model on one task; {@code gaucReason} says why GAUC is NaN (null: no reason known). */
+    public record Result(String model, String task, double auc, double gauc, double logloss, long samples, String gaucReason) {
+        public Result(String model, String task, double auc, double gauc, double logloss, long samples) {
+            this(model, task, auc, gauc, logloss, samples, null);
+        }
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param epochs          passes over the training data
  * @param embeddings      optimizer of the embedding tables (sparse row updates)
  * @param dense           optimizer of every other trainable tensor
- * @param mbaLambda       λ of mini-batch aware regularization (DIN eq. 4); 0 disables it
+ * @param mbaLambda       λ of mini-batch aware regularization (DIN eq. 4): after each step every embedding row the
+ *                        batch touched decays by exp(−η·λ/n_j) (see {@link Trainer}); 0 disables it
  * @param lrDecay         per-epoch learning-rate factor: epoch e trains with {@code lr·lrDecay^e}
  * @param warmupSteps     linear learning-rate warm-up over the first steps (0: none)
  * @param earlyStopMetric validation metric watched for early stopping and best-model selection: auc, gauc or

@@ -35,11 +35,15 @@ public final class Trainer implements AutoCloseable {
     private final Map<Param, Tensor[]> moments = new LinkedHashMap<>();
     /** Copies of the running statistics (Dice) taken before each step, restored when the step faults. */
     private final Map<Param, Tensor> statistics = new LinkedHashMap<>();
+    /** Per embedding table, room to set its sparse gradient aside while the regularization step reuses it. */
+    private final Map<Param, Tensor> regScratch = new IdentityHashMap<>();
     private final List<TrainListener> listeners = new ArrayList<>();
     private long step;
     private boolean closed;
     private long samples;
     private final List<TrainListener.EpochReport> history = new ArrayList<>();
+    /** The epoch whose weights the model holds after the last {@link #fit} (-1 before). */
+    private int keptEpoch = -1;
 
     public Trainer(Model model, TrainConfig config) {
         this.model = model;
@@ -129,14 +133,14 @@ public final class Trainer implements AutoCloseable {
             OptimizerSpec spec = spec(p);
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
-                if (config.mbaLambda() > 0) {
-                    opt.mbaRegularize(p.value(), p.sparseGrad(), p.frequency(), (float) config.mbaLambda());
-                }
                 switch (spec.kind()) {
                     case ADAM -> opt.adamSparse(p.value(), p.sparseGrad(), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
                     case ADAGRAD -> opt.adagradSparse(p.value(), p.sparseGrad(), s[0], lr, (float) spec.eps());
                     case SGD -> opt.sgdSparse(p.value(), p.sparseGrad(), lr);
+                }
+                if (config.mbaLambda() > 0) {
+                    regularize(p, lr);
                 }
             } else {
                 switch (spec.kind()) {
@@ -150,6 +154,48 @@ public final class Trainer implements AutoCloseable {
         step++;
         samples += batch.size();
         return losses;
+    }
+
+    /**
+     * Mini-batch aware regularization (DIN eq. 4), decoupled from the optimizer: after the optimizer's step, every
+     * row j the batch touched (α_mj = 1) decays as under {@code dw_j/dt = −(λ/n_j)·w_j} for a time η, i.e.
+     * {@code w_j ← w_j·exp(−η·λ/n_j)} (in sub-steps, below), n_j the id's occurrences in the training data. For
+     * small η·λ/n_j this is eq. 4's {@code w_j ← w_j − η·λ·w_j/n_j}; with SGD it is eq. 4 up to O(η²). With Adam or
+     * Adagrad, adding {@code λw/n} to the gradient (as eq. 4 does for SGD) would be divided by the gradient's own
+     * running scale: a rare row, whose data gradient is small, would still take full-size steps (Adam normalises
+     * them) and the penalty would do little where eq. 4 means it to act. Decaying after the step, outside the
+     * normalisation (as AdamW decouples weight decay), keeps the paper's 1/n_j weighting whatever the optimizer and
+     * also shrinks the step a rare row has just taken. Over an epoch a row is touched about n_j times, so every row
+     * decays by about exp(−η·λ) per epoch while its data steps grow with n_j: rare rows stay near zero.
+     *
+     * <p>Done with the SPI's own ops so every backend runs it: the batch's gradient rows are set aside, the same
+     * rows are filled with {@code λw/n} ({@code mbaRegularize} on zeros) and applied as an SGD step of size η, then
+     * the gradient rows are put back.
+     */
+    /** Most sub-steps of one regularization step; η·λ beyond this many is capped (a row with n_j = 1 ends at 0). */
+    static final int MAX_SHRINK_STEPS = 16;
+
+    private void regularize(Param p, float lr) {
+        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        int c = g.count();
+        if (c == 0 || lr <= 0) {
+            return;
+        }
+        Tensor scratch = regScratch.computeIfAbsent(p, x -> state.allocate(g.values().dtype(), g.values().shape()));
+        Tensor values = g.values().rows(0, c);
+        Tensor saved = scratch.rows(0, c);
+        // k equal sub-steps of η·λ/k ≤ 1 each: the row is multiplied by (1 − ηλ/(k·n_j))^k ≈ exp(−ηλ/n_j), the exact
+        // solution of dw/dt = −(λ/n_j)·w over a step of length η, so no factor turns negative however large ηλ is.
+        double total = lr * config.mbaLambda();
+        int k = (int) Math.min(MAX_SHRINK_STEPS, Math.max(1, Math.ceil(total)));
+        float lambda = (float) (Math.min(total, k) / k / lr);
+        backend.tensor().copy(values, saved);
+        for (int i = 0; i < k; i++) {
+            backend.tensor().fill(values, 0f);
+            backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
+            backend.optimizer().sgdSparse(p.value(), g, lr);
+        }
+        backend.tensor().copy(saved, values);
     }
 
     /**
@@ -207,9 +253,15 @@ public final class Trainer implements AutoCloseable {
         return ev.result();
     }
 
-    /** The result of {@link #fit}. */
+    /**
+     * The result of {@link #fit}.
+     *
+     * @param bestEpoch  the epoch (0-based) with the best validation metric; the last epoch without validation
+     * @param keptEpoch  the epoch whose weights the model holds after {@code fit}: the best one when
+     *                   {@link TrainConfig#restoreBest()} and validation apply, else the last one trained
+     */
     public record Result(List<TrainListener.EpochReport> epochs, int bestEpoch, double bestMetric, boolean stoppedEarly,
-                         long steps, long samples) {
+                         long steps, long samples, int keptEpoch) {
     }
 
     /**
@@ -298,13 +350,16 @@ public final class Trainer implements AutoCloseable {
                 break;
             }
         }
+        int kept = history.size() - 1;
         if (snap != null && bestEpoch < history.size() - 1) {
             snap.restore(model);
+            kept = bestEpoch;
         }
         if (snap != null) {
             snap.close();
         }
-        return new Result(List.copyOf(history), bestEpoch, validation == null ? Double.NaN : best, stopped, step, samples);
+        keptEpoch = kept;
+        return new Result(List.copyOf(history), bestEpoch, validation == null ? Double.NaN : best, stopped, step, samples, kept);
     }
 
     /** Training metadata for model.json: settings, steps, samples, and per-epoch losses and validation metrics. */
@@ -323,6 +378,9 @@ public final class Trainer implements AutoCloseable {
                 Map<String, Object> x = new LinkedHashMap<>();
                 putFinite(x, "auc", tm.auc());
                 putFinite(x, "gauc", tm.gauc());
+                if (!Double.isFinite(tm.gauc())) {
+                    x.put("gauc_reason", tm.gaucReason());
+                }
                 putFinite(x, "logloss", tm.logloss());
                 x.put("samples", tm.samples());
                 v.put(name, x);
@@ -331,6 +389,9 @@ public final class Trainer implements AutoCloseable {
             eps.add(e);
         }
         m.put("epochs", eps);
+        if (keptEpoch >= 0) {
+            m.put("kept_epoch", keptEpoch);
+        }
         return m;
     }
 

@@ -150,4 +150,34 @@ class MetricsTest {
         // click GAUC: user u AUC 1 (2 rows), user v: 0.2 (pos) < 0.3 (neg) -> 0 (2 rows).
         assertEquals(0.5, m.get("click").gauc(), EPS);
     }
+
+    @Test
+    void undefinedGaucSaysWhy() {
+        float[][] labels = {{1, 0, 1, 0}};
+        float[][] masks = {{1, 1, 1, 1}};
+        float[][] probs = {{0.9f, 0.1f, 0.2f, 0.3f}};
+        // Every user has one label only: AUC is defined, GAUC is not.
+        Batch oneEach = new Batch(4, 0, new int[0][], new int[0][], new int[4], new float[0][], labels, masks,
+                new String[] {"u", "v", "w", "x"});
+        Evaluation ev = new Evaluation(List.of("click"));
+        ev.add(oneEach, probs);
+        Evaluation.TaskMetrics m = ev.result().get("click");
+        assertTrue(Double.isFinite(m.auc()));
+        assertTrue(Double.isNaN(m.gauc()));
+        assertEquals(Gauc.NO_USER_WITH_BOTH_LABELS, m.gaucReason());
+        assertEquals("n/a (no user has both labels)", m.gaucText());
+        // No user column at all.
+        Batch noGroups = new Batch(4, 0, new int[0][], new int[0][], new int[4], new float[0][], labels, masks, null);
+        ev = new Evaluation(List.of("click"));
+        ev.add(noGroups, probs);
+        assertEquals(Evaluation.NO_USER_COLUMN, ev.result().get("click").gaucReason());
+        // A defined GAUC has no reason and prints as a number.
+        Batch two = new Batch(4, 0, new int[0][], new int[0][], new int[4], new float[0][], labels, masks,
+                new String[] {"u", "u", "v", "v"});
+        ev = new Evaluation(List.of("click"));
+        ev.add(two, probs);
+        m = ev.result().get("click");
+        assertNull(m.gaucReason());
+        assertEquals(String.format(java.util.Locale.ROOT, "%.4f", m.gauc()), m.gaucText());
+    }
 }

@@ -99,8 +99,9 @@ class TrainerTest {
                     if (!touched.contains(row)) {
                         assertEquals(before[i], afterB[i], 0f, "untouched row " + row + " changed");
                     } else {
-                        // DIN eq. 4 with SGD: the regularized step differs by lr·λ·w_j / n_j, n_j = row + 1 here.
-                        double expected = -lr * lambda * before[i] / (row + 1);
+                        // DIN eq. 4 with SGD, decoupled: after the data step w' the row shrinks by lr·λ·w'_j / n_j
+                        // (n_j = row + 1 here; lr·λ < 1, so in one sub-step).
+                        double expected = -lr * lambda * afterA[i] / (row + 1);
                         // float rounding of two updates of O(1e-1) values
                         assertEquals(expected, afterB[i] - afterA[i], 1e-6 + 1e-4 * Math.abs(expected), "row " + row + " col " + j);
                     }
