@@ -73,7 +73,7 @@ final class Gemm {
 
     static {
         for (int nv = 0; nv < PANELS.length; nv++) {
-            PANELS[nv] = VectorIsa.tileWidths(nv, PV);
+            PANELS[nv] = computePanels(nv);
         }
     }
 
@@ -83,7 +83,22 @@ final class Gemm {
      * 16 registers, so a 4-row tile's accumulators always fit the register file.
      */
     static int[] panelPlan(int nv) {
-        return nv < PANELS.length ? PANELS[nv] : VectorIsa.tileWidths(nv, PV);
+        return nv < PANELS.length ? PANELS[nv] : computePanels(nv);
+    }
+
+    private static int[] computePanels(int nv) {
+        int full = nv / PV;
+        int rem = nv % PV;
+        // 4 + 1 → 5 on 32 registers (20 accumulators still fit); on 16 registers a merged panel would spill.
+        boolean mergeLast = VectorIsa.REGISTERS >= 32 && rem == 1 && full >= 1;
+        int[] w = new int[full + (rem == 0 || mergeLast ? 0 : 1)];
+        java.util.Arrays.fill(w, PV);
+        if (mergeLast) {
+            w[full - 1] = PV + 1;
+        } else if (rem != 0) {
+            w[full] = rem;
+        }
+        return w;
     }
 
     /** Floats of packed B for {@code K × N}. */

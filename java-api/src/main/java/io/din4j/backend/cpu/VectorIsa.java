@@ -24,11 +24,6 @@ final class VectorIsa {
     static final int LANES = SPECIES.length();
     /** Architectural vector registers C2 can allocate. */
     static final int REGISTERS = registers();
-    /**
-     * Largest tile width in vectors for 4-row tiles: 4 rows × 5 vectors = 20 accumulators + 5 B + 1 broadcast = 26
-     * of 32 registers; on 16 registers 4 × 3 = 12 + 3 + 1 = 16.
-     */
-    static final int MAX_TILE_VECTORS = REGISTERS >= 32 ? 5 : 3;
     static final String PROPERTY = "din4j.cpu.vectorRegisters";
 
     private VectorIsa() {
@@ -79,38 +74,5 @@ final class VectorIsa {
         } catch (RuntimeException | LinkageError e) {
             return null;
         }
-    }
-
-    /**
-     * Splits {@code nv} column vectors into tile widths that fit the register file: as many of the widest tile as
-     * possible, never a lone 1-vector tile after wider ones (it runs at a fraction of the FMA rate) — on 32
-     * registers 4 + 1 becomes one 5-vector tile, on 16 registers 3 + 1 becomes 2 + 2.
-     */
-    static int[] tileWidths(int nv, int maxV) {
-        if (nv <= 0) {
-            return new int[0];
-        }
-        int full = nv / maxV;
-        int rem = nv % maxV;
-        int[] w;
-        if (rem == 1 && full >= 1) {
-            if (maxV == 4 && REGISTERS >= 32) {
-                w = new int[full];
-                java.util.Arrays.fill(w, 4);
-                w[full - 1] = 5;
-            } else {
-                w = new int[full + 1];
-                java.util.Arrays.fill(w, maxV);
-                w[full - 1] = (maxV + 1) / 2;
-                w[full] = maxV + 1 - w[full - 1];
-            }
-        } else {
-            w = new int[rem == 0 ? full : full + 1];
-            java.util.Arrays.fill(w, maxV);
-            if (rem != 0) {
-                w[full] = rem;
-            }
-        }
-        return w;
     }
 }
