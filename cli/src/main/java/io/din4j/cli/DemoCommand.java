@@ -46,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--users", paramLabel = "N", defaultValue = "8000", description = "Users of the synthetic world (default ${DEFAULT-VALUE}).")
     int users;
 
-    @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "20", description = "Impressions per user; the last 20% are the test set (default ${DEFAULT-VALUE}).")
+    @Option(names = "--samples-per-user", paramLabel = "N", defaultValue = "20", description = "Impressions per user; the last 20%% are the test set (default ${DEFAULT-VALUE}).")
     int samplesPerUser;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs per model; each stops once the validation AUC (a split of the training data) falls and keeps its best epoch (default ${DEFAULT-VALUE}).")
