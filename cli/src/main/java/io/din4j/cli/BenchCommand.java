@@ -96,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--vector-check", paramLabel = "S", arity = "0..1", fallbackValue = "5", defaultValue = "0",
             description = "After the timed steps, sample the warmed-up steps with JFR for S seconds (default 5) and fail "
-                    + "(exit 3) when more than 1% of the samples sit in the Vector API's Java fallback; lists the hot methods.")
+                    + "(exit 3) when more than 1%% of the samples sit in the Vector API's Java fallback; lists the hot methods.")
     double vectorCheck;
 
     @CommandLine.Mixin
