@@ -1,10 +1,10 @@
 package io.din4j.backend;
 
 import io.din4j.backend.cpu.CpuBackend;
-import io.din4j.backend.cuda.CudaBackend;
-import io.din4j.backend.cuda.CudaSupport;
 import io.din4j.backend.reference.ReferenceBackend;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -16,6 +16,11 @@ import java.util.logging.Logger;
  * reference backend (same results within float rounding, much slower) and say so in one log line, instead of
  * failing with {@code NoClassDefFoundError} inside the first kernel class. The check runs before any class of
  * {@code backend.cpu} is touched, so a JVM without the module never links one.
+ *
+ * <p>{@code cuda} and {@code cuda-emu} live in the {@code din4j-cuda} artifact and are found with
+ * {@link ServiceLoader} as a {@link BackendProvider}; this class names no implementation outside the core, so the
+ * core needs neither JCuda nor the kernels. Without that artifact, {@code cuda} fails naming the missing artifact and
+ * {@code auto} chooses cpu and says why.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
@@ -23,6 +28,7 @@ public final class Backends {
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final String REMEDY = "add --add-modules " + VECTOR_MODULE + " to the JVM flags for the fast cpu backend";
     private static final AtomicBoolean WARNED = new AtomicBoolean();
+    private static final String NO_CUDA_ARTIFACT = "the din4j-cuda artifact (io.din4j:din4j-cuda) is not on the class path";
 
     private Backends() {
     }
@@ -49,19 +55,12 @@ public final class Backends {
                 yield new ReferenceBackend();
             }
             case "reference" -> new ReferenceBackend();
-            case "cuda" -> {
-                String why = CudaSupport.unavailableReason().orElse(null);
-                if (why != null) {
-                    throw new IllegalArgumentException("backend cuda: unavailable: " + why);
-                }
-                yield CudaBackend.gpu();
-            }
-            case "cuda-emu" -> CudaBackend.emulated();
             case "auto" -> {
-                String why = CudaSupport.unavailableReason().orElse(null);
+                BackendProvider gpu = provider("cuda").orElse(null);
+                String why = gpu == null ? NO_CUDA_ARTIFACT : gpu.unavailableReason().orElse(null);
                 if (why == null) {
-                    CudaBackend b = CudaBackend.gpu();
-                    LOG.info("backend auto: chose cuda on " + b.device().description() + " (GPU, driver and kernels present)");
+                    Backend b = gpu.create(gpu.autoName(), n);
+                    LOG.info("backend auto: chose " + b.name() + " " + gpu.describe(b) + " (GPU, driver and kernels present)");
                     yield b;
                 }
                 if (!vectorApiAvailable()) {
@@ -72,8 +71,35 @@ public final class Backends {
                 LOG.info("backend auto: chose cpu (" + n + " threads) because cuda is unavailable: " + why);
                 yield Cpu.create(n);
             }
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
+            default -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                BackendProvider p = provider(lower).orElse(null);
+                if (p != null) {
+                    yield p.create(lower, n);
+                }
+                if (lower.equals("cuda") || lower.equals("cuda-emu")) {
+                    throw new IllegalArgumentException("backend " + lower + ": unavailable: " + NO_CUDA_ARTIFACT);
+                }
+                throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
+            }
         };
+    }
+
+    /** The provider of backend {@code name} on the class or module path, if any. */
+    private static Optional<BackendProvider> provider(String name) {
+        // The context loader first (how a container such as Spark exposes the jars it was given), then our own.
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        for (ClassLoader loader : new ClassLoader[] {context, Backends.class.getClassLoader()}) {
+            if (loader == null) {
+                continue;
+            }
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class, loader)) {
+                if (p.names().contains(name)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether this JVM can run the cpu backend: {@value #VECTOR_MODULE} is in the boot layer and readable. */
