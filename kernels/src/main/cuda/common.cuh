@@ -31,6 +31,26 @@
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (long long)(n); \
          i += (long long)blockDim.x * gridDim.x)
 
+// Grid-stride loop over [0, n) with the narrowest index type that cannot overflow: 32-bit when n plus one grid's
+// stride fits in an int (every batch-sized launch in practice), else 64-bit. 64-bit division and modulo — what
+// element-wise kernels spend most of their integer work on — cost several times their 32-bit forms on a GPU, so the
+// body is compiled twice and the branch (uniform over the grid) picks one. `body` takes the index (int or long long).
+template <class F>
+__device__ __forceinline__ void grid_stride_narrow(long long n, F body) {
+    long long stride = (long long)blockDim.x * gridDim.x;
+    if (n + stride <= 0x7fffffffLL) {
+        for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (int)n; i += (int)stride) body(i);
+    } else {
+        for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) body(i);
+    }
+}
+
+// Warp-per-row loop: warp w of the grid takes rows w, w + warps, ... (warp-uniform, so collectives inside are
+// safe: every lane of a warp runs the same iterations). Rows are 64-bit; the lane is threadIdx.x mod 32.
+#define WARP_STRIDE(r, n)                                                                                     \
+    for (long long r = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < (long long)(n);            \
+         r += ((long long)blockDim.x * gridDim.x) >> 5)
+
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);

@@ -25,21 +25,23 @@ __device__ __forceinline__ unsigned sparse_hash(int id) {
 
 // out[n, :] = table[ids[n], :].
 extern "C" __global__ void gather_forward(const float* table, const int* ids, float* out, long long N, int D) {
-    GRID_STRIDE(i, N * D) {
-        long long n = i / D;
-        int d = (int)(i - n * D);
+    grid_stride_narrow(N * D, [&](auto i) {
+        using I = decltype(i);
+        I n = i / (I)D;
+        int d = (int)(i - n * (I)D);
         out[i] = table[(long long)ids[n] * D + d];
-    }
+    });
 }
 
 // out[b, t, :] = table[ids[b, t], :] for t < lengths[b], 0 at padding (whose ids are never read).
 extern "C" __global__ void gather_sequence_forward(const float* table, const int* ids, const int* lengths, float* out, int B, int T, int D) {
-    GRID_STRIDE(i, (long long)B * T * D) {
-        long long bt = i / D;
-        int d = (int)(i - bt * D);
-        int b = (int)(bt / T), t = (int)(bt - (long long)b * T);
+    grid_stride_narrow((long long)B * T * D, [&](auto i) {
+        using I = decltype(i);
+        I bt = i / (I)D;
+        int d = (int)(i - bt * (I)D);
+        int b = (int)(bt / (I)T), t = (int)(bt - (I)b * (I)T);
         out[i] = t < lengths[b] ? table[(long long)ids[bt] * D + d] : 0.f;
-    }
+    });
 }
 
 // Argument check on the device: status[0] = min position n whose id is outside [0, V) (or N if none);
@@ -56,12 +58,19 @@ extern "C" __global__ void check_ids_forward(const int* ids, long long N, long l
     }
 }
 
-extern "C" __global__ void sparse_clear_forward(int* keys, int* vals, int hashCap, float* values, int count, int D) {
+// Empties a gradient: the hash table, the first `rows` value rows (every row a backward call since the last clear
+// may have written: the host's bound, so no read-back of the count is needed), the count and the status word
+// (status[2]: hash table full, status[3]: capacity exceeded; both stay set until the next clear).
+extern "C" __global__ void sparse_clear_forward(int* keys, int* vals, int hashCap, float* values, int rows, int D, int* count, int* status) {
     GRID_STRIDE(i, hashCap) {
         keys[i] = SPARSE_EMPTY;
         vals[i] = INT_MIN;
     }
-    GRID_STRIDE(j, (long long)count * D) values[j] = 0.f;
+    GRID_STRIDE(j, (long long)rows * D) values[j] = 0.f;
+    if (blockIdx.x == 0 && threadIdx.x < 4) {
+        if (threadIdx.x == 0) count[0] = 0;
+        status[threadIdx.x] = 0;
+    }
 }
 
 // Step 1. hpos[n] = the hash slot of ids[n] (or -1 at padding). status[2] = 1 when the table is full.
@@ -116,28 +125,36 @@ extern "C" __global__ void sparse_assign_forward(const int* ids, const int* hpos
     }
 }
 
-// count[0] += number of new rows (clamped to capacity).
-extern "C" __global__ void sparse_count_forward(int* count, const int* newRows, int capacity) {
-    if (blockIdx.x == 0 && threadIdx.x == 0) count[0] = min(capacity, count[0] + newRows[0]);
+// count[0] += number of new rows (clamped to capacity); 0 once the gradient overflowed (status[2] or [3]), so
+// the sparse optimizer updates, which read the count on the device, leave the table alone.
+extern "C" __global__ void sparse_count_forward(int* count, const int* newRows, int capacity, const int* status) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) count[0] = (status[2] | status[3]) ? 0 : min(capacity, count[0] + newRows[0]);
 }
 
 // Step 3. Per-slot contribution count and max |g| (as the bit pattern of a non-negative float, which orders as
-// an unsigned integer; NaN patterns sort above +inf).
+// an unsigned integer; NaN patterns sort above +inf). One warp per position: lane d reads dOut[n, d], so a warp
+// reads the row's consecutive floats in one transaction (a thread per position read D floats D·4 bytes apart
+// from its neighbours': uncoalesced); the warp's maximum is a shuffle tree and lane 0 does the two atomics.
 extern "C" __global__ void sparse_stats_forward(const int* hpos, const int* vals, const float* dOut, long long N, int D, int* slotCount, unsigned* slotMax) {
-    GRID_STRIDE(n, N) {
+    int lane = threadIdx.x & 31;
+    WARP_STRIDE(n, N) {
         int h = hpos[n];
         if (h < 0) continue;
         int slot = vals[h];
         if (slot < 0) continue;
         float m = 0.f;
-        bool bad = false;
-        for (int d = 0; d < D; d++) {
+        int bad = 0;
+        for (int d = lane; d < D; d += 32) {
             float g = dOut[n * D + d];
             bad |= !isfinite(g);
             m = fmaxf(m, fabsf(g));
         }
-        atomicAdd(&slotCount[slot], 1);
-        atomicMax(&slotMax[slot], bad ? 0x7fc00000u : __float_as_uint(m));
+        m = warp_max(m);
+        bad = __any_sync(FULL_MASK, bad);
+        if (lane == 0) {
+            atomicAdd(&slotCount[slot], 1);
+            atomicMax(&slotMax[slot], bad ? 0x7fc00000u : __float_as_uint(m));
+        }
     }
 }
 
@@ -151,32 +168,38 @@ __device__ __forceinline__ int sparse_scale_exp(int count, unsigned maxBits) {
 
 // Step 4.
 extern "C" __global__ void sparse_accumulate_forward(const int* hpos, const int* vals, const float* dOut, long long N, int D, const int* slotCount, const unsigned* slotMax, unsigned long long* acc) {
-    GRID_STRIDE(i, N * D) {
-        long long n = i / D;
-        int d = (int)(i - n * D);
+    grid_stride_narrow(N * D, [&](auto i) {
+        using I = decltype(i);
+        I n = i / (I)D;
+        int d = (int)(i - n * (I)D);
         int h = hpos[n];
-        if (h < 0) continue;
+        if (h < 0) return;
         int slot = vals[h];
-        if (slot < 0 || slotMax[slot] >= 0x7f800000u) continue;
+        if (slot < 0 || slotMax[slot] >= 0x7f800000u) return;
         int S = sparse_scale_exp(slotCount[slot], slotMax[slot]);
         long long q = __double2ll_rn(ldexp((double)dOut[i], S));
         atomicAdd(&acc[(long long)slot * D + d], (unsigned long long)q);
-    }
+    });
 }
 
-// Step 5. values[s, :] += acc[s, :]·2^-S for the slots touched in this call; clears the accumulators.
-extern "C" __global__ void sparse_flush_forward(unsigned long long* acc, const int* slotCount, const unsigned* slotMax, float* values, int count, int D) {
-    GRID_STRIDE(i, (long long)count * D) {
+// Step 5. values[s, :] += acc[s, :]·2^-S for the slots touched in this call (slotCount > 0; `rows` is the host's
+// bound on the slot count, so the true count need not be read back); clears the accumulators. When the gradient
+// overflowed (status[2] or [3]) values[0, 0] becomes NaN, so a caller that defers the overflow check to its
+// finiteness check of the gradient (the trainer's one read-back per step) cannot miss it.
+extern "C" __global__ void sparse_flush_forward(unsigned long long* acc, const int* slotCount, const unsigned* slotMax, float* values, int rows, int D, const int* status) {
+    GRID_STRIDE(i, (long long)rows * D) {
         int slot = (int)(i / D);
         int c = slotCount[slot];
-        if (c == 0) continue;
-        unsigned m = slotMax[slot];
-        if (m >= 0x7f800000u) {
-            values[i] = __int_as_float(0x7fc00000);
-        } else {
-            values[i] += (float)ldexp((double)(long long)acc[i], -sparse_scale_exp(c, m));
+        if (c != 0) {
+            unsigned m = slotMax[slot];
+            if (m >= 0x7f800000u) {
+                values[i] = __int_as_float(0x7fc00000);
+            } else {
+                values[i] += (float)ldexp((double)(long long)acc[i], -sparse_scale_exp(c, m));
+            }
+            acc[i] = 0ull;
         }
-        acc[i] = 0ull;
+        if (i == 0 && (status[2] | status[3])) values[0] = __int_as_float(0x7fc00000);
     }
 }
 

@@ -18,10 +18,13 @@ extern "C" __global__ void bce_forward(const float* logits, const float* labels,
     }
 }
 
-// dLogits[b] += scale·w_b·(σ(z_b) − y_b) / Σ w, with sums = (Σ w·ℓ, Σ w); nothing when Σ w = 0.
-extern "C" __global__ void bce_backward(const float* logits, const float* labels, const float* weights, long long B, float scale, const double* sums, float* dLogits) {
+// dLogits[b] += scale·w_b·(σ(z_b) − y_b) / Σ w, with sums = (Σ w·ℓ, Σ w); nothing when Σ w = 0 or dLogits is
+// null. loss[0] (when not null) = the mean Σ w·ℓ / Σ w (0 when Σ w = 0), left on the device for a caller that reads
+// it later together with other values (the trainer's one read-back per step).
+extern "C" __global__ void bce_backward(const float* logits, const float* labels, const float* weights, long long B, float scale, const double* sums, float* dLogits, double* loss) {
     double sw = sums[1];
-    if (sw == 0.0) return;
+    if (loss != nullptr && blockIdx.x == 0 && threadIdx.x == 0) loss[0] = sw == 0.0 ? 0.0 : sums[0] / sw;
+    if (sw == 0.0 || dLogits == nullptr) return;
     GRID_STRIDE(b, B) {
         float w = weights != nullptr ? weights[b] : 1.f;
         dLogits[b] += (float)(scale * w * (sigmoid_f(logits[b]) - labels[b]) / sw);

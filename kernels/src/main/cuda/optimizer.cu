@@ -26,16 +26,22 @@ extern "C" __global__ void adam_update(float* p, const float* g, float* m, float
     }
 }
 
-extern "C" __global__ void sgd_sparse_update(float* table, const int* rows, const float* values, int count, int D, float lr) {
-    GRID_STRIDE(i, (long long)count * D) {
+// The rows a sparse update covers: the gradient's count, read on the device (so the host never waits for it),
+// capped by the host's bound `bound` (the grid was sized for it, and rows past the count hold stale ids).
+__device__ __forceinline__ int sparse_rows(const int* count, int bound) {
+    return min(count[0], bound);
+}
+
+extern "C" __global__ void sgd_sparse_update(float* table, const int* rows, const float* values, const int* count, int bound, int D, float lr) {
+    GRID_STRIDE(i, (long long)sparse_rows(count, bound) * D) {
         long long s = i / D;
         int d = (int)(i - s * D);
         table[(long long)rows[s] * D + d] -= lr * values[i];
     }
 }
 
-extern "C" __global__ void adagrad_sparse_update(float* table, const int* rows, const float* values, float* acc, int count, int D, float lr, float eps) {
-    GRID_STRIDE(i, (long long)count * D) {
+extern "C" __global__ void adagrad_sparse_update(float* table, const int* rows, const float* values, float* acc, const int* count, int bound, int D, float lr, float eps) {
+    GRID_STRIDE(i, (long long)sparse_rows(count, bound) * D) {
         long long s = i / D;
         int d = (int)(i - s * D);
         long long j = (long long)rows[s] * D + d;
@@ -47,8 +53,8 @@ extern "C" __global__ void adagrad_sparse_update(float* table, const int* rows, 
 }
 
 // Lazy Adam: only the touched rows' moments decay and update.
-extern "C" __global__ void adam_sparse_update(float* table, const int* rows, const float* values, float* m, float* v, int count, int D, float lr, float beta1, float beta2, float eps, float bc1, float bc2) {
-    GRID_STRIDE(i, (long long)count * D) {
+extern "C" __global__ void adam_sparse_update(float* table, const int* rows, const float* values, float* m, float* v, const int* count, int bound, int D, float lr, float beta1, float beta2, float eps, float bc1, float bc2) {
+    GRID_STRIDE(i, (long long)sparse_rows(count, bound) * D) {
         long long s = i / D;
         int d = (int)(i - s * D);
         long long j = (long long)rows[s] * D + d;
@@ -62,8 +68,8 @@ extern "C" __global__ void adam_sparse_update(float* table, const int* rows, con
 }
 
 // DIN eq. 4, mini-batch aware regularization: values[s] += λ·table[rows[s]] / max(frequency[rows[s]], 1).
-extern "C" __global__ void mba_regularize_update(const float* table, const int* rows, float* values, const float* frequency, int count, int D, float lambda) {
-    GRID_STRIDE(i, (long long)count * D) {
+extern "C" __global__ void mba_regularize_update(const float* table, const int* rows, float* values, const float* frequency, const int* count, int bound, int D, float lambda) {
+    GRID_STRIDE(i, (long long)sparse_rows(count, bound) * D) {
         long long s = i / D;
         int d = (int)(i - s * D);
         int r = rows[s];

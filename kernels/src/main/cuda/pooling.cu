@@ -13,22 +13,27 @@ extern "C" __global__ void weighted_sum_forward(const float* w, const float* key
 
 // dKeys[b, t, d] += w[b, t]·dOut[b, d] on valid positions.
 extern "C" __global__ void weighted_sum_backward_keys(const float* w, const int* lengths, const float* dOut, float* dKeys, int B, int T, int D) {
-    GRID_STRIDE(i, (long long)B * T * D) {
-        long long bt = i / D;
-        int d = (int)(i - bt * D);
-        int b = (int)(bt / T), t = (int)(bt - (long long)b * T);
+    grid_stride_narrow((long long)B * T * D, [&](auto i) {
+        using I = decltype(i);
+        I bt = i / (I)D;
+        int d = (int)(i - bt * (I)D);
+        int b = (int)(bt / (I)T), t = (int)(bt - (I)b * (I)T);
         if (t < lengths[b]) dKeys[i] += w[bt] * dOut[(long long)b * D + d];
-    }
+    });
 }
 
-// dW[b, t] += Σ_d dOut[b, d]·keys[b, t, d] on valid positions.
+// dW[b, t] += Σ_d dOut[b, d]·keys[b, t, d] on valid positions. One warp per (b, t): lane d reads keys[b, t, d]
+// and dOut[b, d], consecutive floats, so each warp load is one coalesced transaction (a thread per row read D
+// floats D·4 bytes apart from its neighbours'); the dot product is a fixed shuffle tree, so still deterministic.
 extern "C" __global__ void weighted_sum_backward_weights(const float* keys, const int* lengths, const float* dOut, float* dW, int B, int T, int D) {
-    GRID_STRIDE(bt, (long long)B * T) {
+    int lane = threadIdx.x & 31;
+    WARP_STRIDE(bt, (long long)B * T) {
         int b = (int)(bt / T), t = (int)(bt - (long long)b * T);
         if (t >= lengths[b]) continue;
         float s = 0.f;
-        for (int d = 0; d < D; d++) s += dOut[(long long)b * D + d] * keys[bt * D + d];
-        dW[bt] += s;
+        for (int d = lane; d < D; d += 32) s += dOut[(long long)b * D + d] * keys[bt * D + d];
+        s = warp_sum(s);
+        if (lane == 0) dW[bt] += s;
     }
 }
 
@@ -75,10 +80,11 @@ extern "C" __global__ void sum_pool_forward(const float* keys, const int* length
 }
 
 extern "C" __global__ void sum_pool_backward(const int* lengths, const float* dOut, float* dKeys, int B, int T, int D) {
-    GRID_STRIDE(i, (long long)B * T * D) {
-        long long bt = i / D;
-        int d = (int)(i - bt * D);
-        int b = (int)(bt / T), t = (int)(bt - (long long)b * T);
+    grid_stride_narrow((long long)B * T * D, [&](auto i) {
+        using I = decltype(i);
+        I bt = i / (I)D;
+        int d = (int)(i - bt * (I)D);
+        int b = (int)(bt / (I)T), t = (int)(bt - (I)b * (I)T);
         if (t < lengths[b]) dKeys[i] += dOut[(long long)b * D + d];
-    }
+    });
 }

@@ -4,6 +4,7 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The service-provider interface every backend implements: memory, data movement and the op families the
@@ -41,6 +42,40 @@ public interface Backend extends AutoCloseable {
 
     /** Copies all of {@code src} into host memory. */
     void copyToHost(Tensor src, MemorySegment dst);
+
+    /**
+     * Copies each {@code srcs[i]} into {@code dsts[i]} (as {@link #copyFromHost(MemorySegment, Tensor)} does, any
+     * host segments, heap ones too): a batch's inputs in one call, which a device backend turns into one transfer.
+     * The sources may be reused as soon as this returns.
+     */
+    default void copyFromHost(List<MemorySegment> srcs, List<Tensor> dsts) {
+        if (srcs.size() != dsts.size()) {
+            throw new IllegalArgumentException(srcs.size() + " sources for " + dsts.size() + " destinations");
+        }
+        for (int i = 0; i < srcs.size(); i++) {
+            copyFromHost(srcs.get(i), dsts.get(i));
+        }
+    }
+
+    /**
+     * A region of the calling thread's work whose inputs were validated on the host (ids inside their tables,
+     * lengths inside {@code [0, T]}: what the session's batch check does before uploading): until the scope is
+     * closed, a device backend skips the argument checks that would read device data back, and defers its other
+     * mid-step read-backs — a sparse gradient's row count and capacity overflow are found on the device and
+     * surface at {@link SparseGrad#count()} or as a NaN in {@link SparseGrad#values()} (so a finiteness check of
+     * the gradient catches them). Backends whose checks read host memory ignore it. Scopes nest.
+     */
+    default Scope hostValidated() {
+        return Scope.NONE;
+    }
+
+    /** A region opened by {@link #hostValidated()}; close it on the thread that opened it. */
+    interface Scope extends AutoCloseable {
+        Scope NONE = () -> { };
+
+        @Override
+        void close();
+    }
 
     /** Waits until every op issued so far has finished (a no-op on synchronous backends). */
     default void synchronize() {

@@ -18,4 +18,13 @@ public interface LossOps {
      * @return the (unscaled) loss
      */
     double bceWithLogits(Tensor logits, Tensor labels, Tensor weights, float scale, Tensor dLogits);
+
+    /**
+     * {@link #bceWithLogits(Tensor, Tensor, Tensor, float, Tensor)} leaving the loss in {@code lossOut[0]} (a
+     * {@code [1]} tensor of this backend, f64 for full precision) instead of returning it: a device backend keeps
+     * it on the device, so a training step can read every loss and status value back at once.
+     */
+    default void bceWithLogits(Tensor logits, Tensor labels, Tensor weights, float scale, Tensor dLogits, Tensor lossOut) {
+        lossOut.set(0, bceWithLogits(logits, labels, weights, scale, dLogits));
+    }
 }

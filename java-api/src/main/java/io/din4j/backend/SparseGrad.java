@@ -23,6 +23,15 @@ public interface SparseGrad {
     /** Number of unique rows currently held. */
     int count();
 
+    /**
+     * An upper bound on {@link #count()} known without asking the device (at most {@link #capacity()}); the value
+     * rows from {@code count()} up to it are zero, so a reduction over the first {@code countBound()} rows equals
+     * one over the first {@code count()}. {@code count()} itself where that costs nothing.
+     */
+    default int countBound() {
+        return count();
+    }
+
     /** Row ids, i32 {@code [capacity]}; the first {@link #count()} are valid. */
     Tensor rows();
 

@@ -39,4 +39,12 @@ public interface TensorOps {
 
     /** Σ x²; NaN or infinite when any element is. Used for gradient norms and numerical-fault checks. */
     double sumSquares(Tensor t);
+
+    /**
+     * {@link #sumSquares(Tensor)} into {@code out[0]} (a {@code [1]} tensor of this backend, f64): a device backend
+     * leaves it on the device (see {@link LossOps#bceWithLogits(Tensor, Tensor, Tensor, float, Tensor, Tensor)}).
+     */
+    default void sumSquares(Tensor t, Tensor out) {
+        out.set(0, sumSquares(t));
+    }
 }

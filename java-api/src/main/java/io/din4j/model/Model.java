@@ -226,6 +226,18 @@ public final class Model implements AutoCloseable {
         return training.backward(taskWeights);
     }
 
+    /**
+     * {@link #backward(double[])} leaving task k's loss in {@code lossOut[k]} (an f64 tensor of the backend) instead
+     * of reading it back (see {@link Session#backward(double[], io.din4j.tensor.Tensor)}).
+     */
+    public void backward(double[] taskWeights, io.din4j.tensor.Tensor lossOut) {
+        checkOpen();
+        if (last != training || training == null) {
+            throw new IllegalStateException("backward needs a training forward pass first");
+        }
+        training.backward(taskWeights, lossOut);
+    }
+
     /** {@link #backward(double[])} with the config's initial task weights. */
     public double[] backward() {
         return backward(config.tasks().stream().mapToDouble(ModelConfig.TaskSpec::weight).toArray());

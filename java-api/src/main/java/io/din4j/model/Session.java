@@ -151,10 +151,13 @@ public final class Session implements AutoCloseable {
         for (Buf gb : outputs.gates().values()) {
             widest = Math.max(widest, gb.width());
         }
-        // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it.
+        // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it. A batched
+        // upload stages, side by side, the zero histories (no behaviours), the dense block and f64 labels/masks.
+        long batched = (long) seqs.length * maxBatch * maxHistory / 2 + (long) maxBatch * nd + 2L * k * maxBatch
+                + 4L * (seqs.length + 2 * k + 1);
         HostArena st = new HostArena();
         try {
-            staging = st.allocate(DType.F64, (long) maxBatch * widest + 8).segment();
+            staging = st.allocate(DType.F64, Math.max((long) maxBatch * widest, batched) + 8).segment();
         } catch (RuntimeException e) {
             st.close();
             throw e;
@@ -204,20 +207,88 @@ public final class Session implements AutoCloseable {
         int t = Math.max(1, batch.history());
         ensureHistory(t);
         graph.bind(b, t);
+        // Every input in one call (one transfer on a device backend): the int and float columns straight from the
+        // batch's arrays, the rest (zero histories, the row-major dense block, f64 conversions) from staging.
+        Uploads up = new Uploads();
         for (int f = 0; f < inputs.sparse().length; f++) {
-            uploadInts(batch.sparse(f), 0, b, inputs.sparse()[f].v());
+            up.ints(batch.sparse(f), inputs.sparse()[f].v());
         }
-        uploadSequences(batch, t);
-        uploadInts(batch.lengths(), 0, b, inputs.lengths().v());
-        uploadDense(batch, inputs.dense());
-        if (mode == Mode.TRAINING) {
-            for (int k = 0; k < labels.length; k++) {
-                uploadFloats(batch.labels(k), labels[k].v());
-                uploadFloats(batch.labelMask(k), masks[k].v());
+        for (int s = 0; s < inputs.sequences().length; s++) {
+            Tensor dst = inputs.sequences()[s].v();
+            if (batch.history() == 0) {
+                up.zeros(dst);
+            } else {
+                up.ints(batch.sequence(s), dst);
             }
         }
-        graph.forward(training);
+        up.ints(batch.lengths(), inputs.lengths().v());
+        if (inputs.dense() != null) {
+            up.dense(batch, inputs.dense().v());
+        }
+        if (mode == Mode.TRAINING) {
+            for (int k = 0; k < labels.length; k++) {
+                up.floats(batch.labels(k), labels[k].v());
+                up.floats(batch.labelMask(k), masks[k].v());
+            }
+        }
+        backend.copyFromHost(up.srcs, up.dsts);
+        // The batch was checked on the host (BatchCheck above): the backend need not check ids and lengths again
+        // on the device, which would cost a read-back per op.
+        try (Backend.Scope v = backend.hostValidated()) {
+            graph.forward(training);
+        }
         ranTraining = training;
+    }
+
+    /**
+     * The sources and destinations of one batched upload. Sources that need no conversion are the batch's own
+     * arrays (heap segments); the others take consecutive slices of the staging memory.
+     */
+    private final class Uploads {
+        final List<MemorySegment> srcs = new ArrayList<>();
+        final List<Tensor> dsts = new ArrayList<>();
+        private long staged;
+
+        /** The next slice of staging (planned in {@link #build} for every converted input of a batch). */
+        private MemorySegment stage(long bytes) {
+            long at = (staged + 7) & ~7L;
+            staged = at + bytes;
+            return staging.asSlice(at, bytes);
+        }
+
+        void ints(int[] src, Tensor dst) {
+            add(MemorySegment.ofArray(src), dst);
+        }
+
+        void zeros(Tensor dst) {
+            MemorySegment m = stage(dst.byteSize());
+            m.fill((byte) 0);
+            add(m, dst);
+        }
+
+        void floats(float[] src, Tensor dst) {
+            if (dst.dtype() == DType.F32) {
+                add(MemorySegment.ofArray(src), dst);
+                return;
+            }
+            int n = Math.toIntExact(dst.size());
+            MemorySegment m = stage(dst.byteSize());
+            for (int i = 0; i < n; i++) {
+                m.setAtIndex(ValueLayout.JAVA_DOUBLE, i, src[i]);
+            }
+            add(m, dst);
+        }
+
+        void dense(Batch batch, Tensor dst) {
+            MemorySegment m = stage(dst.byteSize());
+            fillDense(batch, dst, m);
+            add(m, dst);
+        }
+
+        private void add(MemorySegment src, Tensor dst) {
+            srcs.add(src);
+            dsts.add(dst);
+        }
     }
 
     /**
@@ -294,7 +365,12 @@ public final class Session implements AutoCloseable {
         if (dense == null) {
             return;
         }
-        Tensor dst = dense.v();
+        fillDense(batch, dense.v(), staging);
+        backend.copyFromHost(staging, dense.v());
+    }
+
+    /** The dense columns of {@code batch} as the row-major {@code [B, nd]} block of {@code dst}'s type, into {@code m}. */
+    private static void fillDense(Batch batch, Tensor dst, MemorySegment m) {
         int b = dst.dimInt(0);
         int nd = dst.dimInt(1);
         boolean f32 = dst.dtype() == DType.F32;
@@ -303,13 +379,12 @@ public final class Session implements AutoCloseable {
             for (int i = 0; i < b; i++) {
                 long at = (long) i * nd + d;
                 if (f32) {
-                    staging.setAtIndex(ValueLayout.JAVA_FLOAT, at, col[i]);
+                    m.setAtIndex(ValueLayout.JAVA_FLOAT, at, col[i]);
                 } else {
-                    staging.setAtIndex(ValueLayout.JAVA_DOUBLE, at, col[i]);
+                    m.setAtIndex(ValueLayout.JAVA_DOUBLE, at, col[i]);
                 }
             }
         }
-        backend.copyFromHost(staging, dst);
     }
 
     /** Per-task probabilities of the last run, {@code [K][B]}. */
@@ -358,6 +433,36 @@ public final class Session implements AutoCloseable {
         graph.backward();
         ranTraining = false;
         return losses;
+    }
+
+    /**
+     * {@link #backward(double[])} without waiting for the device: task k's loss goes to {@code lossOut[k]} (f64, a
+     * tensor of the backend), and the backward pass runs in a {@link Backend#hostValidated} scope (the batch was
+     * checked on the host), so a sparse gradient's capacity overflow surfaces at its {@code count()} or as a NaN
+     * in its values rather than here. The trainer reads the losses with its gradient checks in one read-back.
+     */
+    public void backward(double[] taskWeights, Tensor lossOut) {
+        checkOpen();
+        if (!ranTraining) {
+            throw new IllegalStateException("backward needs a training forward pass first");
+        }
+        if (taskWeights.length != probs.length) {
+            throw new IllegalArgumentException(taskWeights.length + " task weights for " + probs.length + " tasks");
+        }
+        if (lossOut.rank() != 1 || lossOut.dim(0) < probs.length) {
+            throw new IllegalArgumentException("lossOut: expected [" + probs.length + "] or longer, got " + lossOut);
+        }
+        int b = graph.batch();
+        try (Backend.Scope v = backend.hostValidated()) {
+            graph.zeroGrads();
+            for (int k = 0; k < probs.length; k++) {
+                Buf logit = outputs.logits().get(k);
+                backend.loss().bceWithLogits(logit.v().reshape(b), labels[k].v(), masks[k].v(), (float) taskWeights[k],
+                        logit.g().reshape(b), lossOut.rows(k, k + 1));
+            }
+            graph.backward();
+        }
+        ranTraining = false;
     }
 
     /** Attention weights {@code [B·T]} of the last run (0 at padding), or null for models without attention. */

@@ -38,6 +38,13 @@ public final class Trainer implements AutoCloseable {
     /** Per embedding table, room to set its sparse gradient aside while the regularization step reuses it. */
     private final Map<Param, Tensor> regScratch = new IdentityHashMap<>();
     private final List<TrainListener> listeners = new ArrayList<>();
+    /**
+     * The step's status word, on the backend: each task's loss, then Σg² of each trained parameter's gradient (in
+     * {@link #moments}' order), all read back at once at the end of the step (one read-back on a device backend).
+     */
+    private Tensor status;
+    private java.lang.foreign.MemorySegment statusHost;
+    private final java.lang.foreign.Arena statusArena = java.lang.foreign.Arena.ofShared();
     private long step;
     private boolean closed;
     private long samples;
@@ -111,15 +118,29 @@ public final class Trainer implements AutoCloseable {
         }
         statistics.forEach((p, copy) -> backend.tensor().copy(p.value(), copy));
         model.compute(batch, true);
-        double[] losses = model.backward(taskWeights(epoch));
+        int tasks = model.config().tasks().size();
+        if (status == null) {
+            status = state.allocate(io.din4j.tensor.DType.F64, tasks + moments.size());
+            statusHost = statusArena.allocate(status.byteSize(), 8);
+        }
+        // Losses and gradient sums of squares stay on the device; one read-back brings them all.
+        model.backward(taskWeights(epoch), status);
+        int at = tasks;
+        for (Param p : moments.keySet()) {
+            backend.tensor().sumSquares(gradient(p, false), status.rows(at, at + 1));
+            at++;
+        }
+        backend.copyToHost(status, statusHost);
+        double[] sums = statusHost.toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+        double[] losses = java.util.Arrays.copyOf(sums, tasks);
         try {
             for (int k = 0; k < losses.length; k++) {
                 if (!Double.isFinite(losses[k])) {
                     throw lossFault(k, losses[k], epoch);
                 }
             }
-            checkGradients(epoch);
-        } catch (NumericalFaultException e) {
+            checkGradients(epoch, sums, tasks);
+        } catch (IllegalStateException e) {  // a NumericalFaultException, or a sparse gradient's overflow
             // The failed forward pass moved the Dice running statistics; put back those of the last good step.
             statistics.forEach((p, copy) -> backend.tensor().copy(copy, p.value()));
             throw e;
@@ -177,7 +198,8 @@ public final class Trainer implements AutoCloseable {
 
     private void regularize(Param p, float lr) {
         io.din4j.backend.SparseGrad g = p.sparseGrad();
-        int c = g.count();
+        // The bound, not the count: no read-back; the rows past the count are zero and the kernels stop at it.
+        int c = g.countBound();
         if (c == 0 || lr <= 0) {
             return;
         }
@@ -220,19 +242,37 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Refuses to apply a step whose gradients hold a NaN or infinity (one reduction per gradient: Σg² is finite
-     * exactly when every element is, barring float overflow of squares above ~1e19, itself a divergence).
+     * Refuses to apply a step whose gradients hold a NaN or infinity. {@code sums[first + i]} is Σg² of the i-th
+     * trained parameter's gradient (one reduction each, read back with the losses): finite exactly when every
+     * element is, barring float overflow of squares above ~1e19, itself a divergence. A sparse gradient whose
+     * capacity overflowed on the device also shows here (its values hold a NaN): asking its count names it.
      */
-    private void checkGradients(int epoch) {
+    private void checkGradients(int epoch, double[] sums, int first) {
+        int at = first;
         for (Param p : moments.keySet()) {
-            Tensor g = p.kind() == Param.Kind.EMBEDDING
-                    ? p.sparseGrad().values().rows(0, p.sparseGrad().count()) : p.grad();
-            if (g.size() > 0 && !Double.isFinite(backend.tensor().sumSquares(g))) {
+            if (!Double.isFinite(sums[at++])) {
+                if (p.kind() == Param.Kind.EMBEDDING) {
+                    p.sparseGrad().count();  // throws IllegalStateException when the capacity overflowed
+                }
+                Tensor g = gradient(p, true);
                 String bad = NonFinite.describe(backend, g);
                 throw new NumericalFaultException(p.name(), "gradient of '" + p.name() + "' "
                         + (bad != null ? "holds " + bad : "overflows float"), step, epoch);
             }
         }
+    }
+
+    /**
+     * The gradient of {@code p}: dense, or a sparse gradient's value rows — its first {@code count()} rows when
+     * {@code exact}, else its first {@code countBound()} (the rows past the count are zero, and the bound needs no
+     * read-back).
+     */
+    private static Tensor gradient(Param p, boolean exact) {
+        if (p.kind() != Param.Kind.EMBEDDING) {
+            return p.grad();
+        }
+        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        return g.values().rows(0, exact ? g.count() : g.countBound());
     }
 
     /** Metrics of the model on {@code data} (inference mode: Dice uses its running statistics). */
@@ -453,8 +493,11 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        state.close();
+        if (!closed) {
+            closed = true;
+            state.close();
+            statusArena.close();
+        }
     }
 
     /** A copy of every model tensor on the backend, to restore the best epoch's weights. */

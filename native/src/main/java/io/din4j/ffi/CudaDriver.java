@@ -29,6 +29,7 @@ public final class CudaDriver {
     private final MethodHandle memsetD8;
     private final MethodHandle memGetInfo;
     private final MethodHandle memcpyDtoH;
+    private final MethodHandle memcpyHtoDAsync;
 
     private CudaDriver(Libraries.Opened lib) {
         init = lib.function("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -43,6 +44,8 @@ public final class CudaDriver {
         memsetD8 = lib.function("cuMemsetD8_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG));
         memGetInfo = lib.function("cuMemGetInfo_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         memcpyDtoH = lib.function("cuMemcpyDtoH_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+        memcpyHtoDAsync = lib.function("cuMemcpyHtoDAsync_v2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
     }
 
     private static final class Holder {
@@ -105,6 +108,19 @@ public final class CudaDriver {
             return (int) memcpyHtoD.invokeExact(dst, src, bytes);
         } catch (Throwable t) {
             throw new NativeError("cuMemcpyHtoD failed: " + t, t);
+        }
+    }
+
+    /**
+     * Asynchronous copy of {@code bytes} bytes from page-locked host memory ({@link #allocHost}) to device address
+     * {@code dst}, ordered on {@code stream} (a raw CUstream handle, 0 for the legacy default stream); returns the
+     * driver status. The source must stay unchanged until the copy has run (the caller's synchronisation).
+     */
+    public int copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes, long stream) {
+        try {
+            return (int) memcpyHtoDAsync.invokeExact(dst, pinnedSrc, bytes, stream);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemcpyHtoDAsync failed: " + t, t);
         }
     }
 

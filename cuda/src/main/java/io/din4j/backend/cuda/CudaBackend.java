@@ -17,6 +17,8 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 
@@ -49,6 +51,16 @@ public final class CudaBackend implements Backend {
     private final LossOps loss;
     private final OptimizerOps optimizer;
     private boolean closed;
+    /**
+     * The batched upload's two staging buffers (pinned host memory and its device twin), used in turn: the host
+     * fills one while a copy from the other may still be in flight. {@code stagedAtSync[i]} is the device's host
+     * synchronisation count when buffer i's copy was issued: once a later synchronisation has happened (the
+     * training step's read-back), that copy has finished and the buffer may be refilled without waiting.
+     */
+    private final MemorySegment[] pinned = new MemorySegment[2];
+    private final long[] staged = new long[2];
+    private final long[] stagedAtSync = {-1, -1};
+    private int nextStaging;
 
     /** A cuda backend on {@code device}, which it owns and closes. */
     public CudaBackend(Device device) {
@@ -139,6 +151,87 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * One upload for many tensors: the pieces are packed behind a descriptor table into a pinned staging buffer,
+     * copied asynchronously in one transfer, and a single kernel ({@code scatter_copy_forward}) moves each piece
+     * to its tensor. A batch's dozen inputs thus cost one copy and one launch.
+     */
+    @Override
+    public void copyFromHost(List<MemorySegment> srcs, List<Tensor> dsts) {
+        if (srcs.size() != dsts.size()) {
+            throw new IllegalArgumentException(srcs.size() + " sources for " + dsts.size() + " destinations");
+        }
+        int n = 0;
+        long header = 24L * srcs.size();
+        long total = align16(header);
+        for (int i = 0; i < srcs.size(); i++) {
+            Tensor dst = dsts.get(i);
+            Kernels.dev("dsts[" + i + "]", dst, dst.dtype());
+            if (srcs.get(i).byteSize() < dst.byteSize()) {
+                throw new IllegalArgumentException("srcs[" + i + "] holds " + srcs.get(i).byteSize() + " bytes, "
+                        + dst + " needs " + dst.byteSize());
+            }
+            if (dst.byteSize() % 4 != 0) {
+                throw new IllegalArgumentException("dsts[" + i + "]: " + dst + " is not a whole number of 4-byte words");
+            }
+            if (dst.byteSize() > 0) {
+                n++;
+                total += align16(dst.byteSize());
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        synchronized (opLock) {
+            int buf = nextStaging;
+            nextStaging ^= 1;
+            long syncs = device.counters().snapshot().hostSyncs();
+            if (stagedAtSync[buf] >= 0 && syncs <= stagedAtSync[buf]) {
+                device.synchronize();  // no synchronisation since this buffer's last copy: it may still be in flight
+            }
+            if (pinned[buf] == null || pinned[buf].byteSize() < total) {
+                long size = Math.max(total + total / 4, 1 << 16);
+                if (pinned[buf] != null) {
+                    device.synchronize();  // queued scatter launches may still read the old device buffer
+                    device.freePinned(pinned[buf]);
+                    device.free(staged[buf]);
+                    pinned[buf] = null;
+                }
+                staged[buf] = device.malloc(size);
+                pinned[buf] = device.allocPinned(size);
+            }
+            MemorySegment p = pinned[buf];
+            long at = align16(24L * n);
+            int piece = 0;
+            for (int i = 0; i < srcs.size(); i++) {
+                Tensor dst = dsts.get(i);
+                long bytes = dst.byteSize();
+                if (bytes == 0) {
+                    continue;
+                }
+                p.setAtIndex(ValueLayout.JAVA_LONG, 3L * piece, dst.deviceAddress());
+                p.setAtIndex(ValueLayout.JAVA_LONG, 3L * piece + 1, at);
+                p.setAtIndex(ValueLayout.JAVA_LONG, 3L * piece + 2, bytes);
+                MemorySegment.copy(srcs.get(i), 0, p, at, bytes);
+                at += align16(bytes);
+                piece++;
+            }
+            device.copyToDeviceAsync(p, staged[buf], at);
+            device.launch("scatter_copy_forward", Dim3.of(Math.min(n, 65535)), Dim3.of(Kernels.THREADS), 0,
+                    KernelArgs.of().ptr(staged[buf]).i32(n));
+            stagedAtSync[buf] = device.counters().snapshot().hostSyncs();
+        }
+    }
+
+    private static long align16(long bytes) {
+        return (bytes + 15) & ~15L;
+    }
+
+    @Override
+    public Scope hostValidated() {
+        return k.enterHostValidated();
+    }
+
     @Override
     public void synchronize() {
         device.synchronize();
@@ -206,6 +299,14 @@ public final class CudaBackend implements Backend {
             closed = true;
             synchronized (opLock) {
                 k.free();
+                for (int i = 0; i < 2; i++) {
+                    if (pinned[i] != null) {
+                        device.synchronize();
+                        device.freePinned(pinned[i]);
+                        device.free(staged[i]);
+                        pinned[i] = null;
+                    }
+                }
             }
             device.close();
         }

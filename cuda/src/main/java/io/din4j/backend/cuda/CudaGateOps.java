@@ -6,12 +6,18 @@ import io.din4j.tensor.Tensor;
 /** PLE/MMoE gates on the device: softmax fused with the expert mix, one block per sample. */
 final class CudaGateOps implements GateOps {
     private final Kernels k;
+    /**
+     * Device copies of the expert lists seen so far: a model's gates use the same few lists every step, so each is
+     * uploaded once (not once per call, which cost a host-to-device copy per gate per pass). Freed with the
+     * backend's scratch buffers.
+     */
+    private final java.util.Map<java.util.List<Integer>, Long> selectedLists = new java.util.HashMap<>();
 
     CudaGateOps(Kernels k) {
         this.k = k;
     }
 
-    /** Checks shapes, uploads {@code selected}; returns {B, E, Etot, H, selectedAddress}. */
+    /** Checks shapes, finds (or uploads once) {@code selected} on the device; returns {B, E, Etot, H, selectedAddress}. */
     private long[] prepare(Tensor logitsOrProbs, String name, Tensor experts, int[] selected) {
         Kernels.f32(name, logitsOrProbs).requireRank(name, logitsOrProbs.dtype(), 2);
         Kernels.f32("experts", experts).requireRank("experts", experts.dtype(), 3);
@@ -30,10 +36,14 @@ final class CudaGateOps implements GateOps {
                 throw new IllegalArgumentException("selected[" + i + "] = " + selected[i] + " is outside [0, " + etot + ")");
             }
         }
-        long sel = k.scratch("gate.selected", 4L * Math.max(1, e));
-        if (e > 0) {
-            k.writeInts(sel, selected);
-        }
+        java.util.List<Integer> key = java.util.Arrays.stream(selected).boxed().toList();
+        long sel = selectedLists.computeIfAbsent(key, l -> {
+            long a = k.scratch("gate.selected" + l, 4L * Math.max(1, e));
+            if (e > 0) {
+                k.writeInts(a, selected);
+            }
+            return a;
+        });
         return new long[] {b, e, etot, experts.dim(2), sel};
     }
 

@@ -4,7 +4,10 @@ import io.din4j.backend.OptimizerOps;
 import io.din4j.backend.SparseGrad;
 import io.din4j.tensor.Tensor;
 
-/** Dense and sparse parameter updates on the device. */
+/**
+ * Dense and sparse parameter updates on the device. Sparse updates size their grids by the gradient's host bound
+ * and read the true row count on the device, so they never wait for it.
+ */
 final class CudaOptimizerOps implements OptimizerOps {
     private final Kernels k;
 
@@ -66,16 +69,16 @@ final class CudaOptimizerOps implements OptimizerOps {
     @Override
     public void sgdSparse(Tensor table, SparseGrad grad, float lr) {
         CudaSparseGrad g = sparse(table, grad);
-        k.elementwise("sgd_sparse_update", (long) g.count * g.width(),
-                KernelArgs.of().ptr(table).ptr(g.rows).ptr(g.values).i32(g.count).i32(g.width()).f32(lr));
+        k.elementwise("sgd_sparse_update", (long) g.bound * g.width(),
+                KernelArgs.of().ptr(table).ptr(g.rows).ptr(g.values).ptr(g.countDev).i32(g.bound).i32(g.width()).f32(lr));
     }
 
     @Override
     public void adagradSparse(Tensor table, SparseGrad grad, Tensor accum, float lr, float eps) {
         CudaSparseGrad g = sparse(table, grad);
         like("accum", accum, table);
-        k.elementwise("adagrad_sparse_update", (long) g.count * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
-                .ptr(g.values).ptr(accum).i32(g.count).i32(g.width()).f32(lr).f32(eps));
+        k.elementwise("adagrad_sparse_update", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(accum).ptr(g.countDev).i32(g.bound).i32(g.width()).f32(lr).f32(eps));
     }
 
     @Override
@@ -84,8 +87,8 @@ final class CudaOptimizerOps implements OptimizerOps {
         like("m", m, table);
         like("v", v, table);
         float[] bc = biasCorrections(beta1, beta2, step);
-        k.elementwise("adam_sparse_update", (long) g.count * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
-                .ptr(g.values).ptr(m).ptr(v).i32(g.count).i32(g.width()).f32(lr).f32(beta1).f32(beta2).f32(eps)
+        k.elementwise("adam_sparse_update", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(m).ptr(v).ptr(g.countDev).i32(g.bound).i32(g.width()).f32(lr).f32(beta1).f32(beta2).f32(eps)
                 .f32(bc[0]).f32(bc[1]));
     }
 
@@ -93,7 +96,7 @@ final class CudaOptimizerOps implements OptimizerOps {
     public void mbaRegularize(Tensor table, SparseGrad grad, Tensor frequency, float lambda) {
         CudaSparseGrad g = sparse(table, grad);
         Kernels.shape("frequency", Kernels.f32("frequency", frequency), table.dim(0));
-        k.elementwise("mba_regularize_update", (long) g.count * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
-                .ptr(g.values).ptr(frequency).i32(g.count).i32(g.width()).f32(lambda));
+        k.elementwise("mba_regularize_update", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(frequency).ptr(g.countDev).i32(g.bound).i32(g.width()).f32(lambda));
     }
 }

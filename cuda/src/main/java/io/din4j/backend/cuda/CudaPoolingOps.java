@@ -53,7 +53,8 @@ final class CudaPoolingOps implements PoolingOps {
                     .ptr(lengths).ptr(dOut).ptr(dKeys).i32(s[0]).i32(s[1]).i32(s[2]));
         }
         if (dWeights != null) {
-            k.elementwise("weighted_sum_backward_weights", (long) s[0] * s[1], KernelArgs.of().ptr(keys)
+            // one warp per (b, t) row: 32 threads per row
+            k.elementwise("weighted_sum_backward_weights", 32L * s[0] * s[1], KernelArgs.of().ptr(keys)
                     .ptr(lengths).ptr(dOut).ptr(dWeights).i32(s[0]).i32(s[1]).i32(s[2]));
         }
     }

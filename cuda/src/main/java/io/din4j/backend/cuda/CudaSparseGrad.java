@@ -8,8 +8,13 @@ import io.din4j.tensor.TensorArena;
 /**
  * A sparse embedding gradient on the device: rows/values as the SPI describes, plus an open-addressing hash
  * table row id → slot (twice the capacity, a power of two), 64-bit fixed-point accumulators and per-slot
- * statistics used by the deterministic accumulation (see kernels/src/main/cuda/embedding.cu). The row count is
- * mirrored on the host after every backward call.
+ * statistics used by the deterministic accumulation (see kernels/src/main/cuda/embedding.cu).
+ *
+ * <p>The row count lives on the device ({@code meta[0]}, with the overflow flags in {@code meta[4..8)}), and every
+ * kernel that walks the rows reads it there; the host keeps only a bound ({@link #countBound()}: the positions
+ * accumulated since the last clear, capped by the capacity), which sizes the grids. Outside a
+ * {@link io.din4j.backend.Backend#hostValidated} scope every backward call reads the count back (and throws on
+ * overflow) as before; inside one nothing is read back until {@link #count()} is asked for.
  */
 final class CudaSparseGrad implements SparseGrad {
     private final Kernels k;
@@ -24,9 +29,17 @@ final class CudaSparseGrad implements SparseGrad {
     final Tensor acc;
     final Tensor slotCount;
     final Tensor slotMax;
-    /** [0] = count on the device. */
+    /** [0] = the row count, [4..8) = the status word (kernels/src/main/cuda/embedding.cu: [6] table full, [7] capacity exceeded). */
+    final Tensor meta;
+    /** meta[0]. */
     final Tensor countDev;
+    /** meta[4..8). */
+    final Tensor statusDev;
+    /** The count when {@link #countKnown}. */
     int count;
+    boolean countKnown = true;
+    /** An upper bound on the count: positions accumulated since the last clear, at most the capacity. */
+    int bound;
 
     CudaSparseGrad(Kernels k, TensorArena arena, long tableRows, int width, int capacity) {
         if (tableRows <= 0 || width <= 0 || capacity <= 0) {
@@ -48,7 +61,9 @@ final class CudaSparseGrad implements SparseGrad {
         acc = arena.allocate(DType.F64, capacity, width);  // 64-bit integer accumulators, typed F64 for size only
         slotCount = arena.allocate(DType.I32, capacity);
         slotMax = arena.allocate(DType.I32, capacity);
-        countDev = arena.allocate(DType.I32, 1);
+        meta = arena.allocate(DType.I32, 8);
+        countDev = meta.rows(0, 1);
+        statusDev = meta.rows(4, 8);
         resetTable(0);
     }
 
@@ -56,11 +71,34 @@ final class CudaSparseGrad implements SparseGrad {
         return hashCap - 1;
     }
 
+    /** Empties the table, the first {@code touched} value rows, the count and the status word: one launch, no copy. */
     private void resetTable(int touched) {
         k.elementwise("sparse_clear_forward", Math.max(hashCap, (long) touched * width),
-                KernelArgs.of().ptr(keys).ptr(vals).i32(hashCap).ptr(values).i32(touched).i32(width));
-        k.writeInts(countDev.deviceAddress(), 0);
+                KernelArgs.of().ptr(keys).ptr(vals).i32(hashCap).ptr(values).i32(touched).i32(width).ptr(countDev)
+                        .ptr(statusDev));
         count = 0;
+        countKnown = true;
+        bound = 0;
+    }
+
+    /** Records a backward call over {@code positions} positions (before its kernels run): the bound grows. */
+    void accumulating(long positions) {
+        bound = (int) Math.min(capacity, bound + positions);
+        countKnown = false;
+    }
+
+    /**
+     * Reads the count and status back (one read-back), throwing {@link IllegalStateException} when a backward call
+     * since the last clear overflowed the capacity.
+     */
+    void readCount() {
+        int[] m = k.readInts(meta.deviceAddress(), 8);
+        if (m[6] != 0 || m[7] != 0) {
+            throw new IllegalStateException("sparse gradient capacity " + capacity + " exceeded: the batch touches more"
+                    + " unique rows (plan the capacity for the largest batch's unique ids)");
+        }
+        count = m[0];
+        countKnown = true;
     }
 
     @Override
@@ -78,9 +116,18 @@ final class CudaSparseGrad implements SparseGrad {
         return capacity;
     }
 
+    /** The count; reads it back from the device (once) when a deferred backward call changed it. */
     @Override
     public int count() {
+        if (!countKnown) {
+            readCount();
+        }
         return count;
+    }
+
+    @Override
+    public int countBound() {
+        return countKnown ? count : bound;
     }
 
     @Override
@@ -95,6 +142,6 @@ final class CudaSparseGrad implements SparseGrad {
 
     @Override
     public void clear() {
-        resetTable(count);
+        resetTable(countBound());
     }
 }

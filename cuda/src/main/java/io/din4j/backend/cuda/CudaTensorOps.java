@@ -149,16 +149,35 @@ final class CudaTensorOps implements TensorOps {
     @Override
     public double sumSquares(Tensor t) {
         Kernels.f32("t", t);
-        long n = t.size();
-        if (n == 0) {
+        if (t.size() == 0) {
             return 0;
         }
+        long sum = k.scratch("sumsq.sum", 8);
+        sumSquaresInto(t, sum);
+        return k.readDoubles(sum, 1)[0];
+    }
+
+    /** Σt² into {@code out[0]} (f64), left on the device. */
+    @Override
+    public void sumSquares(Tensor t, Tensor out) {
+        Kernels.f32("t", t);
+        Kernels.dev("out", out, io.din4j.tensor.DType.F64);
+        if (out.size() < 1) {
+            throw new IllegalArgumentException("out: expected at least one element, got " + out);
+        }
+        if (t.size() == 0) {
+            k.fill(out.deviceAddress(), 2, 0f);  // an f64 zero is two zero words
+            return;
+        }
+        sumSquaresInto(t, out.deviceAddress());
+    }
+
+    private void sumSquaresInto(Tensor t, long out) {
+        long n = t.size();
         int blocks = Math.min(k.blocks(n), 1024);
         long partial = k.scratch("sumsq.partial", 8L * blocks);
-        long sum = k.scratch("sumsq.sum", 8);
         k.device.launch("sum_squares_forward", Dim3.of(blocks), Dim3.of(Kernels.THREADS), 0,
                 KernelArgs.of().ptr(t).i64(n).ptr(partial));
-        k.reducePartials(partial, blocks, 1, sum);
-        return k.readDoubles(sum, 1)[0];
+        k.reducePartials(partial, blocks, 1, out);
     }
 }

@@ -47,6 +47,19 @@ public interface Device extends AutoCloseable {
 
     void copyOnDevice(long src, long dst, long bytes);
 
+    /**
+     * Asynchronous upload of {@code bytes} bytes from {@code pinnedSrc} ({@link #allocPinned}) on the current
+     * stream: returns at once on a GPU, so the host prepares the next batch while the device works. The source must
+     * not change until the stream has passed the copy (a {@link #synchronize} or a read-back after it). Counted as
+     * an upload.
+     */
+    void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes);
+
+    /** Page-locked host memory (the source of fast, asynchronous uploads); free with {@link #freePinned}. */
+    MemorySegment allocPinned(long bytes);
+
+    void freePinned(MemorySegment pinned);
+
     /** Launches {@code kernel} on the current stream. */
     void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args);
 

@@ -95,6 +95,21 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes) {
+        copyToDevice(pinnedSrc, dst, bytes);  // launches and copies are synchronous here
+    }
+
+    @Override
+    public MemorySegment allocPinned(long bytes) {
+        return at(malloc(Math.max(1, bytes)), bytes);  // host memory is all the emulator has
+    }
+
+    @Override
+    public void freePinned(MemorySegment pinned) {
+        free(pinned.address());
+    }
+
+    @Override
     public void copyOnDevice(long src, long dst, long bytes) {
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
     }

@@ -233,6 +233,14 @@ public final class JCudaDevice implements Device {
     }
 
     @Override
+    public void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes) {
+        counters.upload(bytes);
+        bind();
+        checkDriver("cuMemcpyHtoDAsync(" + bytes + " bytes)",
+                driver.copyToDeviceAsync(pinnedSrc, dst, bytes, stream == null ? 0L : stream.raw()));
+    }
+
+    @Override
     public void copyOnDevice(long src, long dst, long bytes) {
         bind();
         checkDriver("cuMemcpyDtoD(" + bytes + " bytes)", driver.copyOnDevice(src, dst, bytes));
@@ -379,12 +387,13 @@ public final class JCudaDevice implements Device {
         }
     }
 
-    /** Page-locked host memory (fast copies); free with {@link #freePinned}. */
+    @Override
     public MemorySegment allocPinned(long bytes) {
         bind();
         return driver.allocHost(bytes);
     }
 
+    @Override
     public void freePinned(MemorySegment pinned) {
         bind();
         driver.freeHost(pinned);

@@ -28,12 +28,40 @@ final class Kernels {
             Boolean.parseBoolean(System.getProperty("din4j.cuda.checkLengths", "true"));
 
     final Device device;
+    /**
+     * Per thread: the depth of {@link io.din4j.backend.Backend#hostValidated} scopes it is in. Per thread because
+     * the backend is shared (a {@code Predictor}'s sessions) and only the thread whose inputs were validated may
+     * skip their checks.
+     */
+    private final ThreadLocal<int[]> validatedDepth = ThreadLocal.withInitial(() -> new int[1]);
     private final Map<String, long[]> scratch = new HashMap<>();
     /** Dynamic shared memory each kernel has been opted in to (absent: the 48 KiB default). */
     private final Map<String, Integer> sharedOptIn = new HashMap<>();
 
     Kernels(Device device) {
         this.device = device;
+    }
+
+    /** Opens a host-validated scope on the calling thread (see {@link io.din4j.backend.Backend#hostValidated}). */
+    io.din4j.backend.Backend.Scope enterHostValidated() {
+        int[] depth = validatedDepth.get();
+        depth[0]++;
+        return new io.din4j.backend.Backend.Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    depth[0]--;
+                }
+            }
+        };
+    }
+
+    /** Whether the calling thread is inside a host-validated scope: skip device-side argument checks, defer read-backs. */
+    boolean hostValidated() {
+        return validatedDepth.get()[0] > 0;
     }
 
     /** Blocks for a grid-stride kernel over {@code n} elements. */
@@ -144,7 +172,7 @@ final class Kernels {
      * throwing {@link IllegalArgumentException} naming the first offender before any output is written.
      */
     void checkIds(String what, Tensor ids, long n, long v, Tensor lengths, int t) {
-        if (n == 0) {
+        if (n == 0 || hostValidated()) {
             return;
         }
         long status = scratch("check.status", 16);
@@ -167,7 +195,7 @@ final class Kernels {
     /** Checks lengths [B] against [0, T] on the device; IllegalArgumentException naming the first offender. */
     void checkLengths(Tensor lengths, int t) {
         int b = (int) lengths.dim(0);
-        if (b == 0 || !CHECK_LENGTHS) {
+        if (b == 0 || !CHECK_LENGTHS || hostValidated()) {
             return;
         }
         long status = scratch("check.status", 16);

@@ -118,6 +118,21 @@ class DeviceOutOfMemoryTest {
         }
 
         @Override
+        public void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes) {
+            d.copyToDeviceAsync(pinnedSrc, dst, bytes);
+        }
+
+        @Override
+        public MemorySegment allocPinned(long bytes) {
+            return d.allocPinned(bytes);
+        }
+
+        @Override
+        public void freePinned(MemorySegment pinned) {
+            d.freePinned(pinned);
+        }
+
+        @Override
         public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
             d.launch(kernel, grid, block, sharedBytes, args);
         }
