@@ -1,5 +1,6 @@
 package io.din4j.io;
 
+import io.din4j.json.Json;
 import io.din4j.backend.Backend;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.FieldRole;

@@ -6,8 +6,6 @@ import io.din4j.data.FeatureSchema;
 import io.din4j.data.Vocabulary;
 import io.din4j.graph.Param;
 import io.din4j.graph.ParamStore;
-import io.din4j.model.din.DinNetwork;
-import io.din4j.model.ple.PleNetwork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
