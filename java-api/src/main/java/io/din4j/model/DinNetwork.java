@@ -112,8 +112,8 @@ final class DinNetwork extends Network {
             if (attention) {
                 Buf k = perSample(g, keys);
                 Buf lengths = in.lengths();
-                Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(false),
-                        () -> attentionMlp.asAttentionParams(true), query, k, lengths);
+                Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(null),
+                        () -> attentionMlp.asAttentionParams(g), query, k, lengths);
                 weights = config.attentionSoftmax() ? g.maskedSoftmax("attention.softmax", scores, lengths) : scores;
                 pooled = g.weightedSum("interest", weights, k, lengths);
             } else {

@@ -235,6 +235,22 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * The dense gradient of {@code p} left by the last {@link #backward} of this model's own training graph, or null
+     * before the first training forward pass. Another session's graph ({@link #newSession}) keeps its own gradients:
+     * {@code session.graph().grad(p)}.
+     */
+    public io.din4j.tensor.Tensor grad(Param p) {
+        checkOpen();
+        return training == null ? null : training.graph().grad(p);
+    }
+
+    /** The sparse gradient of embedding table {@code p} from this model's own training graph, or null; see {@link #grad}. */
+    public io.din4j.backend.SparseGrad sparseGrad(Param p) {
+        checkOpen();
+        return training == null ? null : training.graph().sparseGrad(p);
+    }
+
     private Session lastSession() {
         checkOpen();
         if (last == null) {

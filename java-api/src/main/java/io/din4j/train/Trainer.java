@@ -134,23 +134,26 @@ public final class Trainer implements AutoCloseable {
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
                 switch (spec.kind()) {
-                    case ADAM -> opt.adamSparse(p.value(), p.sparseGrad(), s[0], s[1], lr, (float) spec.beta1(),
+                    case ADAM -> opt.adamSparse(p.value(), model.sparseGrad(p), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
-                    case ADAGRAD -> opt.adagradSparse(p.value(), p.sparseGrad(), s[0], lr, (float) spec.eps());
-                    case SGD -> opt.sgdSparse(p.value(), p.sparseGrad(), lr);
+                    case ADAGRAD -> opt.adagradSparse(p.value(), model.sparseGrad(p), s[0], lr, (float) spec.eps());
+                    case SGD -> opt.sgdSparse(p.value(), model.sparseGrad(p), lr);
                 }
                 if (config.mbaLambda() > 0) {
                     regularize(p, lr);
                 }
             } else {
                 switch (spec.kind()) {
-                    case ADAM -> opt.adam(p.value(), p.grad(), s[0], s[1], lr, (float) spec.beta1(),
+                    case ADAM -> opt.adam(p.value(), model.grad(p), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
-                    case ADAGRAD -> opt.adagrad(p.value(), p.grad(), s[0], lr, (float) spec.eps());
-                    case SGD -> opt.sgd(p.value(), p.grad(), lr, (float) spec.weightDecay());
+                    case ADAGRAD -> opt.adagrad(p.value(), model.grad(p), s[0], lr, (float) spec.eps());
+                    case SGD -> opt.sgd(p.value(), model.grad(p), lr, (float) spec.weightDecay());
                 }
             }
         }
+        // The optimizer (and the regularization) wrote every trained parameter: data derived from the old values
+        // (the cpu backend's packed weights) is stale.
+        moments.keySet().forEach(Param::changed);
         step++;
         samples += batch.size();
         return losses;
@@ -176,7 +179,7 @@ public final class Trainer implements AutoCloseable {
     static final int MAX_SHRINK_STEPS = 16;
 
     private void regularize(Param p, float lr) {
-        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        io.din4j.backend.SparseGrad g = model.sparseGrad(p);
         int c = g.count();
         if (c == 0 || lr <= 0) {
             return;
@@ -226,7 +229,7 @@ public final class Trainer implements AutoCloseable {
     private void checkGradients(int epoch) {
         for (Param p : moments.keySet()) {
             Tensor g = p.kind() == Param.Kind.EMBEDDING
-                    ? p.sparseGrad().values().rows(0, p.sparseGrad().count()) : p.grad();
+                    ? model.sparseGrad(p).values().rows(0, model.sparseGrad(p).count()) : model.grad(p);
             if (g.size() > 0 && !Double.isFinite(backend.tensor().sumSquares(g))) {
                 String bad = NonFinite.describe(backend, g);
                 throw new NumericalFaultException(p.name(), "gradient of '" + p.name() + "' "
@@ -476,7 +479,10 @@ public final class Trainer implements AutoCloseable {
         }
 
         void restore(Model model) {
-            copies.forEach((p, c) -> model.backend().tensor().copy(c, p.value()));
+            copies.forEach((p, c) -> {
+                model.backend().tensor().copy(c, p.value());
+                p.changed();
+            });
         }
 
         @Override
