@@ -13,14 +13,13 @@ import java.util.Optional;
 
 /**
  * The few CUDA driver calls din4j makes outside JCuda: probing for a driver and a device (so that nothing touches
- * JCuda's natives on a machine without one) and pinned host memory ({@code cuMemAllocHost}). Calls other than
- * {@link #deviceCount()} need a context current on the calling thread.
+ * JCuda's natives on a machine without one), error strings, device memory (allocation, free, memset, free-memory
+ * info) and synchronous copies. Calls other than {@link #deviceCount()} need a context current on the calling
+ * thread.
  */
 public final class CudaDriver {
     private final MethodHandle init;
     private final MethodHandle deviceGetCount;
-    private final MethodHandle memAllocHost;
-    private final MethodHandle memFreeHost;
     private final MethodHandle errorString;
     private final MethodHandle memcpyHtoD;
     private final MethodHandle memcpyDtoD;
@@ -33,8 +32,6 @@ public final class CudaDriver {
     private CudaDriver(Libraries.Opened lib) {
         init = lib.function("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         deviceGetCount = lib.function("cuDeviceGetCount", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        memAllocHost = lib.function("cuMemAllocHost_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        memFreeHost = lib.function("cuMemFreeHost", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         errorString = lib.function("cuGetErrorString", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         memcpyHtoD = lib.function("cuMemcpyHtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
         memcpyDtoD = lib.function("cuMemcpyDtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
@@ -64,35 +61,6 @@ public final class CudaDriver {
             return (int) deviceGetCount.invokeExact(n) == 0 ? n.get(JAVA_INT, 0) : 0;
         } catch (Throwable t) {
             return 0;
-        }
-    }
-
-    /** Page-locked host memory of {@code bytes} bytes (fast, asynchronous-capable copies); free with {@link #freeHost}. */
-    public MemorySegment allocHost(long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(ADDRESS);
-            int rc = (int) memAllocHost.invokeExact(out, bytes);
-            if (rc != 0) {
-                throw new NativeError("cuMemAllocHost(" + bytes + " bytes) failed: " + describe(rc));
-            }
-            return out.get(ADDRESS, 0).reinterpret(bytes);
-        } catch (NativeError e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new NativeError("cuMemAllocHost failed: " + t, t);
-        }
-    }
-
-    public void freeHost(MemorySegment pinned) {
-        try {
-            int rc = (int) memFreeHost.invokeExact(pinned);
-            if (rc != 0) {
-                throw new NativeError("cuMemFreeHost failed: " + describe(rc));
-            }
-        } catch (NativeError e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new NativeError("cuMemFreeHost failed: " + t, t);
         }
     }
 

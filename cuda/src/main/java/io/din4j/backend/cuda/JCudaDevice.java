@@ -379,17 +379,6 @@ public final class JCudaDevice implements Device {
         }
     }
 
-    /** Page-locked host memory (fast copies); free with {@link #freePinned}. */
-    public MemorySegment allocPinned(long bytes) {
-        bind();
-        return driver.allocHost(bytes);
-    }
-
-    public void freePinned(MemorySegment pinned) {
-        bind();
-        driver.freeHost(pinned);
-    }
-
     @Override
     public void close() {
         if (closed) {
