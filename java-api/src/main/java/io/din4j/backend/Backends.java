@@ -1,7 +1,5 @@
 package io.din4j.backend;
 
-import io.din4j.backend.cpu.CpuBackend;
-import io.din4j.backend.reference.ReferenceBackend;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -17,10 +15,10 @@ import java.util.logging.Logger;
  * failing with {@code NoClassDefFoundError} inside the first kernel class. The check runs before any class of
  * {@code backend.cpu} is touched, so a JVM without the module never links one.
  *
- * <p>{@code cuda} and {@code cuda-emu} live in the {@code din4j-cuda} artifact and are found with
- * {@link ServiceLoader} as a {@link BackendProvider}; this class names no implementation outside the core, so the
- * core needs neither JCuda nor the kernels. Without that artifact, {@code cuda} fails naming the missing artifact and
- * {@code auto} chooses cpu and says why.
+ * <p>Every backend is found with {@link ServiceLoader} as a {@link BackendProvider}, so this package imports none
+ * of its implementations: cpu and reference are providers of the core itself, {@code cuda} and {@code cuda-emu} of
+ * the {@code din4j-cuda} artifact, which the core therefore does not need (nor JCuda, nor the kernels). Without that
+ * artifact, {@code cuda} fails naming the missing artifact and {@code auto} chooses cpu and says why.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
@@ -28,7 +26,7 @@ public final class Backends {
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final String REMEDY = "add --add-modules " + VECTOR_MODULE + " to the JVM flags for the fast cpu backend";
     private static final AtomicBoolean WARNED = new AtomicBoolean();
-    private static final String NO_CUDA_ARTIFACT = "the din4j-cuda artifact (io.din4j:din4j-cuda) is not on the class path";
+    private static final String NO_CUDA_ARTIFACT = "the din4j-cuda artifact (io.din4j:din4j-cuda) is not on the class or module path";
 
     private Backends() {
     }
@@ -46,15 +44,15 @@ public final class Backends {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "cpu" -> {
                 if (vectorApiAvailable()) {
-                    yield Cpu.create(n);
+                    yield builtIn("cpu").create("cpu", n);
                 }
                 if (!WARNED.getAndSet(true)) {
                     LOG.warning("backend cpu: the Vector API (" + VECTOR_MODULE + ") is not available, so din4j runs its "
                             + "plain-Java reference backend (slow); " + REMEDY);
                 }
-                yield new ReferenceBackend();
+                yield builtIn("reference").create("reference", n);
             }
-            case "reference" -> new ReferenceBackend();
+            case "reference" -> builtIn("reference").create("reference", n);
             case "auto" -> {
                 BackendProvider gpu = provider("cuda").orElse(null);
                 String why = gpu == null ? NO_CUDA_ARTIFACT : gpu.unavailableReason().orElse(null);
@@ -66,10 +64,10 @@ public final class Backends {
                 if (!vectorApiAvailable()) {
                     LOG.warning("backend auto: chose reference (plain Java, slow) because cuda is unavailable: " + why
                             + "; and the Vector API (" + VECTOR_MODULE + ") is not available: " + REMEDY);
-                    yield new ReferenceBackend();
+                    yield builtIn("reference").create("reference", n);
                 }
                 LOG.info("backend auto: chose cpu (" + n + " threads) because cuda is unavailable: " + why);
-                yield Cpu.create(n);
+                yield builtIn("cpu").create("cpu", n);
             }
             default -> {
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -83,6 +81,13 @@ public final class Backends {
                 throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
             }
         };
+    }
+
+    /** The core's own provider of {@code name}; missing only when a repackaging dropped the core's service file. */
+    private static BackendProvider builtIn(String name) {
+        return provider(name).orElseThrow(() -> new IllegalStateException("no provider of the " + name + " backend: "
+                + "META-INF/services/" + BackendProvider.class.getName() + " of din4j-api is missing (a shaded jar "
+                + "must merge service files)"));
     }
 
     /** The provider of backend {@code name} on the class or module path, if any. */
@@ -105,12 +110,5 @@ public final class Backends {
     /** Whether this JVM can run the cpu backend: {@value #VECTOR_MODULE} is in the boot layer and readable. */
     public static boolean vectorApiAvailable() {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).map(Backends.class.getModule()::canRead).orElse(false);
-    }
-
-    /** The only place that names {@link CpuBackend}: kept apart so checking the module links no cpu class. */
-    private static final class Cpu {
-        static Backend create(int threads) {
-            return new CpuBackend(threads);
-        }
     }
 }
