@@ -74,6 +74,29 @@ public final class ModelBytes implements Serializable {
         }
     }
 
+    /**
+     * The same model without its weights file: its description (model.json, vocabularies.bin) for processes that
+     * get the parameters another way (sharded tables). {@link ModelFiles#readInfo} reads it; loading it fails.
+     */
+    ModelBytes withoutWeights() {
+        return new ModelBytes(modelJson, new byte[0], vocabularies);
+    }
+
+    /** model.json's bytes. */
+    byte[] modelJson() {
+        return modelJson.clone();
+    }
+
+    /** vocabularies.bin's bytes, or null. */
+    byte[] vocabularies() {
+        return vocabularies == null ? null : vocabularies.clone();
+    }
+
+    /** A model description from its files' bytes (weights may be empty, as {@link #withoutWeights}). */
+    static ModelBytes of(byte[] modelJson, byte[] weights, byte[] vocabularies) {
+        return new ModelBytes(modelJson, weights, vocabularies);
+    }
+
     /** SHA-256 of model.json and the weights: the model's identity in executor caches. */
     public String id() {
         return id;
