@@ -37,6 +37,10 @@ import org.apache.spark.storage.StorageLevel;
  * over the workers that changed the row (rows no worker touched keep their value). Optimizer state stays with each
  * worker.
  *
+ * <p>Embedding tables larger than {@link Options#embeddingCapBytes()} (with their optimizer state) are sharded
+ * instead of replicated: they stay in Spark partitions and each worker receives, each round, only the rows its next
+ * batches touch ({@link #fitSharded}, docs/spark.md "Sharded embedding tables").
+ *
  * <p>The trained parameters end up in the driver's {@link Model} given to {@link #fit}. Validation, early stopping
  * and checkpoints are not done here: score a validation DataFrame with {@link SparkScorer} (or evaluate on the
  * driver) between calls.
@@ -54,6 +58,9 @@ public final class SparkTrainer {
      *                  partitions
      * @param threads   cpu backend threads per worker (1 matches Spark's one core per task)
      * @param mapping   where the model's columns (and the task labels) are in the DataFrame
+     * @param embeddingCapBytes the most bytes of embedding rows, optimizer state included, one worker may hold:
+     *                  {@link SparkTrainer#fit} replicates tables within it and shards larger ones
+     * @param shardPartitions partitions of sharded tables (0: one per worker)
      */
     public record Options(int batchSize, int syncEvery, int workers, int threads, ColumnMapping mapping,
                           long embeddingCapBytes, int shardPartitions) implements Serializable {
