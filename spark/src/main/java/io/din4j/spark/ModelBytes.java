@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * writes them to a local directory once per JVM ({@link #materialize()}), from which the model is loaded.
  *
  * <p>The identity of a model is the SHA-256 of model.json (which holds the vocabulary file's checksum) and the
- * weights, so two broadcasts of the same directory share one local copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model would need the
- * directory on a file system every executor reads (see docs/spark.md).
+ * weights, so two broadcasts of the same directory share one local copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model
+ * is scored and trained with its tables sharded instead ({@link ShardedModel}, docs/spark.md).
  */
 public final class ModelBytes implements Serializable {
     @Serial
