@@ -95,10 +95,21 @@ final class ShardedTraining {
         }
         ShardedModel current = initial;
         try {
-            List<long[]> loaded = rows.mapPartitionsWithIndex((Function2<Integer, Iterator<Row>, Iterator<long[]>>) (p, it) -> {
-                ShardWorker w = ShardWorker.get(run, p, () -> ShardWorker.create(spec, settings.config(), p, it));
-                return List.of(new long[] {w.rows, w.embeddingBytes}).iterator();
-            }, true).collect();
+            List<long[]> loaded;
+            try {
+                loaded = rows.mapPartitionsWithIndex((Function2<Integer, Iterator<Row>, Iterator<long[]>>) (p, it) -> {
+                    ShardWorker w = ShardWorker.get(run, p, () -> ShardWorker.create(spec, settings.config(), p, it));
+                    return List.of(new long[] {w.rows, w.embeddingBytes}).iterator();
+                }, true).collect();
+            } catch (Exception e) {
+                // A worker over the cap is the caller's setting: its one-line message, not Spark's job failure.
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof IllegalArgumentException a) {
+                        throw new IllegalArgumentException(a.getMessage(), e);
+                    }
+                }
+                throw e;
+            }
             long[] perWorker = loaded.stream().mapToLong(a -> a[0]).toArray();
             long embeddingBytes = loaded.stream().mapToLong(a -> a[1]).max().orElse(0);
             int stepsPerEpoch = 0;

@@ -88,6 +88,23 @@ class ShardedTrainingTest {
         }
     }
 
+    /** A cap below what one round of a worker needs fails before training, with one line saying what to change. */
+    @Test
+    void aCapBelowOneRoundFailsClearly() {
+        TestWorld world = new TestWorld(3, 20, 8, 0);
+        Map<String, Vocabulary> vocab = TestWorld.vocabularies(world.train);
+        ModelConfig config = ModelConfig.builder(ModelConfig.Type.DIN).embeddingDim(4).attentionHidden(8).mlpHidden(8)
+                .tasks("label").seed(1).build();
+        Dataset<Row> df = SparkTestSession.get().createDataFrame(world.train, TestWorld.FRAME);
+        try (Backend cpu = Backends.create("cpu", 1); Model model = Model.create(config, TestWorld.SCHEMA, vocab, cpu, 32)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> SparkTrainer.fit(df, model, TrainConfig.builder().build(),
+                            SparkTrainer.Options.defaults().withBatchSize(32).withWorkers(2).withEmbeddingCap(1000)));
+            assertTrue(e.getMessage().contains("more than the cap of 1000 bytes") && e.getMessage().contains("syncEvery"),
+                    e.getMessage());
+        }
+    }
+
     /**
      * The issue's acceptance test: a per-worker cap on embedding bytes below the size of the tables (with Adam's two
      * moments) forces sharding; two workers trained sharded reach the best test AUC of two workers trained
