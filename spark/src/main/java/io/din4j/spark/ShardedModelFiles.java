@@ -166,6 +166,19 @@ public final class ShardedModelFiles {
         return Json.write(json).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Whether {@code dir} holds a sharded model (its model.json says format {@value #FORMAT}). */
+    public static boolean isSharded(Path dir) {
+        Path file = dir.resolve(ModelFiles.MODEL_JSON);
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) > ModelFiles.MAX_JSON_BYTES) {
+                return false;
+            }
+            return FORMAT.equals(Json.parseObject(Files.readString(file, StandardCharsets.UTF_8)).get("format"));
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // not readable as a sharded model.json: the single-directory reader will say why
+        }
+    }
+
     /** Reads and checks a sharded directory's model.json and vocabularies (no weights read yet). */
     static Layout layout(Path dir) {
         Path file = dir.resolve(ModelFiles.MODEL_JSON);

@@ -93,6 +93,22 @@ class ShardedModelTest {
         } finally {
             model.release();
         }
+        // The example job detects the sharded directory and scores with it (Parquet in and out).
+        Path in = tmp.resolve("in.parquet");
+        SparkTestSession.get().createDataFrame(rows, TestWorld.FRAME).repartition(2).write().parquet(in.toString());
+        Path out = tmp.resolve("out.parquet");
+        io.din4j.spark.examples.ScoreJob.run(SparkTestSession.get(), new String[] {"--model", sharded.toString(), "--input",
+                in.toString(), "--output", out.toString(), "--format", "parquet", "--keys", "row_id", "--shard-partitions", "2"});
+        List<Row> job = SparkTestSession.get().read().parquet(out.toString()).collectAsList();
+        assertEquals(rows.size(), job.size());
+        Map<Long, Integer> at = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            at.put(rows.get(i).getLong(0), i);
+        }
+        for (Row r : job) {
+            int i = at.get(r.getLong(0));
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(r.getFloat(1)), "ScoreJob, row_id " + r.getLong(0));
+        }
     }
 
     /**
