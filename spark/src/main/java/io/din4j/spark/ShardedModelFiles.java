@@ -4,7 +4,7 @@ import io.din4j.backend.Backend;
 import io.din4j.backend.Backends;
 import io.din4j.graph.HostIO;
 import io.din4j.graph.Param;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.io.ModelFiles;
 import io.din4j.io.ModelFormatException;
 import io.din4j.io.SafeTensors;
