@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sweep behind din4j train's regularisation defaults (docs/models.md, "Choosing the defaults").
 #   tools/sweep.sh [seeds] [users] [settings] [epochs] [shapes]
-#   tools/sweep.sh 3 4000 0:1,2000:1,2000:3,5000:1 5 few-noise,few-useful,many,two-task   # the table in docs/models.md
+#   tools/sweep.sh 3 2000 2000:1,2000:3,5000:1 4 few-noise,few-useful,many,two-task   # the table in docs/models.md (~30 min)
 # settings: λ:min-count pairs (--mba-lambda, --min-count); users: U of the few-row worlds (many-row: U/8); shapes are
 # described in cli/src/test/java/io/din4j/cli/RegularisationSweep.java and docs/models.md.
 # Builds the project (tests compiled, not run; set SWEEP_NO_BUILD=1 to skip) and runs io.din4j.cli.RegularisationSweep

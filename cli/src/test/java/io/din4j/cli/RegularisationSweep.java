@@ -52,13 +52,13 @@ final class RegularisationSweep {
 
     public static void main(String[] args) throws IOException {
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int users = args.length > 1 ? Integer.parseInt(args[1]) : 4000;
+        int users = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         List<Setting> settings = new ArrayList<>();
-        for (String s : (args.length > 2 ? args[2] : "0:1,2000:1,2000:3,5000:1").split(",")) {
+        for (String s : (args.length > 2 ? args[2] : "2000:1,2000:3,5000:1").split(",")) {
             String[] p = s.split(":");
             settings.add(new Setting(Double.parseDouble(p[0]), Integer.parseInt(p[1])));
         }
-        int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         List<String> shapes = List.of((args.length > 4 ? args[4] : "few-noise,few-useful,many,two-task").split(","));
         Path root = Files.createTempDirectory("din4j-sweep");
         List<Run> runs = new ArrayList<>();
