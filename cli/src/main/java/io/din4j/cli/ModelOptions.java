@@ -38,7 +38,7 @@ final class ModelOptions {
     @Option(names = "--max-history", defaultValue = "0", paramLabel = "T", description = "Keep only the most recent T behaviours (0 = all, default).")
     int maxHistory;
 
-    @Option(names = "--min-count", defaultValue = "" + Training.DEFAULT_MIN_COUNT, paramLabel = "N", description = "Ids seen fewer than N times share the out-of-vocabulary row (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-count", defaultValue = "" + Training.DEFAULT_MIN_COUNT, paramLabel = "N", description = "Ids seen fewer than N times in the training data share the out-of-vocabulary row, in training and when the model scores (default ${DEFAULT-VALUE}; 1 = a row for every id).")
     int minCount;
 
     @Option(names = "--shuffle-buffer", defaultValue = "100000", paramLabel = "ROWS", description = "Rows mixed by the streaming shuffle (0 = file order; default ${DEFAULT-VALUE}).")

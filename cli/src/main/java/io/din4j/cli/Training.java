@@ -28,15 +28,18 @@ final class Training implements AutoCloseable {
                     int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
     }
 
-    /** Default of --min-count: ids seen fewer times share the out-of-vocabulary row (docs/models.md, the sweep). */
-    static final int DEFAULT_MIN_COUNT = 1;
+    /**
+     * Default of --min-count: ids seen fewer than 3 times in the training data share the out-of-vocabulary row. The
+     * vocabularies are built from the training data alone and saved with the model, so predict, eval and explain map
+     * a rare id exactly as training did (RareIdsTest).
+     */
+    static final int DEFAULT_MIN_COUNT = Vocabularies.DEFAULT_MIN_COUNT;
     /**
      * Default of --mba-lambda: η·λ = 2 at the default learning rate 0.001, i.e. every embedding row decays by about
-     * exp(−2) per epoch against its data steps (DIN eq. 4, applied as in Trainer). Chosen by the sweep in
-     * docs/models.md ("Choosing the defaults"; tools/sweep.sh): it gained 0.004–0.018 AUC on every world shape there,
-     * where η·λ = 5 lost 0.012 on the world with many rows per id.
+     * exp(−2) per epoch against its data steps (DIN eq. 4, applied as in Trainer).
      */
-    static final double DEFAULT_MBA_LAMBDA = 2000;
+    static final double DEFAULT_MBA_LAMBDA = TrainConfig.DEFAULT_MBA_LAMBDA;
+    // Both chosen together by the sweep in docs/models.md ("Choosing the defaults"; tools/sweep.sh).
 
     final Settings settings;
     final FeatureSchema schema;

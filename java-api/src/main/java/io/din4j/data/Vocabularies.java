@@ -11,6 +11,13 @@ import java.util.Map;
  * table it shares, so a behaviour and a candidate with the same raw id get the same row (DIN paper §4.1).
  */
 public final class Vocabularies {
+    /**
+     * The frequency threshold {@code din4j train} uses unless told otherwise: ids seen fewer than 3 times in the
+     * training data share the out-of-vocabulary row. An id with one or two rows cannot be learned, only memorised;
+     * chosen by the sweep in docs/models.md ("Choosing the defaults").
+     */
+    public static final int DEFAULT_MIN_COUNT = 3;
+
     private final FeatureSchema schema;
     private final Vocabulary[] tables;
 
@@ -51,6 +58,11 @@ public final class Vocabularies {
             v[f] = minCount > 1 ? prune(v[f], minCount) : v[f].freeze();
         }
         return new Vocabularies(schema, v);
+    }
+
+    /** {@link #build(FeatureSchema, Iterator, int)} with the default threshold, {@link #DEFAULT_MIN_COUNT}. */
+    public static Vocabularies build(FeatureSchema schema, Iterator<Row> rows) {
+        return build(schema, rows, DEFAULT_MIN_COUNT);
     }
 
     private static Vocabulary prune(Vocabulary v, int minCount) {

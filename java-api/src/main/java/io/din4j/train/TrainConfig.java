@@ -28,6 +28,14 @@ import java.util.Map;
 public record TrainConfig(int epochs, OptimizerSpec embeddings, OptimizerSpec dense, double mbaLambda, double lrDecay,
                           int warmupSteps, String earlyStopMetric, String earlyStopTask, int patience,
                           boolean restoreBest, Path checkpointDir, int progressEvery, int maxStepsPerEpoch) {
+    /**
+     * The mini-batch aware regularization {@code din4j train} uses unless told otherwise, for the default embedding
+     * learning rate 1e-3: η·λ = 2, so every embedding row decays by about exp(−2) per epoch against its data steps.
+     * λ scales with 1/η: keep η·λ = 2 at another learning rate. Chosen by the sweep in docs/models.md ("Choosing the
+     * defaults"). The builder's own default stays 0 (no regularization): a config does only what it is told.
+     */
+    public static final double DEFAULT_MBA_LAMBDA = 2000;
+
     public TrainConfig {
         if (epochs <= 0) {
             throw new IllegalArgumentException("epochs must be positive, got " + epochs);
