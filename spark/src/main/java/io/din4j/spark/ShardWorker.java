@@ -234,6 +234,7 @@ final class ShardWorker implements AutoCloseable {
         }
         for (int i = 0; i < dense.size(); i++) {
             HostIO.upload(backend, dense.get(i).value(), denseNow[i]);
+            dense.get(i).changed();  // weight-derived caches (packed panels) must not outlive the broadcast values
         }
         long samples = 0;
         double loss = 0;
@@ -285,6 +286,7 @@ final class ShardWorker implements AutoCloseable {
             }
         }
         HostIO.upload(backend, table.value(), parts[0]);
+        table.changed();
         for (int t = 0; t < state.size(); t++) {
             HostIO.upload(backend, state.get(t), parts[1 + t]);
         }

@@ -122,6 +122,7 @@ public final class ShardedModel {
                     throw new IllegalArgumentException("model tensor '" + p.name() + "' where the sharded model has '" + denseNames.get(d) + "'");
                 }
                 HostIO.upload(model.backend(), p.value(), dense[d++]);
+                p.changed();
             }
         }
         float[][] values = new float[tables.size()][];
@@ -139,6 +140,7 @@ public final class ShardedModel {
         }
         for (int t = 0; t < values.length; t++) {
             HostIO.upload(model.backend(), tables.get(t).value(), values[t]);
+            tables.get(t).changed();
         }
     }
 

@@ -478,6 +478,7 @@ public final class ShardedModelFiles {
             int ti = 0;
             for (Param p : model.parameters()) {
                 HostIO.upload(cpu, p.value(), p.kind() == Param.Kind.EMBEDDING ? tables.get(ti++) : dense[di++]);
+                p.changed();
             }
             ModelFiles.save(model, single, info.training());
         }

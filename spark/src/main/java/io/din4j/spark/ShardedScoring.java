@@ -185,6 +185,7 @@ final class ShardedScoring {
                     System.arraycopy(row, 0, v, s * d, d);
                 }
                 HostIO.upload(backend, tables.get(f).value(), v);
+                tables.get(f).changed();
             }
             return predictor.predict(lt.remap(batch));
         }
@@ -208,6 +209,7 @@ final class ShardedScoring {
             for (Param p : model.parameters()) {
                 if (p.kind() != Param.Kind.EMBEDDING) {
                     HostIO.upload(backend, p.value(), dense[i++]);
+                    p.changed();
                 }
             }
             predictor = Predictor.of(model, options.batchSize());
