@@ -100,6 +100,47 @@ def machine():
             "os": platform.platform(), "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")}
 
 
+def fma_peak(jvm_args, threads):
+    """The f32 FMA peak of `threads` threads (GFLOP/s), measured now by MachineLimits in din4j's JVM settings."""
+    out = subprocess.run([JAVA, *JVM_FLAGS, *jvm_args, "-cp", JAR, "io.din4j.bench.limits.MachineLimits", str(threads)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["fma_gflops"]
+
+
+def safetensors_shapes(path):
+    """Tensor name -> shape, from a safetensors file's header."""
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+    return {k: v["shape"] for k, v in header.items() if k != "__metadata__"}
+
+
+def serving_flops(model_dir, candidates, hist):
+    """FLOPs of scoring one user against `candidates` with a history of `hist`, counted the cheapest way din4j's
+    algorithm allows (what the arithmetic floor divides by the FMA peak):
+      - per (candidate, behaviour) pair: the first attention layer folded, d·H1 multiply-adds (d the behaviour
+        width: the candidate enters through A_q = W2 - W3 + W4·diag(q), which is built once per candidate), then
+        every later attention layer in full;
+      - per candidate: building A_q and c_q (2·d·H1) and the output MLP;
+      - the user's embeddings and history are gathered once (no FLOPs).
+    Activations (Dice's sigmoid) and pooling are not counted: the floor is a lower bound."""
+    shapes = safetensors_shapes(os.path.join(model_dir, "weights.safetensors"))
+
+    def layers(prefix):
+        out, i = [], 0
+        while f"{prefix}.fc{i}.weight" in shapes:
+            out.append(shapes[f"{prefix}.fc{i}.weight"])
+            i += 1
+        out.append(shapes[f"{prefix}.out.weight"])
+        return out
+    att = layers("attention")
+    h1, four_d = att[0]
+    d = four_d // 4
+    pair = d * h1 + sum(o * i for o, i in att[1:])
+    per_candidate = 2 * d * h1 + sum(o * i for o, i in layers("mlp"))
+    return 2.0 * (candidates * hist * pair + candidates * per_candidate)
+
+
 def setup_models():
     for m in ("din", "ple"):
         if not os.path.exists(os.path.join(WORK, m, "model.json")):
@@ -158,6 +199,10 @@ def main():
     }
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
+    # The FMA peak at the benchmark's thread count, before and after the peers (the best of the two is the floor's
+    # divisor: a peak is a best case, and a busy moment only lowers it).
+    peak_before = fma_peak(a.jvm_args.split(), a.threads)
+    print(f"f32 FMA peak, {a.threads} threads: {peak_before:.1f} GFLOP/s", flush=True)
     try:
         # The same batch through din4j and through PyTorch's ONNX export in ONNX Runtime.
         agree = {}
@@ -190,12 +235,17 @@ def main():
     finally:
         for w in workers.values():
             w.close()
+    peak_after = fma_peak(a.jvm_args.split(), a.threads)
+    print(f"f32 FMA peak, {a.threads} threads: {peak_after:.1f} GFLOP/s", flush=True)
     finished = datetime.datetime.now(datetime.timezone.utc)
+    serving = [c for c in all_cases if c[3] == "serving"]
     isa = subprocess.run([JAVA, *JVM_FLAGS, *a.jvm_args.split(), "-cp", JAR, "io.din4j.bench.VectorIsaProbe"],
                          capture_output=True, text=True).stdout.strip() or "unknown"
     raw = {"machine": machine(), "din4j_vector_isa": isa, "din4j_jvm_args": a.jvm_args, "started": started.isoformat(timespec="seconds"),
            "finished": finished.isoformat(timespec="seconds"), "load_before": load_before,
-           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree, "nice": os.nice(0) + a.nice,
+           "load_after": os.getloadavg(), "threads": a.threads, "rounds": rounds, "agreement": agree,
+           "fma_peak_gflops": {"threads": a.threads, "before": peak_before, "after": peak_after},
+           "serving_flops": serving_flops(os.path.join(WORK, "din"), serving[0][4], serving[0][5]) if serving else None, "nice": os.nice(0) + a.nice,
            "cases": [{"section": c[0], "label": c[1], "model": c[2], "mode": c[3], "batch": c[4], "hist": c[5],
                       "ms": results[case_key(c)]} for c in all_cases]}
     with open(os.path.join(HERE, "results.json"), "w") as f:

@@ -3,7 +3,7 @@ package io.din4j;
 /**
  * The common base of din4j's own unchecked exceptions, so a caller embedding din4j can catch "any din4j failure"
  * in one clause. Subclasses: {@link io.din4j.data.DataException} (bad input data, located by file and line),
- * {@link io.din4j.backend.cuda.CudaException} (a CUDA call failed).
+ * {@code io.din4j.backend.cuda.CudaException} (in din4j-cuda) (a CUDA call failed).
  *
  * <p>Not every din4j exception can extend it: {@link io.din4j.io.ModelFormatException} stays an
  * {@link IllegalArgumentException} and {@link io.din4j.model.PlanningException} and

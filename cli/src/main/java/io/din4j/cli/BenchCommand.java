@@ -8,7 +8,7 @@ import io.din4j.data.BatchStream;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Row;
 import io.din4j.data.csv.CsvDataset;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.train.OptimizerSpec;

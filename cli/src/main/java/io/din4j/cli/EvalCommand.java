@@ -3,7 +3,7 @@ package io.din4j.cli;
 import io.din4j.data.Batch;
 import io.din4j.data.Prefetcher;
 import io.din4j.data.csv.CsvDataset;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.metrics.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;

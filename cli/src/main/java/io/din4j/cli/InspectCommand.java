@@ -4,7 +4,7 @@ import io.din4j.data.FeatureSchema;
 import io.din4j.data.SequenceField;
 import io.din4j.data.SparseField;
 import io.din4j.data.Vocabulary;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.io.ModelFiles;
 import io.din4j.model.ModelConfig;
 import java.io.IOException;

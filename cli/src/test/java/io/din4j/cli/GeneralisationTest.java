@@ -2,7 +2,7 @@ package io.din4j.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.metrics.Gauc;
 import java.io.IOException;
 import java.nio.file.Files;

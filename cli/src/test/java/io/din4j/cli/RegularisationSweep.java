@@ -1,6 +1,6 @@
 package io.din4j.cli;
 
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -23,6 +23,27 @@ import java.util.List;
  *   <li>Bad arguments (wrong shapes or types, ids outside a table, lengths outside {@code [0, T]}) throw
  *       {@link IllegalArgumentException} naming the argument and the value, before any output is written.</li>
  * </ul>
+ *
+ * <h2>Thread safety (every backend honours this)</h2>
+ * <ul>
+ *   <li>A backend may be called from any number of threads at once: creating arenas, copies and every op. Its
+ *       own state (thread pools, per-thread scratch, what it derives from weights) is safe under concurrent calls,
+ *       and results do not depend on what other threads are doing: an op gives the same bits alone or under load.</li>
+ *   <li>The caller owns data races on tensors: two calls may run at once when neither writes a tensor the other
+ *       reads or writes. Many threads may read the same tensors (a model's weights) at once. This is what
+ *       {@link io.din4j.predict.Predictor} relies on: each thread scores in its own session (its own buffers and
+ *       workspaces), and all of them only read the shared parameters.</li>
+ *   <li>Data a backend derives from a tensor's values and keeps between calls (packed GEMM panels, re-laid-out
+ *       attention weights) is keyed by the version in that tensor's {@link io.din4j.tensor.DerivedCache}, never by
+ *       address or by comparing contents, and lives in that cache, which the tensor's owner frees (a model's
+ *       parameters: the model, on close). <b>Whoever writes a parameter's values outside a forward pass bumps its
+ *       version</b> ({@code Param.changed()}; the trainer, model loading and initialisation do it), so no call
+ *       after the write uses data derived before it. Tensors without a cache (views, op-test tensors) are used as
+ *       they are on every call.</li>
+ *   <li>Closing a backend, or an arena, while calls on it are in flight is the caller's error.</li>
+ * </ul>
+ * The cpu and reference backends honour this (tested by {@code ThreadSafetyContractTest} and
+ * {@code PredictorStressTest}); the cuda backend's side of it is the subject of its own work (docs/cuda.md).
  */
 public interface Backend extends AutoCloseable {
     /** Short name: {@code reference}, {@code cpu}, {@code cuda}. */

@@ -1,10 +1,8 @@
 package io.din4j.backend;
 
-import io.din4j.backend.cpu.CpuBackend;
-import io.din4j.backend.cuda.CudaBackend;
-import io.din4j.backend.cuda.CudaSupport;
-import io.din4j.backend.reference.ReferenceBackend;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -16,6 +14,11 @@ import java.util.logging.Logger;
  * reference backend (same results within float rounding, much slower) and say so in one log line, instead of
  * failing with {@code NoClassDefFoundError} inside the first kernel class. The check runs before any class of
  * {@code backend.cpu} is touched, so a JVM without the module never links one.
+ *
+ * <p>Every backend is found with {@link ServiceLoader} as a {@link BackendProvider}, so this package imports none
+ * of its implementations: cpu and reference are providers of the core itself, {@code cuda} and {@code cuda-emu} of
+ * the {@code din4j-cuda} artifact, which the core therefore does not need (nor JCuda, nor the kernels). Without that
+ * artifact, {@code cuda} fails naming the missing artifact and {@code auto} chooses cpu and says why.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger(Backends.class.getName());
@@ -23,6 +26,7 @@ public final class Backends {
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final String REMEDY = "add --add-modules " + VECTOR_MODULE + " to the JVM flags for the fast cpu backend";
     private static final AtomicBoolean WARNED = new AtomicBoolean();
+    private static final String NO_CUDA_ARTIFACT = "the din4j-cuda artifact (io.din4j:din4j-cuda) is not on the class or module path";
 
     private Backends() {
     }
@@ -40,51 +44,71 @@ public final class Backends {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "cpu" -> {
                 if (vectorApiAvailable()) {
-                    yield Cpu.create(n);
+                    yield builtIn("cpu").create("cpu", n);
                 }
                 if (!WARNED.getAndSet(true)) {
                     LOG.warning("backend cpu: the Vector API (" + VECTOR_MODULE + ") is not available, so din4j runs its "
                             + "plain-Java reference backend (slow); " + REMEDY);
                 }
-                yield new ReferenceBackend();
+                yield builtIn("reference").create("reference", n);
             }
-            case "reference" -> new ReferenceBackend();
-            case "cuda" -> {
-                String why = CudaSupport.unavailableReason().orElse(null);
-                if (why != null) {
-                    throw new IllegalArgumentException("backend cuda: unavailable: " + why);
-                }
-                yield CudaBackend.gpu();
-            }
-            case "cuda-emu" -> CudaBackend.emulated();
+            case "reference" -> builtIn("reference").create("reference", n);
             case "auto" -> {
-                String why = CudaSupport.unavailableReason().orElse(null);
+                BackendProvider gpu = provider("cuda").orElse(null);
+                String why = gpu == null ? NO_CUDA_ARTIFACT : gpu.unavailableReason().orElse(null);
                 if (why == null) {
-                    CudaBackend b = CudaBackend.gpu();
-                    LOG.info("backend auto: chose cuda on " + b.device().description() + " (GPU, driver and kernels present)");
+                    Backend b = gpu.create(gpu.autoName(), n);
+                    LOG.info("backend auto: chose " + b.name() + " " + gpu.describe(b) + " (GPU, driver and kernels present)");
                     yield b;
                 }
                 if (!vectorApiAvailable()) {
                     LOG.warning("backend auto: chose reference (plain Java, slow) because cuda is unavailable: " + why
                             + "; and the Vector API (" + VECTOR_MODULE + ") is not available: " + REMEDY);
-                    yield new ReferenceBackend();
+                    yield builtIn("reference").create("reference", n);
                 }
                 LOG.info("backend auto: chose cpu (" + n + " threads) because cuda is unavailable: " + why);
-                yield Cpu.create(n);
+                yield builtIn("cpu").create("cpu", n);
             }
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
+            default -> {
+                String lower = name.toLowerCase(Locale.ROOT);
+                BackendProvider p = provider(lower).orElse(null);
+                if (p != null) {
+                    yield p.create(lower, n);
+                }
+                if (lower.equals("cuda") || lower.equals("cuda-emu")) {
+                    throw new IllegalArgumentException("backend " + lower + ": unavailable: " + NO_CUDA_ARTIFACT);
+                }
+                throw new IllegalArgumentException("unknown backend '" + name + "' (expected auto, cpu, cuda, cuda-emu or reference)");
+            }
         };
+    }
+
+    /** The core's own provider of {@code name}; missing only when a repackaging dropped the core's service file. */
+    private static BackendProvider builtIn(String name) {
+        return provider(name).orElseThrow(() -> new IllegalStateException("no provider of the " + name + " backend: "
+                + "META-INF/services/" + BackendProvider.class.getName() + " of din4j-api is missing (a shaded jar "
+                + "must merge service files)"));
+    }
+
+    /** The provider of backend {@code name} on the class or module path, if any. */
+    private static Optional<BackendProvider> provider(String name) {
+        // The context loader first (how a container such as Spark exposes the jars it was given), then our own.
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        for (ClassLoader loader : new ClassLoader[] {context, Backends.class.getClassLoader()}) {
+            if (loader == null) {
+                continue;
+            }
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class, loader)) {
+                if (p.names().contains(name)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether this JVM can run the cpu backend: {@value #VECTOR_MODULE} is in the boot layer and readable. */
     public static boolean vectorApiAvailable() {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).map(Backends.class.getModule()::canRead).orElse(false);
-    }
-
-    /** The only place that names {@link CpuBackend}: kept apart so checking the module links no cpu class. */
-    private static final class Cpu {
-        static Backend create(int threads) {
-            return new CpuBackend(threads);
-        }
     }
 }

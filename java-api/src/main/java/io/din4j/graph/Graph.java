@@ -24,7 +24,9 @@ import java.util.function.Supplier;
  * the view objects), runs {@link #forward}, and for training {@link #zeroGrads} and {@link #backward}.
  *
  * <p>A training graph also owns the parameters' gradients (dense tensors and {@link SparseGrad}s sized for the
- * rows one step can touch) and sets them on the {@link Param}s when {@link #finish()}ed. Inference graphs have no
+ * rows one step can touch), allocated when {@link #finish()}ed and read with {@link #grad(Param)} and
+ * {@link #sparseGrad(Param)}. They stay the graph's own, not the {@link Param}'s: two training graphs on one
+ * {@link ParamStore} (two sessions of one model) each accumulate into their own gradients. Inference graphs have no
  * gradient buffers; several may share one {@link ParamStore} (one per thread).
  */
 public final class Graph implements AutoCloseable {
@@ -129,6 +131,8 @@ public final class Graph implements AutoCloseable {
     private final List<Buf> bufs = new ArrayList<>();
     private final List<Op> ops = new ArrayList<>();
     private final Map<Param, Long> tableUse = new IdentityHashMap<>();
+    private final Map<Param, Tensor> grads = new IdentityHashMap<>();
+    private final Map<Param, SparseGrad> sparseGrads = new IdentityHashMap<>();
     private boolean finished;
     private int batch = -1;
     private int history = -1;
@@ -217,11 +221,11 @@ public final class Graph implements AutoCloseable {
         }
         for (Param p : params.all()) {
             switch (p.kind()) {
-                case DENSE -> p.grad = arena.allocate(p.value().dtype(), p.value().shape());
+                case DENSE -> grads.put(p, arena.allocate(p.value().dtype(), p.value().shape()));
                 case EMBEDDING -> {
                     long use = tableUse.getOrDefault(p, 0L);
                     int cap = (int) Math.max(1, Math.min(use, p.value().dim(0)));
-                    p.sparseGrad = backend.embedding().newSparseGrad(arena, p.value().dim(0), p.value().dimInt(1), cap);
+                    sparseGrads.put(p, backend.embedding().newSparseGrad(arena, p.value().dim(0), p.value().dimInt(1), cap));
                 }
                 case STATE -> {
                 }
@@ -273,13 +277,11 @@ public final class Graph implements AutoCloseable {
                 backend.tensor().fill(x.g, 0f);
             }
         }
-        for (Param p : params.all()) {
-            if (p.grad != null) {
-                backend.tensor().fill(p.grad, 0f);
-            }
-            if (p.sparseGrad != null) {
-                p.sparseGrad.clear();
-            }
+        for (Tensor g : grads.values()) {
+            backend.tensor().fill(g, 0f);
+        }
+        for (SparseGrad g : sparseGrads.values()) {
+            g.clear();
         }
     }
 
@@ -300,8 +302,14 @@ public final class Graph implements AutoCloseable {
 
     // ------------------------------------------------------------------ layers
 
-    private static Tensor grad(Param p) {
-        return p == null ? null : p.grad;
+    /** This training graph's dense gradient of {@code p} (a DENSE parameter), or null (null p, inference graph). */
+    public Tensor grad(Param p) {
+        return p == null ? null : grads.get(p);
+    }
+
+    /** This training graph's sparse gradient of {@code table} (an EMBEDDING parameter), or null. */
+    public SparseGrad sparseGrad(Param table) {
+        return table == null ? null : sparseGrads.get(table);
     }
 
     private static Tensor value(Param p) {
@@ -323,7 +331,7 @@ public final class Graph implements AutoCloseable {
 
             @Override
             public void backward() {
-                backend.dense().linearBackward(flat(x.v), w.value(), flat(y.g), x.g == null ? null : flat(x.g), w.grad, grad(b));
+                backend.dense().linearBackward(flat(x.v), w.value(), flat(y.g), x.g == null ? null : flat(x.g), grad(w), grad(b));
             }
         });
         return y;
@@ -357,8 +365,8 @@ public final class Graph implements AutoCloseable {
                 switch (act) {
                     case RELU -> backend.activation().reluBackward(x.v, y.g, x.g);
                     case SIGMOID -> backend.activation().sigmoidBackward(y.v, y.g, x.g);
-                    case PRELU -> backend.activation().preluBackward(x.v, alpha.value(), y.g, x.g, alpha.grad);
-                    case DICE -> backend.activation().diceBackward(x.v, alpha.value(), dice, y.g, x.g, alpha.grad);
+                    case PRELU -> backend.activation().preluBackward(x.v, alpha.value(), y.g, x.g, grad(alpha));
+                    case DICE -> backend.activation().diceBackward(x.v, alpha.value(), dice, y.g, x.g, grad(alpha));
                 }
             }
         });
@@ -377,7 +385,7 @@ public final class Graph implements AutoCloseable {
 
             @Override
             public void backward() {
-                backend.embedding().gatherBackward(ids.v, y.g, table.sparseGrad);
+                backend.embedding().gatherBackward(ids.v, y.g, sparseGrad(table));
             }
         });
         return y;
@@ -395,7 +403,7 @@ public final class Graph implements AutoCloseable {
 
             @Override
             public void backward() {
-                backend.embedding().gatherSequenceBackward(ids.v, lengths.v, y.g, table.sparseGrad);
+                backend.embedding().gatherSequenceBackward(ids.v, lengths.v, y.g, sparseGrad(table));
             }
         });
         return y;

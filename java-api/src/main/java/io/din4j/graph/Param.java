@@ -1,11 +1,11 @@
 package io.din4j.graph;
 
-import io.din4j.backend.SparseGrad;
 import io.din4j.tensor.Tensor;
 
 /**
  * A named model tensor. Names are stable (they are the tensor names of weights.safetensors, documented in
- * docs/model-format.md); the kind decides how a trainer treats the tensor.
+ * docs/model-format.md); the kind decides how a trainer treats the tensor. Gradients are not here: each training
+ * graph owns its own ({@link Graph#grad(Param)}), so parameters can be shared by several graphs.
  */
 public final class Param {
     /** How a parameter is trained. */
@@ -22,8 +22,6 @@ public final class Param {
     private final Kind kind;
     private final Tensor value;
     private final Tensor frequency;
-    Tensor grad;
-    SparseGrad sparseGrad;
 
     Param(String name, Kind kind, Tensor value, Tensor frequency) {
         this.name = name;
@@ -50,14 +48,16 @@ public final class Param {
         return frequency;
     }
 
-    /** The dense gradient of the training graph (DENSE only), or null before a training graph exists. */
-    public Tensor grad() {
-        return grad;
-    }
-
-    /** The sparse gradient of the training graph (EMBEDDING only), or null. */
-    public SparseGrad sparseGrad() {
-        return sparseGrad;
+    /**
+     * Says that the values were written: call after every write that is not a graph op of a forward pass
+     * (optimizer steps, loading, initialisation, averaging, a test's edit), so that data a backend derived from the
+     * old values ({@link io.din4j.tensor.DerivedCache}) is not used again. {@link io.din4j.train.Trainer} and
+     * {@link io.din4j.io.ModelFiles} do it for their own writes.
+     */
+    public void changed() {
+        if (value.cache() != null) {
+            value.cache().bump();
+        }
     }
 
     public boolean trainable() {

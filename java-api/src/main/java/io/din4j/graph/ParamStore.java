@@ -3,6 +3,7 @@ package io.din4j.graph;
 import io.din4j.backend.Backend;
 import io.din4j.backend.DiceState;
 import io.din4j.tensor.DType;
+import io.din4j.tensor.DerivedCache;
 import io.din4j.tensor.Shape;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
@@ -12,11 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Owns a model's parameters (in one backend arena) in creation order, by stable name. */
+/**
+ * Owns a model's parameters (in one backend arena) in creation order, by stable name, and the {@link DerivedCache}
+ * of each trained parameter's values (what a backend derives from weights, such as the cpu backend's packed
+ * panels), freed with the store.
+ */
 public final class ParamStore implements AutoCloseable {
     private final Backend backend;
     private final TensorArena arena;
     private final Map<String, Param> params = new LinkedHashMap<>();
+    private final List<DerivedCache> caches = new ArrayList<>();
     private long budget;
 
     public ParamStore(Backend backend) {
@@ -58,7 +64,7 @@ public final class ParamStore implements AutoCloseable {
     /** A dense parameter of the backend's value type. */
     public Param dense(String name, long... shape) {
         reserve(name, shape);
-        return add(new Param(name, Param.Kind.DENSE, arena.allocate(backend.valueType(), shape), null));
+        return add(new Param(name, Param.Kind.DENSE, cached(arena.allocate(backend.valueType(), shape)), null));
     }
 
     /** An embedding table {@code [rows, width]} whose rows occurred {@code counts[j]} times in training data. */
@@ -73,7 +79,7 @@ public final class ParamStore implements AutoCloseable {
             f[j] = counts == null ? 1 : Math.max(1, counts[j]);
         }
         HostIO.upload(backend, freq, f);
-        return add(new Param(name, Param.Kind.EMBEDDING, arena.allocate(backend.valueType(), rows, width), freq));
+        return add(new Param(name, Param.Kind.EMBEDDING, cached(arena.allocate(backend.valueType(), rows, width)), freq));
     }
 
     /** A Dice state whose running statistics are saved as {@code <prefix>.running_mean / .running_var}. */
@@ -83,6 +89,19 @@ public final class ParamStore implements AutoCloseable {
         add(new Param(prefix + ".running_mean", Param.Kind.STATE, s.runningMean(), null));
         add(new Param(prefix + ".running_var", Param.Kind.STATE, s.runningVar(), null));
         return s;
+    }
+
+    private Tensor cached(Tensor value) {
+        DerivedCache c = new DerivedCache();
+        caches.add(c);
+        return value.withCache(c);
+    }
+
+    /** Says that every parameter's values changed (a whole-model load or update); see {@link Param#changed()}. */
+    public void changed() {
+        for (Param p : params.values()) {
+            p.changed();
+        }
     }
 
     private Param add(Param p) {
@@ -109,6 +128,7 @@ public final class ParamStore implements AutoCloseable {
 
     @Override
     public void close() {
+        caches.forEach(DerivedCache::close);
         arena.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.din4j.io;
 
+import io.din4j.json.Json;
 import io.din4j.backend.Backend;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.FieldRole;
@@ -500,6 +501,7 @@ public final class ModelFiles {
                     }
                     requireFinite(wfile, p.name(), r.data(e));
                     readF32(backend, r.data(e), p.value());
+                    p.changed();
                 }
                 if (r.entries().size() != model.parameters().size()) {
                     throw new ModelFormatException(wfile, "holds " + r.entries().size() + " tensors, the architecture has "

@@ -1,5 +1,6 @@
 package io.din4j.io;
 
+import io.din4j.json.Json;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -26,6 +26,7 @@ public final class Init {
             v[i] = (2 * r.nextDouble() - 1) * bound;
         }
         HostIO.upload(ps.backend(), p.value(), v);
+        p.changed();
     }
 
     /**
@@ -41,5 +42,6 @@ public final class Init {
         double[] v = new double[Math.toIntExact(p.value().size())];
         Arrays.fill(v, value);
         HostIO.upload(ps.backend(), p.value(), v);
+        p.changed();
     }
 }

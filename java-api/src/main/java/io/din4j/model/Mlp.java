@@ -85,21 +85,21 @@ public final class Mlp {
     }
 
     /**
-     * The layers as a local activation unit's tensors (DIN): hidden layers then the output layer; with
-     * {@code grads}, their gradients (valid once a training graph exists). Needs an output layer.
+     * The layers as a local activation unit's tensors (DIN): hidden layers then the output layer; with a
+     * {@code grads} graph (finished, training), that graph's gradients of them instead. Needs an output layer.
      */
-    public AttentionParams asAttentionParams(boolean grads) {
+    public AttentionParams asAttentionParams(Graph grads) {
         int n = hidden.length;
         Tensor[] ws = new Tensor[n + 1];
         Tensor[] bs = new Tensor[n + 1];
         Tensor[] as = new Tensor[n];
         for (int j = 0; j < n; j++) {
-            ws[j] = grads ? w[j].grad() : w[j].value();
-            bs[j] = grads ? b[j].grad() : b[j].value();
-            as[j] = alpha[j] == null ? null : grads ? alpha[j].grad() : alpha[j].value();
+            ws[j] = grads != null ? grads.grad(w[j]) : w[j].value();
+            bs[j] = grads != null ? grads.grad(b[j]) : b[j].value();
+            as[j] = alpha[j] == null ? null : grads != null ? grads.grad(alpha[j]) : alpha[j].value();
         }
-        ws[n] = grads ? outW.grad() : outW.value();
-        bs[n] = grads ? outB.grad() : outB.value();
+        ws[n] = grads != null ? grads.grad(outW) : outW.value();
+        bs[n] = grads != null ? grads.grad(outB) : outB.value();
         return new AttentionParams(ws, bs, as, dice.clone());
     }
 

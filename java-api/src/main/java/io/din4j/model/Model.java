@@ -6,8 +6,6 @@ import io.din4j.data.FeatureSchema;
 import io.din4j.data.Vocabulary;
 import io.din4j.graph.Param;
 import io.din4j.graph.ParamStore;
-import io.din4j.model.din.DinNetwork;
-import io.din4j.model.ple.PleNetwork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -247,6 +245,22 @@ public final class Model implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("model is closed");
         }
+    }
+
+    /**
+     * The dense gradient of {@code p} left by the last {@link #backward} of this model's own training graph, or null
+     * before the first training forward pass. Another session's graph ({@link #newSession}) keeps its own gradients:
+     * {@code session.graph().grad(p)}.
+     */
+    public io.din4j.tensor.Tensor grad(Param p) {
+        checkOpen();
+        return training == null ? null : training.graph().grad(p);
+    }
+
+    /** The sparse gradient of embedding table {@code p} from this model's own training graph, or null; see {@link #grad}. */
+    public io.din4j.backend.SparseGrad sparseGrad(Param p) {
+        checkOpen();
+        return training == null ? null : training.graph().sparseGrad(p);
     }
 
     private Session lastSession() {

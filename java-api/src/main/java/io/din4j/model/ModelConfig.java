@@ -1,7 +1,7 @@
 package io.din4j.model;
 
 import io.din4j.backend.Activation;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

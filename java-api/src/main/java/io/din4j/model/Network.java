@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * A model family's parameters (created once, in its constructor) and the recipe that appends its ops to a
- * {@link Graph} (run for every planned graph: training, inference, one per thread). Subclasses live in
- * {@code io.din4j.model.din} and {@code io.din4j.model.ple}; use {@link Model} rather than this class.
+ * {@link Graph} (run for every planned graph: training, inference, one per thread). Subclasses are
+ * {@link DinNetwork} and {@link PleNetwork} (package-private); use {@link Model} rather than this class.
  *
  * <p>The embedding tables are common to all families: {@code emb.<field> [V_field, dim]} for every sparse field
  * in schema order; a behaviour sequence reads the table of the field it names (DIN §4.1: behaviours and the

@@ -26,8 +26,15 @@ public final class Tensor {
     private final MemorySegment segment;
     private final Placement placement;
     private final long deviceAddress;
+    private final DerivedCache cache;
 
     private Tensor(DType dtype, long[] shape, MemorySegment segment, Placement placement, long deviceAddress) {
+        this(dtype, shape, segment, placement, deviceAddress, null);
+    }
+
+    private Tensor(DType dtype, long[] shape, MemorySegment segment, Placement placement, long deviceAddress,
+            DerivedCache cache) {
+        this.cache = cache;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.size = Shape.count(shape);
@@ -107,6 +114,20 @@ public final class Tensor {
             throw new IllegalStateException("tensor " + this + " lives on the host");
         }
         return deviceAddress;
+    }
+
+    /**
+     * This tensor with a {@link DerivedCache} attached: the same memory, and backends may keep data derived from its
+     * values there, which its writers invalidate with {@link DerivedCache#bump()}. Views of the result
+     * ({@link #reshape}, {@link #rows}) carry no cache.
+     */
+    public Tensor withCache(DerivedCache derived) {
+        return new Tensor(dtype, shape, segment, placement, deviceAddress, derived);
+    }
+
+    /** The cache of data derived from this tensor's values, or null (most tensors, and every view). */
+    public DerivedCache cache() {
+        return cache;
     }
 
     /** The same elements under another shape with the same element count. */

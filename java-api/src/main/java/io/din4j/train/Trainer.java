@@ -155,23 +155,26 @@ public final class Trainer implements AutoCloseable {
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
                 switch (spec.kind()) {
-                    case ADAM -> opt.adamSparse(p.value(), p.sparseGrad(), s[0], s[1], lr, (float) spec.beta1(),
+                    case ADAM -> opt.adamSparse(p.value(), model.sparseGrad(p), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
-                    case ADAGRAD -> opt.adagradSparse(p.value(), p.sparseGrad(), s[0], lr, (float) spec.eps());
-                    case SGD -> opt.sgdSparse(p.value(), p.sparseGrad(), lr);
+                    case ADAGRAD -> opt.adagradSparse(p.value(), model.sparseGrad(p), s[0], lr, (float) spec.eps());
+                    case SGD -> opt.sgdSparse(p.value(), model.sparseGrad(p), lr);
                 }
                 if (config.mbaLambda() > 0) {
                     regularize(p, lr);
                 }
             } else {
                 switch (spec.kind()) {
-                    case ADAM -> opt.adam(p.value(), p.grad(), s[0], s[1], lr, (float) spec.beta1(),
+                    case ADAM -> opt.adam(p.value(), model.grad(p), s[0], s[1], lr, (float) spec.beta1(),
                             (float) spec.beta2(), (float) spec.eps(), t);
-                    case ADAGRAD -> opt.adagrad(p.value(), p.grad(), s[0], lr, (float) spec.eps());
-                    case SGD -> opt.sgd(p.value(), p.grad(), lr, (float) spec.weightDecay());
+                    case ADAGRAD -> opt.adagrad(p.value(), model.grad(p), s[0], lr, (float) spec.eps());
+                    case SGD -> opt.sgd(p.value(), model.grad(p), lr, (float) spec.weightDecay());
                 }
             }
         }
+        // The optimizer (and the regularization) wrote every trained parameter: data derived from the old values
+        // (the cpu backend's packed weights) is stale.
+        moments.keySet().forEach(Param::changed);
         step++;
         samples += batch.size();
         return losses;
@@ -197,7 +200,7 @@ public final class Trainer implements AutoCloseable {
     static final int MAX_SHRINK_STEPS = 16;
 
     private void regularize(Param p, float lr) {
-        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        io.din4j.backend.SparseGrad g = model.sparseGrad(p);
         // The bound, not the count: no read-back; the rows past the count are zero and the kernels stop at it.
         int c = g.countBound();
         if (c == 0 || lr <= 0) {
@@ -252,7 +255,7 @@ public final class Trainer implements AutoCloseable {
         for (Param p : moments.keySet()) {
             if (!Double.isFinite(sums[at++])) {
                 if (p.kind() == Param.Kind.EMBEDDING) {
-                    p.sparseGrad().count();  // throws IllegalStateException when the capacity overflowed
+                    model.sparseGrad(p).count();  // throws IllegalStateException when the capacity overflowed
                 }
                 Tensor g = gradient(p, true);
                 String bad = NonFinite.describe(backend, g);
@@ -267,11 +270,11 @@ public final class Trainer implements AutoCloseable {
      * {@code exact}, else its first {@code countBound()} (the rows past the count are zero, and the bound needs no
      * read-back).
      */
-    private static Tensor gradient(Param p, boolean exact) {
+    private Tensor gradient(Param p, boolean exact) {
         if (p.kind() != Param.Kind.EMBEDDING) {
-            return p.grad();
+            return model.grad(p);
         }
-        io.din4j.backend.SparseGrad g = p.sparseGrad();
+        io.din4j.backend.SparseGrad g = model.sparseGrad(p);
         return g.values().rows(0, exact ? g.count() : g.countBound());
     }
 
@@ -519,7 +522,10 @@ public final class Trainer implements AutoCloseable {
         }
 
         void restore(Model model) {
-            copies.forEach((p, c) -> model.backend().tensor().copy(c, p.value()));
+            copies.forEach((p, c) -> {
+                model.backend().tensor().copy(c, p.value());
+                p.changed();
+            });
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.din4j.io;
 
+import io.din4j.json.Json;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.din4j.backend.Activation;

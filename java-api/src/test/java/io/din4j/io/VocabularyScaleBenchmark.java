@@ -28,7 +28,7 @@ import java.util.Map;
  * <pre>
  * ./mvnw -o -q -pl java-api -am test-compile -DskipTests
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx1536m \
- *   -cp java-api/target/classes:java-api/target/test-classes:native/target/classes:kernels/target/classes:$HOME/.m2/repository/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar \
+ *   -cp java-api/target/classes:java-api/target/test-classes \
  *   io.din4j.io.VocabularyScaleBenchmark /tmp/vocab-bench 10000000
  * </pre>
  */

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The cpu backend reuses what it derives from the weights (packed GEMM panels, the attention unit's folded layout)
- * while they are unchanged; weights written between two calls must be seen by the second. Both models start from
+ * while their version is unchanged; weights written (and {@link Param#changed() bumped}) between two calls must be
+ * seen by the second. Both models start from
  * the same seed, get the same new weights after a first inference, and must then agree.
  */
 class ChangedWeightsTest {
@@ -40,6 +41,9 @@ class ChangedWeightsTest {
                     }
                     HostIO.upload(ref, p.value(), v);
                     HostIO.upload(cpu, b.parameters().get(i).value(), v);
+                    // The writer's side of the contract: bump the version, so cached derivations are dropped.
+                    p.changed();
+                    b.parameters().get(i).changed();
                 }
             }
             float[][] pa = a.forward(batch, false);

@@ -54,6 +54,7 @@ class GradientCheckTest {
                     for (long i = 0; i < p.value().size(); i++) {
                         p.value().set(i, p.value().get(i) + 0.1 * (jitter.nextDouble() - 0.5));
                     }
+                    p.changed();
                 }
             }
             model.compute(batch, true);
@@ -62,7 +63,7 @@ class GradientCheckTest {
             java.util.Map<Param, double[]> analyticAll = new java.util.IdentityHashMap<>();
             for (Param p : model.parameters()) {
                 if (p.trainable()) {
-                    analyticAll.put(p, analytical(p));
+                    analyticAll.put(p, analytical(model, p));
                 }
             }
             SplittableRandom pick = new SplittableRandom(3);
@@ -91,10 +92,10 @@ class GradientCheckTest {
     }
 
     /** The gradient as a dense array (embedding rows scattered from the sparse gradient). */
-    private static double[] analytical(Param p) {
+    private static double[] analytical(Model m, Param p) {
         double[] g = new double[Math.toIntExact(p.value().size())];
         if (p.kind() == Param.Kind.EMBEDDING) {
-            SparseGrad s = p.sparseGrad();
+            SparseGrad s = m.sparseGrad(p);
             int d = s.width();
             for (int r = 0; r < s.count(); r++) {
                 int row = s.rows().getInt(r);
@@ -104,7 +105,7 @@ class GradientCheckTest {
             }
         } else {
             for (int i = 0; i < g.length; i++) {
-                g[i] = p.grad().get(i);
+                g[i] = m.grad(p).get(i);
             }
         }
         return g;

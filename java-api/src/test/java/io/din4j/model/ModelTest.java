@@ -105,8 +105,8 @@ class ModelTest {
                 if (p.kind() != Param.Kind.DENSE) {
                     continue;
                 }
-                float[] ga = io.din4j.graph.HostIO.downloadFloats(ref, p.grad());
-                float[] gb = io.din4j.graph.HostIO.downloadFloats(cpu, b.parameters().get(i).grad());
+                float[] ga = io.din4j.graph.HostIO.downloadFloats(ref, a.grad(p));
+                float[] gb = io.din4j.graph.HostIO.downloadFloats(cpu, b.grad(b.parameters().get(i)));
                 double scale = 0;
                 for (float g : ga) {
                     scale = Math.max(scale, Math.abs(g));
@@ -120,6 +120,46 @@ class ModelTest {
             float[][] ib = b.forward(batch, false);
             for (int i = 0; i < ia[0].length; i++) {
                 assertEquals(ia[0][i], ib[0][i], 1e-5, type + " inference row " + i);
+            }
+        }
+    }
+
+    /**
+     * Two training sessions of one model (the model's own and one from {@link Model#newSession}) keep separate
+     * gradients: the second's backward pass must not overwrite, or take over, the first's (they once lived on the
+     * shared {@link Param}s, so the second graph's finish() silently redirected the first one's gradients).
+     */
+    @Test
+    void twoTrainingSessionsKeepTheirOwnGradients() {
+        SplittableRandom r = new SplittableRandom(9);
+        Batch first = TestData.random(schema, VOCAB, new int[] {3, 1, 2}, r);
+        Batch second = TestData.random(schema, VOCAB, new int[] {2, 4, 0, 1}, r);
+        try (Backend ref = new io.din4j.backend.reference.ReferenceBackend();
+             Model m = new Model(TestData.small(ModelConfig.Type.DIN), schema, VOCAB, ref, 8)) {
+            double[] w = new double[m.config().tasks().size()];
+            java.util.Arrays.fill(w, 1.0);
+            m.compute(first, true);
+            m.backward(w);
+            Param dense = m.parameters().stream().filter(p -> p.kind() == Param.Kind.DENSE).findFirst().orElseThrow();
+            Param table = m.parameters().stream().filter(p -> p.kind() == Param.Kind.EMBEDDING).findFirst().orElseThrow();
+            float[] denseFirst = io.din4j.graph.HostIO.downloadFloats(ref, m.grad(dense));
+            int rowsFirst = m.sparseGrad(table).count();
+            float[] tableFirst = io.din4j.graph.HostIO.downloadFloats(ref, m.sparseGrad(table).values().rows(0, rowsFirst));
+
+            try (Session other = m.newSession(Session.Mode.TRAINING, 8)) {
+                other.run(second, true);
+                other.backward(w);
+                // The model's own gradients are untouched...
+                assertArrayEquals(denseFirst, io.din4j.graph.HostIO.downloadFloats(ref, m.grad(dense)));
+                assertEquals(rowsFirst, m.sparseGrad(table).count());
+                assertArrayEquals(tableFirst, io.din4j.graph.HostIO.downloadFloats(ref, m.sparseGrad(table).values().rows(0, rowsFirst)));
+                // ...and the other session has its own, those of its batch: what the model computes for that batch.
+                assertNotSame(m.grad(dense), other.graph().grad(dense));
+                float[] denseOther = io.din4j.graph.HostIO.downloadFloats(ref, other.graph().grad(dense));
+                assertFalse(java.util.Arrays.equals(denseFirst, denseOther), "different batches, different gradients");
+                m.compute(second, true);
+                m.backward(w);
+                assertArrayEquals(denseOther, io.din4j.graph.HostIO.downloadFloats(ref, m.grad(dense)));
             }
         }
     }

@@ -10,7 +10,7 @@ import io.din4j.data.Batch;
 import io.din4j.data.FeatureSchema;
 import io.din4j.graph.HostIO;
 import io.din4j.graph.Param;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.io.ModelFiles;
 import io.din4j.train.OptimizerSpec;
 import io.din4j.train.TrainConfig;
@@ -99,9 +99,9 @@ class TorchAgreementTest {
             m.backward(TASK_WEIGHTS);
             for (Param p : m.parameters()) {
                 if (p.kind() == Param.Kind.EMBEDDING) {
-                    grads.put(p.name(), dense(cpu, p));
+                    grads.put(p.name(), dense(cpu, m.sparseGrad(p)));
                 } else if (p.kind() == Param.Kind.DENSE) {
-                    grads.put(p.name(), HostIO.download(cpu, p.grad()));
+                    grads.put(p.name(), HostIO.download(cpu, m.grad(p)));
                 }
             }
         }
@@ -149,8 +149,7 @@ class TorchAgreementTest {
     }
 
     /** An embedding table's sparse gradient as a dense {@code [V·D]} array. */
-    private static double[] dense(Backend cpu, Param p) {
-        SparseGrad g = p.sparseGrad();
+    private static double[] dense(Backend cpu, SparseGrad g) {
         int d = g.width();
         double[] out = new double[Math.toIntExact(g.tableRows() * d)];
         double[] rows = HostIO.download(cpu, g.rows());

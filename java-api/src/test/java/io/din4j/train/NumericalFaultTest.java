@@ -48,6 +48,7 @@ class NumericalFaultTest {
         float[] v = HostIO.downloadFloats(cpu, p.value());
         v[index] = value;
         HostIO.upload(cpu, p.value(), v);
+        p.changed();
     }
 
     private static List<float[]> snapshot(Backend cpu, Model m) {

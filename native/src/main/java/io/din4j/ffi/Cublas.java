@@ -33,7 +33,6 @@ public final class Cublas {
     private final MethodHandle setStream;
     private final MethodHandle setMathMode;
     private final MethodHandle sgemm;
-    private final MethodHandle sgemmBatched;
     private final MethodHandle statusString;
 
     private Cublas(Libraries.Opened lib) {
@@ -44,9 +43,6 @@ public final class Cublas {
         setMathMode = lib.function("cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         sgemm = lib.function("cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        sgemmBatched = lib.function("cublasSgemmStridedBatched", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
-                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT,
-                JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
         statusString = lib.has("cublasGetStatusString")
                 ? lib.function("cublasGetStatusString", FunctionDescriptor.of(ADDRESS, JAVA_INT)) : null;
     }
@@ -172,26 +168,6 @@ public final class Cublas {
                 throw e;
             } catch (Throwable t) {
                 throw new NativeError("cublasSgemm_v2 failed: " + t, t);
-            }
-        }
-
-        /** {@link #sgemm} over {@code batch} matrices spaced by the given element strides. */
-        public void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
-                                        long strideA, long b, int ldb, long strideB, float beta, long c, int ldc,
-                                        long strideC, int batch) {
-            try (Arena ar = Arena.ofConfined()) {
-                MemorySegment al = ar.allocateFrom(JAVA_FLOAT, alpha);
-                MemorySegment be = ar.allocateFrom(JAVA_FLOAT, beta);
-                int st = (int) sgemmBatched.invokeExact(handle, transB ? OP_T : OP_N, transA ? OP_T : OP_N, n, m, k, al,
-                        MemorySegment.ofAddress(b), ldb, strideB, MemorySegment.ofAddress(a), lda, strideA, be,
-                        MemorySegment.ofAddress(c), ldc, strideC, batch);
-                if (st != 0) {
-                    check("cublasSgemmStridedBatched (M=" + m + ", N=" + n + ", K=" + k + ", batch=" + batch + ")", st);
-                }
-            } catch (NativeError e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new NativeError("cublasSgemmStridedBatched failed: " + t, t);
             }
         }
 

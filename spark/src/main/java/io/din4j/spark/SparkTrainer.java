@@ -209,6 +209,7 @@ public final class SparkTrainer {
                 global = next;
                 for (int p = 0; p < params.size(); p++) {
                     HostIO.upload(model.backend(), params.get(p).value(), global[p]);
+                    params.get(p).changed();
                 }
                 samples += sum.samples;
                 long first = (long) r * options.syncEvery();

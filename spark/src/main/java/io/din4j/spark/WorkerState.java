@@ -93,6 +93,7 @@ final class WorkerState implements AutoCloseable {
         List<Param> ps = model.parameters();
         for (int i = 0; i < ps.size(); i++) {
             HostIO.upload(backend, ps.get(i).value(), global[i]);
+            ps.get(i).changed();
         }
     }
 

@@ -187,4 +187,61 @@ public class MachineLimits {
         }
         return s;
     }
+
+    /**
+     * The f32 FMA peak of {@code threads} threads running the loop of {@link #fmaOneThread} at once, in GFLOP/s:
+     * the best of {@code rounds} timed rounds after a warm-up (a peak is a best case; a slower round only says the
+     * machine was busy). For reports that divide a measured time by it outside JMH, such as the peers' serving floor.
+     */
+    public static double fmaPeakGflops(int threads, int rounds) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            double flopsPerRound = 2.0 * ITER * CHAINS * S.length() * threads * 4;
+            float sink = 0;
+            double best = 0;
+            for (int r = -5; r < rounds; r++) {
+                Future<?>[] f = new Future<?>[threads];
+                float[] out = new float[threads];
+                long t0 = System.nanoTime();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    f[t] = pool.submit(() -> {
+                        float x = 0;
+                        for (int i = 0; i < 4; i++) {
+                            x += fmaLoop(1e-3f + id + i, ITER);
+                        }
+                        out[id] = x;
+                    });
+                }
+                for (Future<?> x : f) {
+                    x.get();
+                }
+                long dt = System.nanoTime() - t0;
+                for (float v : out) {
+                    sink += v;
+                }
+                if (r >= 0) {
+                    best = Math.max(best, flopsPerRound / dt);
+                }
+            }
+            if (!Float.isFinite(sink)) {
+                throw new IllegalStateException("FMA loop diverged: " + sink);
+            }
+            return best;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@code MachineLimits THREADS [ROUNDS]}: prints {@code {"threads": n, "fma_gflops": x, "lanes": l}}. */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: MachineLimits THREADS [ROUNDS]");
+            System.exit(2);
+        }
+        int threads = Integer.parseInt(args[0]);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        double g = fmaPeakGflops(threads, rounds);
+        System.out.printf(java.util.Locale.ROOT, "{\"threads\": %d, \"fma_gflops\": %.2f, \"lanes\": %d}%n", threads, g, S.length());
+    }
 }

@@ -1,6 +1,6 @@
 package io.din4j.bench.peers;
 
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

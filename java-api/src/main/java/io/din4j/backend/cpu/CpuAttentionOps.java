@@ -5,6 +5,7 @@ import static io.din4j.backend.cpu.SeqKernels.S;
 
 import io.din4j.backend.*;
 import io.din4j.backend.SeqArgs.Values;
+import io.din4j.tensor.DerivedCache;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
@@ -269,15 +270,31 @@ final class CpuAttentionOps implements AttentionOps {
             return maxHistory;
         }
 
-        /** Copies of the parameters the re-laid-out arrays were made from (weights, biases, alphas), or null. */
+        /**
+         * The {@link DerivedCache}s of the parameters the re-laid-out arrays were made from (weights, biases,
+         * alphas) and their versions then, when every parameter has one (a model's parameters do); else null.
+         */
+        private DerivedCache[] preparedFrom;
+        private long[] preparedVersions;
+        /** Copies of those parameters, kept only for parameters without a cache (raw tensors, as in op tests), or null. */
         private MemorySegment[] prepared;
 
         /**
-         * Whether every parameter still equals the copy {@link #prepare} last laid out from. Serving runs the unit
-         * with unchanged parameters call after call; one vectorized compare replaces a scalar re-layout that, at
-         * batch 1, costs more than the unit's arithmetic.
+         * Whether every parameter is unchanged since {@link #prepare} last laid it out. Serving runs the unit with
+         * unchanged parameters call after call, and the re-layout costs more than the unit's arithmetic at batch 1.
+         * A model's parameters carry a version that their writers bump, so the check is one comparison per tensor;
+         * tensors without one are compared element by element with a copy.
          */
         private boolean unchanged(List<Tensor> params) {
+            if (preparedFrom != null) {
+                for (int i = 0; i < preparedFrom.length; i++) {
+                    DerivedCache c = params.get(i).cache();
+                    if (c != preparedFrom[i] || c.version() != preparedVersions[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
             if (prepared == null) {
                 return false;
             }
@@ -303,14 +320,26 @@ final class CpuAttentionOps implements AttentionOps {
             if (unchanged(params)) {
                 return;
             }
-            if (prepared == null) {
-                prepared = new MemorySegment[params.size()];
-                for (int i = 0; i < prepared.length; i++) {
-                    prepared[i] = MemorySegment.ofArray(new float[Math.toIntExact(params.get(i).size())]);
+            if (params.stream().allMatch(t -> t.cache() != null)) {
+                // Versions read before the re-layout: a write racing with it would only make the next call redo it.
+                preparedFrom = new DerivedCache[params.size()];
+                preparedVersions = new long[params.size()];
+                for (int i = 0; i < preparedFrom.length; i++) {
+                    preparedFrom[i] = params.get(i).cache();
+                    preparedVersions[i] = preparedFrom[i].version();
                 }
-            }
-            for (int i = 0; i < prepared.length; i++) {
-                MemorySegment.copy(params.get(i).segment(), 0, prepared[i], 0, prepared[i].byteSize());
+                prepared = null;
+            } else {
+                preparedFrom = null;
+                if (prepared == null) {
+                    prepared = new MemorySegment[params.size()];
+                    for (int i = 0; i < prepared.length; i++) {
+                        prepared[i] = MemorySegment.ofArray(new float[Math.toIntExact(params.get(i).size())]);
+                    }
+                }
+                for (int i = 0; i < prepared.length; i++) {
+                    MemorySegment.copy(params.get(i).segment(), 0, prepared[i], 0, prepared[i].byteSize());
+                }
             }
             Tensor w0 = p.weights()[0];
             int in = 4 * d;

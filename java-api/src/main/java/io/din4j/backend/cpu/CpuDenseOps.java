@@ -2,12 +2,11 @@ package io.din4j.backend.cpu;
 
 import io.din4j.backend.DenseOps;
 import io.din4j.backend.ValueChecks;
+import io.din4j.tensor.DerivedCache;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.HashMap;
-import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -53,7 +52,7 @@ final class CpuDenseOps implements DenseOps {
             return;
         }
         // B[k][j] = W[j][k]
-        float[] bp = packWeights(w.segment(), 1, in, in, out);
+        float[] bp = packWeights(w, 1, in, in, out);
         gemm(x.segment(), in, 1, n, in, bp, out, y.segment(), bias, false, null);
     }
 
@@ -73,7 +72,7 @@ final class CpuDenseOps implements DenseOps {
         }
         if (dx != null && in > 0) {
             // dx += dy·W: A = dy [n, out], B[k][j] = W[k][j]
-            float[] bp = packWeights(w.segment(), in, 1, out, in);
+            float[] bp = packWeights(w, in, 1, out, in);
             gemm(dy.segment(), out, 1, n, out, bp, in, dx.segment(), null, true, null);
         }
         if (in > 0) {
@@ -106,49 +105,31 @@ final class CpuDenseOps implements DenseOps {
         }
     }
 
-    /** Where a weight matrix was packed from and how: the key of {@link #PACKED}. */
-    private record PackKey(long address, long kStride, long jStride, int k, int n) {
+    /** How a weight matrix was packed: the key of its packed panels in the weight's {@link DerivedCache}. */
+    private record PackKey(long kStride, long jStride, int k, int n) {
     }
-
-    /** Packed panels of a weight matrix and a copy of the weights they were packed from. */
-    private record Packed(MemorySegment copy, float[] panels) {
-    }
-
-    /** Weight layouts kept per thread; beyond this many the cache starts over (models come and go in one JVM). */
-    private static final int PACKED_ENTRIES = 256;
 
     /**
-     * Packed weights per thread (no locking), keyed by the weight tensor's address and the layout. Serving calls
-     * each layer again and again with unchanged weights, and packing W (a transpose: one scalar move per weight)
-     * costs more than the product itself at small batches: 1×160 · 160×200 is 32 000 FMAs, ~2 000 vector
-     * instructions, against 32 000 scalar moves. A call whose weights still equal the copy (one vectorized
-     * compare) reuses the panels; otherwise (a training step changed them) they are copied and packed again.
-     * Reuse depends only on the weights' content, so results are the same as packing every time.
+     * {@link #pack} of a weight matrix (all of {@code w}), reused while the weights are unchanged. Serving calls each
+     * layer again and again with the same weights, and packing W (a transpose: one scalar move per weight) costs
+     * more than the product itself at small batches: 1×160 · 160×200 is 32 000 FMAs, ~2 000 vector instructions,
+     * against 32 000 scalar moves. The panels live in the weight tensor's {@link DerivedCache} (a model's
+     * parameters have one, owned and freed by the model, shared by every thread that scores with it) under the
+     * current version of the values; every writer of a parameter bumps that version, so after a training step the
+     * next call packs again. Results are the same as packing every time. A tensor without a cache (a view, a raw
+     * tensor in an op test) is packed every time.
      */
-    private static final ThreadLocal<Map<PackKey, Packed>> PACKED = ThreadLocal.withInitial(HashMap::new);
-
-    /** {@link #pack} of a weight matrix (all of {@code src}), reusing the last packing when the weights are unchanged. */
-    private float[] packWeights(MemorySegment src, long kStride, long jStride, int k, int n) {
-        if (src.byteSize() != (long) k * n * Float.BYTES) {
+    private float[] packWeights(Tensor w, long kStride, long jStride, int k, int n) {
+        MemorySegment src = w.segment();
+        DerivedCache cache = w.cache();
+        if (cache == null || src.byteSize() != (long) k * n * Float.BYTES) {
             return pack(src, kStride, jStride, k, n);
         }
-        Map<PackKey, Packed> cache = PACKED.get();
-        PackKey key = new PackKey(src.address(), kStride, jStride, k, n);
-        long bytes = (long) k * n * Float.BYTES;
-        Packed p = cache.get(key);
-        if (p != null && MemorySegment.mismatch(p.copy, 0, bytes, src, 0, bytes) == -1) {
-            return p.panels;
-        }
-        if (p == null) {
-            if (cache.size() >= PACKED_ENTRIES) {
-                cache.clear();
-            }
-            p = new Packed(MemorySegment.ofArray(new float[k * n]), new float[Gemm.packedSize(k, n)]);
-            cache.put(key, p);
-        }
-        MemorySegment.copy(src, 0, p.copy, 0, bytes);
-        packInto(src, kStride, jStride, k, n, p.panels);
-        return p.panels;
+        return cache.get(new PackKey(kStride, jStride, k, n), () -> {
+            float[] panels = new float[Gemm.packedSize(k, n)];
+            packInto(src, kStride, jStride, k, n, panels);
+            return panels;
+        });
     }
 
     /**

@@ -17,7 +17,7 @@ import org.apache.spark.sql.SparkSession;
  * spark-submit --class io.din4j.spark.examples.ScoreJob \
  *   --conf "spark.driver.extraJavaOptions=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
  *   --conf "spark.executor.extraJavaOptions=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
- *   --jars din4j-api.jar,din4j-native.jar,din4j-kernels.jar din4j-spark.jar \
+ *   --jars din4j-api.jar,din4j-cuda.jar,din4j-native.jar,din4j-kernels.jar din4j-spark.jar \
  *   --model /models/din --input hdfs:///data/impressions.csv --output hdfs:///scores --keys user_id,item_id
  * </pre>
  *

@@ -10,7 +10,7 @@ import io.din4j.backend.cuda.CudaBackend;
 import io.din4j.backend.cuda.Device;
 import io.din4j.data.Batch;
 import io.din4j.data.FeatureSchema;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.tensor.Tensor;

@@ -16,7 +16,7 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs the cuda backend's tests (package io.din4j.backend.cuda, shaded into din4j-gpu.jar from din4j-api's test
+ * Runs the cuda backend's tests (package io.din4j.backend.cuda, shaded into din4j-gpu.jar from din4j-cuda's test
  * jar) inside the device-check bundle, where there is no Maven: one line per test, a summary, and a JSON file of
  * the counts (the first argument). Exit status 1 when any test failed.
  */

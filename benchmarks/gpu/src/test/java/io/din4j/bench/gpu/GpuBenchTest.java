@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.din4j.backend.cuda.EmulatedDevice;
-import io.din4j.io.Json;
+import io.din4j.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

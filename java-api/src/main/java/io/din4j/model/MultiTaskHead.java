@@ -1,12 +1,9 @@
-package io.din4j.model.ple;
+package io.din4j.model;
 
 import io.din4j.graph.Graph;
 import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.Param;
 import io.din4j.graph.ParamStore;
-import io.din4j.model.Init;
-import io.din4j.model.Mlp;
-import io.din4j.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,7 +29,7 @@ import java.util.Map;
  * {@code ple.level<l>.expert<e>.fc<j>}. Expert e's index within a level: task 0's experts first, then task 1's,
  * ..., the shared experts last. Gates: {@code ple.level<l>.gate.<task|shared>.weight [E, in]} and {@code .bias [E]}.
  */
-public final class MultiTaskHead {
+final class MultiTaskHead {
     private final ModelConfig config;
     private final List<String> tasks;
     private final Mlp bottom;

@@ -1,4 +1,4 @@
-package io.din4j.io;
+package io.din4j.json;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,11 +1,9 @@
-package io.din4j.model.ple;
+package io.din4j.model;
 
 import io.din4j.data.FeatureSchema;
 import io.din4j.graph.Graph;
 import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.ParamStore;
-import io.din4j.model.ModelConfig;
-import io.din4j.model.Network;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +12,7 @@ import java.util.List;
  * field's embedding (schema order), the sum-pooled behaviour sequences ({@code [D]}, sequences in schema order,
  * when there are any) and the dense features, fed to a {@link MultiTaskHead}.
  */
-public final class PleNetwork extends Network {
+final class PleNetwork extends Network {
     private final MultiTaskHead head;
 
     public PleNetwork(ModelConfig config, FeatureSchema schema, int[] vocabSizes, long[][] counts, ParamStore params) {

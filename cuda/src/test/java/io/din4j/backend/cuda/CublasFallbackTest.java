@@ -33,7 +33,6 @@ class CublasFallbackTest {
             int cublasSetStream_v2(void* h, void* s) { return 0; }
             int cublasSetMathMode(void* h, int m) { return 0; }
             int cublasSgemm_v2(void) { return 0; }
-            int cublasSgemmStridedBatched(void) { return 0; }
             const char* cublasGetStatusString(int s) { return s == 1 ? "CUBLAS_STATUS_NOT_INITIALIZED" : "?"; }
             """;
 

@@ -1,4 +1,4 @@
-package io.din4j.model.din;
+package io.din4j.model;
 
 import io.din4j.backend.AttentionUnit;
 import io.din4j.data.FeatureSchema;
@@ -6,10 +6,6 @@ import io.din4j.data.FieldRole;
 import io.din4j.graph.Graph;
 import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.ParamStore;
-import io.din4j.model.Mlp;
-import io.din4j.model.ModelConfig;
-import io.din4j.model.Network;
-import io.din4j.model.ple.MultiTaskHead;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +28,7 @@ import java.util.Set;
  * then {@code mlp.fc*} (200, 80 with Dice or PReLU) and {@code mlp.out [K, 80]}: one logit per task. DIN+PLE
  * feeds the same vector to a {@link MultiTaskHead} instead of the output MLP.
  */
-public final class DinNetwork extends Network {
+final class DinNetwork extends Network {
     private final boolean attention;
     private final AttentionUnit unit;
     private final Mlp attentionMlp;
@@ -116,8 +112,8 @@ public final class DinNetwork extends Network {
             if (attention) {
                 Buf k = perSample(g, keys);
                 Buf lengths = in.lengths();
-                Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(false),
-                        () -> attentionMlp.asAttentionParams(true), query, k, lengths);
+                Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(null),
+                        () -> attentionMlp.asAttentionParams(g), query, k, lengths);
                 weights = config.attentionSoftmax() ? g.maskedSoftmax("attention.softmax", scores, lengths) : scores;
                 pooled = g.weightedSum("interest", weights, k, lengths);
             } else {

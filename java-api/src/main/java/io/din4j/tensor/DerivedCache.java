@@ -1,0 +1,69 @@
+package io.din4j.tensor;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Data a backend derives from one tensor's values (the cpu backend's packed panels of a weight matrix), valid for
+ * one <em>version</em> of those values. Attached to a model's parameter tensors by their owner
+ * ({@code ParamStore}), which frees it when the model closes.
+ *
+ * <p>The contract that makes it correct: <b>every writer of the tensor calls {@link #bump()} after writing</b> (the
+ * trainer after each optimizer step, model loading, initialisation, the Spark trainer's weight averaging; from
+ * outside, {@code Param.changed()}). A reader looks its entry up by key and takes it only when it was computed at
+ * the current version, so a lookup costs one map read, not a comparison of the weights.
+ *
+ * <p>Thread-safe: any number of threads may look up and compute at once (two threads missing together both compute
+ * the same value; one is kept). Writing the tensor while another thread reads it is a race of the caller, as for
+ * any tensor (see the {@code Backend} contract).
+ */
+public final class DerivedCache {
+    private final AtomicLong version = new AtomicLong();
+    private final Map<Object, Entry> entries = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private record Entry(long version, Object value) {
+    }
+
+    /** The current version of the values; starts at 0. */
+    public long version() {
+        return version.get();
+    }
+
+    /** Says that the values changed: every entry computed before is stale from now on. */
+    public void bump() {
+        version.incrementAndGet();
+    }
+
+    /**
+     * The value derived under {@code key} from the current values: the cached one if it was computed at the current
+     * version, else {@code compute}'s (kept for later calls unless the values changed meanwhile or the cache is
+     * closed). {@code key} distinguishes derivations of the same tensor (e.g. two packing layouts).
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Object key, Supplier<T> compute) {
+        long v = version.get();
+        Entry e = entries.get(key);
+        if (e != null && e.version == v) {
+            return (T) e.value;
+        }
+        T value = compute.get();
+        if (!closed && version.get() == v) {
+            entries.put(key, new Entry(v, value));
+        }
+        return value;
+    }
+
+    /** Entries held (for tests and diagnostics). */
+    public int size() {
+        return entries.size();
+    }
+
+    /** Drops every entry and keeps none from now on (the owner is closing). */
+    public void close() {
+        closed = true;
+        entries.clear();
+    }
+}
