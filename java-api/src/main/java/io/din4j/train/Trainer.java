@@ -476,6 +476,17 @@ public final class Trainer implements AutoCloseable {
         samples = sa;
     }
 
+    /**
+     * The optimizer state tensors of {@code p} on the backend, in a fixed order (Adam: first and second moments;
+     * Adagrad: the accumulator; SGD and untrained tensors: none), each shaped like {@code p}'s value. For distributed
+     * trainers that keep an embedding row's state with the row (spark's sharded tables move rows of state between
+     * processes); writing into them changes what the next {@link #step} does.
+     */
+    public List<Tensor> optimizerState(Param p) {
+        Tensor[] s = moments.get(p);
+        return s == null ? List.of() : List.of(s);
+    }
+
     /** Optimizer state by name: {@code <param>.adam_m}, {@code <param>.adam_v}, {@code <param>.adagrad_acc}. */
     private Map<String, Tensor> stateTensors() {
         Map<String, Tensor> m = new LinkedHashMap<>();

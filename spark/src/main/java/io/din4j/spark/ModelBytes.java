@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * writes them to a local directory once per JVM ({@link #materialize()}), from which the model is loaded.
  *
  * <p>The identity of a model is the SHA-256 of model.json (which holds the vocabulary file's checksum) and the
- * weights, so two broadcasts of the same directory share one local copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model would need the
- * directory on a file system every executor reads (see docs/spark.md).
+ * weights, so two broadcasts of the same directory share one local copy and one loaded model per executor. A Java array bounds the weights to 2 GiB; a larger model
+ * is scored and trained with its tables sharded instead ({@link ShardedModel}, docs/spark.md).
  */
 public final class ModelBytes implements Serializable {
     @Serial
@@ -72,6 +72,29 @@ public final class ModelBytes implements Serializable {
         } finally {
             deleteTree(tmp);
         }
+    }
+
+    /**
+     * The same model without its weights file: its description (model.json, vocabularies.bin) for processes that
+     * get the parameters another way (sharded tables). {@link ModelFiles#readInfo} reads it; loading it fails.
+     */
+    ModelBytes withoutWeights() {
+        return new ModelBytes(modelJson, new byte[0], vocabularies);
+    }
+
+    /** model.json's bytes. */
+    byte[] modelJson() {
+        return modelJson.clone();
+    }
+
+    /** vocabularies.bin's bytes, or null. */
+    byte[] vocabularies() {
+        return vocabularies == null ? null : vocabularies.clone();
+    }
+
+    /** A model description from its files' bytes (weights may be empty, as {@link #withoutWeights}). */
+    static ModelBytes of(byte[] modelJson, byte[] weights, byte[] vocabularies) {
+        return new ModelBytes(modelJson, weights, vocabularies);
     }
 
     /** SHA-256 of model.json and the weights: the model's identity in executor caches. */

@@ -26,6 +26,9 @@ final class ParamUpdate implements Serializable {
     double lossSum;
     /** Σ of {@link #bytes()} of the workers' own updates, before any merge. */
     long sentBytes;
+    /** Sharded training: embedding rows the workers received, and rows they sent back changed. */
+    long rowsPulled;
+    long rowsPushed;
     /** Per parameter: dense sums, or null for embedding tables. */
     final double[][] dense;
     /** Per embedding parameter: changed rows, ascending (null for dense parameters). */
@@ -92,6 +95,8 @@ final class ParamUpdate implements Serializable {
         u.steps = a.steps + b.steps;
         u.lossSum = a.lossSum + b.lossSum;
         u.sentBytes = a.sentBytes + b.sentBytes;
+        u.rowsPulled = a.rowsPulled + b.rowsPulled;
+        u.rowsPushed = a.rowsPushed + b.rowsPushed;
         for (int p = 0; p < a.dense.length; p++) {
             if (a.dense[p] != null) {
                 double[] d = a.dense[p].clone();

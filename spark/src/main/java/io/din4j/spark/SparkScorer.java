@@ -126,19 +126,48 @@ public final class SparkScorer {
         if (info.vocabularies() == null) {
             throw new IllegalArgumentException("model " + model.value().id() + " was saved without vocabularies, so raw ids cannot be mapped");
         }
-        StructType in = data.schema();
-        RowPlan plan = new RowPlan(info.schema(), options.mapping(), in, false, RowPlan.maxHistory(options.mapping(), info));
+        RowPlan plan = new RowPlan(info.schema(), options.mapping(), data.schema(), false, RowPlan.maxHistory(options.mapping(), info));
+        int[] keyIndex = keyIndex(data.schema(), options);
+        StructType out = output(data.schema(), keyIndex, info.schema().tasks(), options);
+        return data.mapPartitions(new ScorePartition(model, plan, keyIndex, options), Encoders.row(out));
+    }
+
+    /**
+     * Scores {@code data} with a model whose tables are sharded in Spark (docs/spark.md, "Scoring a sharded model"):
+     * each partition receives only the table rows its rows touch, by a join keyed by row; the probabilities equal
+     * those of the whole model's {@link Predictor} bit for bit (cpu backend).
+     */
+    public static Dataset<Row> score(Dataset<Row> data, ShardedModel model, Options options) {
+        ModelFiles.Info info = model.info();
+        if (info.vocabularies() == null) {
+            throw new IllegalArgumentException("the sharded model has no vocabularies, so raw ids cannot be mapped");
+        }
+        RowPlan plan = new RowPlan(info.schema(), options.mapping(), data.schema(), false, RowPlan.maxHistory(options.mapping(), info));
+        int[] keyIndex = keyIndex(data.schema(), options);
+        StructType out = output(data.schema(), keyIndex, info.schema().tasks(), options);
+        return ShardedScoring.score(data, model, plan, keyIndex, out, options);
+    }
+
+    private static int[] keyIndex(StructType in, Options options) {
         List<String> keys = options.keyColumns().isEmpty() ? List.of(in.fieldNames()) : options.keyColumns();
         int[] keyIndex = new int[keys.size()];
-        List<StructField> fields = new ArrayList<>();
         for (int i = 0; i < keyIndex.length; i++) {
             keyIndex[i] = List.of(in.fieldNames()).indexOf(keys.get(i));
             if (keyIndex[i] < 0) {
                 throw new IllegalArgumentException("key column '" + keys.get(i) + "' is not among " + List.of(in.fieldNames()));
             }
-            fields.add(in.fields()[keyIndex[i]]);
         }
-        List<String> tasks = info.schema().tasks();
+        return keyIndex;
+    }
+
+    /** The key columns, then one FloatType probability column per task. */
+    private static StructType output(StructType in, int[] keyIndex, List<String> tasks, Options options) {
+        List<StructField> fields = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (int i : keyIndex) {
+            fields.add(in.fields()[i]);
+            keys.add(in.fields()[i].name());
+        }
         for (String t : tasks) {
             String name = options.prefix() + t;
             if (keys.contains(name)) {
@@ -146,8 +175,7 @@ public final class SparkScorer {
             }
             fields.add(DataTypes.createStructField(name, DataTypes.FloatType, false));
         }
-        StructType out = DataTypes.createStructType(fields);
-        return data.mapPartitions(new ScorePartition(model, plan, keyIndex, options), Encoders.row(out));
+        return DataTypes.createStructType(fields);
     }
 
     /** Scores one partition in batches; the predictor is shared by the executor's tasks. */

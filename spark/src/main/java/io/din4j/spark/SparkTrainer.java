@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
@@ -36,6 +37,10 @@ import org.apache.spark.storage.StorageLevel;
  * over the workers that changed the row (rows no worker touched keep their value). Optimizer state stays with each
  * worker.
  *
+ * <p>Embedding tables larger than {@link Options#embeddingCapBytes()} (with their optimizer state) are sharded
+ * instead of replicated: they stay in Spark partitions and each worker receives, each round, only the rows its next
+ * batches touch ({@link #fitSharded}, docs/spark.md "Sharded embedding tables").
+ *
  * <p>The trained parameters end up in the driver's {@link Model} given to {@link #fit}. Validation, early stopping
  * and checkpoints are not done here: score a validation DataFrame with {@link SparkScorer} (or evaluate on the
  * driver) between calls.
@@ -53,11 +58,17 @@ public final class SparkTrainer {
      *                  partitions
      * @param threads   cpu backend threads per worker (1 matches Spark's one core per task)
      * @param mapping   where the model's columns (and the task labels) are in the DataFrame
+     * @param embeddingCapBytes the most bytes of embedding rows, optimizer state included, one worker may hold:
+     *                  {@link SparkTrainer#fit} replicates tables within it and shards larger ones
+     * @param shardPartitions partitions of sharded tables (0: one per worker)
      */
-    public record Options(int batchSize, int syncEvery, int workers, int threads, ColumnMapping mapping)
-            implements Serializable {
+    public record Options(int batchSize, int syncEvery, int workers, int threads, ColumnMapping mapping,
+                          long embeddingCapBytes, int shardPartitions) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
+
+        /** The default cap: tables (with optimizer state) up to 1 GiB are replicated, larger ones sharded. */
+        public static final long DEFAULT_EMBEDDING_CAP = 1L << 30;
 
         public Options {
             if (batchSize < 1) {
@@ -75,31 +86,53 @@ public final class SparkTrainer {
             if (mapping == null) {
                 throw new IllegalArgumentException("mapping must be set (ColumnMapping.canonical() for the CSV columns)");
             }
+            if (embeddingCapBytes < 1) {
+                throw new IllegalArgumentException("embeddingCapBytes = " + embeddingCapBytes + " must be >= 1");
+            }
+            if (shardPartitions < 0) {
+                throw new IllegalArgumentException("shardPartitions = " + shardPartitions + " must be >= 0 (0: one per worker)");
+            }
         }
 
-        /** Batches of 256, averaging every 20 steps, the DataFrame's partitions, 1 thread, canonical columns. */
+        /**
+         * Batches of 256, averaging every 20 steps, the DataFrame's partitions, 1 thread, canonical columns, tables
+         * replicated up to {@link #DEFAULT_EMBEDDING_CAP}, one shard partition per worker.
+         */
         public static Options defaults() {
-            return new Options(256, 20, 0, 1, ColumnMapping.canonical());
+            return new Options(256, 20, 0, 1, ColumnMapping.canonical(), DEFAULT_EMBEDDING_CAP, 0);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(n, syncEvery, workers, threads, mapping);
+            return new Options(n, syncEvery, workers, threads, mapping, embeddingCapBytes, shardPartitions);
         }
 
         public Options withSyncEvery(int n) {
-            return new Options(batchSize, n, workers, threads, mapping);
+            return new Options(batchSize, n, workers, threads, mapping, embeddingCapBytes, shardPartitions);
         }
 
         public Options withWorkers(int n) {
-            return new Options(batchSize, syncEvery, n, threads, mapping);
+            return new Options(batchSize, syncEvery, n, threads, mapping, embeddingCapBytes, shardPartitions);
         }
 
         public Options withThreads(int n) {
-            return new Options(batchSize, syncEvery, workers, n, mapping);
+            return new Options(batchSize, syncEvery, workers, n, mapping, embeddingCapBytes, shardPartitions);
         }
 
         public Options withMapping(ColumnMapping m) {
-            return new Options(batchSize, syncEvery, workers, threads, m);
+            return new Options(batchSize, syncEvery, workers, threads, m, embeddingCapBytes, shardPartitions);
+        }
+
+        /**
+         * The most bytes of embedding rows, optimizer state included, one worker may hold. Tables above it are
+         * sharded ({@link SparkTrainer#fitSharded}); a sharded worker whose round needs more rows than this fails.
+         */
+        public Options withEmbeddingCap(long bytes) {
+            return new Options(batchSize, syncEvery, workers, threads, mapping, bytes, shardPartitions);
+        }
+
+        /** Partitions of the sharded tables (0: as many as workers). */
+        public Options withShardPartitions(int n) {
+            return new Options(batchSize, syncEvery, workers, threads, mapping, embeddingCapBytes, n);
         }
     }
 
@@ -114,8 +147,14 @@ public final class SparkTrainer {
      * @param rowsMerged   embedding rows that changed in the round (union over workers)
      * @param updateBytes  bytes the workers sent back, all together (before Spark's tree reduction merged them)
      * @param seconds      wall time of the round (broadcast, steps, reduction, averaging)
+     * @param rowsPulled   sharded tables: embedding rows sent to workers, all together (0 when replicated)
+     * @param wireBytes    bytes the round moved between processes, counted from what was sent (docs/spark.md):
+     *                     replicated, the broadcast of all parameters to each worker plus the updates; sharded, the
+     *                     broadcast of the dense tensors to each worker, the dense updates, the row requests, the
+     *                     pulled rows and the pushed rows
      */
-    public record Round(int round, int epoch, boolean endsEpoch, double loss, long samples, long rowsMerged, long updateBytes, double seconds) {
+    public record Round(int round, int epoch, boolean endsEpoch, double loss, long samples, long rowsMerged, long updateBytes,
+                        double seconds, long rowsPulled, long wireBytes) {
     }
 
     /**
@@ -128,13 +167,45 @@ public final class SparkTrainer {
      * @param samples         samples trained on, all workers together
      * @param seconds         wall time, including loading the shards
      * @param broadcastBytes  bytes of the model broadcast each round
+     * @param sharded         whether the embedding tables were sharded (they exceeded the cap) or replicated
+     * @param embeddingBytesPerWorker the most bytes of embedding rows, optimizer state included, one worker held
      */
     public record Result(int workers, long[] rowsPerWorker, int stepsPerEpoch, List<Round> rounds, long samples,
-                         double seconds, long broadcastBytes) {
+                         double seconds, long broadcastBytes, boolean sharded, long embeddingBytesPerWorker) {
         /** Training throughput, samples per second of wall time. */
         public double samplesPerSecond() {
             return samples / Math.max(seconds, 1e-9);
         }
+    }
+
+    /** What {@link #fitSharded} did, and the trained model (its tables still sharded). */
+    public record ShardedResult(Result result, ShardedModel model) {
+    }
+
+    /** Embedding optimizer state tensors per table row: Adam 2, Adagrad 1, SGD 0. */
+    static int stateTensors(TrainConfig config) {
+        return switch (config.embeddings().kind()) {
+            case ADAM -> 2;
+            case ADAGRAD -> 1;
+            case SGD -> 0;
+        };
+    }
+
+    /**
+     * Trains a sharded model (docs/spark.md, "Sharded embedding tables"): the tables stay in Spark partitions and each
+     * worker receives, each round, only the rows its next {@code syncEvery} batches touch, within
+     * {@link Options#embeddingCapBytes()}. Returns the trained model, sharded; {@code initial} is left as it was.
+     *
+     * @param onRound called on the driver after each round with the model as it stands (valid during the call)
+     */
+    public static ShardedResult fitSharded(Dataset<Row> train, ShardedModel initial, TrainConfig config, Options options,
+                                           BiConsumer<Round, ShardedModel> onRound) {
+        if (initial.info.vocabularies() == null) {
+            throw new IllegalArgumentException("the model has no vocabularies, so raw ids in the DataFrame cannot be mapped");
+        }
+        RowPlan plan = new RowPlan(initial.info.schema(), options.mapping(), train.schema(), true,
+                RowPlan.maxHistory(options.mapping(), initial.info));
+        return ShardedTraining.run(train, initial, config, options, plan, onRound);
     }
 
     /** {@link #fit(Dataset, Model, TrainConfig, Options, Consumer)} without a progress callback. */
@@ -154,6 +225,13 @@ public final class SparkTrainer {
         if (model.vocabularies() == null) {
             throw new IllegalArgumentException("the model has no vocabularies, so raw ids in the DataFrame cannot be mapped "
                     + "(create it with Model.create, e.g. with SparkVocabularies.build)");
+        }
+        long tableBytes = 0;
+        for (Param p : model.parameters(Param.Kind.EMBEDDING)) {
+            tableBytes += 4L * p.value().size() * (1 + stateTensors(config));
+        }
+        if (tableBytes > options.embeddingCapBytes()) {
+            return fitShardedInto(train, model, config, options, onRound);
         }
         long t0 = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
@@ -215,12 +293,13 @@ public final class SparkTrainer {
                 long first = (long) r * options.syncEvery();
                 long end = Math.min(totalSteps, first + options.syncEvery());
                 Round done = new Round(r, (int) (first / stepsPerEpoch), end / stepsPerEpoch > first / stepsPerEpoch,
-                        sum.lossSum / Math.max(1, sum.steps), sum.samples, merged, bytes, (System.nanoTime() - r0) / 1e9);
+                        sum.lossSum / Math.max(1, sum.steps), sum.samples, merged, bytes, (System.nanoTime() - r0) / 1e9, 0,
+                        (long) rows.getNumPartitions() * broadcastBytes + bytes);
                 report.add(done);
                 onRound.accept(done);
             }
             return new Result(perWorker.length, perWorker, stepsPerEpoch, Collections.unmodifiableList(report), samples,
-                    (System.nanoTime() - t0) / 1e9, broadcastBytes);
+                    (System.nanoTime() - t0) / 1e9, broadcastBytes, false, tableBytes);
         } finally {
             // Best effort: a task per partition frees the workers of this run wherever it lands; in local mode the
             // driver is the executor and frees them directly.
@@ -229,6 +308,32 @@ public final class SparkTrainer {
             WorkerState.drop(run);
             rows.unpersist(false);
             spec.destroy();
+        }
+    }
+
+    /**
+     * {@link #fit} for a driver model whose tables exceed the cap: shards them, trains sharded, and copies the
+     * tables back into {@code model} at every epoch end (before {@code onRound}) and at the end.
+     */
+    private static Result fitShardedInto(Dataset<Row> train, Model model, TrainConfig config, Options options, Consumer<Round> onRound) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+        int workers = options.workers() > 0 ? options.workers() : train.javaRDD().getNumPartitions();
+        ShardedModel initial = ShardedModel.of(model, sc, options.shardPartitions() > 0 ? options.shardPartitions() : workers, null);
+        ShardedResult r = null;
+        try {
+            r = fitSharded(train, initial, config, options, (round, current) -> {
+                if (round.endsEpoch()) {
+                    current.writeInto(model);
+                }
+                onRound.accept(round);
+            });
+            r.model().writeInto(model);
+            return r.result();
+        } finally {
+            initial.release();
+            if (r != null) {
+                r.model().release();
+            }
         }
     }
 

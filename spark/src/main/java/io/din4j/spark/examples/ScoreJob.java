@@ -1,9 +1,13 @@
 package io.din4j.spark.examples;
 
+import io.din4j.spark.ShardedModel;
+import io.din4j.spark.ShardedModelFiles;
 import io.din4j.spark.SparkScorer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -24,7 +28,9 @@ import org.apache.spark.sql.SparkSession;
  * Flags: {@code --model DIR} (read on the driver, broadcast to executors), {@code --input PATH},
  * {@code --output PATH} (replaced), {@code --keys a,b} (default: every input column), {@code --format csv|parquet}
  * for both input and output (default csv), {@code --batch-size N} (1024), {@code --threads N} (1 per task),
- * {@code --backend cpu|auto|cuda} (cpu).
+ * {@code --backend cpu|auto|cuda} (cpu). A sharded model directory (docs/model-format.md) is loaded into
+ * {@code --shard-partitions N} partitions (default: Spark's default parallelism) by the executors and scored with
+ * its tables sharded (docs/spark.md, "Scoring a sharded model"); it must be on a file system every executor sees.
  */
 public final class ScoreJob {
     private ScoreJob() {
@@ -59,11 +65,23 @@ public final class ScoreJob {
         Dataset<Row> data = format.equals("csv")
                 ? spark.read().option("header", "true").csv(input)
                 : spark.read().parquet(input);
-        Dataset<Row> scores = SparkScorer.score(data, model, options);
+        Dataset<Row> scores;
+        ShardedModel sharded = null;
+        if (ShardedModelFiles.isSharded(Path.of(model))) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int parts = Integer.parseInt(flags.getOrDefault("shard-partitions", String.valueOf(sc.defaultParallelism())));
+            sharded = ShardedModelFiles.load(sc, Path.of(model), parts);
+            scores = SparkScorer.score(data, sharded, options);
+        } else {
+            scores = SparkScorer.score(data, model, options);
+        }
         if (format.equals("csv")) {
             scores.write().mode(SaveMode.Overwrite).option("header", "true").csv(output);
         } else {
             scores.write().mode(SaveMode.Overwrite).parquet(output);
+        }
+        if (sharded != null) {
+            sharded.release();
         }
     }
 
@@ -82,7 +100,7 @@ public final class ScoreJob {
         String v = flags.get(name);
         if (v == null) {
             throw new IllegalArgumentException("--" + name + " is required (flags: --model DIR --input PATH --output PATH"
-                    + " [--keys a,b] [--format csv|parquet] [--batch-size N] [--threads N] [--backend cpu|auto|cuda])");
+                    + " [--keys a,b] [--format csv|parquet] [--batch-size N] [--threads N] [--backend cpu|auto|cuda] [--shard-partitions N])");
         }
         return v;
     }
