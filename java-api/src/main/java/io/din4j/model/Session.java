@@ -313,60 +313,32 @@ public final class Session implements AutoCloseable {
         int t = Math.max(1, user.history());
         ensureHistory(t);
         graph.bind(b, t);
+        Uploads up = new Uploads();
         for (int f = 0; f < inputs.sparse().length; f++) {
             Buf in = inputs.sparse()[f];
-            if (in.extent() == Extent.ONE) {
-                uploadInts(user.sparse(f), 0, 1, in.v());
+            up.ints(in.extent() == Extent.ONE ? user.sparse(f) : candidates.sparse(f), in.v());
+        }
+        for (int s = 0; s < inputs.sequences().length; s++) {
+            Tensor dst = inputs.sequences()[s].v();
+            if (user.history() == 0) {
+                up.zeros(dst);
             } else {
-                uploadInts(candidates.sparse(f), 0, b, in.v());
+                up.ints(user.sequence(s), dst);
             }
         }
-        uploadSequences(user, t);
-        uploadInts(user.lengths(), 0, 1, inputs.historyLengths().v());
+        up.ints(user.lengths(), inputs.historyLengths().v());
         // Per-candidate copies of the user's length, for the attention unit and pooling after the broadcast.
         int[] replicated = new int[b];
         java.util.Arrays.fill(replicated, user.lengths()[0]);
-        uploadInts(replicated, 0, b, inputs.lengths().v());
-        uploadDense(candidates, inputs.dense());
-        graph.forward(false);
+        up.ints(replicated, inputs.lengths().v());
+        if (inputs.dense() != null) {
+            up.dense(candidates, inputs.dense().v());
+        }
+        backend.copyFromHost(up.srcs, up.dsts);
+        try (Backend.Scope v = backend.hostValidated()) {
+            graph.forward(false);
+        }
         ranTraining = false;
-    }
-
-    private void uploadSequences(Batch batch, int t) {
-        for (int s = 0; s < inputs.sequences().length; s++) {
-            Tensor dst = inputs.sequences()[s].v();
-            if (batch.history() == 0) {
-                staging.asSlice(0, dst.byteSize()).fill((byte) 0);
-                backend.copyFromHost(staging, dst);
-            } else {
-                uploadInts(batch.sequence(s), 0, Math.toIntExact(dst.size()), dst);
-            }
-        }
-    }
-
-    private void uploadInts(int[] src, int from, int n, Tensor dst) {
-        MemorySegment.copy(src, from, staging, ValueLayout.JAVA_INT, 0, n);
-        backend.copyFromHost(staging, dst);
-    }
-
-    private void uploadFloats(float[] src, Tensor dst) {
-        int n = Math.toIntExact(dst.size());
-        if (dst.dtype() == DType.F32) {
-            MemorySegment.copy(src, 0, staging, ValueLayout.JAVA_FLOAT, 0, n);
-        } else {
-            for (int i = 0; i < n; i++) {
-                staging.setAtIndex(ValueLayout.JAVA_DOUBLE, i, src[i]);
-            }
-        }
-        backend.copyFromHost(staging, dst);
-    }
-
-    private void uploadDense(Batch batch, Buf dense) {
-        if (dense == null) {
-            return;
-        }
-        fillDense(batch, dense.v(), staging);
-        backend.copyFromHost(staging, dense.v());
     }
 
     /** The dense columns of {@code batch} as the row-major {@code [B, nd]} block of {@code dst}'s type, into {@code m}. */

@@ -121,22 +121,51 @@ public final class EmulatedDevice implements Device {
         }
         // grid, block and shared-memory limits are the emulator library's to check, exactly as a GPU's launch does
         counters.kernel();
-        try (Arena a = Arena.ofConfined()) {
-            int n = args.size();
-            MemorySegment params = a.allocate(ValueLayout.ADDRESS, Math.max(1, n));
-            for (int i = 0; i < n; i++) {
-                Number v = args.value(i);
-                MemorySegment cell = switch (args.kind(i)) {
-                    case PTR, I64 -> a.allocateFrom(ValueLayout.JAVA_LONG, v.longValue());
-                    case I32 -> a.allocateFrom(ValueLayout.JAVA_INT, v.intValue());
-                    case F32 -> a.allocateFrom(ValueLayout.JAVA_FLOAT, v.floatValue());
-                    case F64 -> a.allocateFrom(ValueLayout.JAVA_DOUBLE, v.doubleValue());
-                };
-                params.setAtIndex(ValueLayout.ADDRESS, i, cell);
-            }
+        try {
+            MemorySegment params = LaunchCells.CELLS.get().fill(args);
             emu.launch(kernel, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes, params);
         } catch (NativeError e) {
             throw new CudaException(e.getMessage() + " with arguments " + args, e);
+        }
+    }
+
+    /**
+     * A thread's launch parameters, allocated once: {@code cells} holds one 8-byte value per argument and
+     * {@code params} the {@code void*} array pointing at them (cuLaunchKernel's layout). A launch only writes the
+     * values (an int or float into the low bytes of its cell, as the kernel reads it); launches are synchronous
+     * here, so the next launch may overwrite them.
+     */
+    private static final class LaunchCells {
+        static final ThreadLocal<LaunchCells> CELLS = ThreadLocal.withInitial(() -> new LaunchCells(32));
+        private final MemorySegment cells;
+        private final MemorySegment params;
+        private final int capacity;
+
+        private LaunchCells(int capacity) {
+            Arena a = Arena.ofAuto();
+            this.capacity = capacity;
+            cells = a.allocate(8L * capacity, 8);
+            params = a.allocate(ValueLayout.ADDRESS, capacity);
+            for (int i = 0; i < capacity; i++) {
+                params.setAtIndex(ValueLayout.ADDRESS, i, cells.asSlice(8L * i, 8));
+            }
+        }
+
+        MemorySegment fill(KernelArgs args) {
+            int n = args.size();
+            if (n > capacity) {
+                LaunchCells bigger = new LaunchCells(Math.max(n, 2 * capacity));
+                CELLS.set(bigger);
+                return bigger.fill(args);
+            }
+            for (int i = 0; i < n; i++) {
+                long v = args.bits(i);
+                switch (args.kind(i)) {
+                    case PTR, I64, F64 -> cells.setAtIndex(ValueLayout.JAVA_LONG, i, v);
+                    case I32, F32 -> cells.set(ValueLayout.JAVA_INT, 8L * i, (int) v);
+                }
+            }
+            return params;
         }
     }
 

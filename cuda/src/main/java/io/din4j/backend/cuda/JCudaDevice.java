@@ -258,19 +258,10 @@ public final class JCudaDevice implements Device {
     public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
         bind();
         CUfunction f = function(kernel);
-        Pointer[] cells = new Pointer[args.size()];
-        for (int i = 0; i < cells.length; i++) {
-            Number v = args.value(i);
-            cells[i] = switch (args.kind(i)) {
-                case PTR, I64 -> Pointer.to(new long[] {v.longValue()});
-                case I32 -> Pointer.to(new int[] {v.intValue()});
-                case F32 -> Pointer.to(new float[] {v.floatValue()});
-                case F64 -> Pointer.to(new double[] {v.doubleValue()});
-            };
-        }
+        Pointer params = LaunchCells.CELLS.get().fill(args);
         lastKernel = kernel;
         int rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                stream, Pointer.to(cells), null);
+                stream, params, null);
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
                     + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
@@ -278,6 +269,51 @@ public final class JCudaDevice implements Device {
         counters.kernel();
         if (SYNC_LAUNCHES) {
             synchronize();
+        }
+    }
+
+    /**
+     * A thread's launch parameters, built once: one 8-byte cell per argument in a direct buffer, and the pointer
+     * array to them that cuLaunchKernel takes. A launch only writes the values (an int or float into the low bytes
+     * of its cell, which is what the kernel reads on a little-endian host): no per-launch arrays or Pointer
+     * objects. cuLaunchKernel copies the parameters before it returns, so the next launch may overwrite them.
+     */
+    private static final class LaunchCells {
+        static final ThreadLocal<LaunchCells> CELLS = ThreadLocal.withInitial(() -> new LaunchCells(32));
+        private final java.nio.ByteBuffer cells;
+        private final Pointer[] byArity;
+        private final int capacity;
+
+        private LaunchCells(int capacity) {
+            this.capacity = capacity;
+            cells = java.nio.ByteBuffer.allocateDirect(8 * capacity).order(java.nio.ByteOrder.nativeOrder());
+            Pointer base = Pointer.to(cells);
+            Pointer[] each = new Pointer[capacity];
+            for (int i = 0; i < capacity; i++) {
+                each[i] = base.withByteOffset(8L * i);
+            }
+            // one kernelParams array per argument count, so cuLaunchKernel's array is exactly the kernel's length
+            byArity = new Pointer[capacity + 1];
+            for (int n = 0; n <= capacity; n++) {
+                byArity[n] = Pointer.to(java.util.Arrays.copyOf(each, n));
+            }
+        }
+
+        Pointer fill(KernelArgs args) {
+            int n = args.size();
+            if (n > capacity) {
+                LaunchCells bigger = new LaunchCells(Math.max(n, 2 * capacity));
+                CELLS.set(bigger);
+                return bigger.fill(args);
+            }
+            for (int i = 0; i < n; i++) {
+                long v = args.bits(i);
+                switch (args.kind(i)) {
+                    case PTR, I64, F64 -> cells.putLong(8 * i, v);
+                    case I32, F32 -> cells.putInt(8 * i, (int) v);
+                }
+            }
+            return byArity[n];
         }
     }
 

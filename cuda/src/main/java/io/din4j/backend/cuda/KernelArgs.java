@@ -1,8 +1,6 @@
 package io.din4j.backend.cuda;
 
 import io.din4j.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The typed argument list of one kernel launch, in the kernel's parameter order. Types must match the kernel's C
@@ -15,8 +13,10 @@ public final class KernelArgs {
         PTR, I32, I64, F32, F64
     }
 
-    private final List<Kind> kinds = new ArrayList<>();
-    private final List<Number> values = new ArrayList<>();
+    // Parallel arrays, not lists of boxed numbers: a training step builds a few hundred of these.
+    private Kind[] kinds = new Kind[12];
+    private long[] bits = new long[12];
+    private int n;
 
     public static KernelArgs of() {
         return new KernelArgs();
@@ -40,39 +40,56 @@ public final class KernelArgs {
     }
 
     public KernelArgs f32(float v) {
-        return add(Kind.F32, v);
+        return add(Kind.F32, Float.floatToRawIntBits(v));
     }
 
     public KernelArgs f64(double v) {
-        return add(Kind.F64, v);
+        return add(Kind.F64, Double.doubleToRawLongBits(v));
     }
 
-    private KernelArgs add(Kind k, Number v) {
-        kinds.add(k);
-        values.add(v);
+    private KernelArgs add(Kind k, long v) {
+        if (n == kinds.length) {
+            kinds = java.util.Arrays.copyOf(kinds, 2 * n);
+            bits = java.util.Arrays.copyOf(bits, 2 * n);
+        }
+        kinds[n] = k;
+        bits[n++] = v;
         return this;
     }
 
     public int size() {
-        return kinds.size();
+        return n;
     }
 
     public Kind kind(int i) {
-        return kinds.get(i);
+        return kinds[i];
+    }
+
+    /**
+     * The argument's bits as the kernel reads them: the address or long for PTR/I64, the int for I32 (in the low 32
+     * bits), the float's or double's raw bits for F32/F64. Devices write these into their parameter cells.
+     */
+    public long bits(int i) {
+        return bits[i];
     }
 
     public Number value(int i) {
-        return values.get(i);
+        return switch (kinds[i]) {
+            case PTR, I64 -> bits[i];
+            case I32 -> (int) bits[i];
+            case F32 -> Float.intBitsToFloat((int) bits[i]);
+            case F64 -> Double.longBitsToDouble(bits[i]);
+        };
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("(");
-        for (int i = 0; i < kinds.size(); i++) {
+        for (int i = 0; i < n; i++) {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append(kinds.get(i) == Kind.PTR ? "0x" + Long.toHexString(values.get(i).longValue()) : values.get(i));
+            sb.append(kinds[i] == Kind.PTR ? "0x" + Long.toHexString(bits[i]) : value(i));
         }
         return sb.append(')').toString();
     }
