@@ -24,9 +24,18 @@ import java.util.Map;
 final class Training implements AutoCloseable {
     /** Hyper-parameters chosen on the command line (0 / null: the library's default). */
     record Settings(ModelConfig.Type type, int epochs, int batchSize, double lr, OptimizerSpec.Kind optimizer, long seed,
-                    int embeddingDim, int maxHistory, int minCount, int shuffleBuffer, double mbaLambda, int patience,
-                    int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
+                    int embeddingDim, int maxHistory, int minCount, int shuffleBuffer, long shuffleBytes, int sortWindow,
+                    double mbaLambda, int patience, int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
     }
+
+    /** Default of --shuffle-memory, in MiB: 100,000 rows of the canonical schema up to histories of about 100. */
+    static final int DEFAULT_SHUFFLE_MIB = 128;
+    /**
+     * Default of --sort-window, in batches: enough rows that each batch of a window spans one or two history lengths
+     * on data whose histories run from 0 to a few hundred, few enough (8,192 rows at B = 256) that the window is a
+     * small part of the shuffle buffer and of the heap.
+     */
+    static final int DEFAULT_SORT_WINDOW = 32;
 
     /** Default of --min-count: ids seen fewer times share the out-of-vocabulary row (docs/models.md, the sweep). */
     static final int DEFAULT_MIN_COUNT = 1;
@@ -124,10 +133,16 @@ final class Training implements AutoCloseable {
 
     /** Trains, with a progress bar on {@code err} and one line per epoch on {@code out}. */
     Trainer.Result fit(String name, Iterable<Row> train, Iterable<Row> valid, PrintWriter out, PrintWriter err, boolean interactive) {
-        try (BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed(), PREFETCH);
+        try (BatchStream trainBatches = trainStream(train);
              BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0, PREFETCH)) {
             return fit(name, trainBatches, validBatches, out, err, interactive);
         }
+    }
+
+    /** The training batches as {@link #fit} reads them: shuffled, length-sorted within windows, prefetched. */
+    BatchStream trainStream(Iterable<Row> train) {
+        return new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.shuffleBytes(),
+                settings.sortWindow(), settings.seed(), PREFETCH);
     }
 
     /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
@@ -198,6 +213,8 @@ final class Training implements AutoCloseable {
         d.put("min_count", settings.minCount());
         d.put("batch_size", settings.batchSize());
         d.put("shuffle_buffer", settings.shuffleBuffer());
+        d.put("shuffle_memory_bytes", settings.shuffleBytes());
+        d.put("sort_window", settings.sortWindow());
         m.put(ModelDirs.DATA, d);
         return m;
     }
