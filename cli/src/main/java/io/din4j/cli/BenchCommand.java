@@ -182,7 +182,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + data + " has none");
         }
         Training.Settings settings = new Training.Settings(type, 1, batch, 1e-3, OptimizerSpec.Kind.ADAM, 1, embeddingDim, 0, 1,
-                TRAIN_SHUFFLE_BUFFER, (long) Training.DEFAULT_SHUFFLE_MIB << 20, sortWindow, 0, 0, null, null, null);
+                TRAIN_SHUFFLE_BUFFER, (long) Training.DEFAULT_SHUFFLE_MIB << 20, sortWindow, 0, 0, null, null, null, 0);
         long[] counts = new long[2];
         Result r;
         Pipeline p;

@@ -53,6 +53,9 @@ final class ModelOptions {
     @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "" + Training.DEFAULT_MBA_LAMBDA, description = "Mini-batch aware regularization (DIN eq. 4): each embedding row a batch touches decays by exp(-lr*X/n), n its count in the training data (default ${DEFAULT-VALUE}; 0 = off).")
     double mbaLambda;
 
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "0", description = "Before the first epoch, run the step's kernels on a throwaway model while the reader fills its shuffle buffer, and for at least S seconds (default ${DEFAULT-VALUE}: only while the buffer fills).")
+    double warmupSeconds;
+
     @Option(names = "--patience", paramLabel = "N", defaultValue = "1", description = "With --valid: stop after N epochs without validation AUC gain and keep the best epoch's weights (default ${DEFAULT-VALUE}; 0 = train every epoch and keep the last).")
     int patience;
 
@@ -69,6 +72,9 @@ final class ModelOptions {
         if (!(lr > 0) || !Double.isFinite(lr)) {
             throw Flags.bad(spec, "--lr", lr, "a number > 0");
         }
+        if (!(warmupSeconds >= 0) || warmupSeconds > 600) {
+            throw Flags.bad(spec, "--warmup-seconds", warmupSeconds, "a number of seconds in [0, 600]");
+        }
         if (!(mbaLambda >= 0)) {
             throw Flags.bad(spec, "--mba-lambda", mbaLambda, "a number >= 0");
         }
@@ -79,7 +85,7 @@ final class ModelOptions {
             throw Flags.bad(spec, "--optimizer", optimizer, "adam, adagrad or sgd");
         }
         return new Training.Settings(type, epochs, batchSize, lr, opt, seed, embeddingDim, maxHistory, minCount, shuffleBuffer,
-                (long) shuffleMemory << 20, sortWindow, mbaLambda, patience, widths(spec, "--mlp", mlp), widths(spec, "--attention", attention), widths(spec, "--experts", experts));
+                (long) shuffleMemory << 20, sortWindow, mbaLambda, patience, widths(spec, "--mlp", mlp), widths(spec, "--attention", attention), widths(spec, "--experts", experts), warmupSeconds);
     }
 
     private static int[] widths(CommandSpec spec, String flag, List<Integer> w) {
