@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * warm-up, rounds of (a) the synthetic step (random ids, every history at the data's mean length, as
  * {@code din4j bench --train --data} times it) over as many samples as the file holds, and (b) one pass of the real
  * pipeline per sort window (read, shuffle, batch on the prefetch thread, step) and, when the file fits the shuffle
- * buffer, one pass per window from a stream that holds the encoded rows after its first pass, in turn. Prints each
+ * buffer, one pass per window from a stream that holds the encoded rows after its first pass, in turn. Beside each
+ * pass: the bytes allocated per sample by the training thread (the step) and by all threads (the reader too). Prints each
  * pass and, per variant, the median samples/s over the rounds and its ratio to the synthetic step of the same round.
  *
  * <pre>
@@ -37,6 +38,9 @@ import java.util.SplittableRandom;
  * The model is din4j train's DIN with its defaults (B = 256, Adam, 100,000-row shuffle buffer, MBA off).
  */
 public final class PipelineAB {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
     public static void main(String[] args) {
         Path file = Path.of(args[0]);
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
@@ -87,17 +91,22 @@ public final class PipelineAB {
                 }
                 double[][] rate = new double[variants.size() + 1][rounds];
                 for (int round = 0; round < rounds; round++) {
+                    long synth0 = THREADS.getCurrentThreadAllocatedBytes();
                     long t0 = System.nanoTime();
                     for (long i = 0; i < stepsPerPass; i++) {
                         trainer.step(synthetic[(int) (i % synthetic.length)], 0);
                     }
                     double s = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf(Locale.ROOT, "round %d synthetic: allocated %.1f bytes per sample by the training thread%n", round + 1,
+                            (THREADS.getCurrentThreadAllocatedBytes() - synth0) / (double) (stepsPerPass * batch));
                     rate[0][round] = stepsPerPass * batch / s;
                     System.out.printf(Locale.ROOT, "round %d synthetic T=%d: %.2f s, %,.0f samples/s  (load %.1f)%n", round + 1, meanT, s,
                             rate[0][round], java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                     for (int w = 0; w < variants.size(); w++) {
                         long samples = 0;
                         long padded = 0;
+                        long mine0 = THREADS.getCurrentThreadAllocatedBytes();
+                        long all0 = THREADS.getTotalThreadAllocatedBytes();
                         t0 = System.nanoTime();
                         Iterator<Batch> it = variants.get(w).apply(round);
                         while (it.hasNext()) {
@@ -107,9 +116,13 @@ public final class PipelineAB {
                             padded += (long) b.size() * b.history();
                         }
                         s = (System.nanoTime() - t0) / 1e9;
+                        long mine = THREADS.getCurrentThreadAllocatedBytes() - mine0;
+                        long all = THREADS.getTotalThreadAllocatedBytes() - all0;
                         rate[w + 1][round] = samples / s;
-                        System.out.printf(Locale.ROOT, "round %d pipeline %s: %.2f s, %,.0f samples/s, %.0f%% of synthetic, padded T %.1f%n",
-                                round + 1, names.get(w), s, rate[w + 1][round], 100 * rate[w + 1][round] / rate[0][round], padded / (double) samples);
+                        System.out.printf(Locale.ROOT, "round %d pipeline %s: %.2f s, %,.0f samples/s, %.0f%% of synthetic, padded T %.1f; "
+                                        + "allocated per sample: %.0f bytes by the training thread, %.0f by all threads%n",
+                                round + 1, names.get(w), s, rate[w + 1][round], 100 * rate[w + 1][round] / rate[0][round], padded / (double) samples,
+                                mine / (double) samples, all / (double) samples);
                     }
                 }
                 open.forEach(BatchStream::close);
