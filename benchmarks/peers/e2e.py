@@ -67,13 +67,21 @@ def run(cmd, nice):
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
-    out, err = proc.communicate()
+    err_lines = []
+    drain = threading.Thread(target=lambda: err_lines.extend(proc.stderr), daemon=True)
+    drain.start()
+    lines = []
+    for line in proc.stdout:  # echoed as it comes, so a long run shows its progress
+        sys.stderr.write(line)
+        lines.append(line.rstrip("\n"))
+    proc.wait()
+    drain.join()
     done.set()
     t.join()
     if proc.returncode != 0:
-        sys.stderr.write(err)
+        sys.stderr.write("".join(err_lines))
         raise SystemExit(f"e2e.py: {' '.join(cmd[:3])} ... exited with {proc.returncode}")
-    return out.splitlines(), peak[0] / 1024, time.perf_counter() - start
+    return lines, peak[0] / 1024, time.perf_counter() - start
 
 
 def host():
