@@ -67,6 +67,10 @@ final class BenchCommand implements Callable<Integer> {
             + "beside the synthetic step at the data's vocabularies and mean history. --schema, --tasks, --sparse, --dense, --ignore as in train.")
     Path data;
 
+    @Option(names = "--sort-window", paramLabel = "BATCHES", defaultValue = "" + Training.DEFAULT_SORT_WINDOW,
+            description = "With --data: the pipeline's length-sorting window, as train's --sort-window (default ${DEFAULT-VALUE}; 0 = batches padded to the longest history of random rows).")
+    int sortWindow;
+
     @Option(names = "--reps", paramLabel = "N", defaultValue = "50", description = "Timed repetitions (default ${DEFAULT-VALUE}).")
     int reps;
 
@@ -121,6 +125,7 @@ final class BenchCommand implements Callable<Integer> {
         Flags.atLeast(spec, "--batches", batches, 1);
         Flags.atLeast(spec, "--embedding-dim", embeddingDim, 0);
         Flags.atLeast(spec, "--items", items, 2);
+        Flags.atLeast(spec, "--sort-window", sortWindow, 0);
         if (!(vectorCheck >= 0)) {
             throw Flags.bad(spec, "--vector-check", vectorCheck, "a number of seconds >= 0");
         }
@@ -177,7 +182,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + data + " has none");
         }
         Training.Settings settings = new Training.Settings(type, 1, batch, 1e-3, OptimizerSpec.Kind.ADAM, 1, embeddingDim, 0, 1,
-                TRAIN_SHUFFLE_BUFFER, 0, 0, null, null, null);
+                TRAIN_SHUFFLE_BUFFER, (long) Training.DEFAULT_SHUFFLE_MIB << 20, sortWindow, 0, 0, null, null, null, 0);
         long[] counts = new long[2];
         Result r;
         Pipeline p;
@@ -236,7 +241,7 @@ final class BenchCommand implements Callable<Integer> {
         long n = 0;
         long count = 0;
         long padded = 0;
-        try (BatchStream stream = new BatchStream(rows, t.builder, batch, TRAIN_SHUFFLE_BUFFER, 1, Training.PREFETCH)) {
+        try (BatchStream stream = t.trainStream(rows)) {
             Iterator<Batch> it = stream.iterator();
             while (true) {
                 long w0 = System.nanoTime();

@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
     private void train(String name, ModelConfig.Type type, FeatureSchema schema, List<Row> train, List<Row> test, Backend backend,
                        TrainingReport report, PrintWriter o, PrintWriter e) throws IOException {
         Training.Settings s = new Training.Settings(type, epochs, batchSize, 1e-3, io.din4j.train.OptimizerSpec.Kind.ADAM, seed,
-                embeddingDim, 0, Training.DEFAULT_MIN_COUNT, train.size(), Training.DEFAULT_MBA_LAMBDA, 1, null, null, null);
+                embeddingDim, 0, Training.DEFAULT_MIN_COUNT, train.size(), Long.MAX_VALUE, Training.DEFAULT_SORT_WINDOW, Training.DEFAULT_MBA_LAMBDA, 1, null, null, null, 0);
         // The epoch is chosen on a validation split of the training data, never on the test set: choosing it by test
         // AUC would make the test figures optimistic. The split is in time, like the test split: each user's latest
         // training impressions.

@@ -44,8 +44,17 @@ final class ModelOptions {
     @Option(names = "--shuffle-buffer", defaultValue = "100000", paramLabel = "ROWS", description = "Rows mixed by the streaming shuffle (0 = file order; default ${DEFAULT-VALUE}).")
     int shuffleBuffer;
 
+    @Option(names = "--shuffle-memory", defaultValue = "" + Training.DEFAULT_SHUFFLE_MIB, paramLabel = "MiB", description = "Most memory the shuffle buffer holds, in MiB of encoded rows; it holds fewer than --shuffle-buffer rows when they would not fit (default ${DEFAULT-VALUE}).")
+    int shuffleMemory;
+
+    @Option(names = "--sort-window", defaultValue = "" + Training.DEFAULT_SORT_WINDOW, paramLabel = "BATCHES", description = "Shuffled rows are sorted by history length in windows of this many batches, so each batch is padded about as far as its own rows need; the window's batches then run in random order (0 = off; default ${DEFAULT-VALUE}).")
+    int sortWindow;
+
     @Option(names = "--mba-lambda", paramLabel = "X", defaultValue = "" + Training.DEFAULT_MBA_LAMBDA, description = "Mini-batch aware regularization (DIN eq. 4): each embedding row a batch touches decays by exp(-lr*X/n), n its count in the training data (default ${DEFAULT-VALUE}; 0 = off).")
     double mbaLambda;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "0", description = "Before the first epoch, run the step's kernels on a throwaway model while the reader fills its shuffle buffer, and for at least S seconds (default ${DEFAULT-VALUE}: only while the buffer fills).")
+    double warmupSeconds;
 
     @Option(names = "--patience", paramLabel = "N", defaultValue = "1", description = "With --valid: stop after N epochs without validation AUC gain and keep the best epoch's weights (default ${DEFAULT-VALUE}; 0 = train every epoch and keep the last).")
     int patience;
@@ -58,8 +67,13 @@ final class ModelOptions {
         Flags.atLeast(spec, "--min-count", minCount, 1);
         Flags.atLeast(spec, "--shuffle-buffer", shuffleBuffer, 0);
         Flags.atLeast(spec, "--patience", patience, 0);
+        Flags.atLeast(spec, "--shuffle-memory", shuffleMemory, 1);
+        Flags.atLeast(spec, "--sort-window", sortWindow, 0);
         if (!(lr > 0) || !Double.isFinite(lr)) {
             throw Flags.bad(spec, "--lr", lr, "a number > 0");
+        }
+        if (!(warmupSeconds >= 0) || warmupSeconds > 600) {
+            throw Flags.bad(spec, "--warmup-seconds", warmupSeconds, "a number of seconds in [0, 600]");
         }
         if (!(mbaLambda >= 0)) {
             throw Flags.bad(spec, "--mba-lambda", mbaLambda, "a number >= 0");
@@ -71,7 +85,7 @@ final class ModelOptions {
             throw Flags.bad(spec, "--optimizer", optimizer, "adam, adagrad or sgd");
         }
         return new Training.Settings(type, epochs, batchSize, lr, opt, seed, embeddingDim, maxHistory, minCount, shuffleBuffer,
-                mbaLambda, patience, widths(spec, "--mlp", mlp), widths(spec, "--attention", attention), widths(spec, "--experts", experts));
+                (long) shuffleMemory << 20, sortWindow, mbaLambda, patience, widths(spec, "--mlp", mlp), widths(spec, "--attention", attention), widths(spec, "--experts", experts), warmupSeconds);
     }
 
     private static int[] widths(CommandSpec spec, String flag, List<Integer> w) {

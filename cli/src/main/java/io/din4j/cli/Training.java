@@ -24,8 +24,8 @@ import java.util.Map;
 final class Training implements AutoCloseable {
     /** Hyper-parameters chosen on the command line (0 / null: the library's default). */
     record Settings(ModelConfig.Type type, int epochs, int batchSize, double lr, OptimizerSpec.Kind optimizer, long seed,
-                    int embeddingDim, int maxHistory, int minCount, int shuffleBuffer, double mbaLambda, int patience,
-                    int[] mlpHidden, int[] attentionHidden, int[] expertHidden) {
+                    int embeddingDim, int maxHistory, int minCount, int shuffleBuffer, long shuffleBytes, int sortWindow,
+                    double mbaLambda, int patience, int[] mlpHidden, int[] attentionHidden, int[] expertHidden, double warmupSeconds) {
     }
 
     /**
@@ -34,6 +34,14 @@ final class Training implements AutoCloseable {
      * a rare id exactly as training did (RareIdsTest).
      */
     static final int DEFAULT_MIN_COUNT = Vocabularies.DEFAULT_MIN_COUNT;
+    /** Default of --shuffle-memory, in MiB: 100,000 rows of the canonical schema up to histories of about 100. */
+    static final int DEFAULT_SHUFFLE_MIB = 128;
+    /**
+     * Default of --sort-window, in batches: enough rows that each batch of a window spans one or two history lengths
+     * on data whose histories run from 0 to a few hundred, few enough (8,192 rows at B = 256) that the window is a
+     * small part of the shuffle buffer and of the heap.
+     */
+    static final int DEFAULT_SORT_WINDOW = 32;
     /**
      * Default of --mba-lambda: η·λ = 2 at the default learning rate 0.001, i.e. every embedding row decays by about
      * exp(−2) per epoch against its data steps (DIN eq. 4, applied as in Trainer).
@@ -49,6 +57,10 @@ final class Training implements AutoCloseable {
     final Model model;
     final Trainer trainer;
     Trainer.Result result;
+    /** Mean history length of the training rows (before --max-history). */
+    double meanHistory;
+    /** The trainer's settings, for the warm-up's throwaway trainer. */
+    TrainConfig trainConfig;
 
     private Training(Settings s, FeatureSchema schema, Vocabularies v, long rows, Model model, Trainer trainer) {
         this.settings = s;
@@ -63,7 +75,7 @@ final class Training implements AutoCloseable {
     /** Builds vocabularies from one pass over {@code train} and a fresh model; prints what it built on {@code log}. */
     static Training prepare(String name, FeatureSchema schema, Iterable<Row> train, Settings s, Backend backend, PrintWriter log) {
         long t0 = System.nanoTime();
-        long[] rows = new long[1];
+        long[] rows = new long[2];
         Iterator<Row> it = train.iterator();
         Iterator<Row> counting = new Iterator<>() {
             @Override
@@ -74,7 +86,9 @@ final class Training implements AutoCloseable {
             @Override
             public Row next() {
                 rows[0]++;
-                return it.next();
+                Row r = it.next();
+                rows[1] += r.historyLength();
+                return r;
             }
         };
         Vocabularies v = Vocabularies.build(schema, counting, s.minCount());
@@ -118,7 +132,10 @@ final class Training implements AutoCloseable {
         try {
             Trainer trainer = new Trainer(model, tb.build());
             log.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", name, config.type().id(), model.parameterCount(), backend.name());
-            return new Training(s, schema, v, rows[0], model, trainer);
+            Training t = new Training(s, schema, v, rows[0], model, trainer);
+            t.meanHistory = rows[1] / (double) rows[0];
+            t.trainConfig = tb.build();
+            return t;
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -127,11 +144,62 @@ final class Training implements AutoCloseable {
 
     /** Trains, with a progress bar on {@code err} and one line per epoch on {@code out}. */
     Trainer.Result fit(String name, Iterable<Row> train, Iterable<Row> valid, PrintWriter out, PrintWriter err, boolean interactive) {
-        try (BatchStream trainBatches = new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.seed(), PREFETCH);
+        try (BatchStream trainBatches = warmedUp(trainStream(train), out);
              BatchStream validBatches = valid == null ? null : new BatchStream(valid, builder, settings.batchSize(), 0, 0, PREFETCH)) {
             return fit(name, trainBatches, validBatches, out, err, interactive);
         }
     }
+
+    /** The training batches as {@link #fit} reads them: shuffled, length-sorted within windows, prefetched. */
+    BatchStream trainStream(Iterable<Row> train) {
+        return new BatchStream(train, builder, settings.batchSize(), settings.shuffleBuffer(), settings.shuffleBytes(),
+                settings.sortWindow(), settings.seed(), PREFETCH);
+    }
+
+    /**
+     * Starts the first pass of {@code stream} (its prefetch thread reads the file into the shuffle buffer) and, until
+     * its first batch is ready, runs training steps of a throwaway model of the same architecture with small tables
+     * on random batches at the data's mean history, and at least {@code --warmup-seconds}: the JIT compiles the
+     * step's kernels (classes and methods are shared between the two models) while the reader fills its buffer,
+     * instead of during the first epoch. The real model is not touched, so training stays deterministic. Returns
+     * the stream, whose next {@code iterator()} continues the started pass.
+     */
+    BatchStream warmedUp(BatchStream stream, PrintWriter out) {
+        Iterator<io.din4j.data.Batch> first = stream.startPass();
+        java.util.function.BooleanSupplier ready = first instanceof io.din4j.data.Prefetcher p ? p::ready : () -> true;
+        long minNanos = (long) (settings.warmupSeconds() * 1e9);
+        long t0 = System.nanoTime();
+        int steps = 0;
+        if (minNanos > 0 || !ready.getAsBoolean()) {
+            Map<String, io.din4j.data.Vocabulary> small = new LinkedHashMap<>();
+            for (int f = 0; f < schema.sparse().size(); f++) {
+                io.din4j.data.Vocabulary v = new io.din4j.data.Vocabulary();
+                for (int i = 1; i < Math.min(WARMUP_TABLE_ROWS, vocabularies.get(f).size()); i++) {
+                    v.add("w" + i);
+                }
+                small.put(schema.sparse().get(f).name(), v.freeze());
+            }
+            int b = settings.batchSize();
+            int t = Math.max(1, (int) Math.round(settings.maxHistory() > 0 ? Math.min(meanHistory, settings.maxHistory()) : meanHistory));
+            int[] sizes = small.values().stream().mapToInt(io.din4j.data.Vocabulary::size).toArray();
+            io.din4j.data.Batch[] batches = BenchCommand.randomBatches(4, b, t, sizes, io.din4j.data.Vocabularies.sequenceTables(schema),
+                    schema.dense().size(), schema.tasks().size(), 11);
+            try (Model m = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr = new Trainer(m, trainConfig)) {
+                while (System.nanoTime() - t0 < WARMUP_MAX_NANOS && (System.nanoTime() - t0 < minNanos || !ready.getAsBoolean())) {
+                    tr.step(batches[steps++ % batches.length], 0);
+                }
+            }
+            out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d steps of a throwaway model) while the reader filled its buffer%n",
+                    model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps);
+            out.flush();
+        }
+        return stream;
+    }
+
+    /** Rows of each table of the warm-up's throwaway model: enough ids for a batch's gathers to scatter. */
+    private static final int WARMUP_TABLE_ROWS = 1000;
+    /** The warm-up stops after this long even when the first batch is not ready (a very slow reader). */
+    private static final long WARMUP_MAX_NANOS = 120_000_000_000L;
 
     /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
     static final int PREFETCH = 4;
@@ -201,6 +269,8 @@ final class Training implements AutoCloseable {
         d.put("min_count", settings.minCount());
         d.put("batch_size", settings.batchSize());
         d.put("shuffle_buffer", settings.shuffleBuffer());
+        d.put("shuffle_memory_bytes", settings.shuffleBytes());
+        d.put("sort_window", settings.sortWindow());
         m.put(ModelDirs.DATA, d);
         return m;
     }

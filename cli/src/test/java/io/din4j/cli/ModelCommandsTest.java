@@ -77,6 +77,17 @@ class ModelCommandsTest {
     }
 
     @Test
+    void theKernelWarmUpLeavesTheTrainedWeightsAsTheyWere() throws IOException {
+        Path warm = dir.resolve("din-warm");
+        Cli r = train("--train", train.toString(), "--valid", test.toString(), "--model", "din", "--out", warm.toString(),
+                "--warmup-seconds", "1", "--no-report");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("kernels warmed up for"), r.out());
+        // The warm-up steps a throwaway model; the real one trains on the same batches in the same order.
+        assertArrayEquals(Files.readAllBytes(din.resolve("weights.safetensors")), Files.readAllBytes(warm.resolve("weights.safetensors")));
+    }
+
+    @Test
     void evalPrintsJsonPerTask() {
         Cli r = run("eval", "--model", dinPle.toString(), "--data", mtTest.toString(), "--json", "--device", "cpu");
         assertEquals(0, r.code(), r.toString());

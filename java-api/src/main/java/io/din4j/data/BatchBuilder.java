@@ -1,9 +1,11 @@
 package io.din4j.data;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
 
 /**
  * Turns rows into {@link Batch}es: raw ids to vocabulary rows (unseen or missing ids to the out-of-vocabulary row
@@ -23,6 +25,27 @@ public final class BatchBuilder {
     public record Encoded(float[] labels, int[] sparse, int[][] sequences, float[] dense, String group) {
         public int historyLength() {
             return sequences.length == 0 ? 0 : sequences[0].length;
+        }
+
+        /**
+         * Estimated heap held by this row (64-bit JVM, compressed references: 16-byte array headers, sizes rounded
+         * to 8): what a shuffle buffer bounded in bytes counts. The group string is counted as a Latin-1 string of
+         * its own (each row parses its own copy).
+         */
+        public long bytes() {
+            long b = 32 + array(4L * labels.length) + array(4L * sparse.length) + array(4L * dense.length)
+                    + array(4L * sequences.length);
+            for (int[] s : sequences) {
+                b += array(4L * s.length);
+            }
+            if (group != null) {
+                b += 24 + array(group.length());
+            }
+            return b;
+        }
+
+        private static long array(long payload) {
+            return (16 + payload + 7) & ~7L;
         }
     }
 
@@ -137,6 +160,72 @@ public final class BatchBuilder {
             @Override
             public Encoded next() {
                 return encode(rows.next());
+            }
+        };
+    }
+
+    /**
+     * Batches of {@code batchSize} encoded rows whose histories are close in length: the stream is read
+     * {@code window} batches' worth of rows at a time, each window sorted by history length (stably, so rows of one
+     * length keep the order they came in), cut into batches, and the window's batches emitted in an order drawn
+     * from {@code seed}. A batch is padded to its longest history (T), and the step's attention costs grow with
+     * B·T: in a batch mixed at random T is close to the longest history in the data, here close to each row's own.
+     * Rows should come shuffled (a {@link ShuffleBuffer}): the window only regroups them. Only the stream's last
+     * window may hold a batch smaller than {@code batchSize}. {@code window} ≤ 1 gives {@link #encodedBatches}.
+     */
+    public Iterator<Batch> lengthSortedBatches(Iterator<Encoded> rows, int batchSize, int window, long seed) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize = " + batchSize + " must be >= 1");
+        }
+        if (window <= 1) {
+            return encodedBatches(rows, batchSize);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        long capacity = (long) window * batchSize;
+        if (capacity > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("window = " + window + " batches of " + batchSize + " rows is too large");
+        }
+        return new Iterator<>() {
+            private final List<Encoded> held = new ArrayList<>((int) capacity);
+            private final List<int[]> ranges = new ArrayList<>(window);
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == ranges.size()) {
+                    refill();
+                }
+                return next < ranges.size();
+            }
+
+            private void refill() {
+                held.clear();
+                ranges.clear();
+                next = 0;
+                while (held.size() < capacity && rows.hasNext()) {
+                    held.add(rows.next());
+                }
+                held.sort(Comparator.comparingInt(Encoded::historyLength));
+                for (int from = 0; from < held.size(); from += batchSize) {
+                    ranges.add(new int[] {from, Math.min(held.size(), from + batchSize)});
+                }
+                // Fisher–Yates over the window's batches: short and long batches alternate in time instead of the
+                // model seeing a run of ever longer histories.
+                for (int i = ranges.size() - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    int[] t = ranges.get(i);
+                    ranges.set(i, ranges.get(j));
+                    ranges.set(j, t);
+                }
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int[] r = ranges.get(next++);
+                return buildEncoded(held.subList(r[0], r[1]));
             }
         };
     }

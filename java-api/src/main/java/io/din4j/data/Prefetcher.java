@@ -50,6 +50,11 @@ public final class Prefetcher implements Iterator<Batch>, AutoCloseable {
         }
     }
 
+    /** Whether {@link #next()} would return without waiting (a batch, the end or a failure is queued). */
+    public boolean ready() {
+        return next != null || !queue.isEmpty();
+    }
+
     @Override
     public boolean hasNext() {
         if (next == null) {
