@@ -168,7 +168,7 @@ final class CpuActivationOps implements ActivationOps {
                     FloatVector g = Lanes.load(gs, i, m);
                     VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
                     Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
-                    sum = sum.add(g.mul(xv).blend(0f, neg.not()));
+                    sum = sum.add(FloatVector.zero(S).blend(g.mul(xv), neg));
                 }
                 Lanes.store(Lanes.load(das, j, m).add(sum), das, j, m);
             }
@@ -181,7 +181,8 @@ final class CpuActivationOps implements ActivationOps {
 
     /**
      * {@code p[r·L ..] = σ((x[r0 + r][j ..] − μ)·inv)} for one vector of channels over {@code rows} rows: x̂ is
-     * written first, then one call turns the whole strip into p (see {@link CpuMath#sigmoidInPlace}).
+     * written first, then one call turns the whole strip into p (see {@link CpuMath#sigmoidInPlace}). Called where
+     * the mask, μ and inv are already in registers, so that C2 inlines it into the column method.
      */
     private static void normalised(MemorySegment xs, int c, int j, VectorMask<Float> m, int r0, int rows, FloatVector mean,
             FloatVector inv, float[] p) {
@@ -195,6 +196,13 @@ final class CpuActivationOps implements ActivationOps {
     public DiceState newDiceState(TensorArena arena, int channels) {
         return new DiceBuffers(arena, DType.F32, channels);
     }
+
+    /*
+     * Dice's loops are one static method per vector of channels, called with segments and scalars only. Written
+     * inside the parallel lambdas, the loops made methods so large that C2 stopped inlining at its node limit
+     * (NodeCountInliningCutoff): Lanes.load/store became calls, and every call boxed a vector and a mask — on the
+     * AVX2 host most of a DIN training step's garbage. A vector never crosses these methods' boundaries.
+     */
 
     @Override
     public void dice(Tensor x, Tensor alpha, DiceState state, boolean training, Tensor y) {
@@ -218,53 +226,63 @@ final class CpuActivationOps implements ActivationOps {
         float mom = (float) Dice.MOMENTUM;
         float eps = (float) Dice.EPSILON;
         parallel.forRange(cv, Math.max(1, GRAIN / Math.max(1, n * L)), (worker, from, to) -> {
+            float[] p = STRIP.get();
             for (int v = from; v < to; v++) {
                 int j = v * L;
-                VectorMask<Float> m = Lanes.tail(j, c);
-                FloatVector mean;
-                FloatVector var;
                 if (training) {
-                    // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean
-                    // sums x − x_0, so a channel far from zero does not lose its spread to rounding.
-                    FloatVector x0 = Lanes.load(xs, j, m);
-                    FloatVector s = FloatVector.zero(S);
-                    for (int r = 1; r < n; r++) {
-                        s = s.add(Lanes.load(xs, (long) r * c + j, m).sub(x0));
-                    }
-                    mean = s.mul(invN).add(x0);
-                    FloatVector q = FloatVector.zero(S);
-                    for (int r = 0; r < n; r++) {
-                        FloatVector d = Lanes.load(xs, (long) r * c + j, m).sub(mean);
-                        q = d.fma(d, q);
-                    }
-                    var = q.mul(invN);
-                    Lanes.store(mean, bm, j, m);
-                    Lanes.store(var, bv, j, m);
-                    // scalar math: running = (1 − m)·running + m·batch
-                    Lanes.store(Lanes.load(rm, j, m).mul(1f - mom).add(mean.mul(mom)), rm, j, m);
-                    Lanes.store(Lanes.load(rv, j, m).mul(1f - mom).add(var.mul(mom)), rv, j, m);
-                } else {
-                    mean = Lanes.load(rm, j, m);
-                    var = Lanes.load(rv, j, m);
+                    diceStatistics(xs, c, n, j, invN, mom, bm, bv, rm, rv);
                 }
-                FloatVector inv = FloatVector.broadcast(S, 1f).div(var.add(eps).lanewise(VectorOperators.SQRT));
-                FloatVector a = Lanes.load(as, j, m);
-                FloatVector oneMinusA = a.neg().add(1f);
-                float[] p = STRIP.get();
-                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
-                    int rows = Math.min(STRIP_ROWS, n - r0);
-                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
-                    for (int r = 0; r < rows; r++) {
-                        // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
-                        long i = (long) (r0 + r) * c + j;
-                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                        Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
-                    }
-                }
+                // The batch statistics just stored (training) or the running ones (inference).
+                diceApply(xs, as, ys, c, n, j, training ? bm : rm, training ? bv : rv, eps, p);
             }
         });
         if (training) {
             st.markSaved(n);
+        }
+    }
+
+    /** Batch mean and variance of channels {@code [j, j + L)} into bm, bv; the running statistics updated. */
+    private static void diceStatistics(MemorySegment xs, int c, int n, int j, float invN, float mom, MemorySegment bm,
+            MemorySegment bv, MemorySegment rm, MemorySegment rv) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean sums x − x_0, so
+        // a channel far from zero does not lose its spread to rounding.
+        FloatVector x0 = Lanes.load(xs, j, m);
+        FloatVector s = FloatVector.zero(S);
+        for (int r = 1; r < n; r++) {
+            s = s.add(Lanes.load(xs, (long) r * c + j, m).sub(x0));
+        }
+        FloatVector mean = s.mul(invN).add(x0);
+        FloatVector q = FloatVector.zero(S);
+        for (int r = 0; r < n; r++) {
+            FloatVector d = Lanes.load(xs, (long) r * c + j, m).sub(mean);
+            q = d.fma(d, q);
+        }
+        FloatVector var = q.mul(invN);
+        Lanes.store(mean, bm, j, m);
+        Lanes.store(var, bv, j, m);
+        // scalar math: running = (1 − m)·running + m·batch
+        Lanes.store(Lanes.load(rm, j, m).mul(1f - mom).add(mean.mul(mom)), rm, j, m);
+        Lanes.store(Lanes.load(rv, j, m).mul(1f - mom).add(var.mul(mom)), rv, j, m);
+    }
+
+    /** y = x·(α + (1 − α)·σ((x − μ)·inv)) for channels {@code [j, j + L)} of every row (DIN eq. 9). */
+    private static void diceApply(MemorySegment xs, MemorySegment as, MemorySegment ys, int c, int n, int j,
+            MemorySegment means, MemorySegment vars, float eps, float[] p) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector mean = Lanes.load(means, j, m);
+        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(vars, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        FloatVector a = Lanes.load(as, j, m);
+        FloatVector oneMinusA = a.neg().add(1f);
+        for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+            int rows = Math.min(STRIP_ROWS, n - r0);
+            normalised(xs, c, j, m, r0, rows, mean, inv, p);
+            for (int r = 0; r < rows; r++) {
+                // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
+                long i = (long) (r0 + r) * c + j;
+                FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+            }
         }
     }
 
@@ -286,55 +304,79 @@ final class CpuActivationOps implements ActivationOps {
         MemorySegment bv = st.batchVar().segment();
         int cv = (c + L - 1) / L;
         float eps = (float) Dice.EPSILON;
-        float fn = n;
         parallel.forRange(cv, Math.max(1, GRAIN / Math.max(1, n * L)), (worker, from, to) -> {
+            float[] p = STRIP.get();
+            float[] sums = SUMS.get();
             for (int v = from; v < to; v++) {
                 int j = v * L;
-                VectorMask<Float> m = Lanes.tail(j, c);
-                FloatVector mean = Lanes.load(bm, j, m);
-                FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
-                FloatVector a = Lanes.load(as, j, m);
-                FloatVector oneMinusA = a.neg().add(1f);
-                FloatVector sumD = FloatVector.zero(S);
-                FloatVector sumDX = FloatVector.zero(S);
-                FloatVector sumA = FloatVector.zero(S);
-                float[] p = STRIP.get();
-                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
-                    int rows = Math.min(STRIP_ROWS, n - r0);
-                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
-                    for (int r = 0; r < rows; r++) {
-                        // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
-                        long i = (long) (r0 + r) * c + j;
-                        FloatVector xv = Lanes.load(xs, i, m);
-                        FloatVector xh = xv.sub(mean).mul(inv);
-                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                        FloatVector q = pv.neg().add(1f);
-                        FloatVector gx = Lanes.load(gs, i, m).mul(xv);
-                        FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
-                        sumD = sumD.add(dxh);
-                        sumDX = dxh.fma(xh, sumDX);
-                        sumA = gx.fma(q, sumA);
-                    }
-                }
-                Lanes.store(Lanes.load(das, j, m).add(sumA), das, j, m);
-                FloatVector k1 = inv.div(fn);
-                for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
-                    int rows = Math.min(STRIP_ROWS, n - r0);
-                    normalised(xs, c, j, m, r0, rows, mean, inv, p);
-                    for (int r = 0; r < rows; r++) {
-                        // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
-                        long i = (long) (r0 + r) * c + j;
-                        FloatVector xv = Lanes.load(xs, i, m);
-                        FloatVector xh = xv.sub(mean).mul(inv);
-                        FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                        FloatVector g = Lanes.load(gs, i, m);
-                        FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
-                        FloatVector direct = g.mul(pv.fma(oneMinusA, a));
-                        FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                        Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
-                    }
-                }
+                diceBackwardSums(xs, as, gs, das, bm, bv, c, n, j, eps, p, sums);
+                diceBackwardApply(xs, as, gs, ds, bm, bv, c, n, j, eps, p, sums);
             }
         });
+    }
+
+    /** Per worker: Σdxh, Σdxh·x̂ of one vector of channels, from the first backward pass to the second. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L + 32]);
+
+    /** First pass: Σdxh and Σdxh·x̂ into sums, and dα += Σ dy·(1 − p)·x, for channels {@code [j, j + L)}. */
+    private static void diceBackwardSums(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment das,
+            MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector mean = Lanes.load(bm, j, m);
+        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        FloatVector oneMinusA = Lanes.load(as, j, m).neg().add(1f);
+        FloatVector sumD = FloatVector.zero(S);
+        FloatVector sumDX = FloatVector.zero(S);
+        FloatVector sumA = FloatVector.zero(S);
+        for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+            int rows = Math.min(STRIP_ROWS, n - r0);
+            normalised(xs, c, j, m, r0, rows, mean, inv, p);
+            for (int r = 0; r < rows; r++) {
+                // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
+                long i = (long) (r0 + r) * c + j;
+                FloatVector xv = Lanes.load(xs, i, m);
+                FloatVector xh = xv.sub(mean).mul(inv);
+                FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                FloatVector q = pv.neg().add(1f);
+                FloatVector gx = Lanes.load(gs, i, m).mul(xv);
+                FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
+                sumD = sumD.add(dxh);
+                sumDX = dxh.fma(xh, sumDX);
+                sumA = gx.fma(q, sumA);
+            }
+        }
+        Lanes.store(Lanes.load(das, j, m).add(sumA), das, j, m);
+        sumD.intoArray(sums, 0);
+        sumDX.intoArray(sums, L);
+    }
+
+    /** Second pass: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂)) for channels {@code [j, j + L)}. */
+    private static void diceBackwardApply(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
+            MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector mean = Lanes.load(bm, j, m);
+        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        FloatVector a = Lanes.load(as, j, m);
+        FloatVector oneMinusA = a.neg().add(1f);
+        FloatVector sumD = FloatVector.fromArray(S, sums, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, sums, L);
+        float fn = n;
+        FloatVector k1 = inv.div(fn);
+        for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+            int rows = Math.min(STRIP_ROWS, n - r0);
+            normalised(xs, c, j, m, r0, rows, mean, inv, p);
+            for (int r = 0; r < rows; r++) {
+                // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
+                long i = (long) (r0 + r) * c + j;
+                FloatVector xv = Lanes.load(xs, i, m);
+                FloatVector xh = xv.sub(mean).mul(inv);
+                FloatVector pv = FloatVector.fromArray(S, p, r * L);
+                FloatVector g = Lanes.load(gs, i, m);
+                FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+                FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+                FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+                Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+            }
+        }
     }
 }

@@ -52,6 +52,15 @@ final class Lanes {
         if (off + (long) L * 4 <= s.byteSize()) {
             return FloatVector.fromMemorySegment(S, s, off, NO).blend(0f, m.not());
         }
+        return loadLanes(s, off, m);
+    }
+
+    /**
+     * The rare end-of-segment case of {@link #loadAt}, kept out of line: with it inline, C2's code for loadAt and
+     * storeAt grew past its inlining limit for already-compiled methods ({@code InlineSmallCode}), so the Dice loops
+     * called them and boxed a vector and a mask per call (most of a training step's garbage on AVX2).
+     */
+    private static FloatVector loadLanes(MemorySegment s, long off, VectorMask<Float> m) {
         float[] lanes = new float[L];
         for (int l = 0; l < L; l++) {
             if (m.laneIsSet(l)) {
@@ -68,11 +77,31 @@ final class Lanes {
      * would not reproduce an uninterrupted one bit for bit.
      */
     static float sum(FloatVector v) {
-        // scalar math: Σ_i v[i], as v[i] += v[i + h] for h = L/2, L/4, ..., 1, then v[0]
-        for (int h = v.length() / 2; h > 0; h /= 2) {
-            v = v.add(v.slice(h));
-        }
-        return v.lane(0);
+        // scalar math: Σ_i v[i], as v[i] += v[i + h] for h = L/2, L/4, ..., 1, then v[0]. Written out per width with
+        // lane extracts: v.add(v.slice(h)) boxed a vector and a float[] per call on AVX2 (the slice's shuffle was not
+        // intrinsified), ~40% of the training step's garbage.
+        return switch (v.length()) {
+            case 16 -> {
+                float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
+                float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
+                float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
+                float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+                yield (b0 + b2) + (b1 + b3);
+            }
+            case 8 -> ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+            case 4 -> (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
+            case 2 -> v.lane(0) + v.lane(1);
+            case 1 -> v.lane(0);
+            default -> {
+                float[] t = v.toArray();
+                for (int h = t.length / 2; h > 0; h /= 2) {
+                    for (int i = 0; i < h; i++) {
+                        t[i] += t[i + h];
+                    }
+                }
+                yield t[0];
+            }
+        };
     }
 
     /**
@@ -91,10 +120,15 @@ final class Lanes {
         } else if (off + (long) L * 4 <= s.byteSize()) {
             v.intoMemorySegment(s, off, NO, m);
         } else {
-            for (int l = 0; l < L; l++) {
-                if (m.laneIsSet(l)) {
-                    s.set(F, off + 4L * l, v.lane(l));
-                }
+            storeLanes(v, s, off, m);
+        }
+    }
+
+    /** The rare end-of-segment case of {@link #storeAt}, out of line for the reason given at {@link #loadLanes}. */
+    private static void storeLanes(FloatVector v, MemorySegment s, long off, VectorMask<Float> m) {
+        for (int l = 0; l < L; l++) {
+            if (m.laneIsSet(l)) {
+                s.set(F, off + 4L * l, v.lane(l));
             }
         }
     }
