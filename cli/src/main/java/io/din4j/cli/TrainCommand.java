@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -74,56 +76,77 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError("--out: " + out + " exists and is not a din4j model directory (refusing to replace it)");
         }
         AtomicOutput.checkWritable(out);
-        FeatureSchema schema = schemaOptions.resolve(train, o);
-        if (type.usesAttention() && schema.sequences().isEmpty()) {
+        FeatureSchema resolved = schemaOptions.resolve(train, o);
+        if (type.usesAttention() && resolved.sequences().isEmpty()) {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + train + " has none");
         }
-        try (CsvDataset trainSet = new CsvDataset(train, schema, true, schemaOptions.ignored());
-             CsvDataset validSet = valid == null ? null : new CsvDataset(valid, schema, true, schemaOptions.ignored());
-             Backend backend = device.create()) {
-            if (validSet != null) {
-                SequenceCsvReader.open(valid, schema, true, schemaOptions.ignored()).close();
-            }
-            try (Training t = Training.prepare(type.id(), schema, trainSet, settings, backend, o)) {
-                t.fit(type.id(), trainSet, validSet, o, e, ProgressBar.stderrIsTerminal());
-                TrainingReport report = new TrainingReport("din4j training report: " + type.id() + " on " + train.getFileName());
-                report.setting("command", "din4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                        .setting("training data", train + " (" + t.trainRows + " rows)")
-                        .setting("validation data", valid == null ? "none" : valid.toString())
-                        .setting("model", type.id() + ", " + t.model.parameterCount() + " parameters")
-                        .setting("tasks", String.join(", ", schema.tasks()))
-                        .setting("backend", backend.name());
-                report.curve(Reports.curve(type.id(), schema.tasks(), t.result.epochs(), validSet == null ? -1 : t.result.keptEpoch()));
+        Set<String> ignored = new HashSet<>(schemaOptions.ignored());
+        FeatureSchema schemaNow = resolved;
+        while (true) {
+            FeatureSchema schema = schemaNow;
+            try (CsvDataset trainSet = new CsvDataset(train, schema, true, ignored);
+                 CsvDataset validSet = valid == null ? null : new CsvDataset(valid, schema, true, ignored);
+                 Backend backend = device.create()) {
                 if (validSet != null) {
-                    report.setting("epoch kept", Training.keptLine(type.id(), t.result, settings.patience()));
-                    try (Predictor p = Predictor.of(t.model, settings.batchSize())) {
-                        // The metrics of the weights the model was saved with.
-                        Reports.results(report, type.id(), t.result.epochs().get(t.result.keptEpoch()).validation());
-                        List<Row> sample = new ArrayList<>();
-                        for (Row r : validSet) {
-                            sample.add(r);
-                            if (sample.size() >= 2000) {
-                                break;
+                    SequenceCsvReader.open(valid, schema, true, ignored).close();
+                }
+                try (Training t = Training.prepare(type.id(), schema, trainSet, settings, backend, o)) {
+                    List<String> dropped = t.fieldsWithoutIds();
+                    if (!dropped.isEmpty()) {
+                        // Rare only: start again without them, as --ignore would (one more vocabulary pass, only here).
+                        o.println("train: dropping " + String.join(", ", dropped) + ": no id is seen --min-count "
+                                + settings.minCount() + " times in the training data, so every row would share the "
+                                + "out-of-vocabulary row (the same as --ignore " + String.join(",", dropped) + ")");
+                        ignored.addAll(dropped);
+                        schemaNow = withoutSparse(schema, dropped);
+                        continue;
+                    }
+                    t.fit(type.id(), trainSet, validSet, o, e, ProgressBar.stderrIsTerminal());
+                    TrainingReport report = new TrainingReport("din4j training report: " + type.id() + " on " + train.getFileName());
+                    report.setting("command", "din4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                            .setting("training data", train + " (" + t.trainRows + " rows)")
+                            .setting("validation data", valid == null ? "none" : valid.toString())
+                            .setting("model", type.id() + ", " + t.model.parameterCount() + " parameters")
+                            .setting("tasks", String.join(", ", schema.tasks()))
+                            .setting("backend", backend.name());
+                    report.curve(Reports.curve(type.id(), schema.tasks(), t.result.epochs(), validSet == null ? -1 : t.result.keptEpoch()));
+                    if (validSet != null) {
+                        report.setting("epoch kept", Training.keptLine(type.id(), t.result, settings.patience()));
+                        try (Predictor p = Predictor.of(t.model, settings.batchSize())) {
+                            // The metrics of the weights the model was saved with.
+                            Reports.results(report, type.id(), t.result.epochs().get(t.result.keptEpoch()).validation());
+                            List<Row> sample = new ArrayList<>();
+                            for (Row r : validSet) {
+                                sample.add(r);
+                                if (sample.size() >= 2000) {
+                                    break;
+                                }
+                            }
+                            validSet.close();
+                            Reports.attention(report, type.id(), p, t.builder, sample, 8);
+                            Reports.gates(report, type.id(), p, List.of(t.builder.build(sample)));
+                        }
+                    }
+                    Map<String, Object> meta = t.metadata(train.toString(), valid == null ? null : valid.toString());
+                    AtomicOutput.directory(out, "din4j model directory", ModelDirs::isModelDir, tmp -> {
+                        ModelFiles.save(t.model, tmp, meta);
+                        if (!noReport) {
+                            try (Writer w = Files.newBufferedWriter(tmp.resolve("report.html"))) {
+                                ReportWriter.write(report, w);
                             }
                         }
-                        validSet.close();
-                        Reports.attention(report, type.id(), p, t.builder, sample, 8);
-                        Reports.gates(report, type.id(), p, List.of(t.builder.build(sample)));
-                    }
+                    });
+                    o.println("model written to " + out + (noReport ? "" : "; report: " + out.resolve("report.html")));
                 }
-                Map<String, Object> meta = t.metadata(train.toString(), valid == null ? null : valid.toString());
-                AtomicOutput.directory(out, "din4j model directory", ModelDirs::isModelDir, tmp -> {
-                    ModelFiles.save(t.model, tmp, meta);
-                    if (!noReport) {
-                        try (Writer w = Files.newBufferedWriter(tmp.resolve("report.html"))) {
-                            ReportWriter.write(report, w);
-                        }
-                    }
-                });
-                o.println("model written to " + out + (noReport ? "" : "; report: " + out.resolve("report.html")));
             }
+            break;
         }
         return 0;
+    }
+
+    private static FeatureSchema withoutSparse(FeatureSchema s, List<String> names) {
+        return new FeatureSchema(s.sparse().stream().filter(f -> !names.contains(f.name())).toList(), s.sequences(), s.dense(),
+                s.tasks());
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

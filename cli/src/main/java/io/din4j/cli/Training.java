@@ -72,6 +72,24 @@ final class Training implements AutoCloseable {
         this.trainer = trainer;
     }
 
+    /**
+     * Sparse fields none of whose ids was seen {@code --min-count} times in the training data, and that no behaviour
+     * sequence reads: every row maps them to the out-of-vocabulary row, so the model could only learn one constant
+     * for them. Training drops them (as {@code --ignore} would): a constant input adds nothing a bias does not, and
+     * in the sweep of docs/models.md keeping such a field cost AUC on the two-task world.
+     */
+    List<String> fieldsWithoutIds() {
+        List<String> out = new java.util.ArrayList<>();
+        for (int f = 0; f < schema.sparse().size(); f++) {
+            String name = schema.sparse().get(f).name();
+            boolean read = schema.sequences().stream().anyMatch(q -> q.table().equals(name));
+            if (vocabularies.get(f).size() <= 1 && !read && schema.sparse().size() - out.size() > 1) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
     /** Builds vocabularies from one pass over {@code train} and a fresh model; prints what it built on {@code log}. */
     static Training prepare(String name, FeatureSchema schema, Iterable<Row> train, Settings s, Backend backend, PrintWriter log) {
         long t0 = System.nanoTime();

@@ -83,11 +83,13 @@ class RareIdsTest {
     @SuppressWarnings("unchecked")
     void idsBelowTheThresholdScoreLikeUnseenIdsInThePredictorToo() throws IOException {
         Path thresholded = dir.resolve("min3");
-        train(thresholded, "--min-count", "3");
+        Cli out = train(thresholded, "--min-count", "3");
         Path all = dir.resolve("min1");
         train(all, "--min-count", "1");
-        // Every user has 2 training rows: with the threshold the user table holds the out-of-vocabulary row alone.
-        assertEquals(1, vocabularySize(thresholded, "user_id"));
+        // Every user has 2 training rows: with the threshold the user table would hold the out-of-vocabulary row
+        // alone, so training drops the field, as --ignore user_id would.
+        assertTrue(out.out().contains("dropping user_id"), out.toString());
+        assertFalse(((Map<String, Object>) modelJson(thresholded).get("vocabularies")).containsKey("user_id"));
         assertEquals(201, vocabularySize(all, "user_id"));
         assertTrue(vocabularySize(thresholded, "item_id") < vocabularySize(all, "item_id"), "rare items are mapped too");
         assertEquals(3L, ((Map<String, Object>) ((Map<String, Object>) modelJson(thresholded).get("training")).get("data")).get("min_count"));
@@ -117,6 +119,28 @@ class RareIdsTest {
         train(out);
         Map<String, Object> data = (Map<String, Object>) ((Map<String, Object>) modelJson(out).get("training")).get("data");
         assertEquals((long) Training.DEFAULT_MIN_COUNT, data.get("min_count"));
-        assertEquals(Training.DEFAULT_MIN_COUNT > 2 ? 1 : 201, vocabularySize(out, "user_id"));
+        if (Training.DEFAULT_MIN_COUNT > 2) {
+            // Every user_id is rarer than the default threshold: the field is dropped, and the model is exactly the
+            // one --ignore user_id trains (same seed, same rows), so keeping the field can never cost AUC here.
+            assertFalse(((Map<String, Object>) modelJson(out).get("vocabularies")).containsKey("user_id"));
+            Path ignored = dir.resolve("ignored");
+            train(ignored, "--ignore", "user_id");
+            assertEquals(predict(ignored, valid), predict(out, valid));
+        } else {
+            assertEquals(201, vocabularySize(out, "user_id"));
+        }
+    }
+
+    @Test
+    void aFieldWithSomeFrequentIdsIsKept() {
+        // 6 impressions per user: 5 training rows each, above the threshold, so user_id stays in the model.
+        Path data = dir.resolve("frequent");
+        Cli g = Cli.run("generate", "--out", data.toString(), "--users", "60", "--samples-per-user", "6", "--seed", "7");
+        assertEquals(0, g.code(), g.toString());
+        Cli r = Cli.run("train", "--train", data.resolve("train.csv").toString(), "--out", dir.resolve("frequent-model").toString(),
+                "--epochs", "1", "--embedding-dim", "4", "--mlp", "8", "--attention", "8", "--batch-size", "32", "--device", "cpu",
+                "--threads", "1", "--no-report", "--model", "din");
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(r.out().contains("dropping"), r.toString());
     }
 }
