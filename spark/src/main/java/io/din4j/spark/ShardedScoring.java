@@ -109,7 +109,6 @@ final class ShardedScoring {
             if (task != null) {
                 task.addTaskCompletionListener((TaskCompletionListener) ctx -> local.close());
             }
-            int k = plan.tasks();
             return new Iterator<>() {
                 private List<Row> chunk = List.of();
                 private float[][] p;
@@ -139,16 +138,7 @@ final class ShardedScoring {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    Row r = chunk.get(at);
-                    Object[] v = new Object[keyIndex.length + k];
-                    for (int i = 0; i < keyIndex.length; i++) {
-                        v[i] = r.get(keyIndex[i]);
-                    }
-                    for (int t = 0; t < k; t++) {
-                        v[keyIndex.length + t] = p[t][at];
-                    }
-                    at++;
-                    return RowFactory.create(v);
+                    return SparkScorer.outputRow(chunk.get(at), keyIndex, p, at++);
                 }
             };
         }

@@ -202,7 +202,6 @@ public final class SparkScorer {
             if (task != null) {
                 task.addTaskCompletionListener((TaskCompletionListener) ctx -> ExecutorModels.release(bytes, options.backend(), options.threads(), options.batchSize()));
             }
-            int k = plan.tasks();
             BatchBuilder builder = plan.builder(predictor);
             return new Iterator<>() {
                 private List<Row> rows = List.of();
@@ -233,18 +232,21 @@ public final class SparkScorer {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    Row r = rows.get(at);
-                    Object[] v = new Object[keyIndex.length + k];
-                    for (int i = 0; i < keyIndex.length; i++) {
-                        v[i] = r.get(keyIndex[i]);
-                    }
-                    for (int t = 0; t < k; t++) {
-                        v[keyIndex.length + t] = p[t][at];
-                    }
-                    at++;
-                    return RowFactory.create(v);
+                    return outputRow(rows.get(at), keyIndex, p, at++);
                 }
             };
         }
+    }
+
+    /** An output row: the input's key columns, then each task's probability for the row at {@code at} of its chunk. */
+    static Row outputRow(Row r, int[] keyIndex, float[][] p, int at) {
+        Object[] v = new Object[keyIndex.length + p.length];
+        for (int i = 0; i < keyIndex.length; i++) {
+            v[i] = r.get(keyIndex[i]);
+        }
+        for (int t = 0; t < p.length; t++) {
+            v[keyIndex.length + t] = p[t][at];
+        }
+        return RowFactory.create(v);
     }
 }
