@@ -80,10 +80,12 @@ class CpuDenseOpsTest {
 
     @Test
     void linearBlocksKAndSplitsRows() {
-        // K beyond one K block (128) in every product: in = 300 (forward), out = 257 (dx), n = 300 (dW).
-        check(cpu, 300, 300, 80, true, 7);
-        check(cpu3, 130, 257, 257, true, 8);
-        check(cpu, 1, 300, 257, false, 9);
+        // K beyond one K block (Gemm.KC: 128 on AVX-512, 512 on AVX2) in every product, with a partial last block:
+        // in = KC + 45 (forward), out = 2·KC + 1 (dx), n = KC + 45 (dW).
+        int k = Gemm.KC + 45;
+        check(cpu, k, k, 80, true, 7);
+        check(cpu3, 130, 257, 2 * Gemm.KC + 1, true, 8);
+        check(cpu, 1, k, 257, false, 9);
     }
 
     @Test
