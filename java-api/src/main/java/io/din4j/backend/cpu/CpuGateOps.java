@@ -40,17 +40,20 @@ final class CpuGateOps implements GateOps {
         MemorySegment os = out.segment();
         parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
             float[] p = new float[e];
+            double[] ex = new double[e];
             for (int r = from; r < to; r++) {
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < e; j++) {
                     max = Math.max(max, logits.getFloat((long) r * e + j));
                 }
+                // One exp per logit (it dominated this op when computed twice), kept in double until normalised.
                 double sum = 0;
                 for (int j = 0; j < e; j++) {
-                    sum += Math.exp(logits.getFloat((long) r * e + j) - max);
+                    ex[j] = Math.exp(logits.getFloat((long) r * e + j) - max);
+                    sum += ex[j];
                 }
                 for (int j = 0; j < e; j++) {
-                    p[j] = (float) (Math.exp(logits.getFloat((long) r * e + j) - max) / sum);
+                    p[j] = (float) (ex[j] / sum);
                     probs.setFloat((long) r * e + j, p[j]);
                 }
                 long base = (long) r * eTot;

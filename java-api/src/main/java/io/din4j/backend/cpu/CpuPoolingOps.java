@@ -50,7 +50,7 @@ final class CpuPoolingOps implements PoolingOps {
         MemorySegment o = out.segment();
         MemorySegment ws = weights == null ? null : weights.segment();
         int full = S.loopBound(d);
-        VectorMask<Float> tail = S.indexInRange(full, d);
+        VectorMask<Float> tail = Lanes.tail(full, d);
         parallel.forRange(b, minChunk(t, d), (w, from, to) -> {
             FloatVector zero = FloatVector.zero(S);
             for (int i = from; i < to; i++) {
@@ -101,7 +101,7 @@ final class CpuPoolingOps implements PoolingOps {
                     FloatVector dw = FloatVector.zero(S);
                     for (int c = 0; c < d; c += L) {
                         // scalar math: dw += dOut[b, c]·keys[b, t, c]; dKeys[b, t, c] += w·dOut[b, c]
-                        VectorMask<Float> m = S.indexInRange(c, d);
+                        VectorMask<Float> m = Lanes.tail(c, d);
                         FloatVector gv = Lanes.loadAt(g, ((long) i * d + c) * Float.BYTES, m);
                         long ko = (row * d + c) * Float.BYTES;
                         dw = gv.fma(Lanes.loadAt(k, ko, m), dw);

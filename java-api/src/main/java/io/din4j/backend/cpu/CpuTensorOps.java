@@ -36,7 +36,7 @@ final class CpuTensorOps implements TensorOps {
                     v.intoMemorySegment(seg, i * 4, NO);
                 }
                 if (i < to) {
-                    v.intoMemorySegment(seg, i * 4, NO, S.indexInRange(0, (int) (to - i)));
+                    v.intoMemorySegment(seg, i * 4, NO, Lanes.prefix(to - i));
                 }
             });
         }
@@ -72,7 +72,7 @@ final class CpuTensorOps implements TensorOps {
                     .intoMemorySegment(d, da, NO);
         }
         if (i < n) {
-            VectorMask<Float> m = S.indexInRange(0, (int) (n - i));
+            VectorMask<Float> m = Lanes.prefix(n - i);
             long da = (dOff + i) * 4;
             Lanes.storeAt(Lanes.loadAt(d, da, m).add(Lanes.loadAt(s, (sOff + i) * 4, m)),
                     d, da, m);
@@ -90,7 +90,7 @@ final class CpuTensorOps implements TensorOps {
                 FloatVector.fromMemorySegment(S, seg, i * 4, NO).mul(s).intoMemorySegment(seg, i * 4, NO);
             }
             if (i < to) {
-                VectorMask<Float> m = S.indexInRange(0, (int) (to - i));
+                VectorMask<Float> m = Lanes.prefix(to - i);
                 Lanes.storeAt(Lanes.loadAt(seg, i * 4, m).mul(s), seg, i * 4, m);
             }
         });
@@ -162,7 +162,7 @@ final class CpuTensorOps implements TensorOps {
                 acc = v.fma(v, acc);
             }
             if (i < to) {
-                FloatVector v = FloatVector.fromMemorySegment(S, seg, i * 4, NO, S.indexInRange(0, (int) (to - i)));
+                FloatVector v = FloatVector.fromMemorySegment(S, seg, i * 4, NO, Lanes.prefix(to - i));
                 acc = v.fma(v, acc);
             }
             if (partial.length > 0) {

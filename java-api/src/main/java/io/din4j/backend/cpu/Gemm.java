@@ -132,7 +132,7 @@ final class Gemm {
                     long row = (base + kk * kStride + j0) * Float.BYTES;
                     int d = off + kk * pw;
                     for (int c = 0; c < pv; c++) {
-                        VectorMask<Float> m = S.indexInRange(j0 + c * L, n);
+                        VectorMask<Float> m = Lanes.tail(j0 + c * L, n);
                         Lanes.loadAt(src, row + (long) c * L * Float.BYTES, m).intoArray(dst, d + c * L);
                     }
                 }
@@ -188,6 +188,8 @@ final class Gemm {
     }
 
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+    /** The first {@code rows} of 4 lanes set (see {@link Lanes#prefixMasks}). */
+    private static final VectorMask<Float>[] ROWS4 = Lanes.prefixMasks(S4);
 
     /**
      * Copies rows {@code m0 .. m0+rows} of an A whose rows are adjacent in memory ({@code A[m][k] = src[base + m +
@@ -196,7 +198,7 @@ final class Gemm {
      * rows read as 0 (their results are discarded).
      */
     static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int k0, int kc, float[] a, int at) {
-        VectorMask<Float> m = S4.indexInRange(0, rows);
+        VectorMask<Float> m = ROWS4[Math.max(0, Math.min(4, rows))];
         long from = (base + m0 + k0 * kStride) * Float.BYTES;
         long step = kStride * Float.BYTES;
         for (int k = 0; k < kc; k++) {
@@ -270,15 +272,29 @@ final class Gemm {
                     }
                     acc.intoMemorySegment(c, at, NO);
                 } else {
-                    VectorMask<Float> m = S.indexInRange(j, n);
-                    if (add) {
-                        acc = acc.add(Lanes.loadAt(c, at, m));
-                    } else if (bias != null) {
-                        acc = acc.add(Lanes.loadAt(bias, (long) j * Float.BYTES, m));
-                    }
-                    Lanes.storeAt(acc, c, at, m);
+                    storeTail(t, r * TW + v * L, n - j, c, at, bias, j, add);
                 }
             }
+        }
+    }
+
+    /**
+     * The last, partial vector of a tile row, element by element: {@code c[at + i] = t[ti + i] (+ bias[j + i] |
+     * + c[at + i])} for {@code i < count}. Scalar on purpose: with masked loads and stores here (the Lanes helpers)
+     * C2 did not inline them into {@link #store}, so every call boxed its vectors and masks, and the gate logits (4
+     * or 6 columns, one partial vector per row) and the towers' 1-column outputs cost 15–24% of PLE inference at
+     * B=64 on the AVX2 host.
+     */
+    private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add) {
+        for (int i = 0; i < count; i++) {
+            float v = t[ti + i];
+            long ci = at + (long) i * Float.BYTES;
+            if (add) {
+                v += c.get(F, ci);
+            } else if (bias != null) {
+                v += bias.get(F, (long) (j + i) * Float.BYTES);
+            }
+            c.set(F, ci, v);
         }
     }
 

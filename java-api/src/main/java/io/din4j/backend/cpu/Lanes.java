@@ -19,12 +19,38 @@ final class Lanes {
     private Lanes() {
     }
 
+    /** {@code PREFIX[k]}: the first {@code k} lanes set, {@code k = 0 .. L}. */
+    private static final VectorMask<Float>[] PREFIX = prefixMasks(S);
+
     /**
-     * Mask for the vector at element {@code i} of a range ending at {@code to} (all lanes set for a full vector).
-     * Never null: a mask that is null on some paths becomes a heap object that C2 must allocate every iteration.
+     * The masks with the first {@code k} lanes of {@code s} set, {@code k = 0 .. s.length()}, built once. Kernels
+     * take their tail masks from such a table rather than calling {@code indexInRange} per use: that call is an
+     * intrinsic only where C2 manages to inline it late ({@code VectorSupport.indexPartiallyInUpperRange}); in a
+     * large kernel it may not ("callee is too large" in {@code -XX:+PrintInlining}), and then every call runs the
+     * Java fallback (an iota, a compare, a boxed mask). JFR showed exactly that in the GEMM's tail stores on the
+     * AVX2 host. A mask read from the table is one load, whatever the inliner decides.
+     */
+    @SuppressWarnings("unchecked")
+    static VectorMask<Float>[] prefixMasks(VectorSpecies<Float> s) {
+        VectorMask<Float>[] m = new VectorMask[s.length() + 1];
+        for (int k = 0; k <= s.length(); k++) {
+            m[k] = s.indexInRange(0, k);
+        }
+        return m;
+    }
+
+    /** The first {@code min(k, L)} lanes set (none for {@code k <= 0}). */
+    static VectorMask<Float> prefix(long k) {
+        return PREFIX[(int) Math.max(0, Math.min(L, k))];
+    }
+
+    /**
+     * Mask for the vector at element {@code i} of a range ending at {@code to} (all lanes set for a full vector,
+     * none past the end). Never null: a mask that is null on some paths becomes a heap object that C2 must
+     * allocate every iteration.
      */
     static VectorMask<Float> tail(long i, long to) {
-        return S.indexInRange(0, (int) Math.min(L, to - i));
+        return prefix(to - i);
     }
 
     /** Full-vector load; loops use it up to their last whole vector (a masked load costs more even with all lanes set). */

@@ -781,7 +781,7 @@ final class SeqKernels {
                     .intoMemorySegment(seg, o, NATIVE);
         }
         if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMask<Float> m = Lanes.tail(i, n);
             long o = byteOff + (long) i * Float.BYTES;
             Lanes.storeAt(Lanes.loadAt(seg, o, m).add(FloatVector.fromArray(S, src, sOff + i, m)),
                     seg, o, m);
@@ -798,7 +798,7 @@ final class SeqKernels {
                     .intoMemorySegment(dst, dOff + o, NATIVE);
         }
         if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMask<Float> m = Lanes.tail(i, n);
             long o = (long) i * Float.BYTES;
             Lanes.storeAt(Lanes.loadAt(dst, dOff + o, m)
                     .add(Lanes.loadAt(src, sOff + o, m)),
