@@ -17,7 +17,10 @@ import jdk.incubator.vector.FloatVector;
 final class CpuDenseOps implements DenseOps {
     /** Packed B larger than this (floats) is packed by all threads. */
     private static final int PARALLEL_PACK = 1 << 15;
-    /** Row blocks (of {@link Gemm#R} rows) multiplied together: their A K-block is 32 KiB, their C rows ≤ 256 KiB. */
+    /**
+     * Row blocks (of {@link Gemm#rowsPerBlock} rows) multiplied together: their rows of C (64–96 rows) stay in L2
+     * across the K blocks, and their A K-block (≤ 16 × 6 × 512 floats, 192 KiB) streams from L2 past each panel.
+     */
     private static final int GROUP = 16;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
@@ -139,24 +142,25 @@ final class CpuDenseOps implements DenseOps {
      */
     private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
             MemorySegment bias, boolean add, MemorySegment colSums) {
-        int blocks = (rows + Gemm.R - 1) / Gemm.R;
         // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, four contiguous floats per k.
         boolean interleaved = mStride == 1 && kStride != 1;
+        int rb = Gemm.rowsPerBlock(interleaved);
+        int blocks = (rows + rb - 1) / rb;
         parallel.forRange(blocks, 2, (worker, from, to) -> {
             Gemm.Scratch s = Gemm.scratch();
-            float[] ab = s.a(GROUP * Gemm.R * Math.min(k, Gemm.KC));
+            float[] ab = s.a(GROUP * rb * Math.min(k, Gemm.KC));
             // Groups of row blocks keep their rows of C (≤ 64 rows) in L2 across the K-blocks, while each panel's
             // K-block stays in L1 over the group's row blocks.
             for (int g = from; g < to; g += GROUP) {
                 int gEnd = Math.min(to, g + GROUP);
-                int m0 = g * Gemm.R;
-                int rowsHere = Math.min(rows, gEnd * Gemm.R) - m0;
+                int m0 = g * rb;
+                int rowsHere = Math.min(rows, gEnd * rb) - m0;
                 for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - k0);
                     for (int blk = g; blk < gEnd; blk++) {
-                        int mb = blk * Gemm.R;
-                        int r = Math.min(Gemm.R, rows - mb);
-                        int at = (blk - g) * Gemm.R * kc;
+                        int mb = blk * rb;
+                        int r = Math.min(rb, rows - mb);
+                        int at = (blk - g) * rb * kc;
                         if (interleaved) {
                             Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
                         } else {

@@ -22,8 +22,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Rows of A per micro-kernel. */
+    /** Rows of A per micro-kernel when A is packed interleaved by k, and on 32 registers. */
     static final int R = 4;
+    /**
+     * Rows of A per micro-kernel when A is packed k-contiguous: 4 on 32 registers, 6 on 16. With 16 registers the
+     * panels are 2 vectors wide, and a 4 × 2 tile holds only 8 accumulators: fewer independent FMA chains than two
+     * FMA pipes × 4–5 cycles of latency need. 6 × 2 holds 12 (plus 2 B vectors and a broadcast: 15 registers).
+     */
+    static final int ROWS = VectorIsa.REGISTERS >= 32 ? R : 6;
     /**
      * Vectors per full panel: 4 rows × PV accumulators must fit the register file with the B row and the broadcasts
      * beside them. On 16 registers 4 × 3 spills one accumulator (C2 keeps two broadcasts live) and ran at 36–39
@@ -48,7 +54,7 @@ final class Gemm {
         private static final int PAD = 32;
         float[] a = new float[0];
         float[] b = new float[0];
-        final float[] tile = new float[R * TW + 2 * PAD];
+        final float[] tile = new float[Math.max(R, ROWS) * TW + 2 * PAD];
 
         float[] a(int n) {
             if (a.length < n + PAD) {
@@ -157,12 +163,12 @@ final class Gemm {
     }
 
     /**
-     * Copies rows {@code m0 .. m0+rows} (rows ≤ 4) of A into {@code a} as {@code a[at + r·kc + k] = A[m0+r][k0+k]},
+     * Copies rows {@code m0 .. m0+rows} (rows ≤ {@link #ROWS}) of A into {@code a} as {@code a[at + r·kc + k] = A[m0+r][k0+k]},
      * reading {@code A[m][k] = src[base + m·mStride + k·kStride]}; missing rows repeat the last one (their
      * results are discarded).
      */
     static void packA(MemorySegment src, long base, long mStride, long kStride, int m0, int rows, int k0, int kc, float[] a, int at) {
-        for (int r = 0; r < R; r++) {
+        for (int r = 0; r < ROWS; r++) {
             int m = m0 + Math.min(r, rows - 1);
             int d = at + r * kc;
             if (r >= rows) {
@@ -217,13 +223,14 @@ final class Gemm {
      */
     static void multiply(float[] a, boolean interleaved, int blocks, int kc, int k0, int kTotal, float[] b, int n, float[] t,
             MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
+        int rb = rowsPerBlock(interleaved);
         int off = 0;
         int v0 = 0;
         for (int pv : panelPlan((n + L - 1) / L)) {
             int pw = pv * L;
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {
-                int a0 = blk * R * kc;
+                int a0 = blk * rb * kc;
                 if (interleaved) {
                     switch (pv) {
                         case 4 -> k4i(a, a0, kc, b, bo, t);
@@ -231,6 +238,13 @@ final class Gemm {
                         case 3 -> k3i(a, a0, kc, b, bo, t);
                         case 2 -> k2i(a, a0, kc, b, bo, t);
                         default -> k1i(a, a0, kc, b, bo, t);
+                    }
+                } else if (rb == 6) {
+                    // 16 registers: panels are at most PV = 2 vectors wide
+                    if (pv == 2) {
+                        k62(a, a0, kc, b, bo, t);
+                    } else {
+                        k61(a, a0, kc, b, bo, t);
                     }
                 } else {
                     int a1 = a0 + kc;
@@ -244,8 +258,8 @@ final class Gemm {
                         default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
                     }
                 }
-                int mb = m0 + blk * R;
-                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(R, m0 + rows - mb), bias, add);
+                int mb = m0 + blk * rb;
+                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(rb, m0 + rows - mb), bias, add);
             }
             off += kTotal * pw;
             v0 += pv;
@@ -285,6 +299,11 @@ final class Gemm {
      * or 6 columns, one partial vector per row) and the towers' 1-column outputs cost 15–24% of PLE inference at
      * B=64 on the AVX2 host.
      */
+    /** Rows of A per block: {@link #R} for A packed interleaved by k, {@link #ROWS} for A packed k-contiguous. */
+    static int rowsPerBlock(boolean interleaved) {
+        return interleaved ? R : ROWS;
+    }
+
     private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add) {
         for (int i = 0; i < count; i++) {
             float v = t[ti + i];
@@ -503,6 +522,80 @@ final class Gemm {
         c1.intoArray(t, TW);
         c2.intoArray(t, 2 * TW);
         c3.intoArray(t, 3 * TW);
+    }
+
+    // ---- 6 rows × 2 and × 1 vectors, for 16 registers (ROWS = 6): A rows at a0 + r·kc. ----
+
+    private static void k62(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        int a5 = a4 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + k]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+    }
+
+    private static void k61(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        int a5 = a4 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
+            c0 = FloatVector.broadcast(S, a[a0 + k]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + k]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + k]).fma(b0, c5);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, TW);
+        c2.intoArray(t, 2 * TW);
+        c3.intoArray(t, 3 * TW);
+        c4.intoArray(t, 4 * TW);
+        c5.intoArray(t, 5 * TW);
     }
 
     // ---- the same micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
