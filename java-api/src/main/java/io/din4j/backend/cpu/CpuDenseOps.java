@@ -22,6 +22,8 @@ final class CpuDenseOps implements DenseOps {
      * across the K blocks, and their A K-block (≤ 16 × 6 × 512 floats, 192 KiB) streams from L2 past each panel.
      */
     private static final int GROUP = 16;
+    /** The least work worth handing to another thread: 128 Ki multiply-adds, a few microseconds. */
+    private static final long MIN_CHUNK_FMAS = 1L << 17;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
     private final Parallel parallel;
@@ -146,7 +148,13 @@ final class CpuDenseOps implements DenseOps {
         boolean interleaved = mStride == 1 && kStride != 1;
         int rb = Gemm.rowsPerBlock(interleaved);
         int blocks = (rows + rb - 1) / rb;
-        parallel.forRange(blocks, 2, (worker, from, to) -> {
+        // Chunks of up to GROUP row blocks claimed by whichever thread is free: at B=64 (11 blocks of 6 rows) two
+        // static halves left the caller waiting for the other thread ~10% of the time on the AVX2 host. A chunk
+        // holds at least MIN_CHUNK_FMAS multiply-adds, so a small product (a gate's 4 logits) stays on one thread.
+        long fmasPerBlock = Math.max(1L, (long) rb * k * n);
+        int minBlocks = (int) Math.max(2, Math.min(Integer.MAX_VALUE, (MIN_CHUNK_FMAS + fmasPerBlock - 1) / fmasPerBlock));
+        int chunk = Math.max(minBlocks, Math.min(GROUP, blocks / (4 * parallel.threads())));
+        parallel.forChunks(blocks, chunk, (unused, from, to) -> {
             Gemm.Scratch s = Gemm.scratch();
             float[] ab = s.a(GROUP * rb * Math.min(k, Gemm.KC));
             // Groups of row blocks keep their rows of C (≤ 64 rows) in L2 across the K-blocks, while each panel's

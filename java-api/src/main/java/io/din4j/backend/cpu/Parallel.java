@@ -69,12 +69,15 @@ final class Parallel implements AutoCloseable {
             body.run(0, 0, n);
             return;
         }
+        run(new Op(body, n, chunks));
+    }
+
+    private void run(Op o) {
         lock.lock();
         try {
-            Op o = new Op(body, n, chunks);
             op = o;
             generation = generation + 1;
-            for (int w = 0; w < Math.min(workers.length, chunks - 1); w++) {
+            for (int w = 0; w < Math.min(workers.length, o.chunks - 1); w++) {
                 workers[w].wake();
             }
             o.drain();
@@ -90,6 +93,23 @@ final class Parallel implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} cut into chunks of about {@code chunk} items — more chunks than threads —
+     * that every thread, the caller included, claims in turn until none is left. Where {@link #forRange}'s one chunk
+     * per thread leaves the caller waiting for a slower or descheduled worker, here the faster thread takes more
+     * chunks. The chunks depend only on {@code n} and {@code chunk}, never on the thread count. The body's first
+     * argument is the chunk index, which may exceed the thread count: bodies that keep per-thread state indexed by
+     * it must use {@link #forRange}.
+     */
+    void forChunks(int n, int chunk, RangeBody body) {
+        int chunks = Math.max(1, (n + Math.max(1, chunk) - 1) / Math.max(1, chunk));
+        if (threads == 1 || chunks == 1 || closed || lock.isHeldByCurrentThread() || Thread.currentThread() instanceof Worker) {
+            body.run(0, 0, n);
+            return;
+        }
+        run(new Op(body, n, chunks));
     }
 
     @Override
