@@ -146,7 +146,8 @@ public final class Trainer implements AutoCloseable {
         Object plan = null;
         if (replay != null) {
             plan = model.uploadTraining(batch, List.of(scalarsHost), List.of(scalars));
-            List<Object> key = new ArrayList<>(List.of("forward", plan));
+            // this trainer (its status, scalars and moments are in the recording), the plan, the task weights
+            List<Object> key = new ArrayList<>(List.of("forward", this, plan));
             for (double x : w) {
                 key.add(Double.doubleToLongBits(x));
             }
@@ -178,7 +179,7 @@ public final class Trainer implements AutoCloseable {
         }
         if (replay != null) {
             float embLr = (float) (config.embeddings().lr() * f);
-            replay.run(List.of("update", plan, shrinkSteps, embLr > 0), () -> update(f, t, shrinkSteps));
+            replay.run(List.of("update", this, plan, shrinkSteps, embLr > 0), () -> update(f, t, shrinkSteps));
         } else {
             update(f, t, 0);
         }
