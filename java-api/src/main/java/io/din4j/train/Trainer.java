@@ -153,9 +153,10 @@ public final class Trainer implements AutoCloseable {
             }
             // Clearing a sparse gradient touches the rows its last use may have written: its bound, host state from
             // the step before, so part of what the region's launches depend on.
-            for (Param p : moments.keySet()) {
-                if (p.kind() == Param.Kind.EMBEDDING) {
-                    key.add(model.sparseGrad(p).countBound());
+            for (Param p : model.parameters()) {
+                io.din4j.backend.SparseGrad g = p.kind() == Param.Kind.EMBEDDING ? model.sparseGrad(p) : null;
+                if (g != null) {
+                    key.add(g.countBound());
                 }
             }
             replay.run(key, () -> forwardBackward(w, tasks, false, batch));
