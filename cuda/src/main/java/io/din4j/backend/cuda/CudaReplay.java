@@ -25,8 +25,14 @@ import java.util.Map;
  * (the backend serialises ops anyway).
  */
 final class CudaReplay implements StepReplay {
-    /** Whether regions are recorded at all, by default ({@code -Ddin4j.cuda.graphs=false}: never). */
-    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("din4j.cuda.graphs", "true"));
+    /**
+     * Whether regions are recorded, by default: {@code -Ddin4j.cuda.graphs}, else yes unless launches are
+     * synchronous ({@code -Ddin4j.cuda.syncLaunches=true}, the device check's fault-finding test pass: a fault inside
+     * a graph could not be pinned to its kernel, and synchronous launches are a debugging mode graphs need not mix
+     * with).
+     */
+    static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("din4j.cuda.graphs",
+            String.valueOf(!Boolean.getBoolean("din4j.cuda.syncLaunches"))));
     /** Graphs kept: a trainer uses two per (batch size, history) shape; a few shapes cover a training run's tail batches. */
     static final int MAX_GRAPHS = 8;
     /** Keys remembered as seen once (so the next call records): more than the graphs, still bounded. */
@@ -107,6 +113,11 @@ final class CudaReplay implements StepReplay {
             d.destroyGraph(it.next().graph());
             it.remove();
         }
+    }
+
+    /** Whether this backend records regions now. */
+    boolean enabled() {
+        return enabled;
     }
 
     /** Turns recording on or off for this backend (tests compare both on one JVM); off also drops every graph. */

@@ -50,60 +50,68 @@ class GraphStepTest {
         CudaBackend graphs = Dev.backend(name);
         CudaBackend eager = name.equals("cuda") ? CudaBackend.gpu() : CudaBackend.emulated();
         eager.graphs().setEnabled(false);
+        boolean wasOn = graphs.graphs().enabled();
+        graphs.graphs().setEnabled(true);  // also under -Ddin4j.cuda.syncLaunches=true, which turns them off by default
         FeatureSchema schema = TestData.fullSchema();
         // Adam everywhere (bias corrections change every step), a warm-up schedule (the learning rate changes every
         // step), MBA on (its λ and sub-step count come from the learning rate), and an epoch change (task weights).
         TrainConfig cfg = TrainConfig.builder().embeddings(OptimizerSpec.adam(0.05)).dense(OptimizerSpec.adam(1e-3))
                 .mbaLambda(0.5).warmupSteps(100).lrDecay(0.5).build();
         try (eager) {
-            for (ModelConfig.Type type : List.of(ModelConfig.Type.DIN, ModelConfig.Type.PLE, ModelConfig.Type.DIN_PLE)) {
-                SplittableRandom r = new SplittableRandom(11);
-                List<Batch> batches = new ArrayList<>();
-                for (int[] s : SHAPES) {
-                    batches.add(TestData.random(schema, VOCAB, TestData.lengths(s[0], s[1], r), r));
+            trainBoth(graphs, eager, cfg, schema);
+        } finally {
+            graphs.graphs().setEnabled(wasOn);
+        }
+    }
+
+    private static void trainBoth(CudaBackend graphs, CudaBackend eager, TrainConfig cfg, FeatureSchema schema) {
+        for (ModelConfig.Type type : List.of(ModelConfig.Type.DIN, ModelConfig.Type.PLE, ModelConfig.Type.DIN_PLE)) {
+            SplittableRandom r = new SplittableRandom(11);
+            List<Batch> batches = new ArrayList<>();
+            for (int[] s : SHAPES) {
+                batches.add(TestData.random(schema, VOCAB, TestData.lengths(s[0], s[1], r), r));
+            }
+            try (Model mg = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), graphs, 16);
+                 Model me = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), eager, 16);
+                 Trainer tg = new Trainer(mg, cfg); Trainer te = new Trainer(me, cfg)) {
+                long recorded0 = graphs.graphs().recordings();
+                long[] recordedAfter = new long[SHAPES.length];
+                long[] graphLaunches = new long[SHAPES.length];
+                for (int i = 0; i < SHAPES.length; i++) {
+                    int epoch = i < 6 ? 0 : 1;
+                    DeviceCounters.Snapshot g0 = graphs.device().counters().snapshot();
+                    DeviceCounters.Snapshot e0 = eager.device().counters().snapshot();
+                    double[] lg = tg.step(batches.get(i), epoch);
+                    double[] le = te.step(batches.get(i), epoch);
+                    DeviceCounters.Snapshot g = graphs.device().counters().snapshot().minus(g0);
+                    DeviceCounters.Snapshot e = eager.device().counters().snapshot().minus(e0);
+                    String at = type + " step " + i + " " + java.util.Arrays.toString(SHAPES[i]);
+                    assertArrayEquals(le, lg, at + ": losses");
+                    recordedAfter[i] = graphs.graphs().recordings() - recorded0;
+                    graphLaunches[i] = g.graphLaunches();
+                    if (i != 0 && i != 9) {  // the first step, and the re-planned one, upload gate lists once
+                        assertEquals(1, g.uploads(), at + ": uploads " + g);
+                        assertEquals(1, g.downloads(), at + ": read-backs " + g);
+                        assertEquals(1, g.hostSyncs(), at + ": host synchronisations " + g);
+                    }
+                    assertEquals(e.kernels(), g.kernels(), at + ": graphs or not, the same kernels run");
+                    assertEquals(e.kernels(), e.hostLaunches(), at + ": without graphs the host launches every kernel");
+                    if (g.graphLaunches() == 2) {
+                        // the scatter of the upload is the only kernel the host launches on its own
+                        assertEquals(1, g.hostLaunches(), at + ": host launches " + g);
+                    }
                 }
-                try (Model mg = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), graphs, 16);
-                     Model me = Model.create(TestData.small(type), schema, TestData.vocabularies(schema, VOCAB), eager, 16);
-                     Trainer tg = new Trainer(mg, cfg); Trainer te = new Trainer(me, cfg)) {
-                    long recorded0 = graphs.graphs().recordings();
-                    long[] recordedAfter = new long[SHAPES.length];
-                    long[] graphLaunches = new long[SHAPES.length];
-                    for (int i = 0; i < SHAPES.length; i++) {
-                        int epoch = i < 6 ? 0 : 1;
-                        DeviceCounters.Snapshot g0 = graphs.device().counters().snapshot();
-                        DeviceCounters.Snapshot e0 = eager.device().counters().snapshot();
-                        double[] lg = tg.step(batches.get(i), epoch);
-                        double[] le = te.step(batches.get(i), epoch);
-                        DeviceCounters.Snapshot g = graphs.device().counters().snapshot().minus(g0);
-                        DeviceCounters.Snapshot e = eager.device().counters().snapshot().minus(e0);
-                        String at = type + " step " + i + " " + java.util.Arrays.toString(SHAPES[i]);
-                        assertArrayEquals(le, lg, at + ": losses");
-                        recordedAfter[i] = graphs.graphs().recordings() - recorded0;
-                        graphLaunches[i] = g.graphLaunches();
-                        if (i != 0 && i != 9) {  // the first step, and the re-planned one, upload gate lists once
-                            assertEquals(1, g.uploads(), at + ": uploads " + g);
-                            assertEquals(1, g.downloads(), at + ": read-backs " + g);
-                            assertEquals(1, g.hostSyncs(), at + ": host synchronisations " + g);
-                        }
-                        assertEquals(e.kernels(), g.kernels(), at + ": graphs or not, the same kernels run");
-                        assertEquals(e.kernels(), e.hostLaunches(), at + ": without graphs the host launches every kernel");
-                        if (g.graphLaunches() == 2) {
-                            // the scatter of the upload is the only kernel the host launches on its own
-                            assertEquals(1, g.hostLaunches(), at + ": host launches " + g);
-                        }
-                    }
-                    // Keys: the forward region's includes the sparse gradients' bounds left by the step before (a
-                    // clear covers them), so after a shape change it runs eagerly twice before it is recorded; the
-                    // update region's is the shape alone. C re-plans the session (frees): everything anew.
-                    assertArrayEquals(new long[] {0, 1, 2, 2, 2, 3, 4, 4, 4, 4, 5, 6, 6}, recordedAfter,
-                            type + ": graphs recorded after each step");
-                    assertArrayEquals(new long[] {0, 1, 2, 2, 0, 1, 2, 1, 2, 0, 1, 2, 2}, graphLaunches,
-                            type + ": graph launches of each step");
-                    for (int i = 0; i < mg.parameters().size(); i++) {
-                        float[] a = HostIO.downloadFloats(eager, me.parameters().get(i).value());
-                        float[] b = HostIO.downloadFloats(graphs, mg.parameters().get(i).value());
-                        assertArrayEquals(a, b, type + " " + mg.parameters().get(i).name() + " after " + SHAPES.length + " steps");
-                    }
+                // Keys: the forward region's includes the sparse gradients' bounds left by the step before (a
+                // clear covers them), so after a shape change it runs eagerly twice before it is recorded; the
+                // update region's is the shape alone. C re-plans the session (frees): everything anew.
+                assertArrayEquals(new long[] {0, 1, 2, 2, 2, 3, 4, 4, 4, 4, 5, 6, 6}, recordedAfter,
+                        type + ": graphs recorded after each step");
+                assertArrayEquals(new long[] {0, 1, 2, 2, 0, 1, 2, 1, 2, 0, 1, 2, 2}, graphLaunches,
+                        type + ": graph launches of each step");
+                for (int i = 0; i < mg.parameters().size(); i++) {
+                    float[] a = HostIO.downloadFloats(eager, me.parameters().get(i).value());
+                    float[] b = HostIO.downloadFloats(graphs, mg.parameters().get(i).value());
+                    assertArrayEquals(a, b, type + " " + mg.parameters().get(i).name() + " after " + SHAPES.length + " steps");
                 }
             }
         }
@@ -194,6 +202,7 @@ class GraphStepTest {
         // a backend of its own: its scratch buffers start small
         try (CudaBackend cuda = name.equals("cuda") ? CudaBackend.gpu() : CudaBackend.emulated();
              TensorArena d = cuda.newArena()) {
+            cuda.graphs().setEnabled(true);
             Tensor ids10 = d.allocate(DType.I32, 10);
             Tensor ids1000 = d.allocate(DType.I32, 1000);
             Tensor d10 = d.f32(10, 2);
