@@ -385,6 +385,8 @@ final class BenchCommand implements Callable<Integer> {
             j.put("uploads_per_step", perStep.uploads() / (double) COUNTED_STEPS);
             j.put("bytes_uploaded_per_step", perStep.uploadedBytes() / (double) COUNTED_STEPS);
             j.put("bytes_downloaded_per_step", perStep.downloadedBytes() / (double) COUNTED_STEPS);
+            j.put("host_launches_per_step", perStep.hostLaunches() / (double) COUNTED_STEPS);
+            j.put("graph_launches_per_step", perStep.graphLaunches() / (double) COUNTED_STEPS);
         }
         return j;
     }
@@ -418,8 +420,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         DeviceCounters.Snapshot perStep = r.perStep;
         if (perStep != null) {
-            out.printf(Locale.ROOT, "per step: %.1f kernels, %.1f host syncs, %.1f uploads of %,.0f bytes, %,.0f bytes read back%n",
-                    perStep.kernels() / (double) COUNTED_STEPS, perStep.hostSyncs() / (double) COUNTED_STEPS,
+            out.printf(Locale.ROOT, "per step: %.1f kernels (%.1f launched one by one, %.1f graph launches), %.1f host syncs,"
+                            + " %.1f uploads of %,.0f bytes, %,.0f bytes read back%n",
+                    perStep.kernels() / (double) COUNTED_STEPS, perStep.hostLaunches() / (double) COUNTED_STEPS,
+                    perStep.graphLaunches() / (double) COUNTED_STEPS, perStep.hostSyncs() / (double) COUNTED_STEPS,
                     perStep.uploads() / (double) COUNTED_STEPS, perStep.uploadedBytes() / (double) COUNTED_STEPS,
                     perStep.downloadedBytes() / (double) COUNTED_STEPS);
         }

@@ -273,6 +273,9 @@ class ModelCommandsTest {
         for (String k : List.of("kernels_per_step", "host_syncs_per_step", "uploads_per_step", "bytes_uploaded_per_step")) {
             assertTrue(json.get(k) instanceof Number n && n.doubleValue() > 0, k + " in " + r.out());
         }
+        // the counted steps replay the step's two CUDA graphs: the upload's scatter is the only kernel launched alone
+        assertEquals(2.0, ((Number) json.get("graph_launches_per_step")).doubleValue(), r.out());
+        assertEquals(1.0, ((Number) json.get("host_launches_per_step")).doubleValue(), r.out());
         // every upload carries at least one byte and a step moves its batch: more bytes than uploads
         assertTrue(((Number) json.get("bytes_uploaded_per_step")).doubleValue() >= ((Number) json.get("uploads_per_step")).doubleValue());
     }

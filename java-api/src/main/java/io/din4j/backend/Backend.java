@@ -98,6 +98,14 @@ public interface Backend extends AutoCloseable {
         void close();
     }
 
+    /**
+     * Recording and replay of device work (CUDA graphs) with device-side optimizer scalars, or null when this
+     * backend has nothing to replay (host backends: their ops cost no launches).
+     */
+    default StepReplay replay() {
+        return null;
+    }
+
     /** Waits until every op issued so far has finished (a no-op on synchronous backends). */
     default void synchronize() {
     }

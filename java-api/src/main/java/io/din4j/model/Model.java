@@ -207,6 +207,29 @@ public final class Model implements AutoCloseable {
         last = s;
     }
 
+    /**
+     * The first half of a training {@link #compute}: checks, binds and uploads {@code batch} to the training session,
+     * with {@code extraSrcs[i]} into {@code extraDsts[i]} in the same transfer; returns the key of the forward pass's
+     * device work (see {@link Session#upload}). {@link #computeUploaded} runs the forward pass.
+     */
+    public Object uploadTraining(Batch batch, List<java.lang.foreign.MemorySegment> extraSrcs,
+                                 List<io.din4j.tensor.Tensor> extraDsts) {
+        checkOpen();
+        Session s = trainingSession();
+        Object key = s.upload(batch, true, extraSrcs, extraDsts);
+        last = s;
+        return key;
+    }
+
+    /** The second half: the training forward pass on the batch {@link #uploadTraining} uploaded. */
+    public void computeUploaded() {
+        checkOpen();
+        if (last != training || training == null) {
+            throw new IllegalStateException("computeUploaded needs uploadTraining first");
+        }
+        training.forwardUploaded(true);
+    }
+
     /** Per-task probabilities of the last forward pass, {@code [K][B]}. */
     public float[][] probabilities() {
         return lastSession().probabilities();

@@ -192,12 +192,26 @@ public final class Session implements AutoCloseable {
 
     /** Runs the forward pass on {@code batch} (at most {@code maxBatch} rows). */
     public void run(Batch batch, boolean training) {
+        upload(batch, training, List.of(), List.of());
+        forwardUploaded(training);
+    }
+
+    /**
+     * The first half of {@link #run}: checks {@code batch} on the host, plans and binds the graph for its shape, and
+     * uploads it — with {@code extraSrcs[i]} into {@code extraDsts[i]} in the same transfer (the trainer's per-step
+     * scalars). Returns what the forward pass's device work depends on besides tensor contents: the planned graph
+     * and the bound batch size and history (a key for {@link io.din4j.backend.StepReplay#run}).
+     */
+    public Object upload(Batch batch, boolean training, List<MemorySegment> extraSrcs, List<Tensor> extraDsts) {
         checkOpen();
         if (mode == Mode.CANDIDATES) {
             throw new IllegalStateException("a candidate session scores with runCandidates");
         }
         if (training && mode != Mode.TRAINING) {
             throw new IllegalStateException("training forward on an inference session");
+        }
+        if (extraSrcs.size() != extraDsts.size()) {
+            throw new IllegalArgumentException(extraSrcs.size() + " extra sources for " + extraDsts.size() + " destinations");
         }
         int b = batch.size();
         if (b < 1 || b > maxBatch) {
@@ -231,9 +245,18 @@ public final class Session implements AutoCloseable {
                 up.floats(batch.labelMask(k), masks[k].v());
             }
         }
+        for (int i = 0; i < extraSrcs.size(); i++) {
+            up.add(extraSrcs.get(i), extraDsts.get(i));
+        }
         backend.copyFromHost(up.srcs, up.dsts);
-        // The batch was checked on the host (BatchCheck above): the backend need not check ids and lengths again
-        // on the device, which would cost a read-back per op.
+        return List.of(graph, b, t);
+    }
+
+    /** The second half of {@link #run}: the forward pass on the batch {@link #upload} put on the backend. */
+    public void forwardUploaded(boolean training) {
+        checkOpen();
+        // The batch was checked on the host (BatchCheck in upload): the backend need not check ids and lengths
+        // again on the device, which would cost a read-back per op.
         try (Backend.Scope v = backend.hostValidated()) {
             graph.forward(training);
         }

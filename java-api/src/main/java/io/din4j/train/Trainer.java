@@ -2,6 +2,7 @@ package io.din4j.train;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OptimizerOps;
+import io.din4j.backend.StepReplay;
 import io.din4j.data.Batch;
 import io.din4j.data.Batches;
 import io.din4j.graph.Param;
@@ -44,6 +45,11 @@ public final class Trainer implements AutoCloseable {
      */
     private Tensor status;
     private java.lang.foreign.MemorySegment statusHost;
+    /** Recording and device-side optimizer scalars, on backends that have them (null elsewhere). */
+    private final StepReplay replay;
+    /** This step's scalars on the backend ({@link #fillScalars}), and their host copy uploaded with the batch. */
+    private Tensor scalars;
+    private java.lang.foreign.MemorySegment scalarsHost;
     private final java.lang.foreign.Arena statusArena = java.lang.foreign.Arena.ofShared();
     private long step;
     private boolean closed;
@@ -56,6 +62,7 @@ public final class Trainer implements AutoCloseable {
         this.model = model;
         this.config = config;
         this.backend = model.backend();
+        this.replay = backend.replay();
         this.state = backend.newArena();
         for (Param p : model.parameters()) {
             if (!p.trainable()) {
@@ -110,25 +117,51 @@ public final class Trainer implements AutoCloseable {
     /**
      * One optimizer step on {@code batch}: forward, loss, backward, regularization, update.
      *
+     * <p>On a backend with a {@link StepReplay} (cuda) the step is two recorded regions around the one read-back:
+     * forward + loss + backward + the gradients' sums of squares, keyed by the planned shape and the task weights,
+     * then the updates, keyed by the shape and the regularization's sub-step count. Everything that changes from
+     * step to step besides the batch — the learning rates, Adam's bias corrections, MBA's λ — is in
+     * {@link #scalars}, uploaded with the batch, and the updates read it on the device; so a region replayed as a
+     * CUDA graph does exactly what running it would.
+     *
      * @return each task's BCE on the batch
      */
     public double[] step(Batch batch, int epoch) {
         if (closed) {
             throw new IllegalStateException("trainer is closed");
         }
-        statistics.forEach((p, copy) -> backend.tensor().copy(p.value(), copy));
-        model.compute(batch, true);
         int tasks = model.config().tasks().size();
         if (status == null) {
             status = state.allocate(io.din4j.tensor.DType.F64, tasks + moments.size());
             statusHost = statusArena.allocate(status.byteSize(), 8);
+            if (replay != null) {
+                scalars = state.allocate(io.din4j.tensor.DType.F32, SCALARS);
+                scalarsHost = statusArena.allocate(4L * SCALARS, 4);
+            }
         }
-        // Losses and gradient sums of squares stay on the device; one read-back brings them all.
-        model.backward(taskWeights(epoch), status);
-        int at = tasks;
-        for (Param p : moments.keySet()) {
-            backend.tensor().sumSquares(gradient(p, false), status.rows(at, at + 1));
-            at++;
+        double[] w = taskWeights(epoch);
+        double f = config.lrFactor(epoch, step);
+        long t = step + 1;
+        int shrinkSteps = replay == null ? 0 : fillScalars(f, t);
+        Object plan = null;
+        if (replay != null) {
+            plan = model.uploadTraining(batch, List.of(scalarsHost), List.of(scalars));
+            // this trainer (its status, scalars and moments are in the recording), the plan, the task weights
+            List<Object> key = new ArrayList<>(List.of("forward", this, plan));
+            for (double x : w) {
+                key.add(Double.doubleToLongBits(x));
+            }
+            // Clearing a sparse gradient touches the rows its last use may have written: its bound, host state from
+            // the step before, so part of what the region's launches depend on.
+            for (Param p : model.parameters()) {
+                io.din4j.backend.SparseGrad g = p.kind() == Param.Kind.EMBEDDING ? model.sparseGrad(p) : null;
+                if (g != null) {
+                    key.add(g.countBound());
+                }
+            }
+            replay.run(key, () -> forwardBackward(w, tasks, false, batch));
+        } else {
+            forwardBackward(w, tasks, true, batch);
         }
         backend.copyToHost(status, statusHost);
         double[] sums = statusHost.toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
@@ -145,23 +178,113 @@ public final class Trainer implements AutoCloseable {
             statistics.forEach((p, copy) -> backend.tensor().copy(copy, p.value()));
             throw e;
         }
-        double f = config.lrFactor(epoch, step);
+        if (replay != null) {
+            float embLr = (float) (config.embeddings().lr() * f);
+            replay.run(List.of("update", this, plan, shrinkSteps, embLr > 0), () -> update(f, t, shrinkSteps));
+        } else {
+            update(f, t, 0);
+        }
+        // The optimizer (and the regularization) wrote every trained parameter: data derived from the old values
+        // (the cpu backend's packed weights) is stale.
+        moments.keySet().forEach(Param::changed);
+        step++;
+        samples += batch.size();
+        return losses;
+    }
+
+    /**
+     * The device half of a step before the read-back: Dice statistics saved, forward (uploading the batch first
+     * when {@code upload}), losses and gradients into {@link #status}, then each gradient's Σg².
+     */
+    private void forwardBackward(double[] w, int tasks, boolean upload, Batch batch) {
+        statistics.forEach((p, copy) -> backend.tensor().copy(p.value(), copy));
+        if (upload) {
+            model.compute(batch, true);
+        } else {
+            model.computeUploaded();
+        }
+        // Losses and gradient sums of squares stay on the device; one read-back brings them all.
+        model.backward(w, status);
+        int at = tasks;
+        for (Param p : moments.keySet()) {
+            backend.tensor().sumSquares(gradient(p, false), status.rows(at, at + 1));
+            at++;
+        }
+    }
+
+    /** Slots of {@link #scalars}: per group (embeddings, dense) the learning rate and Adam's bias corrections, then MBA's λ. */
+    private static final int SCALARS = 8;
+    private static final int EMB = 0;
+    private static final int DENSE = 3;
+    private static final int MBA = 6;
+
+    /**
+     * Writes this step's scalars into {@link #scalarsHost} (uploaded with the batch) and returns the regularization's
+     * sub-step count (0 without it), which decides how many launches the update makes.
+     */
+    private int fillScalars(double f, long t) {
+        java.lang.foreign.MemorySegment h = scalarsHost;
+        h.fill((byte) 0);
+        for (int g = 0; g < 2; g++) {
+            OptimizerSpec spec = g == 0 ? config.embeddings() : config.dense();
+            int at = g == 0 ? EMB : DENSE;
+            h.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at, (float) (spec.lr() * f));
+            if (spec.kind() == OptimizerSpec.Kind.ADAM) {
+                float[] bc = StepReplay.adamBiasCorrections((float) spec.beta1(), (float) spec.beta2(), t);
+                h.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at + 1, bc[0]);
+                h.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at + 2, bc[1]);
+            }
+        }
+        float lr = (float) (config.embeddings().lr() * f);
+        if (config.mbaLambda() <= 0 || lr <= 0) {
+            return 0;
+        }
+        double total = lr * config.mbaLambda();
+        int k = shrinkSteps(total);
+        h.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, MBA, (float) (Math.min(total, k) / k / lr));
+        return k;
+    }
+
+    /** Sub-steps of one regularization step for η·λ = {@code total} (see {@link #regularize}). */
+    private static int shrinkSteps(double total) {
+        return (int) Math.min(MAX_SHRINK_STEPS, Math.max(1, Math.ceil(total)));
+    }
+
+    /** Every trained parameter's update (and the regularization) at learning-rate factor {@code f}, 1-based step {@code t}. */
+    private void update(double f, long t, int shrinkSteps) {
         OptimizerOps opt = backend.optimizer();
-        long t = step + 1;
         for (Map.Entry<Param, Tensor[]> e : moments.entrySet()) {
             Param p = e.getKey();
             Tensor[] s = e.getValue();
             OptimizerSpec spec = spec(p);
             float lr = (float) (spec.lr() * f);
             if (p.kind() == Param.Kind.EMBEDDING) {
-                switch (spec.kind()) {
-                    case ADAM -> opt.adamSparse(p.value(), model.sparseGrad(p), s[0], s[1], lr, (float) spec.beta1(),
-                            (float) spec.beta2(), (float) spec.eps(), t);
-                    case ADAGRAD -> opt.adagradSparse(p.value(), model.sparseGrad(p), s[0], lr, (float) spec.eps());
-                    case SGD -> opt.sgdSparse(p.value(), model.sparseGrad(p), lr);
+                if (replay != null) {
+                    Tensor sc = scalars.rows(EMB, EMB + 3);
+                    switch (spec.kind()) {
+                        case ADAM -> replay.adamSparse(p.value(), model.sparseGrad(p), s[0], s[1], sc, (float) spec.beta1(),
+                                (float) spec.beta2(), (float) spec.eps());
+                        case ADAGRAD -> replay.adagradSparse(p.value(), model.sparseGrad(p), s[0], sc, (float) spec.eps());
+                        case SGD -> replay.sgdSparse(p.value(), model.sparseGrad(p), sc);
+                    }
+                } else {
+                    switch (spec.kind()) {
+                        case ADAM -> opt.adamSparse(p.value(), model.sparseGrad(p), s[0], s[1], lr, (float) spec.beta1(),
+                                (float) spec.beta2(), (float) spec.eps(), t);
+                        case ADAGRAD -> opt.adagradSparse(p.value(), model.sparseGrad(p), s[0], lr, (float) spec.eps());
+                        case SGD -> opt.sgdSparse(p.value(), model.sparseGrad(p), lr);
+                    }
                 }
                 if (config.mbaLambda() > 0) {
-                    regularize(p, lr);
+                    regularize(p, lr, shrinkSteps);
+                }
+            } else if (replay != null) {
+                Tensor sc = scalars.rows(DENSE, DENSE + 3);
+                switch (spec.kind()) {
+                    case ADAM -> replay.adam(p.value(), model.grad(p), s[0], s[1], sc, (float) spec.beta1(),
+                            (float) spec.beta2(), (float) spec.eps());
+                    case ADAGRAD -> replay.adagrad(p.value(), model.grad(p), s[0], sc, (float) spec.eps());
+                    case SGD -> replay.sgd(p.value(), model.grad(p), sc, (float) spec.weightDecay());
                 }
             } else {
                 switch (spec.kind()) {
@@ -172,12 +295,6 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        // The optimizer (and the regularization) wrote every trained parameter: data derived from the old values
-        // (the cpu backend's packed weights) is stale.
-        moments.keySet().forEach(Param::changed);
-        step++;
-        samples += batch.size();
-        return losses;
     }
 
     /**
@@ -199,7 +316,7 @@ public final class Trainer implements AutoCloseable {
     /** Most sub-steps of one regularization step; η·λ beyond this many is capped (a row with n_j = 1 ends at 0). */
     static final int MAX_SHRINK_STEPS = 16;
 
-    private void regularize(Param p, float lr) {
+    private void regularize(Param p, float lr, int shrinkSteps) {
         io.din4j.backend.SparseGrad g = model.sparseGrad(p);
         // The bound, not the count: no read-back; the rows past the count are zero and the kernels stop at it.
         int c = g.countBound();
@@ -212,13 +329,18 @@ public final class Trainer implements AutoCloseable {
         // k equal sub-steps of η·λ/k ≤ 1 each: the row is multiplied by (1 − ηλ/(k·n_j))^k ≈ exp(−ηλ/n_j), the exact
         // solution of dw/dt = −(λ/n_j)·w over a step of length η, so no factor turns negative however large ηλ is.
         double total = lr * config.mbaLambda();
-        int k = (int) Math.min(MAX_SHRINK_STEPS, Math.max(1, Math.ceil(total)));
+        int k = shrinkSteps(total);
         float lambda = (float) (Math.min(total, k) / k / lr);
         backend.tensor().copy(values, saved);
         for (int i = 0; i < k; i++) {
             backend.tensor().fill(values, 0f);
-            backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
-            backend.optimizer().sgdSparse(p.value(), g, lr);
+            if (replay != null) {  // λ and lr from the device (fillScalars wrote the same values); k is in the key
+                replay.mbaRegularize(p.value(), g, p.frequency(), scalars.rows(MBA, MBA + 1));
+                replay.sgdSparse(p.value(), g, scalars.rows(EMB, EMB + 1));
+            } else {
+                backend.optimizer().mbaRegularize(p.value(), g, p.frequency(), lambda);
+                backend.optimizer().sgdSparse(p.value(), g, lr);
+            }
         }
         backend.tensor().copy(saved, values);
     }

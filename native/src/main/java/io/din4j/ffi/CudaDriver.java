@@ -30,6 +30,7 @@ public final class CudaDriver {
     private final MethodHandle memGetInfo;
     private final MethodHandle memcpyDtoH;
     private final MethodHandle memcpyHtoDAsync;
+    private final MethodHandle memcpyDtoDAsync;
 
     private CudaDriver(Libraries.Opened lib) {
         init = lib.function("cuInit", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -46,6 +47,8 @@ public final class CudaDriver {
         memcpyDtoH = lib.function("cuMemcpyDtoH_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
         memcpyHtoDAsync = lib.function("cuMemcpyHtoDAsync_v2",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
+        memcpyDtoDAsync = lib.function("cuMemcpyDtoDAsync_v2",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     }
 
     private static final class Holder {
@@ -139,6 +142,18 @@ public final class CudaDriver {
             return (int) memcpyDtoD.invokeExact(dst, src, bytes);
         } catch (Throwable t) {
             throw new NativeError("cuMemcpyDtoD failed: " + t, t);
+        }
+    }
+
+    /**
+     * Device-to-device copy ordered on {@code stream} (a raw CUstream handle): the form a stream capture records as
+     * a copy node; returns the driver status.
+     */
+    public int copyOnDeviceAsync(long src, long dst, long bytes, long stream) {
+        try {
+            return (int) memcpyDtoDAsync.invokeExact(dst, src, bytes, stream);
+        } catch (Throwable t) {
+            throw new NativeError("cuMemcpyDtoDAsync failed: " + t, t);
         }
     }
 

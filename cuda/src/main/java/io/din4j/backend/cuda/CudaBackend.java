@@ -50,6 +50,7 @@ public final class CudaBackend implements Backend {
     private final GateOps gate;
     private final LossOps loss;
     private final OptimizerOps optimizer;
+    private final CudaReplay replay;
     private boolean closed;
     /**
      * The batched upload's two staging buffers (pinned host memory and its device twin), used in turn: the host
@@ -77,7 +78,9 @@ public final class CudaBackend implements Backend {
         this.dense = serialized(DenseOps.class, new CudaDenseOps(k));
         this.gate = serialized(GateOps.class, new CudaGateOps(k));
         this.loss = serialized(LossOps.class, new CudaLossOps(k));
-        this.optimizer = serialized(OptimizerOps.class, new CudaOptimizerOps(k));
+        CudaOptimizerOps opt = new CudaOptimizerOps(k);
+        this.optimizer = serialized(OptimizerOps.class, opt);
+        this.replay = new CudaReplay(k, opt, opLock);
     }
 
     /** {@code ops} behind a proxy whose every call holds {@link #opLock}; exceptions pass through unwrapped. */
@@ -237,6 +240,17 @@ public final class CudaBackend implements Backend {
         device.synchronize();
     }
 
+    /** CUDA graphs of training-step regions, and device-side optimizer scalars (see {@link CudaReplay}). */
+    @Override
+    public io.din4j.backend.StepReplay replay() {
+        return replay;
+    }
+
+    /** The same, with its counts (tests). */
+    CudaReplay graphs() {
+        return replay;
+    }
+
     /**
      * DIN inference in one kernel: gather → attention MLP → weighted-sum pooling (see
      * {@link CudaAttentionOps#fusedGatherPool}); {@code scores} may be null.
@@ -298,6 +312,7 @@ public final class CudaBackend implements Backend {
         if (!closed) {
             closed = true;
             synchronized (opLock) {
+                replay.free();
                 k.free();
                 for (int i = 0; i < 2; i++) {
                     if (pinned[i] != null) {

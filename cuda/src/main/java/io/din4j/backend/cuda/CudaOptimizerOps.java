@@ -37,10 +37,78 @@ final class CudaOptimizerOps implements OptimizerOps {
     }
 
     private static float[] biasCorrections(float beta1, float beta2, long step) {
-        if (step < 1) {
-            throw new IllegalArgumentException("step must be >= 1 (1-based), got " + step);
+        return io.din4j.backend.StepReplay.adamBiasCorrections(beta1, beta2, step);
+    }
+
+    /** A device scalars tensor (f32) holding at least {@code n} values. */
+    private static Tensor scalars(Tensor s, int n) {
+        Kernels.f32("scalars", s);
+        if (s.size() < n) {
+            throw new IllegalArgumentException("scalars: expected at least " + n + " values, got " + s);
         }
-        return new float[] {(float) (1 - Math.pow(beta1, step)), (float) (1 - Math.pow(beta2, step))};
+        return s;
+    }
+
+    // ---- the same updates with their per-step scalars read on the device (StepReplay; see optimizer.cu) ----
+
+    void sgd(Tensor param, Tensor grad, Tensor hyper, float weightDecay) {
+        Kernels.f32("param", param);
+        like("grad", grad, param);
+        scalars(hyper, 1);
+        k.elementwise("sgd_update_dev", param.size(), KernelArgs.of().ptr(param).ptr(grad).i64(param.size()).ptr(hyper)
+                .f32(weightDecay));
+    }
+
+    void adagrad(Tensor param, Tensor grad, Tensor accum, Tensor hyper, float eps) {
+        Kernels.f32("param", param);
+        like("grad", grad, param);
+        like("accum", accum, param);
+        scalars(hyper, 1);
+        k.elementwise("adagrad_update_dev", param.size(),
+                KernelArgs.of().ptr(param).ptr(grad).ptr(accum).i64(param.size()).ptr(hyper).f32(eps));
+    }
+
+    void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor hyper, float beta1, float beta2, float eps) {
+        Kernels.f32("param", param);
+        like("grad", grad, param);
+        like("m", m, param);
+        like("v", v, param);
+        scalars(hyper, 3);
+        k.elementwise("adam_update_dev", param.size(), KernelArgs.of().ptr(param).ptr(grad).ptr(m).ptr(v)
+                .i64(param.size()).ptr(hyper).f32(beta1).f32(beta2).f32(eps));
+    }
+
+    void sgdSparse(Tensor table, SparseGrad grad, Tensor hyper) {
+        CudaSparseGrad g = sparse(table, grad);
+        scalars(hyper, 1);
+        k.elementwise("sgd_sparse_update_dev", (long) g.bound * g.width(),
+                KernelArgs.of().ptr(table).ptr(g.rows).ptr(g.values).ptr(g.countDev).i32(g.bound).i32(g.width()).ptr(hyper));
+    }
+
+    void adagradSparse(Tensor table, SparseGrad grad, Tensor accum, Tensor hyper, float eps) {
+        CudaSparseGrad g = sparse(table, grad);
+        like("accum", accum, table);
+        scalars(hyper, 1);
+        k.elementwise("adagrad_sparse_update_dev", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(accum).ptr(g.countDev).i32(g.bound).i32(g.width()).ptr(hyper).f32(eps));
+    }
+
+    void adamSparse(Tensor table, SparseGrad grad, Tensor m, Tensor v, Tensor hyper, float beta1, float beta2, float eps) {
+        CudaSparseGrad g = sparse(table, grad);
+        like("m", m, table);
+        like("v", v, table);
+        scalars(hyper, 3);
+        k.elementwise("adam_sparse_update_dev", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(m).ptr(v).ptr(g.countDev).i32(g.bound).i32(g.width()).ptr(hyper).f32(beta1)
+                .f32(beta2).f32(eps));
+    }
+
+    void mbaRegularize(Tensor table, SparseGrad grad, Tensor frequency, Tensor hyper) {
+        CudaSparseGrad g = sparse(table, grad);
+        Kernels.shape("frequency", Kernels.f32("frequency", frequency), table.dim(0));
+        scalars(hyper, 1);
+        k.elementwise("mba_regularize_update_dev", (long) g.bound * g.width(), KernelArgs.of().ptr(table).ptr(g.rows)
+                .ptr(g.values).ptr(frequency).ptr(g.countDev).i32(g.bound).i32(g.width()).ptr(hyper));
     }
 
     @Override

@@ -76,15 +76,20 @@ final class CudaSparseGrad implements SparseGrad {
         k.elementwise("sparse_clear_forward", Math.max(hashCap, (long) touched * width),
                 KernelArgs.of().ptr(keys).ptr(vals).i32(hashCap).ptr(values).i32(touched).i32(width).ptr(countDev)
                         .ptr(statusDev));
-        count = 0;
-        countKnown = true;
-        bound = 0;
+        k.hostEffect(() -> {
+            count = 0;
+            countKnown = true;
+            bound = 0;
+        });
     }
 
     /** Records a backward call over {@code positions} positions (before its kernels run): the bound grows. */
     void accumulating(long positions) {
-        bound = (int) Math.min(capacity, bound + positions);
-        countKnown = false;
+        int b = (int) Math.min(capacity, bound + positions);
+        k.hostEffect(() -> {  // the value, not "add positions": a replay sets what running the code would
+            bound = b;
+            countKnown = false;
+        });
     }
 
     /**

@@ -92,6 +92,39 @@ public interface Device extends AutoCloseable {
 
     void destroyEvent(long event);
 
+    /**
+     * Starts recording the calling thread's work into a graph instead of running it — CUDA stream capture
+     * ({@code cuStreamBeginCapture} in thread-local mode, on a capture stream of the device's own: capture is not
+     * allowed on the legacy default stream). Kernel launches, GEMMs and device-to-device copies are recorded with
+     * their arguments as they are now; nothing runs until {@link #launchGraph}. Anything a graph cannot hold fails
+     * at once with a {@link CudaException} saying {@code CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED}, as the driver
+     * would: a host synchronisation, a copy to or from host memory, an allocation or a free. The caller then calls
+     * {@link #abortCapture}. Other threads' work is not recorded. One capture at a time per device.
+     */
+    void beginCapture();
+
+    /** Ends the capture begun on this thread and instantiates it: a handle for {@link #launchGraph}. */
+    long endCapture();
+
+    /** Ends a capture (after a failure inside it) and discards what it recorded; nothing when none is active. */
+    void abortCapture();
+
+    /** Whether the calling thread is capturing. */
+    boolean capturing();
+
+    /**
+     * Runs a graph from {@link #endCapture} on the current stream, ordered with the work around it: one host call
+     * for all its kernels (counted as one graph launch and as its kernels). The addresses recorded in it must still
+     * be allocated (a graph recorded before a {@link #free} of memory it uses must not run).
+     */
+    void launchGraph(long graph);
+
+    /** Frees a graph; 0 and unknown handles are ignored. */
+    void destroyGraph(long graph);
+
+    /** Kernels (GEMMs included) in {@code graph}. */
+    long graphKernels(long graph);
+
     /** What this device has done so far: kernels, host synchronisations, uploads (see {@link DeviceCounters}). */
     DeviceCounters counters();
 

@@ -15,6 +15,25 @@ public final class EmulatedDevice implements Device {
     private final Emulator emu;
     private boolean closed;
     private final DeviceCounters counters = new DeviceCounters();
+    /** The thread capturing (see {@link #beginCapture}), or null; only its work is recorded. */
+    private volatile Thread captureThread;
+    private java.util.List<Node> recording;
+    private long recordingKernels;
+    private final java.util.Map<Long, Recorded> graphs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong nextGraph = new java.util.concurrent.atomic.AtomicLong(1);
+
+    /** One recorded operation: a kernel launch (arguments copied at record time) or a device-to-device copy. */
+    private sealed interface Node permits LaunchNode, CopyNode {
+    }
+
+    private record LaunchNode(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) implements Node {
+    }
+
+    private record CopyNode(long src, long dst, long bytes) implements Node {
+    }
+
+    private record Recorded(java.util.List<Node> nodes, long kernels) {
+    }
 
     private EmulatedDevice(Emulator emu) {
         this.emu = emu;
@@ -64,8 +83,22 @@ public final class EmulatedDevice implements Device {
         return 8;
     }
 
+    /** Whether the calling thread is recording. */
+    private boolean recordingHere() {
+        return captureThread == Thread.currentThread();
+    }
+
+    /** What the driver answers to a call a capturing stream cannot hold. */
+    private void refuseWhileCapturing(String call) {
+        if (recordingHere()) {
+            throw new CudaException(call + " during stream capture: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (a captured"
+                    + " graph cannot hold host synchronisations, host copies, allocations or frees)");
+        }
+    }
+
     @Override
     public long malloc(long bytes) {
+        refuseWhileCapturing("malloc(" + bytes + " bytes)");
         long p = emu.malloc(bytes);
         if (p == 0) {
             throw new CudaException("emulated device: out of memory allocating " + bytes + " bytes");
@@ -75,6 +108,8 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void free(long address) {
+        refuseWhileCapturing("free");
+        counters.free();
         emu.free(address);
     }
 
@@ -84,12 +119,14 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        refuseWhileCapturing("copyToDevice(" + bytes + " bytes)");
         counters.upload(bytes);
         MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        refuseWhileCapturing("copyToHost(" + bytes + " bytes)");
         counters.download(bytes);
         MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
     }
@@ -111,6 +148,10 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void copyOnDevice(long src, long dst, long bytes) {
+        if (recordingHere()) {
+            recording.add(new CopyNode(src, dst, bytes));
+            return;
+        }
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
     }
 
@@ -119,8 +160,19 @@ public final class EmulatedDevice implements Device {
         if (closed) {
             throw new IllegalStateException("device is closed");
         }
+        if (recordingHere()) {
+            // recorded, not run: the limits are checked when the graph runs (a GPU checks them at capture; either
+            // way a bad launch fails before the step's results are used)
+            recording.add(new LaunchNode(kernel, grid, block, sharedBytes, args.copy()));
+            recordingKernels++;
+            return;
+        }
         // grid, block and shared-memory limits are the emulator library's to check, exactly as a GPU's launch does
         counters.kernel();
+        run(kernel, grid, block, sharedBytes, args);
+    }
+
+    private void run(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
         try {
             MemorySegment params = LaunchCells.CELLS.get().fill(args);
             emu.launch(kernel, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes, params);
@@ -176,6 +228,74 @@ public final class EmulatedDevice implements Device {
     }
 
     @Override
+    public synchronized void beginCapture() {
+        if (closed) {
+            throw new IllegalStateException("device is closed");
+        }
+        if (captureThread != null) {
+            throw new CudaException("cuStreamBeginCapture: a capture is already active on this device");
+        }
+        recording = new java.util.ArrayList<>();
+        recordingKernels = 0;
+        captureThread = Thread.currentThread();
+    }
+
+    @Override
+    public synchronized long endCapture() {
+        if (!recordingHere()) {
+            throw new CudaException("cuStreamEndCapture: this thread is not capturing");
+        }
+        long id = nextGraph.getAndIncrement();
+        graphs.put(id, new Recorded(java.util.List.copyOf(recording), recordingKernels));
+        recording = null;
+        captureThread = null;
+        return id;
+    }
+
+    @Override
+    public synchronized void abortCapture() {
+        if (recordingHere()) {
+            recording = null;
+            captureThread = null;
+        }
+    }
+
+    @Override
+    public boolean capturing() {
+        return recordingHere();
+    }
+
+    @Override
+    public void launchGraph(long graph) {
+        if (closed) {
+            throw new IllegalStateException("device is closed");
+        }
+        refuseWhileCapturing("launchGraph");
+        Recorded g = graphs.get(graph);
+        if (g == null) {
+            throw new CudaException("cuGraphLaunch: no graph " + graph + " on this device");
+        }
+        counters.graph(g.kernels());
+        for (Node n : g.nodes()) {
+            switch (n) {
+                case LaunchNode l -> run(l.kernel(), l.grid(), l.block(), l.sharedBytes(), l.args());
+                case CopyNode c -> MemorySegment.copy(at(c.src(), c.bytes()), 0, at(c.dst(), c.bytes()), 0, c.bytes());
+            }
+        }
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        graphs.remove(graph);
+    }
+
+    @Override
+    public long graphKernels(long graph) {
+        Recorded g = graphs.get(graph);
+        return g == null ? 0 : g.kernels();
+    }
+
+    @Override
     public long createStream() {
         return 0L;
     }
@@ -201,6 +321,7 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public float elapsedMillis(long start, long end) {
+        refuseWhileCapturing("cuEventSynchronize");
         counters.sync();
         return 0f;
     }
@@ -216,11 +337,13 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void synchronize() {
+        refuseWhileCapturing("synchronize");
         counters.sync();
     }
 
     @Override
     public void close() {
         closed = true;
+        graphs.clear();
     }
 }

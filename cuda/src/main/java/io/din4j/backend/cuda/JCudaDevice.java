@@ -13,6 +13,12 @@ import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
@@ -36,9 +42,12 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -81,6 +90,18 @@ public final class JCudaDevice implements Device {
     private String lastKernel = "(none)";
     private boolean closed;
     private final DeviceCounters counters = new DeviceCounters();
+    /**
+     * Stream capture: the thread capturing (or null), the stream it captures on (created once, non-blocking, so
+     * work other threads put on the legacy default stream meanwhile neither joins the capture nor invalidates it),
+     * the kernels recorded so far, and the instantiated graphs with their kernel counts.
+     */
+    private volatile Thread captureThread;
+    private Stream captureStream;
+    private long captureKernels;
+    private final Map<Long, Graph> graphs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Graph(CUgraphExec exec, long kernels) {
+    }
 
     private JCudaDevice(int ordinal) {
         this.driver = CudaDriver.get().orElseThrow(() -> new CudaException("no CUDA driver"));
@@ -156,6 +177,27 @@ public final class JCudaDevice implements Device {
         }
     }
 
+    private boolean capturingHere() {
+        return captureThread == Thread.currentThread();
+    }
+
+    /** The stream this thread's work goes on: the capture stream while it captures, else the current stream. */
+    private CUstream issueStream() {
+        return capturingHere() ? captureStream : stream;
+    }
+
+    /**
+     * Refuses a call a capture cannot hold before the driver sees it: in thread-local capture mode the driver would
+     * fail it too (or, for a synchronous copy on the legacy stream, invalidate the capture), with a less clear
+     * message.
+     */
+    private void refuseWhileCapturing(String call) {
+        if (capturingHere()) {
+            throw new CudaException(call + " during stream capture: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (a captured"
+                    + " graph cannot hold host synchronisations, host copies, allocations or frees)");
+        }
+    }
+
     private void bind() {
         if (closed) {
             throw new IllegalStateException("device is closed");
@@ -201,6 +243,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public long malloc(long bytes) {
+        refuseWhileCapturing("cuMemAlloc(" + bytes + " bytes)");
         bind();
         long[] r = driver.alloc(Math.max(bytes, 1));
         if (r[0] != 0) {
@@ -214,12 +257,15 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void free(long address) {
+        refuseWhileCapturing("cuMemFree");
+        counters.free();
         bind();
         checkDriver("cuMemFree", driver.free(address));
     }
 
     @Override
     public void copyToDevice(MemorySegment src, long dst, long bytes) {
+        refuseWhileCapturing("cuMemcpyHtoD(" + bytes + " bytes)");
         counters.upload(bytes);
         bind();
         checkDriver("cuMemcpyHtoD(" + bytes + " bytes)", driver.copyToDevice(src, dst, bytes));
@@ -227,6 +273,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void copyToHost(long src, MemorySegment dst, long bytes) {
+        refuseWhileCapturing("cuMemcpyDtoH(" + bytes + " bytes)");
         counters.download(bytes);
         bind();
         checkDriver("cuMemcpyDtoH(" + bytes + " bytes)", driver.copyToHost(src, dst, bytes));
@@ -234,6 +281,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes) {
+        refuseWhileCapturing("cuMemcpyHtoDAsync(" + bytes + " bytes)");  // uploads stay outside graphs (counted)
         counters.upload(bytes);
         bind();
         checkDriver("cuMemcpyHtoDAsync(" + bytes + " bytes)",
@@ -243,6 +291,11 @@ public final class JCudaDevice implements Device {
     @Override
     public void copyOnDevice(long src, long dst, long bytes) {
         bind();
+        if (capturingHere()) {
+            checkDriver("cuMemcpyDtoDAsync(" + bytes + " bytes, captured)",
+                    driver.copyOnDeviceAsync(src, dst, bytes, captureStream.raw()));
+            return;
+        }
         checkDriver("cuMemcpyDtoD(" + bytes + " bytes)", driver.copyOnDevice(src, dst, bytes));
     }
 
@@ -260,11 +313,17 @@ public final class JCudaDevice implements Device {
         CUfunction f = function(kernel);
         Pointer params = LaunchCells.CELLS.get().fill(args);
         lastKernel = kernel;
+        boolean capturing = capturingHere();
         int rc = cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                stream, params, null);
+                capturing ? captureStream : stream, params, null);
         if (rc != CUresult.CUDA_SUCCESS) {
             throw new CudaException("cuLaunchKernel(" + kernel + ", grid " + grid + ", block " + block + ", shared "
-                    + sharedBytes + " B, args " + args + ") failed: " + CUresult.stringFor(rc));
+                    + sharedBytes + " B, args " + args + ")" + (capturing ? " during capture" : "") + " failed: "
+                    + CUresult.stringFor(rc));
+        }
+        if (capturing) {
+            captureKernels++;  // counted when the graph runs
+            return;
         }
         counters.kernel();
         if (SYNC_LAUNCHES) {
@@ -326,13 +385,18 @@ public final class JCudaDevice implements Device {
             return;
         }
         lastKernel = "cublasSgemm(M=" + m + ", N=" + n + ", K=" + k + ")";
-        counters.kernel();
+        boolean capturing = capturingHere();
+        if (capturing) {
+            captureKernels++;  // cuBLAS is on the capture stream (beginCapture set it); counted when the graph runs
+        } else {
+            counters.kernel();
+        }
         try {
             cublas.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (RuntimeException e) {
             throw new CudaException(e.getMessage(), e);
         }
-        if (SYNC_LAUNCHES) {
+        if (SYNC_LAUNCHES && !capturing) {
             synchronize();  // a fault inside cuBLAS is then reported naming this GEMM, as for a kernel
         }
     }
@@ -385,11 +449,12 @@ public final class JCudaDevice implements Device {
     @Override
     public void recordEvent(long event) {
         bind();
-        check("cuEventRecord", cuEventRecord(events.get(event), stream));
+        check("cuEventRecord", cuEventRecord(events.get(event), issueStream()));
     }
 
     @Override
     public float elapsedMillis(long start, long end) {
+        refuseWhileCapturing("cuEventSynchronize");
         counters.sync();
         bind();
         check("cuEventSynchronize (last kernel: " + lastKernel + ")", cuEventSynchronize(events.get(end)));
@@ -414,6 +479,7 @@ public final class JCudaDevice implements Device {
 
     @Override
     public void synchronize() {
+        refuseWhileCapturing("cuCtxSynchronize");
         counters.sync();
         bind();
         int rc = cuCtxSynchronize();
@@ -424,13 +490,115 @@ public final class JCudaDevice implements Device {
     }
 
     @Override
+    public synchronized void beginCapture() {
+        bind();
+        if (captureThread != null) {
+            throw new CudaException("cuStreamBeginCapture: a capture is already active on this device");
+        }
+        if (captureStream == null) {
+            Stream s = new Stream();
+            check("cuStreamCreate(CU_STREAM_NON_BLOCKING)", cuStreamCreate(s, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING));
+            captureStream = s;
+        }
+        // Thread-local mode: a call from this thread that is unsafe during capture fails instead of silently
+        // synchronising; other threads are unaffected (they issue to their own streams and are never recorded).
+        check("cuStreamBeginCapture", cuStreamBeginCapture(captureStream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL));
+        captureKernels = 0;
+        captureThread = Thread.currentThread();
+        if (cublas != null) {
+            cublas.setStream(captureStream.raw());
+        }
+    }
+
+    /** Ends the capture on this thread: the raw graph (the caller destroys it), or a CudaException. */
+    private CUgraph finishCapture() {
+        captureThread = null;
+        if (cublas != null) {
+            cublas.setStream(stream == null ? 0L : stream.raw());
+        }
+        CUgraph g = new CUgraph();
+        check("cuStreamEndCapture", cuStreamEndCapture(captureStream, g));
+        return g;
+    }
+
+    @Override
+    public synchronized long endCapture() {
+        if (!capturingHere()) {
+            throw new CudaException("cuStreamEndCapture: this thread is not capturing");
+        }
+        bind();
+        long kernels = captureKernels;
+        CUgraph g = finishCapture();
+        try {
+            CUgraphExec exec = new CUgraphExec();
+            check("cuGraphInstantiate (" + kernels + " kernels)", cuGraphInstantiate(exec, g, 0));
+            long id = nextEvent.getAndIncrement();
+            graphs.put(id, new Graph(exec, kernels));
+            return id;
+        } finally {
+            cuGraphDestroy(g);  // the executable graph is independent of the graph it was made from
+        }
+    }
+
+    @Override
+    public synchronized void abortCapture() {
+        if (capturingHere()) {
+            bind();
+            try {
+                cuGraphDestroy(finishCapture());
+            } catch (CudaException e) {
+                // an invalidated capture ends with an error and no graph: nothing to free
+            }
+        }
+    }
+
+    @Override
+    public boolean capturing() {
+        return capturingHere();
+    }
+
+    @Override
+    public void launchGraph(long graph) {
+        refuseWhileCapturing("cuGraphLaunch");
+        bind();
+        Graph g = graphs.get(graph);
+        if (g == null) {
+            throw new CudaException("cuGraphLaunch: no graph " + graph + " on this device");
+        }
+        lastKernel = "graph " + graph + " (" + g.kernels() + " kernels)";
+        // On the current stream (the legacy default one unless set): ordered with the eager work around it.
+        check("cuGraphLaunch (" + g.kernels() + " kernels)", cuGraphLaunch(g.exec(), stream));
+        counters.graph(g.kernels());
+        if (SYNC_LAUNCHES) {
+            synchronize();
+        }
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        Graph g = graphs.remove(graph);
+        if (g != null) {
+            bind();
+            cuGraphExecDestroy(g.exec());
+        }
+    }
+
+    @Override
+    public long graphKernels(long graph) {
+        Graph g = graphs.get(graph);
+        return g == null ? 0 : g.kernels();
+    }
+
+    @Override
     public MemorySegment allocPinned(long bytes) {
+        refuseWhileCapturing("cuMemAllocHost(" + bytes + " bytes)");
         bind();
         return driver.allocHost(bytes);
     }
 
     @Override
     public void freePinned(MemorySegment pinned) {
+        refuseWhileCapturing("cuMemFreeHost");
         bind();
         driver.freeHost(pinned);
     }
@@ -442,6 +610,13 @@ public final class JCudaDevice implements Device {
         }
         bind();
         closed = true;
+        for (Graph g : graphs.values()) {
+            cuGraphExecDestroy(g.exec());
+        }
+        graphs.clear();
+        if (captureStream != null) {
+            cuStreamDestroy(captureStream);
+        }
         for (CUevent e : events.values()) {
             cuEventDestroy(e);
         }

@@ -57,6 +57,15 @@ public final class KernelArgs {
         return this;
     }
 
+    /** An independent copy (what a graph recording keeps: the values as they were at the launch). */
+    public KernelArgs copy() {
+        KernelArgs c = new KernelArgs();
+        c.kinds = java.util.Arrays.copyOf(kinds, Math.max(n, 1));
+        c.bits = java.util.Arrays.copyOf(bits, Math.max(n, 1));
+        c.n = n;
+        return c;
+    }
+
     public int size() {
         return n;
     }

@@ -38,8 +38,38 @@ final class Kernels {
     /** Dynamic shared memory each kernel has been opted in to (absent: the 48 KiB default). */
     private final Map<String, Integer> sharedOptIn = new HashMap<>();
 
+    /**
+     * While a region is being recorded as a graph ({@link CudaReplay}): the host-state changes the backend's own
+     * objects made in it, in order, to be reapplied whenever the graph replays instead of the region's code.
+     */
+    private java.util.List<Runnable> effects;
+
     Kernels(Device device) {
         this.device = device;
+    }
+
+    /**
+     * Applies a change to host state that a device region implies (a sparse gradient's row bound after a backward
+     * call), and keeps it when the region is being recorded, so a replay leaves the host exactly as running the
+     * region's code would.
+     */
+    void hostEffect(Runnable change) {
+        change.run();
+        if (effects != null && device.capturing()) {
+            effects.add(change);
+        }
+    }
+
+    /** Starts collecting {@link #hostEffect}s (a recording begins). */
+    void startEffects() {
+        effects = new java.util.ArrayList<>();
+    }
+
+    /** The collected effects, and stops collecting. */
+    java.util.List<Runnable> takeEffects() {
+        java.util.List<Runnable> e = effects == null ? java.util.List.of() : java.util.List.copyOf(effects);
+        effects = null;
+        return e;
     }
 
     /** Opens a host-validated scope on the calling thread (see {@link io.din4j.backend.Backend#hostValidated}). */
@@ -93,6 +123,10 @@ final class Kernels {
     long scratch(String name, long bytes) {
         long[] s = scratch.get(name);
         if (s == null || s[1] < bytes) {
+            if (device.capturing()) {
+                throw new CudaException("scratch buffer '" + name + "' must grow to " + bytes + " bytes during stream"
+                        + " capture: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (an eager run of the same shape sizes it first)");
+            }
             if (s != null) {
                 device.synchronize();  // queued kernels may still read the old buffer
                 device.free(s[0]);

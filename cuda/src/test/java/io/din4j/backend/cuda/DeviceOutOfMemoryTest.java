@@ -118,6 +118,41 @@ class DeviceOutOfMemoryTest {
         }
 
         @Override
+        public void beginCapture() {
+            d.beginCapture();
+        }
+
+        @Override
+        public long endCapture() {
+            return d.endCapture();
+        }
+
+        @Override
+        public void abortCapture() {
+            d.abortCapture();
+        }
+
+        @Override
+        public boolean capturing() {
+            return d.capturing();
+        }
+
+        @Override
+        public void launchGraph(long graph) {
+            d.launchGraph(graph);
+        }
+
+        @Override
+        public void destroyGraph(long graph) {
+            d.destroyGraph(graph);
+        }
+
+        @Override
+        public long graphKernels(long graph) {
+            return d.graphKernels(graph);
+        }
+
+        @Override
         public void copyToDeviceAsync(MemorySegment pinnedSrc, long dst, long bytes) {
             d.copyToDeviceAsync(pinnedSrc, dst, bytes);
         }
