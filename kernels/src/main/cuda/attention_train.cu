@@ -37,6 +37,7 @@
 // Offsets of the layouts above for the layer widths in dims.
 struct AttLayout {
     int L, D, H[ATT_MAX_LAYERS];
+    int tf32, H0p, ldA, ldK;                           // first layer: A_q [H0p, ldA], key tile [ATT_ROWS, ldK]
     int pw[ATT_MAX_LAYERS], pb[ATT_MAX_LAYERS], pout;  // packed: W_l, b_l (α, mean, var follow b_l)
     int so[ATT_MAX_LAYERS], savedLen;                  // saved
     int dso[ATT_MAX_LAYERS], dsumsLen;                 // dsums
@@ -44,9 +45,17 @@ struct AttLayout {
     int gw[ATT_MAX_LAYERS], gb[ATT_MAX_LAYERS], gout, gm, gradLen;  // grads
 };
 
-__device__ __forceinline__ void att_layout(const int* dims, int L, int D, AttLayout& o) {
+__device__ __forceinline__ void att_layout(const int* dims, int L, int D, int tf32, AttLayout& o) {
     o.L = L;
     o.D = D;
+    // FP32: A_q rows padded to D + 1 floats (no bank conflicts in the per-unit dots). TF32 (wmma m16n16k8): units
+    // padded to a multiple of 16, the inner dimension to a multiple of 8, rows to 8·k + 4 floats (a stride wmma
+    // accepts, a multiple of 16 bytes, that also staggers banks), zero-filled.
+    o.tf32 = tf32;
+    int Dk = (D + 7) / 8 * 8;
+    o.H0p = tf32 ? (dims[0] + 15) / 16 * 16 : dims[0];
+    o.ldA = tf32 ? Dk + 4 : D + 1;
+    o.ldK = tf32 ? Dk + 4 : D;
     int p = 0, s = 0, ds = 0, z = 0, g = 0, hmax = 0;
     for (int l = 0; l < L; l++) {
         int h = dims[l];
@@ -90,17 +99,45 @@ __device__ __forceinline__ float att_act(const AttLayout& o, int act, int l, int
 
 // Forward of one tile of nr rows (keys in kt [nr, D]) through layers 0..upto: Z gets every layer's z, Y every
 // layer's activation except layer `upto`'s when !actLast. Every thread of the block calls it; ends with a barrier.
-__device__ __forceinline__ void att_tile_forward(const AttLayout& o, int act, float eps, int nr, int upto, bool actLast, const float* kt, const float* A, const float* c, const float* P, const float* S, float* Z, float* Y) {
-    int D = o.D, Dp = D + 1;
+__device__ __forceinline__ void att_tile_forward(const AttLayout& o, int act, float eps, int nr, int upto, bool actLast, const float* kt, const float* A, const float* c, const float* P, const float* S, float* Z, float* Y, float* Zt) {
+    int D = o.D;
     int H0 = o.H[0];
-    for (int i = threadIdx.x; i < nr * H0; i += blockDim.x) {
-        int r = i / H0, h = i - r * H0;
-        float z = c[h];
-        const float* a = A + h * Dp;
-        const float* k = kt + r * D;
-        for (int d = 0; d < D; d++) z += a[d] * k[d];
-        Z[o.zo[0] + i] = z;
-        if (upto > 0 || actLast) Y[o.zo[0] + i] = att_act(o, act, 0, h, z, P, S, eps);
+    if (o.tf32) {
+        // Zt [16, H0p] = kt [16, Dk] · A_qᵀ on tensor cores: TF32 operands (rounded to nearest, 10-bit mantissa),
+        // FP32 accumulation; one warp per 16 units. Padding rows and columns are zero, so they add nothing.
+        int warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+        int Dk = o.ldA - 4;
+        for (int nt = warp; nt < o.H0p / 16; nt += nw) {
+            wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+            wmma::fill_fragment(acc, 0.f);
+            for (int k0 = 0; k0 < Dk; k0 += 8) {
+                wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa;
+                wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major> fb;
+                wmma::load_matrix_sync(fa, kt + k0, o.ldK);
+                wmma::load_matrix_sync(fb, A + nt * 16 * o.ldA + k0, o.ldA);  // B[k][n] = A_q[n][k]
+                for (int e = 0; e < fa.num_elements; e++) fa.x[e] = wmma::__float_to_tf32(fa.x[e]);
+                for (int e = 0; e < fb.num_elements; e++) fb.x[e] = wmma::__float_to_tf32(fb.x[e]);
+                wmma::mma_sync(acc, fa, fb, acc);
+            }
+            wmma::store_matrix_sync(Zt + nt * 16, acc, o.H0p, wmma::mem_row_major);
+        }
+        __syncthreads();
+        for (int i = threadIdx.x; i < nr * H0; i += blockDim.x) {
+            int r = i / H0, h = i - r * H0;
+            float z = c[h] + Zt[r * o.H0p + h];
+            Z[o.zo[0] + i] = z;
+            if (upto > 0 || actLast) Y[o.zo[0] + i] = att_act(o, act, 0, h, z, P, S, eps);
+        }
+    } else {
+        for (int i = threadIdx.x; i < nr * H0; i += blockDim.x) {
+            int r = i / H0, h = i - r * H0;
+            float z = c[h];
+            const float* a = A + h * o.ldA;
+            const float* k = kt + r * o.ldK;
+            for (int d = 0; d < D; d++) z += a[d] * k[d];
+            Z[o.zo[0] + i] = z;
+            if (upto > 0 || actLast) Y[o.zo[0] + i] = att_act(o, act, 0, h, z, P, S, eps);
+        }
     }
     __syncthreads();
     for (int l = 1; l <= upto; l++) {
@@ -128,30 +165,67 @@ __device__ __forceinline__ void att_load_params(const float* packed, int packedL
     __syncthreads();
 }
 
-// Loads rows [t0, t0 + nr) of sample b's keys into kt.
-__device__ __forceinline__ void att_load_keys(const float* keys, int b, int T, int D, int t0, int nr, float* kt) {
+// Loads rows [t0, t0 + nr) of sample b's keys into kt [·, ldK]; for TF32 all ATT_ROWS rows and the padding
+// columns, zero where there is no key (the tensor-core tile always spans 16 rows).
+__device__ __forceinline__ void att_load_keys(const AttLayout& o, const float* keys, int b, int T, int t0, int nr, float* kt) {
+    int D = o.D;
     const float* src = keys + ((long long)b * T + t0) * D;
-    for (int i = threadIdx.x; i < nr * D; i += blockDim.x) kt[i] = src[i];
+    if (o.tf32) {
+        for (int i = threadIdx.x; i < ATT_ROWS * o.ldK; i += blockDim.x) {
+            int r = i / o.ldK, d = i - r * o.ldK;
+            kt[i] = r < nr && d < D ? src[r * D + d] : 0.f;
+        }
+    } else {
+        for (int i = threadIdx.x; i < nr * D; i += blockDim.x) kt[i] = src[i];
+    }
     __syncthreads();
+}
+
+// Sample b's folded first layer, as attention_fold_sample but with A_q's rows [H0p, ldA] (zero padding): qs = q[b],
+// A = Wkk + W4·diag(q), c = Wq·q + bias. Every thread calls it; it ends with a barrier.
+__device__ __forceinline__ void att_fold_sample(const AttLayout& o, const float* q, const float* folded, const float* bias, int b, float* A, float* c, float* qs) {
+    int D = o.D, H = o.H[0];
+    const float* Wkk = folded;
+    const float* W4 = folded + (long long)H * D;
+    const float* Wq = folded + 2LL * H * D;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) qs[d] = q[(long long)b * D + d];
+    __syncthreads();
+    for (int i = threadIdx.x; i < o.H0p * o.ldA; i += blockDim.x) {
+        int h = i / o.ldA, d = i - h * o.ldA;
+        A[i] = h < H && d < D ? Wkk[h * D + d] + W4[h * D + d] * qs[d] : 0.f;
+    }
+    for (int h = threadIdx.x; h < H; h += blockDim.x) {
+        float s = bias[h];
+        for (int d = 0; d < D; d++) s += Wq[(long long)h * D + d] * qs[d];
+        c[h] = s;
+    }
+    __syncthreads();
+}
+
+// p rounded up to 32 bytes (wmma's pointer alignment).
+__device__ __forceinline__ float* att_align(float* p) {
+    return reinterpret_cast<float*>((reinterpret_cast<unsigned long long>(p) + 31) & ~31ULL);
 }
 
 // Training forward, pass `pass` (see the top of the file). partial: [gridDim.x, 2·H_pass + 1] doubles (Σ(z − K),
 // Σ(z − K)², valid rows; K = running mean of layer pass) for pass < L; scores [B, T] for pass == L.
-// Dynamic shared memory (bytes): 8·(2·Hmax + 2) + 4·(packedLen + savedLen + H0·(D + 1) + H0 + D + ATT_ROWS·D
-// + 2·ATT_ROWS·ΣH).
-extern "C" __global__ void attention_train_forward(const float* q, const float* keys, const int* lengths, const float* folded, const float* packed, int packedLen, const int* dims, int L, int act, float eps, const float* saved, int pass, double* partial, float* scores, int B, int T, int D) {
+// tf32 != 0 runs the folded first layer on tensor cores (see att_tile_forward). Dynamic shared memory (bytes):
+// 8·(2·Hmax + 2) + 4·(packedLen + savedLen + H0 + D + 2·ATT_ROWS·ΣH + H0p·ldA + ATT_ROWS·ldK
+// + (tf32 ? ATT_ROWS·H0p + 24 : 0)) (the 24: three 32-byte alignments).
+extern "C" __global__ void attention_train_forward(const float* q, const float* keys, const int* lengths, const float* folded, const float* packed, int packedLen, const int* dims, int L, int act, float eps, int tf32, const float* saved, int pass, double* partial, float* scores, int B, int T, int D) {
     AttLayout o;
-    att_layout(dims, L, D, o);
+    att_layout(dims, L, D, tf32, o);
     int H0 = o.H[0];
     DYN_SHARED(double, acc);
     float* P = reinterpret_cast<float*>(acc + 2 * o.Hmax + 2);
     float* S = P + packedLen;
-    float* A = S + o.savedLen;
-    float* c = A + H0 * (D + 1);
+    float* c = S + o.savedLen;
     float* qs = c + H0;
-    float* kt = qs + D;
-    float* Z = kt + ATT_ROWS * D;
+    float* Z = qs + D;
     float* Y = Z + ATT_ROWS * o.sumH;
+    float* A = att_align(Y + ATT_ROWS * o.sumH);
+    float* kt = att_align(A + o.H0p * o.ldA);
+    float* Zt = att_align(kt + ATT_ROWS * o.ldK);
     bool stats = pass < L;
     int Hp = stats ? o.H[pass] : 0;
     int width = 2 * Hp + 1;
@@ -160,12 +234,12 @@ extern "C" __global__ void attention_train_forward(const float* q, const float* 
     const float* K = stats ? P + o.pb[pass] + 2 * Hp : nullptr;
     const float* wout = P + o.pout;
     for (int b = blockIdx.x; b < B; b += gridDim.x) {
-        attention_fold_sample(q, folded, P, b, D, H0, A, c, qs);  // P starts with layer 0's bias
+        att_fold_sample(o, q, folded, P, b, A, c, qs);  // P starts with layer 0's bias
         int len = lengths[b];
         for (int t0 = 0; t0 < len; t0 += ATT_ROWS) {
             int nr = min(ATT_ROWS, len - t0);
-            att_load_keys(keys, b, T, D, t0, nr, kt);
-            att_tile_forward(o, act, eps, nr, stats ? pass : L - 1, !stats, kt, A, c, P, S, Z, Y);
+            att_load_keys(o, keys, b, T, t0, nr, kt);
+            att_tile_forward(o, act, eps, nr, stats ? pass : L - 1, !stats, kt, A, c, P, S, Z, Y, Zt);
             if (stats) {
                 // one thread per unit, rows in order: a fixed summation order
                 const float* z = Z + o.zo[pass];
@@ -253,27 +327,28 @@ __device__ __forceinline__ float att_act_backward(const AttLayout& o, int act, i
 // Training backward, pass `pass` (see the top of the file). For pass < L: partial [gridDim.x, 2·H_j] doubles
 // (Σg, Σg·x̂ of layer j = L − 1 − pass), dsums holding the reduced sums of layers above j. For pass == L: grads
 // [gridDim.x, gradLen] floats (this block's slice, overwritten), dq [B, D] and dKeys [B, T, D] accumulated (+=).
-// Dynamic shared memory (bytes): 8·(2·Hmax + dsumsLen) + 4·(packedLen + savedLen + H0·(D + 1) + H0 + D + ATT_ROWS·D
-// + 2·ATT_ROWS·ΣH + 2·ATT_ROWS·Hmax + ATT_ROWS + H0 + H0·D).
-extern "C" __global__ void attention_train_backward(const float* q, const float* keys, const int* lengths, const float* folded, const float* packed, int packedLen, const int* dims, int L, int act, float eps, const float* saved, const double* dsums, int pass, const float* dScores, double* partial, float* grads, float* dq, float* dKeys, int B, int T, int D) {
+// Dynamic shared memory (bytes): 8·(2·Hmax + dsumsLen) + 4·(the forward's floats + 2·ATT_ROWS·Hmax + ATT_ROWS
+// + H0 + H0·D).
+extern "C" __global__ void attention_train_backward(const float* q, const float* keys, const int* lengths, const float* folded, const float* packed, int packedLen, const int* dims, int L, int act, float eps, int tf32, const float* saved, const double* dsums, int pass, const float* dScores, double* partial, float* grads, float* dq, float* dKeys, int B, int T, int D) {
     AttLayout o;
-    att_layout(dims, L, D, o);
-    int H0 = o.H[0], Dp = D + 1;
+    att_layout(dims, L, D, tf32, o);
+    int H0 = o.H[0];
     DYN_SHARED(double, acc);
     double* DS = acc + 2 * o.Hmax;
     float* P = reinterpret_cast<float*>(DS + o.dsumsLen);
     float* S = P + packedLen;
-    float* A = S + o.savedLen;
-    float* c = A + H0 * Dp;
+    float* c = S + o.savedLen;
     float* qs = c + H0;
-    float* kt = qs + D;
-    float* Z = kt + ATT_ROWS * D;
+    float* Z = qs + D;
     float* Y = Z + ATT_ROWS * o.sumH;
     float* DA = Y + ATT_ROWS * o.sumH;
     float* DZ = DA + ATT_ROWS * o.Hmax;
     float* dsv = DZ + ATT_ROWS * o.Hmax;
     float* Gs = dsv + ATT_ROWS;
     float* N = Gs + H0;
+    float* A = att_align(N + H0 * D);
+    float* kt = att_align(A + o.H0p * o.ldA);
+    float* Zt = att_align(kt + ATT_ROWS * o.ldK);
     bool stats = pass < L;
     int j = stats ? L - 1 - pass : 0;  // the layer whose sums a stats pass gathers
     int Hj = o.H[j];
@@ -290,7 +365,7 @@ extern "C" __global__ void attention_train_backward(const float* q, const float*
     const float* Wq = folded + 2LL * H0 * D;
     int Htop = o.H[L - 1];
     for (int b = blockIdx.x; b < B; b += gridDim.x) {
-        attention_fold_sample(q, folded, P, b, D, H0, A, c, qs);
+        att_fold_sample(o, q, folded, P, b, A, c, qs);
         int len = lengths[b];
         if (!stats) {
             for (int i = threadIdx.x; i < H0 * D; i += blockDim.x) N[i] = 0.f;
@@ -301,8 +376,8 @@ extern "C" __global__ void attention_train_backward(const float* q, const float*
             int nr = min(ATT_ROWS, len - t0);
             long long bt0 = (long long)b * T + t0;
             for (int r = threadIdx.x; r < nr; r += blockDim.x) dsv[r] = dScores[bt0 + r];
-            att_load_keys(keys, b, T, D, t0, nr, kt);
-            att_tile_forward(o, act, eps, nr, L - 1, true, kt, A, c, P, S, Z, Y);
+            att_load_keys(o, keys, b, T, t0, nr, kt);
+            att_tile_forward(o, act, eps, nr, L - 1, true, kt, A, c, P, S, Z, Y, Zt);
             // output layer: da_top = ds·w_out; dw_out += Σ ds·a_top, db_out += Σ ds
             for (int i = threadIdx.x; i < nr * Htop; i += blockDim.x) {
                 int r = i / Htop, h = i - r * Htop;
@@ -371,13 +446,13 @@ extern "C" __global__ void attention_train_backward(const float* q, const float*
                         for (int e = threadIdx.x; e < H0 * D; e += blockDim.x) {
                             int h = e / D, d = e - h * D;
                             float s = 0.f;
-                            for (int r = 0; r < nr; r++) s += DZ[r * H0 + h] * kt[r * D + d];
+                            for (int r = 0; r < nr; r++) s += DZ[r * H0 + h] * kt[r * o.ldK + d];
                             N[e] += s;
                         }
                         for (int i = threadIdx.x; i < nr * D; i += blockDim.x) {
                             int r = i / D, d = i - r * D;
                             float s = 0.f;
-                            for (int h = 0; h < H0; h++) s += DZ[r * H0 + h] * A[h * Dp + d];
+                            for (int h = 0; h < H0; h++) s += DZ[r * H0 + h] * A[h * o.ldA + d];
                             dKeys[bt0 * D + i] += s;
                         }
                     }

@@ -24,6 +24,13 @@ final class CudaAttentionOps implements AttentionOps {
      * ({@code -Ddin4j.cuda.fusedAttention=false} forces the layered path; tests switch it per call).
      */
     volatile boolean fusedTraining = !"false".equals(System.getProperty("din4j.cuda.fusedAttention"));
+    /**
+     * Whether the fused training kernels run the folded first layer on tensor cores (TF32 operands, FP32
+     * accumulation; {@code -Ddin4j.cuda.tf32=true}, which also lets cuBLAS use TF32). Off by default: TF32 keeps
+     * 10 mantissa bits, so scores and gradients move by ~1e-3 relative (see CudaFusedAttentionTrainingTest), which
+     * the FP32 equality tests against the cpu backend would not accept.
+     */
+    volatile boolean tf32 = Boolean.getBoolean("din4j.cuda.tf32");
 
     CudaAttentionOps(Kernels k, CudaActivationOps act) {
         this.k = k;
@@ -122,18 +129,20 @@ final class CudaAttentionOps implements AttentionOps {
 
     /**
      * Whether the fused training kernels cover this unit here: at most {@value CudaAttentionWorkspace.FusedLayout#MAX_LAYERS}
-     * hidden layers and both kernels' shared memory within the device's opt-in limit (D = 64 with 80/40 needs
-     * ~58 KiB forward and ~91 KiB backward; wider units take the layered path). Every activation is covered.
+     * hidden layers and both kernels' shared memory (in the larger, TF32 layout) within the device's opt-in limit
+     * (D = 64 with 80/40 needs ~64 KiB forward and ~96 KiB backward; wider units take the layered path). Every
+     * activation is covered.
      */
     boolean fusedTrainable(AttentionUnit unit, CudaAttentionWorkspace w) {
         CudaAttentionWorkspace.FusedLayout f = w.layout;
         return fusedTraining && unit.layers() <= CudaAttentionWorkspace.FusedLayout.MAX_LAYERS
-                && Math.max(f.forwardBytes(), f.backwardBytes()) <= k.device.maxSharedBytes();
+                && Math.max(f.forwardBytes(true), f.backwardBytes(true)) <= k.device.maxSharedBytes();
     }
 
     private KernelArgs trainArgs(AttentionUnit unit, CudaAttentionWorkspace w, Tensor q, Tensor keys, Tensor lengths) {
         return KernelArgs.of().ptr(q).ptr(keys).ptr(lengths).ptr(w.folded).ptr(w.packed).i32(w.packedLen).ptr(w.dims)
-                .i32(unit.layers()).i32(unit.activation().ordinal()).f32((float) Dice.EPSILON).ptr(w.savedAll);
+                .i32(unit.layers()).i32(unit.activation().ordinal()).f32((float) Dice.EPSILON).i32(tf32 ? 1 : 0)
+                .ptr(w.savedAll);
     }
 
     /**
@@ -154,7 +163,7 @@ final class CudaAttentionOps implements AttentionOps {
         fold(unit, params, w);
         pack(unit, params, w);
         int blocks = CudaAttentionWorkspace.fusedBlocks(b);
-        int bytes = (int) f.forwardBytes();
+        int bytes = (int) f.forwardBytes(tf32);
         if (unit.activation() == Activation.DICE) {
             for (int p = 0; p < layers; p++) {
                 int width = 2 * h[p] + 1;
@@ -186,7 +195,7 @@ final class CudaAttentionOps implements AttentionOps {
         int layers = h.length;
         CudaAttentionWorkspace.FusedLayout f = w.layout;
         int blocks = CudaAttentionWorkspace.fusedBlocks(b);
-        int bytes = (int) f.backwardBytes();
+        int bytes = (int) f.backwardBytes(tf32);
         long dsums = w.dsums().deviceAddress();
         if (unit.activation() == Activation.DICE) {
             for (int p = 0; p < layers; p++) {

@@ -201,18 +201,25 @@ final class CudaAttentionWorkspace implements AttentionWorkspace {
             hmax = mx;
         }
 
-        /** Dynamic shared memory of attention_train_forward. */
-        long forwardBytes() {
-            return 8L * (2 * hmax + 2) + 4L * common();
+        /** Dynamic shared memory of attention_train_forward (mirrors the kernel's layout, plus alignment slack). */
+        long forwardBytes(boolean tf32) {
+            return 8L * (2 * hmax + 2) + 4L * common(tf32);
         }
 
         /** Dynamic shared memory of attention_train_backward. */
-        long backwardBytes() {
-            return 8L * (2 * hmax + dsumsLen) + 4L * (common() + 2L * ROWS * hmax + ROWS + h[0] + (long) h[0] * d);
+        long backwardBytes(boolean tf32) {
+            return 8L * (2 * hmax + dsumsLen) + 4L * (common(tf32) + 2L * ROWS * hmax + ROWS + h[0] + (long) h[0] * d);
         }
 
-        private long common() {
-            return packedLen + savedLen + (long) h[0] * (d + 1) + h[0] + d + (long) ROWS * d + 2L * ROWS * sumH;
+        private long common(boolean tf32) {
+            // first layer: A_q [H0p, ldA] and the key tile [ROWS, ldK] (att_layout), the TF32 product tile, and three
+            // 32-byte alignments
+            int dk = (d + 7) / 8 * 8;
+            long h0p = tf32 ? (h[0] + 15) / 16 * 16 : h[0];
+            long ldA = tf32 ? dk + 4 : d + 1;
+            long ldK = tf32 ? dk + 4 : d;
+            return packedLen + savedLen + h[0] + d + 2L * ROWS * sumH + h0p * ldA + ROWS * ldK
+                    + (tf32 ? ROWS * h0p : 0) + 24;
         }
     }
 
