@@ -8,6 +8,7 @@
 #include "dense.cu"
 #include "activation.cu"
 #include "attention.cu"
+#include "attention_train.cu"
 #include "gate.cu"
 #include "loss.cu"
 #include "optimizer.cu"

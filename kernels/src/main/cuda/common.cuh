@@ -4,8 +4,11 @@
 #pragma once
 
 #ifndef __CUDACC__
-#include "../emu/emu.h"
+#include "../emu/emu.h"  // also nvcuda::wmma's TF32 subset (emu_wmma.h)
+#else
+#include <mma.h>
 #endif
+using namespace nvcuda;
 
 #ifdef __CUDACC__
 // Dynamic shared memory: one extern array declared at the use site, typed by a cast.

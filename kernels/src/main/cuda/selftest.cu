@@ -52,3 +52,19 @@ extern "C" __global__ void selftest_optin_shared_forward(float* out, int words) 
         out[0] = sm[words - 1];
     }
 }
+
+// Tensor cores, one warp: c [16, 16] = a [16, 8] · b [8, 16] (both row-major) with TF32 operands converted by
+// __float_to_tf32 and FP32 accumulation, and rounded[i] = __float_to_tf32(x[i]) for i < n.
+extern "C" __global__ void selftest_wmma_forward(const float* a, const float* b, float* c, const float* x, float* rounded, int n) {
+    for (int i = threadIdx.x; i < n; i += blockDim.x) rounded[i] = wmma::__float_to_tf32(x[i]);
+    wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb;
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+    wmma::fill_fragment(acc, 0.f);
+    wmma::load_matrix_sync(fa, a, 8);
+    wmma::load_matrix_sync(fb, b, 16);
+    for (int e = 0; e < fa.num_elements; e++) fa.x[e] = wmma::__float_to_tf32(fa.x[e]);
+    for (int e = 0; e < fb.num_elements; e++) fb.x[e] = wmma::__float_to_tf32(fb.x[e]);
+    wmma::mma_sync(acc, fa, fb, acc);
+    wmma::store_matrix_sync(c, acc, 16, wmma::mem_row_major);
+}

@@ -193,3 +193,4 @@ using std::isfinite;
 using std::isnan;
 using std::max;
 using std::min;
+#include "emu_wmma.h"

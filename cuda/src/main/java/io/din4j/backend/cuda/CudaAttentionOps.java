@@ -19,6 +19,18 @@ final class CudaAttentionOps implements AttentionOps {
     private static final int BLOCK = 128;
     private final Kernels k;
     private final CudaActivationOps act;
+    /**
+     * Whether training runs the fused kernels of attention_train.cu where the unit fits them
+     * ({@code -Ddin4j.cuda.fusedAttention=false} forces the layered path; tests switch it per call).
+     */
+    volatile boolean fusedTraining = !"false".equals(System.getProperty("din4j.cuda.fusedAttention"));
+    /**
+     * Whether the fused training kernels run the folded first layer on tensor cores (TF32 operands, FP32
+     * accumulation; {@code -Ddin4j.cuda.tf32=true}, which also lets cuBLAS use TF32). Off by default: TF32 keeps
+     * 10 mantissa bits, so scores and gradients move by ~1e-3 relative (see CudaFusedAttentionTrainingTest), which
+     * the FP32 equality tests against the cpu backend would not accept.
+     */
+    volatile boolean tf32 = Boolean.getBoolean("din4j.cuda.tf32");
 
     CudaAttentionOps(Kernels k, CudaActivationOps act) {
         this.k = k;
@@ -108,7 +120,116 @@ final class CudaAttentionOps implements AttentionOps {
             fused(unit, params, q, keys, null, null, lengths, w, scores, null);
             return;
         }
+        if (training && fusedTrainable(unit, w)) {
+            fusedTrainForward(unit, params, q, keys, lengths, w, scores);
+            return;
+        }
         layered(unit, params, q, keys, lengths, w, scores, training);
+    }
+
+    /**
+     * Whether the fused training kernels cover this unit here: at most {@value CudaAttentionWorkspace.FusedLayout#MAX_LAYERS}
+     * hidden layers and both kernels' shared memory (in the larger, TF32 layout) within the device's opt-in limit
+     * (D = 64 with 80/40 needs ~64 KiB forward and ~96 KiB backward; wider units take the layered path). Every
+     * activation is covered.
+     */
+    boolean fusedTrainable(AttentionUnit unit, CudaAttentionWorkspace w) {
+        CudaAttentionWorkspace.FusedLayout f = w.layout;
+        return fusedTraining && unit.layers() <= CudaAttentionWorkspace.FusedLayout.MAX_LAYERS
+                && Math.max(f.forwardBytes(true), f.backwardBytes(true)) <= k.device.maxSharedBytes();
+    }
+
+    private KernelArgs trainArgs(AttentionUnit unit, CudaAttentionWorkspace w, Tensor q, Tensor keys, Tensor lengths) {
+        return KernelArgs.of().ptr(q).ptr(keys).ptr(lengths).ptr(w.folded).ptr(w.packed).i32(w.packedLen).ptr(w.dims)
+                .i32(unit.layers()).i32(unit.activation().ordinal()).f32((float) Dice.EPSILON).i32(tf32 ? 1 : 0)
+                .ptr(w.savedAll);
+    }
+
+    /**
+     * Training forward in L + 1 passes over the keys with Dice (one per layer's batch statistics, then the scores),
+     * one pass otherwise; no [B·T, H] tensor is written (see attention_train.cu).
+     */
+    private void fusedTrainForward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                                   CudaAttentionWorkspace w, Tensor scores) {
+        int b = q.dimInt(0);
+        int t = keys.dimInt(1);
+        int d = unit.width();
+        int[] h = unit.hidden();
+        int layers = h.length;
+        CudaAttentionWorkspace.FusedLayout f = w.layout;
+        w.ensureFused();
+        w.trained = new int[] {b, t};
+        w.trainedFused = true;
+        fold(unit, params, w);
+        pack(unit, params, w);
+        int blocks = CudaAttentionWorkspace.fusedBlocks(b);
+        int bytes = (int) f.forwardBytes(tf32);
+        if (unit.activation() == Activation.DICE) {
+            for (int p = 0; p < layers; p++) {
+                int width = 2 * h[p] + 1;
+                k.launchShared("attention_train_forward", Dim3.of(blocks), Dim3.of(BLOCK), bytes,
+                        trainArgs(unit, w, q, keys, lengths).i32(p).ptr(w.statsPartial()).ptr(0L).i32(b).i32(t).i32(d));
+                k.reducePartials(w.statsPartial().deviceAddress(), blocks, width, w.statsSums().deviceAddress());
+                k.device.launch("attention_train_stats_forward", Dim3.of((h[p] + 255) / 256), Dim3.of(256), 0,
+                        KernelArgs.of().ptr(w.statsSums()).ptr(w.packed.deviceAddress() + 4L * (f.pb[p] + 2L * h[p]))
+                                .i32(h[p]).ptr(w.saved[p]).ptr(params.dice()[p].runningMean())
+                                .ptr(params.dice()[p].runningVar()).f32((float) Dice.MOMENTUM));
+            }
+        }
+        k.launchShared("attention_train_forward", Dim3.of(blocks), Dim3.of(BLOCK), bytes,
+                trainArgs(unit, w, q, keys, lengths).i32(layers).ptr(0L).ptr(scores).i32(b).i32(t).i32(d));
+    }
+
+    /**
+     * Training backward: with Dice, L passes gather each layer's Σg and Σg·x̂ from the top down; one more
+     * recomputes everything, adds the key and query gradients and writes per-block parameter gradients, which a
+     * fixed-order reduction sums and the adds below scatter into {@code grads}.
+     */
+    private void fusedTrainBackward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                                    CudaAttentionWorkspace w, Tensor dScores, Tensor dq, Tensor dKeys,
+                                    AttentionParams grads) {
+        int b = q.dimInt(0);
+        int t = keys.dimInt(1);
+        int d = unit.width();
+        int[] h = unit.hidden();
+        int layers = h.length;
+        CudaAttentionWorkspace.FusedLayout f = w.layout;
+        int blocks = CudaAttentionWorkspace.fusedBlocks(b);
+        int bytes = (int) f.backwardBytes(tf32);
+        long dsums = w.dsums().deviceAddress();
+        if (unit.activation() == Activation.DICE) {
+            for (int p = 0; p < layers; p++) {
+                int j = layers - 1 - p;
+                k.launchShared("attention_train_backward", Dim3.of(blocks), Dim3.of(BLOCK), bytes,
+                        trainArgs(unit, w, q, keys, lengths).ptr(dsums).i32(p).ptr(dScores).ptr(w.statsPartial())
+                                .ptr(0L).ptr(0L).ptr(0L).i32(b).i32(t).i32(d));
+                k.reducePartials(w.statsPartial().deviceAddress(), blocks, 2 * h[j], dsums + 8L * f.dso[j]);
+            }
+        }
+        k.launchShared("attention_train_backward", Dim3.of(blocks), Dim3.of(BLOCK), bytes,
+                trainArgs(unit, w, q, keys, lengths).ptr(dsums).i32(layers).ptr(dScores).ptr(0L).ptr(w.gradPartial())
+                        .ptr(dq).ptr(dKeys).i32(b).i32(t).i32(d));
+        long sum = w.gradSum().deviceAddress();
+        k.elementwise("attention_train_grads_backward", f.gradLen, KernelArgs.of().ptr(w.gradPartial()).i32(blocks)
+                .i32(f.gradLen).ptr(sum));
+        for (int l = 0; l < layers; l++) {
+            if (l > 0) {
+                addInto(grads.weights()[l], sum + 4L * f.gw[l]);
+            }
+            addInto(grads.biases()[l], sum + 4L * f.gb[l]);
+            if (unit.activation().hasAlpha()) {
+                addInto(grads.alphas()[l], sum + 4L * (f.gb[l] + h[l]));
+            }
+        }
+        addInto(grads.weights()[layers], sum + 4L * f.gout);
+        addInto(grads.biases()[layers], sum + 4L * (f.gout + h[layers - 1]));
+        long hd = (long) h[0] * d;
+        k.elementwise("attention_fold_backward", hd, KernelArgs.of().ptr(sum + 4L * f.gm).ptr(sum + 4L * (f.gm + hd))
+                .ptr(sum + 4L * (f.gm + 2 * hd)).ptr(grads.weights()[0]).i32(h[0]).i32(d));
+    }
+
+    private void addInto(Tensor dst, long src) {
+        k.elementwise("add_into_forward", dst.size(), KernelArgs.of().ptr(dst).ptr(src).i64(dst.size()));
     }
 
     private void layered(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
@@ -119,6 +240,7 @@ final class CudaAttentionOps implements AttentionOps {
         int[] h = unit.hidden();
         long rows = (long) b * t;
         w.trained = training ? new int[] {b, t} : null;
+        w.trainedFused = false;
         fold(unit, params, w);
         int shared = 4 * (h[0] * (d + 1) + h[0] + d);
         if (shared > k.device.maxSharedBytes()) {
@@ -182,6 +304,10 @@ final class CudaAttentionOps implements AttentionOps {
             throw new IllegalArgumentException("ws: backward needs a training forward over the same batch (B=" + b
                     + ", T=" + t + ") first; " + (w.trained == null ? "there was none since the last layered inference"
                     : "the last one had B=" + w.trained[0] + ", T=" + w.trained[1]));
+        }
+        if (w.trainedFused) {
+            fusedTrainBackward(unit, params, q, keys, lengths, w, dScores, dq, dKeys, grads);
+            return;
         }
         int[] h = unit.hidden();
         int layers = h.length;

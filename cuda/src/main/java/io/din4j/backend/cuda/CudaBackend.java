@@ -272,6 +272,11 @@ public final class CudaBackend implements Backend {
         return embedding;
     }
 
+    /** The attention ops behind the serialising proxy (tests switch the fused training path with it). */
+    CudaAttentionOps attentionImpl() {
+        return attentionImpl;
+    }
+
     @Override
     public AttentionOps attention() {
         return attention;

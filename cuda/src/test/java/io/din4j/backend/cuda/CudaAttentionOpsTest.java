@@ -124,7 +124,7 @@ class CudaAttentionOpsTest {
         }
     }
 
-    private static void compare(CudaBackend c, AttentionUnit unit, int b, int t, long seed) {
+    static void compare(CudaBackend c, AttentionUnit unit, int b, int t, long seed) {
         int dd = unit.width();
         String label = unit + " B=" + b + " T=" + t + ": ";
         try (OpFixture f = new OpFixture(seed); TensorArena d = c.newArena()) {

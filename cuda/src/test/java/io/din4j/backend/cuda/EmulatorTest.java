@@ -32,6 +32,76 @@ class EmulatorTest {
         }
     }
 
+    /** TF32 as the hardware rounds it (cvt.rna.tf32.f32): to nearest, ties away from zero, 13 low bits cleared. */
+    static float tf32(float x) {
+        int u = Float.floatToRawIntBits(x);
+        return (u & 0x7f800000) == 0x7f800000 ? x : Float.intBitsToFloat((u + 0x1000) & 0xffffe000);
+    }
+
+    /**
+     * wmma m16n16k8 TF32: __float_to_tf32 at ties, below ties, negatives, subnormals and infinities; the product of
+     * converted operands equals the exact product of the rounded values up to FP32 accumulation, and differs from
+     * the FP32 product (the rounding is real). On a GPU this checks the emulator's model against the hardware.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("io.din4j.backend.cuda.Dev#names")
+    void tensorCoreTf32MatchesTheHardwareRounding(String name) {
+        CudaBackend c = Dev.backend(name);
+        float one = 1f;
+        float tie = 1f + 0x1p-11f;
+        float[] xs = {one, tie, Math.nextDown(tie), Math.nextUp(tie), 1f + 3 * 0x1p-11f, -tie, -(1f + 3 * 0x1p-11f),
+                3.14159265f, -2.7182817f, 1e-40f, -1e-40f, 0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                65504.7f, 1e-20f};
+        java.util.Random rnd = new java.util.Random(42);
+        float[] a = new float[16 * 8];
+        float[] b = new float[8 * 16];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextGaussian();
+            b[i] = (float) rnd.nextGaussian();
+        }
+        try (TensorArena d = c.newArena(); HostArena h = new HostArena()) {
+            Tensor da = d.f32(16, 8);
+            Tensor db = d.f32(8, 16);
+            Tensor dc = d.f32(16, 16);
+            Tensor dx = d.f32(xs.length);
+            Tensor dr = d.f32(xs.length);
+            c.copyFromHost(h.f32(16, 8).copyFrom(a).segment(), da);
+            c.copyFromHost(h.f32(8, 16).copyFrom(b).segment(), db);
+            c.copyFromHost(h.f32(xs.length).copyFrom(xs).segment(), dx);
+            c.device().launch("selftest_wmma_forward", Dim3.of(1), Dim3.of(32), 0,
+                    KernelArgs.of().ptr(da).ptr(db).ptr(dc).ptr(dx).ptr(dr).i32(xs.length));
+            Tensor r = Dev.down(c, h, dr);
+            for (int i = 0; i < xs.length; i++) {
+                assertEquals(Float.floatToRawIntBits(tf32(xs[i])), Float.floatToRawIntBits(r.getFloat(i)),
+                        "__float_to_tf32(" + xs[i] + ") = " + r.getFloat(i) + ", expected " + tf32(xs[i]));
+            }
+            assertEquals(1f + 0x1p-10f, tf32(tie), "a tie rounds away from zero");
+            assertEquals(1f, tf32(Math.nextDown(tie)), "below a tie rounds down");
+            Tensor out = Dev.down(c, h, dc);
+            double maxFp32Diff = 0;
+            double scaleAll = 0;
+            for (int m = 0; m < 16; m++) {
+                for (int n = 0; n < 16; n++) {
+                    double exact = 0;
+                    double fp32 = 0;
+                    double scale = 0;
+                    for (int k = 0; k < 8; k++) {
+                        exact += (double) tf32(a[m * 8 + k]) * tf32(b[k * 16 + n]);
+                        fp32 += (double) a[m * 8 + k] * b[k * 16 + n];
+                        scale += Math.abs((double) a[m * 8 + k] * b[k * 16 + n]);
+                    }
+                    double got = out.getFloat(m * 16 + n);
+                    // FP32 accumulation of 8 exact products: at most 8 roundings of 2⁻²⁴ of the running |sum|
+                    assertTrue(Math.abs(got - exact) <= 8 * 0x1p-24 * scale, "c[" + m + "," + n + "] = " + got
+                            + ", TF32 product " + exact);
+                    maxFp32Diff = Math.max(maxFp32Diff, Math.abs(got - fp32));
+                    scaleAll = Math.max(scaleAll, scale);
+                }
+            }
+            assertTrue(maxFp32Diff > 1e-5 * scaleAll, "TF32 products should differ from FP32's, max diff " + maxFp32Diff);
+        }
+    }
+
     @Test
     void dynamicSharedMemoryStartsAsNaN() {
         CudaBackend c = Dev.backend("cuda-emu");
