@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  *
  * <p>Arms, each run once per world and seed: {@code default} (no regularisation flags at all, user_id in the CSV, as a
  * user would run it); {@code drop} (the same with {@code --ignore user_id}); and, for every setting
- * {@code λ:min-count} of the grid, that setting with user_id kept and dropped. A setting {@code λ:1} is the field kept
- * in full (a row for every id; it keeps every rare item id too, since {@code --min-count} is global).
+ * {@code λ:min-count} of the grid, that setting with user_id kept (and dropped too when written
+ * {@code λ:min-count+drop}). A setting {@code λ:1} is the field kept in full (a row for every id; it keeps every rare
+ * item id too, since {@code --min-count} is global).
  *
  * <p>Each world is written by {@code din4j generate} (5,000 items in 100 categories, Zipf popularity, so item_id is
  * heavy-tailed too) with T training impressions and K test impressions per user (the latest K); the test
@@ -42,7 +43,7 @@ import java.util.SplittableRandom;
  *       watches it).</li>
  * </ul>
  * Run by tools/sweep.sh; arguments: seeds, U, settings ({@code λ:min-count} comma-separated, may be empty), epochs
- * (the most; early stopping ends most runs sooner), shapes (comma-separated), test rows.
+ * (0: train's default), shapes (comma-separated), test rows.
  */
 final class RegularisationSweep {
     private RegularisationSweep() {
