@@ -13,17 +13,26 @@ import java.util.SplittableRandom;
 
 /**
  * The sweep behind the training defaults (docs/models.md, "Choosing the defaults"): runs the command line in one
- * JVM (so the JIT is warm after the first run) on synthetic worlds of several shapes and seeds, with and without
- * {@code --ignore user_id}, for every setting (λ of {@code --mba-lambda}, {@code --min-count}) in the grid, and
- * prints the table after every seed (so a sweep cut short still reports the seeds it finished).
+ * JVM (so the JIT is warm after the first run) on synthetic worlds of several shapes and seeds and reports, per world,
+ * paired differences: every arm of a seed trains on the same world, with the same {@code --seed}, and is scored on
+ * the same test file, so what differs between arms is the setting (and the initialisation a different parameter set
+ * draws), not the data. The spread of a difference across seeds gives its standard error.
+ *
+ * <p>Arms, each run once per world and seed: {@code default} (no regularisation flags at all, user_id in the CSV, as a
+ * user would run it); {@code drop} (the same with {@code --ignore user_id}); and, for every setting
+ * {@code λ:min-count} of the grid, that setting with user_id kept (and dropped too when written
+ * {@code λ:min-count+drop}). A setting {@code λ:1} is the field kept in full (a row for every id; it keeps every rare
+ * item id too, since {@code --min-count} is global).
  *
  * <p>Each world is written by {@code din4j generate} (5,000 items in 100 categories, Zipf popularity, so item_id is
- * heavy-tailed too); its test file is split by user into a validation half (early stopping, on by default) and a
- * test half, scored once by {@code din4j eval}. Shapes ({@code U} = the users argument):
- * Every user has as many test impressions as training ones (the latest half, {@code --test-fraction 0.5}).
+ * heavy-tailed too) with T training impressions and K test impressions per user (the latest K); the test
+ * impressions of odd users give the validation file (the first V of each: early stopping, on by default) and those
+ * of even users the test file, scored once by {@code din4j eval}. K is chosen so the test file holds about the
+ * requested number of rows: the test set costs only scoring, and its size bounds how finely two runs can be told
+ * apart (one run's AUC has a standard error near 0.5/√(test rows) here). Shapes ({@code U} = the users argument):
  * <ul>
  *   <li>{@code few-noise}: U users × 2 training impressions, user_id replaced by a random id per row
- *       from a pool of half the training rows: about 2 rows per id (Poisson: 0 to ~7), no signal. A useless
+ *       from a pool of half the training rows: about 2 rows per id (Poisson: 0 to ~8), no signal. A useless
  *       heavy-tailed field.</li>
  *   <li>{@code few-useful}: U users × 3 training impressions; every user draws a fixed answer
  *       z_u ~ Bernoulli(0.3) and each of its labels (training and test) is replaced by z_u with probability 1/2.
@@ -31,78 +40,112 @@ import java.util.SplittableRandom;
  *   <li>{@code many}: U/8 users × 20 training impressions: every field has plenty of rows.</li>
  *   <li>{@code two-task}: U users × 2 training impressions, {@code generate --tasks 2}, trained as {@code din-ple}: the
  *       issue's two-task world (user_id real but weak: the activity offset). AUC is the click task's (early stopping
- *       watches it); the conversion task's is printed in a second table.</li>
+ *       watches it).</li>
  * </ul>
- * Run by tools/sweep.sh; arguments: seeds, U, settings ({@code λ:min-count} comma-separated), epochs, shapes
- * (comma-separated).
+ * Run by tools/sweep.sh; arguments: seeds, U, settings ({@code λ:min-count} comma-separated, may be empty), epochs
+ * (0: train's default), shapes (comma-separated), test rows.
  */
 final class RegularisationSweep {
     private RegularisationSweep() {
     }
 
-    record Setting(double lambda, int minCount) {
+    /** A grid point; {@code null} fields: the command line's default (no flag passed). */
+    record Setting(Double lambda, Integer minCount, boolean withDrop) {
+        static final Setting DEFAULT = new Setting(null, null, true);
+
         @Override
         public String toString() {
-            return fmt(lambda) + ":" + minCount;
+            return this.equals(DEFAULT) ? "default" : fmt(lambda) + ":" + minCount;
         }
     }
 
-    record Run(String world, long seed, Setting setting, boolean dropUser, double auc, double auc2, int keptEpoch) {
+    record Run(String world, long seed, Setting setting, boolean dropUser, double auc, int keptEpoch, int epochsRun, double seconds,
+               boolean selfDropped) {
     }
 
     public static void main(String[] args) throws IOException {
-        int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        int users = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
-        List<Setting> settings = new ArrayList<>();
-        for (String s : (args.length > 2 ? args[2] : "2000:1,2000:3,5000:1").split(",")) {
-            String[] p = s.split(":");
-            settings.add(new Setting(Double.parseDouble(p[0]), Integer.parseInt(p[1])));
+        int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
+        int users = args.length > 1 ? Integer.parseInt(args[1]) : 10000;
+        List<Setting> settings = new ArrayList<>(List.of(Setting.DEFAULT));
+        for (String s : (args.length > 2 ? args[2] : "2000:1").split(",")) {
+            if (!s.isBlank()) {
+                boolean withDrop = s.endsWith("+drop");
+                String[] p = s.replace("+drop", "").split(":");
+                settings.add(new Setting(Double.parseDouble(p[0]), Integer.parseInt(p[1]), withDrop));
+            }
         }
-        int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+        int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         List<String> shapes = List.of((args.length > 4 ? args[4] : "few-noise,few-useful,many,two-task").split(","));
+        int testRows = args.length > 5 ? Integer.parseInt(args[5]) : 30000;
         Path root = Files.createTempDirectory("din4j-sweep");
         List<Run> runs = new ArrayList<>();
         long t0 = System.nanoTime();
         for (long seed = 1; seed <= seeds; seed++) {
             for (String world : shapes) {
-                Path d = world(root, world, seed, users);
+                Path d = world(root, world, seed, users, testRows);
+                boolean defaultDropped = false;
                 for (Setting st : settings) {
-                    for (boolean drop : new boolean[] {false, true}) {
-                        Run r = run(d, world, seed, st, drop, epochs);
+                    for (boolean drop : st.withDrop() ? new boolean[] {false, true} : new boolean[] {false}) {
+                        long r0 = System.nanoTime();
+                        Run r;
+                        if (drop && st.equals(Setting.DEFAULT) && defaultDropped) {
+                            // train dropped user_id by itself (no id reached --min-count): the drop arm is the same
+                            // run (RareIdsTest checks the two models predict identically), so it is not run again.
+                            Run k = find(runs, seed, st, false, world);
+                            r = new Run(world, seed, st, true, k.auc(), k.keptEpoch(), k.epochsRun(), 0, false);
+                        } else {
+                            r = run(d, world, seed, st, drop, epochs);
+                            defaultDropped |= st.equals(Setting.DEFAULT) && r.selfDropped();
+                        }
+                        r = new Run(r.world(), r.seed(), r.setting(), r.dropUser(), r.auc(), r.keptEpoch(), r.epochsRun(),
+                                (System.nanoTime() - r0) / 1e9, r.selfDropped());
                         runs.add(r);
-                        System.err.printf(Locale.ROOT, "%s seed %d λ %s min-count %d %s: AUC %.4f%s (epoch %d) [%.0f s]%n", world, seed,
-                                fmt(st.lambda()), st.minCount(), drop ? "--ignore user_id" : "user_id kept", r.auc(),
-                                Double.isNaN(r.auc2()) ? "" : String.format(Locale.ROOT, " / %.4f", r.auc2()), r.keptEpoch() + 1,
+                        System.err.printf(Locale.ROOT, "%s seed %d %s %s: AUC %.4f (epoch %d of %d, %.1f s) [%.0f s]%n", world, seed, st,
+                                drop ? "--ignore user_id" : "user_id kept", r.auc(), r.keptEpoch() + 1, r.epochsRun(), r.seconds(),
                                 (System.nanoTime() - t0) / 1e9);
                     }
                 }
+                deleteTree(d);
             }
             System.out.printf(Locale.ROOT, "%n### after %d seed%s (%d runs, %.0f s)%n", seed, seed == 1 ? "" : "s", runs.size(),
                     (System.nanoTime() - t0) / 1e9);
             print(runs, shapes, settings);
             System.out.flush();
         }
+        deleteTree(root);
     }
 
     private static String fmt(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
+    private static void deleteTree(Path d) throws IOException {
+        try (var s = Files.walk(d)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** Writes the world's train.csv, valid.csv and test.csv under {@code root}. */
-    private static Path world(Path root, String name, long seed, int users) throws IOException {
+    private static Path world(Path root, String name, long seed, int users, int testRows) throws IOException {
         Path d = root.resolve(name + "-" + seed);
         int u = name.equals("many") ? users / 8 : users;
-        // Training rows per user; as many test rows again (--test-fraction 0.5), so that the test halves are large
-        // enough to compare settings (scoring costs little next to training).
         int trainPerUser = switch (name) {
             case "many" -> 20;
             case "few-useful" -> 3;
             case "few-noise", "two-task" -> 2;
             default -> throw new IllegalArgumentException("unknown shape " + name);
         };
-        Cli g = Cli.run("generate", "--out", d.toString(), "--users", Integer.toString(u), "--samples-per-user",
-                Integer.toString(2 * trainPerUser), "--test-fraction", "0.5", "--tasks", name.equals("two-task") ? "2" : "1", "--seed",
-                Long.toString(seed));
+        // K test impressions per user, the latest: even users' K go to the test file (about testRows rows), odd
+        // users' first V to the validation file (about testRows / 3 rows: early stopping needs less).
+        int k = Math.max(1, (int) Math.ceil(2.0 * testRows / u));
+        int v = Math.max(1, k / 3);
+        int s = trainPerUser + k;
+        // generate takes the test share as a fraction and rounds K up from it; nudged down so that it gives exactly k.
+        double fraction = (k - 0.5) / s;
+        Cli g = Cli.run("generate", "--out", d.toString(), "--users", Integer.toString(u), "--samples-per-user", Integer.toString(s),
+                "--test-fraction", Double.toString(fraction), "--tasks", name.equals("two-task") ? "2" : "1", "--seed", Long.toString(seed));
         if (g.code() != 0) {
             throw new IllegalStateException(g.toString());
         }
@@ -128,12 +171,17 @@ final class RegularisationSweep {
                 Files.write(d.resolve(f), lines);
             }
         }
-        // Validation and test: the test impressions of odd and even users.
         List<String> test = Files.readAllLines(d.resolve("test.csv"));
         List<String> valid = new ArrayList<>(List.of(test.get(0)));
         List<String> held = new ArrayList<>(List.of(test.get(0)));
+        Map<Integer, Integer> seen = new java.util.HashMap<>();
         for (String line : test.subList(1, test.size())) {
-            (Integer.parseInt(line.split(",", -1)[userCol]) % 2 == 1 ? valid : held).add(line);
+            int user = Integer.parseInt(line.split(",", -1)[userCol]);
+            if (user % 2 == 0) {
+                held.add(line);
+            } else if (seen.merge(user, 1, Integer::sum) <= v) {
+                valid.add(line);
+            }
         }
         Files.write(d.resolve("valid.csv"), valid);
         Files.write(d.resolve("test.csv"), held);
@@ -159,8 +207,13 @@ final class RegularisationSweep {
         Path out = d.resolve("model");
         List<String> a = new ArrayList<>(List.of("train", "--train", d.resolve("train.csv").toString(), "--valid",
                 d.resolve("valid.csv").toString(), "--model", world.equals("two-task") ? "din-ple" : "din", "--out", out.toString(),
-                "--no-report", "--epochs", Integer.toString(epochs), "--seed", Long.toString(seed), "--mba-lambda",
-                Double.toString(st.lambda()), "--min-count", Integer.toString(st.minCount()), "--device", "cpu"));
+                "--no-report", "--seed", Long.toString(seed), "--device", "cpu"));
+        if (epochs > 0) {
+            a.addAll(List.of("--epochs", Integer.toString(epochs)));
+        }
+        if (st.lambda() != null) {
+            a.addAll(List.of("--mba-lambda", Double.toString(st.lambda()), "--min-count", Integer.toString(st.minCount())));
+        }
         if (drop) {
             a.addAll(List.of("--ignore", "user_id"));
         }
@@ -174,71 +227,72 @@ final class RegularisationSweep {
         }
         List<Object> tasks = new ArrayList<>(((Map<String, Object>) Json.parseObject(e.out()).get("tasks")).values());
         Map<String, Object> training = (Map<String, Object>) Json.parseObject(Files.readString(out.resolve("model.json"))).get("training");
-        double auc2 = tasks.size() > 1 ? ((Number) ((Map<String, Object>) tasks.get(1)).get("auc")).doubleValue() : Double.NaN;
-        return new Run(world, seed, st, drop, ((Number) ((Map<String, Object>) tasks.get(0)).get("auc")).doubleValue(), auc2,
-                ((Number) training.get("kept_epoch")).intValue());
+        int ran = ((List<Object>) training.get("epochs")).size();
+        return new Run(world, seed, st, drop, ((Number) ((Map<String, Object>) tasks.get(0)).get("auc")).doubleValue(),
+                ((Number) training.get("kept_epoch")).intValue(), ran, 0, t.out().contains("train: dropping user_id"));
     }
 
     /**
-     * Per world and setting, over the seeds done: mean test AUC keeping user_id and dropping it; the loss of keeping
-     * it against the better of the two on each seed (mean ± standard deviation, worst), which is the issue's target;
-     * and the loss against the best run of the whole grid on that world and seed (what the setting costs against
-     * tuning, mean and worst).
+     * Per world: every arm's mean test AUC and its paired difference from the default arm (arm − default on each
+     * seed: mean ± standard error over the seeds, and the seeds' range); then the issue's figure, the default's loss
+     * against the better of keeping user_id (in full, the {@code λ:1} arm of the default λ, when swept; else the
+     * default itself) and dropping it: max(0, mean(drop − default), mean(keep − default)), with the standard error of
+     * the larger difference, and a bound (the larger of the two differences' mean + 2 standard errors, at least 0): the
+     * loss is resolved below 0.005 when that bound is. Differences of means, not means of per-seed maxima: the better option is chosen once for a
+     * world, not per seed, and a per-seed maximum of two noisy figures is biased upwards.
      */
     private static void print(List<Run> runs, List<String> shapes, List<Setting> settings) {
         System.out.println();
-        System.out.println("| world | λ | min-count | AUC user_id kept | AUC --ignore user_id | loss vs better of the two: mean ± sd (worst) "
-                + "| loss vs best of grid: mean (worst) | epoch kept (mean) |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
-        boolean twoTask = false;
+        System.out.println("| world | arm | mean test AUC | arm − default: mean ± SE | range over seeds | epoch kept (mean) | s per run |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        List<String> verdicts = new ArrayList<>();
         for (String world : shapes) {
             List<Run> rs = runs.stream().filter(r -> r.world().equals(world)).toList();
-            if (rs.isEmpty()) {
-                continue;
-            }
-            twoTask |= world.equals("two-task");
             long[] seeds = rs.stream().mapToLong(Run::seed).distinct().filter(s -> complete(rs, s, settings)).toArray();
             if (seeds.length == 0) {
                 continue;
             }
+            double[] def = Arrays.stream(seeds).mapToDouble(s -> find(rs, s, Setting.DEFAULT, false).auc()).toArray();
+            Map<String, double[]> diffs = new java.util.LinkedHashMap<>();
             for (Setting st : settings) {
-                double[] keep = new double[seeds.length];
-                double[] dropped = new double[seeds.length];
-                double[] gap = new double[seeds.length];
-                double[] grid = new double[seeds.length];
-                double epoch = 0;
-                for (int i = 0; i < seeds.length; i++) {
-                    long s = seeds[i];
-                    Run k = find(rs, s, st, false);
-                    keep[i] = k.auc();
-                    dropped[i] = find(rs, s, st, true).auc();
-                    gap[i] = Math.max(keep[i], dropped[i]) - keep[i];
-                    grid[i] = rs.stream().filter(r -> r.seed() == s).mapToDouble(Run::auc).max().orElseThrow() - keep[i];
-                    epoch += (k.keptEpoch() + 1.0) / seeds.length;
-                }
-                System.out.printf(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %.4f ± %.4f (%.4f) | %.4f (%.4f) | %.1f |%n", world,
-                        fmt(st.lambda()), st.minCount(), mean(keep), mean(dropped), mean(gap), sd(gap), max(gap), mean(grid), max(grid),
-                        epoch);
-            }
-        }
-        if (twoTask) {
-            System.out.println();
-            System.out.println("| two-task, conversion AUC | λ | min-count | user_id kept | --ignore user_id |");
-            System.out.println("|---|---|---|---|---|");
-            List<Run> rs = runs.stream().filter(r -> r.world().equals("two-task")).toList();
-            long[] seeds = rs.stream().mapToLong(Run::seed).distinct().filter(s -> complete(rs, s, settings)).toArray();
-            for (Setting st : settings) {
-                if (seeds.length > 0) {
-                    System.out.printf(Locale.ROOT, "| | %s | %d | %.4f | %.4f |%n", fmt(st.lambda()), st.minCount(),
-                            Arrays.stream(seeds).mapToDouble(s -> find(rs, s, st, false).auc2()).average().orElseThrow(),
-                            Arrays.stream(seeds).mapToDouble(s -> find(rs, s, st, true).auc2()).average().orElseThrow());
+                for (boolean drop : st.withDrop() ? new boolean[] {false, true} : new boolean[] {false}) {
+                    double[] auc = new double[seeds.length];
+                    double[] diff = new double[seeds.length];
+                    double epoch = 0;
+                    double secs = 0;
+                    for (int i = 0; i < seeds.length; i++) {
+                        Run r = find(rs, seeds[i], st, drop);
+                        auc[i] = r.auc();
+                        diff[i] = r.auc() - def[i];
+                        epoch += (r.keptEpoch() + 1.0) / seeds.length;
+                        secs += r.seconds() / seeds.length;
+                    }
+                    String arm = (st.equals(Setting.DEFAULT) ? (drop ? "drop (--ignore user_id)" : "**default**")
+                            : st + (drop ? " --ignore user_id" : ""));
+                    diffs.put(arm, diff);
+                    String d = st.equals(Setting.DEFAULT) && !drop ? "" : String.format(Locale.ROOT, "%+.4f ± %.4f", mean(diff), se(diff));
+                    String range = st.equals(Setting.DEFAULT) && !drop ? "" : String.format(Locale.ROOT, "%+.4f … %+.4f", min(diff), max(diff));
+                    System.out.printf(Locale.ROOT, "| %s | %s | %.4f | %s | %s | %.1f | %.1f |%n", world, arm, mean(auc), d, range, epoch, secs);
                 }
             }
+            double[] drop = diffs.get("drop (--ignore user_id)");
+            String keepArm = fmt(Training.DEFAULT_MBA_LAMBDA) + ":1";
+            double[] keep = diffs.getOrDefault(keepArm, new double[seeds.length]);
+            boolean dropBetter = mean(drop) >= mean(keep);
+            double[] worse = dropBetter ? drop : keep;
+            double loss = Math.max(0, mean(worse));
+            verdicts.add(String.format(Locale.ROOT, "| %s | %d | %+.4f ± %.4f | %s | %+.4f ± %.4f | %.4f | %.4f |", world, seeds.length,
+                    mean(drop), se(drop), diffs.containsKey(keepArm) ? String.format(Locale.ROOT, "%+.4f ± %.4f", mean(keep), se(keep)) : "(not swept)",
+                    mean(worse), se(worse), loss, Math.max(0, Math.max(mean(drop) + 2 * se(drop), diffs.containsKey(keepArm) ? mean(keep) + 2 * se(keep) : 0))));
         }
+        System.out.println();
+        System.out.println("| world | seeds | drop − default | keep in full − default | better − default | loss (target ≤ 0.005) | bound: max(0, mean + 2 SE of each) |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        verdicts.forEach(System.out::println);
     }
 
     private static boolean complete(List<Run> rs, long seed, List<Setting> settings) {
-        return rs.stream().filter(r -> r.seed() == seed).count() == 2L * settings.size();
+        return rs.stream().filter(r -> r.seed() == seed).count() == settings.stream().mapToLong(st -> st.withDrop() ? 2 : 1).sum();
     }
 
     private static double mean(double[] x) {
@@ -249,16 +303,24 @@ final class RegularisationSweep {
         return Arrays.stream(x).max().orElse(Double.NaN);
     }
 
-    /** Sample standard deviation (0 for one seed). */
-    private static double sd(double[] x) {
+    private static double min(double[] x) {
+        return Arrays.stream(x).min().orElse(Double.NaN);
+    }
+
+    /** Standard error of the mean: sample standard deviation / √n (0 for one seed). */
+    private static double se(double[] x) {
         if (x.length < 2) {
             return 0;
         }
         double m = mean(x);
-        return Math.sqrt(Arrays.stream(x).map(v -> (v - m) * (v - m)).sum() / (x.length - 1));
+        return Math.sqrt(Arrays.stream(x).map(v -> (v - m) * (v - m)).sum() / (x.length - 1) / x.length);
     }
 
     private static Run find(List<Run> rs, long seed, Setting st, boolean drop) {
         return rs.stream().filter(r -> r.seed() == seed && r.setting().equals(st) && r.dropUser() == drop).findFirst().orElseThrow();
+    }
+
+    private static Run find(List<Run> rs, long seed, Setting st, boolean drop, String world) {
+        return find(rs.stream().filter(r -> r.world().equals(world)).toList(), seed, st, drop);
     }
 }
