@@ -159,15 +159,23 @@ final class CpuActivationOps implements ActivationOps {
             for (int v = from; v < to; v++) {
                 int j = v * L;
                 VectorMask<Float> m = Lanes.tail(j, c);
+                // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+                // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+                // mask per row (JFR, docs/architecture.md).
+                boolean full = j + L <= c;
                 FloatVector a = Lanes.load(as, j, m);
                 FloatVector sum = FloatVector.zero(S);
                 for (int r = 0; r < n; r++) {
                     // scalar math: dx += dy·(x > 0 ? 1 : α); dα += dy·(x ≤ 0 ? x : 0)
                     long i = (long) r * c + j;
-                    FloatVector xv = Lanes.load(xs, i, m);
-                    FloatVector g = Lanes.load(gs, i, m);
+                    FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
+                    FloatVector g = full ? Lanes.load(gs, i) : Lanes.load(gs, i, m);
                     VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
-                    Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
+                    if (full) {
+                        Lanes.store(Lanes.load(ds, i).add(g.blend(g.mul(a), neg)), ds, i);
+                    } else {
+                        Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
+                    }
                     sum = sum.add(FloatVector.zero(S).blend(g.mul(xv), neg));
                 }
                 Lanes.store(Lanes.load(das, j, m).add(sum), das, j, m);
@@ -186,8 +194,10 @@ final class CpuActivationOps implements ActivationOps {
      */
     private static void normalised(MemorySegment xs, int c, int j, VectorMask<Float> m, int r0, int rows, FloatVector mean,
             FloatVector inv, float[] p) {
+        boolean full = j + L <= c;
         for (int r = 0; r < rows; r++) {
-            Lanes.load(xs, (long) (r0 + r) * c + j, m).sub(mean).mul(inv).intoArray(p, r * L);
+            long i = (long) (r0 + r) * c + j;
+            (full ? Lanes.load(xs, i) : Lanes.load(xs, i, m)).sub(mean).mul(inv).intoArray(p, r * L);
         }
         CpuMath.sigmoidInPlace(p, rows * L);
     }
@@ -245,17 +255,21 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceStatistics(MemorySegment xs, int c, int n, int j, float invN, float mom, MemorySegment bm,
             MemorySegment bv, MemorySegment rm, MemorySegment rv) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean sums x − x_0, so
         // a channel far from zero does not lose its spread to rounding.
         FloatVector x0 = Lanes.load(xs, j, m);
         FloatVector s = FloatVector.zero(S);
         for (int r = 1; r < n; r++) {
-            s = s.add(Lanes.load(xs, (long) r * c + j, m).sub(x0));
+            s = s.add((full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(x0));
         }
         FloatVector mean = s.mul(invN).add(x0);
         FloatVector q = FloatVector.zero(S);
         for (int r = 0; r < n; r++) {
-            FloatVector d = Lanes.load(xs, (long) r * c + j, m).sub(mean);
+            FloatVector d = (full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(mean);
             q = d.fma(d, q);
         }
         FloatVector var = q.mul(invN);
@@ -270,6 +284,10 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceApply(MemorySegment xs, MemorySegment as, MemorySegment ys, int c, int n, int j,
             MemorySegment means, MemorySegment vars, float eps, float[] p) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         FloatVector mean = Lanes.load(means, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(vars, j, m).add(eps).lanewise(VectorOperators.SQRT));
         FloatVector a = Lanes.load(as, j, m);
@@ -281,7 +299,11 @@ final class CpuActivationOps implements ActivationOps {
                 // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
                 long i = (long) (r0 + r) * c + j;
                 FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+                if (full) {
+                    Lanes.store(Lanes.load(xs, i).mul(pv.fma(oneMinusA, a)), ys, i);
+                } else {
+                    Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+                }
             }
         }
     }
@@ -322,6 +344,10 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceBackwardSums(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment das,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         FloatVector mean = Lanes.load(bm, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
         FloatVector oneMinusA = Lanes.load(as, j, m).neg().add(1f);
@@ -334,11 +360,11 @@ final class CpuActivationOps implements ActivationOps {
             for (int r = 0; r < rows; r++) {
                 // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
                 long i = (long) (r0 + r) * c + j;
-                FloatVector xv = Lanes.load(xs, i, m);
+                FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
                 FloatVector xh = xv.sub(mean).mul(inv);
                 FloatVector pv = FloatVector.fromArray(S, p, r * L);
                 FloatVector q = pv.neg().add(1f);
-                FloatVector gx = Lanes.load(gs, i, m).mul(xv);
+                FloatVector gx = (full ? Lanes.load(gs, i) : Lanes.load(gs, i, m)).mul(xv);
                 FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
                 sumD = sumD.add(dxh);
                 sumDX = dxh.fma(xh, sumDX);
@@ -354,6 +380,10 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceBackwardApply(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         FloatVector mean = Lanes.load(bm, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
         FloatVector a = Lanes.load(as, j, m);
@@ -368,14 +398,18 @@ final class CpuActivationOps implements ActivationOps {
             for (int r = 0; r < rows; r++) {
                 // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
                 long i = (long) (r0 + r) * c + j;
-                FloatVector xv = Lanes.load(xs, i, m);
+                FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
                 FloatVector xh = xv.sub(mean).mul(inv);
                 FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                FloatVector g = Lanes.load(gs, i, m);
+                FloatVector g = full ? Lanes.load(gs, i) : Lanes.load(gs, i, m);
                 FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
                 FloatVector direct = g.mul(pv.fma(oneMinusA, a));
                 FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+                if (full) {
+                    Lanes.store(Lanes.load(ds, i).add(direct).add(viaNorm), ds, i);
+                } else {
+                    Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+                }
             }
         }
     }
