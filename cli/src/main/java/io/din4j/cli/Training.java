@@ -189,8 +189,9 @@ final class Training implements AutoCloseable {
      * at the data's mean history, so the paths only large batches take (more rows than a block of the matrix
      * product, the second compute thread's chunks) are compiled too. Each phase ends after two windows in a row in
      * which the JIT compiled for under 5% of the window and the step time stopped improving (as in {@code din4j
-     * bench}); the warm-up ends when both have, the reader's first batch is ready and {@code --warmup-seconds} have
-     * passed, or after {@link #WARMUP_CONVERGE_NANOS} with the first batch ready. On data of fewer than
+     * bench}), the tiny one after {@link #WARMUP_TINY_NANOS} at most; the warm-up ends when both have, the reader's
+     * first batch is ready and {@code --warmup-seconds} have passed, or after {@link #WARMUP_CONVERGE_NANOS} with the
+     * first batch ready. On data of fewer than
      * {@link #WARMUP_MIN_BATCHES} batches it ends as soon as the first batch is ready and {@code --warmup-seconds}
      * have passed.
      */
@@ -235,7 +236,7 @@ final class Training implements AutoCloseable {
                     break;
                 }
                 if (!tinyDone) {
-                    tinyDone = converged(tr, tiny, steps, 0, 20, 200_000_000L);
+                    tinyDone = converged(tr, tiny, steps, 0, 20, 200_000_000L) || System.nanoTime() - t0 > WARMUP_TINY_NANOS;
                 } else {
                     fullDone |= converged(tr, full, steps, 1, 3, 300_000_000L);
                 }
@@ -268,9 +269,6 @@ final class Training implements AutoCloseable {
         }
         double windowMs = (System.nanoTime() - w0) / 1e6;
         long jit = BenchCommand.jitMillis() - jit0;
-        if (Boolean.getBoolean("din4j.warmup.trace")) {
-            System.err.printf(Locale.ROOT, "warm-up phase %d: %d steps, best %.2f ms, window %.0f ms, JIT %d ms%n", phase, steps[phase], best, windowMs, jit);
-        }
         quietWindows[phase] = best > lastBest[phase] * 0.97 && jit <= 0.05 * windowMs ? quietWindows[phase] + 1 : 0;
         lastBest[phase] = best;
         return quietWindows[phase] >= 2;
@@ -302,6 +300,11 @@ final class Training implements AutoCloseable {
      * JIT never goes quiet).
      */
     private static final long WARMUP_CONVERGE_NANOS = 45_000_000_000L;
+    /**
+     * The tiny steps give way to full-size ones after this long even when the JIT is not quiet yet (on a loaded
+     * machine it never was within 45 s, and the full-size paths were then compiled during the first epoch).
+     */
+    private static final long WARMUP_TINY_NANOS = 15_000_000_000L;
     /** The warm-up stops after this long even when the first batch is not ready (a very slow reader). */
     private static final long WARMUP_MAX_NANOS = 120_000_000_000L;
 

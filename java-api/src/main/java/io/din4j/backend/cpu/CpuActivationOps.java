@@ -337,8 +337,11 @@ final class CpuActivationOps implements ActivationOps {
         });
     }
 
-    /** Per worker: Σdxh, Σdxh·x̂ of one vector of channels, from the first backward pass to the second. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L + 32]);
+    /**
+     * Per worker: Σdxh, Σdxh·x̂ of one vector of channels, from the first backward pass to the second, then the
+     * second pass's per-channel vectors ({@link #diceBackwardStrip}).
+     */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[7 * L + 32]);
 
     /** First pass: Σdxh and Σdxh·x̂ into sums, and dα += Σ dy·(1 − p)·x, for channels {@code [j, j + L)}. */
     private static void diceBackwardSums(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment das,
@@ -379,38 +382,87 @@ final class CpuActivationOps implements ActivationOps {
     /** Second pass: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂)) for channels {@code [j, j + L)}. */
     private static void diceBackwardApply(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
-        VectorMask<Float> m = Lanes.tail(j, c);
-        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
-        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
-        // mask per row (JFR, docs/architecture.md).
-        boolean full = j + L <= c;
-        FloatVector mean = Lanes.load(bm, j, m);
-        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
-        FloatVector a = Lanes.load(as, j, m);
-        FloatVector oneMinusA = a.neg().add(1f);
-        FloatVector sumD = FloatVector.fromArray(S, sums, 0);
-        FloatVector sumDX = FloatVector.fromArray(S, sums, L);
-        float fn = n;
-        FloatVector k1 = inv.div(fn);
         for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
             int rows = Math.min(STRIP_ROWS, n - r0);
-            normalised(xs, c, j, m, r0, rows, mean, inv, p);
-            for (int r = 0; r < rows; r++) {
-                // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
-                long i = (long) (r0 + r) * c + j;
-                FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
-                FloatVector xh = xv.sub(mean).mul(inv);
-                FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                FloatVector g = full ? Lanes.load(gs, i) : Lanes.load(gs, i, m);
-                FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
-                FloatVector direct = g.mul(pv.fma(oneMinusA, a));
-                FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                if (full) {
-                    Lanes.store(Lanes.load(ds, i).add(direct).add(viaNorm), ds, i);
-                } else {
-                    Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
-                }
-            }
+            diceBackwardStrip(xs, as, gs, ds, bm, bv, c, n, j, eps, p, sums, r0, rows);
+        }
+    }
+
+    /**
+     * One strip of {@link #diceBackwardApply}. The per-channel vectors go to {@code k} (7 vectors), and the row loop
+     * is a method of its own that reads them back with plain array loads, one for whole channel vectors and one
+     * for the last partial one: with the strip loop, the masked variants and the setup in one method, C2 reached
+     * its inlining limits before the end of the row loop, and the calls left there (the add and store of dx) boxed
+     * a vector and its array per row, most of the training step's remaining garbage (JFR, docs/architecture.md).
+     */
+    private static void diceBackwardStrip(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
+            MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums, int r0, int rows) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector mean = Lanes.load(bm, j, m);
+        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        normalised(xs, c, j, m, r0, rows, mean, inv, p);
+        FloatVector a = Lanes.load(as, j, m);
+        float[] k = sums;  // sums holds Σdxh and Σdxh·x̂ at 0 and L; the constants go after them
+        mean.intoArray(k, 2 * L);
+        inv.intoArray(k, 3 * L);
+        a.intoArray(k, 4 * L);
+        a.neg().add(1f).intoArray(k, 5 * L);
+        inv.div((float) n).intoArray(k, 6 * L);
+        if (j + L <= c) {
+            diceBackwardRows(xs, gs, ds, c, n, j, p, k, r0, rows);
+        } else {
+            diceBackwardRowsMasked(xs, gs, ds, c, n, j, p, k, r0, rows);
+        }
+    }
+
+    /** The rows of a strip for a whole vector of channels: {@code k} = Σdxh, Σdxh·x̂, μ, inv, α, 1 − α, inv/N. */
+    private static void diceBackwardRows(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
+            float[] p, float[] k, int r0, int rows) {
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector a = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
+        FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
+        float fn = n;
+        for (int r = 0; r < rows; r++) {
+            // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = Lanes.load(xs, i);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector g = Lanes.load(gs, i);
+            FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+            FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+            FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+            Lanes.store(Lanes.load(ds, i).add(direct).add(viaNorm), ds, i);
+        }
+    }
+
+    /** {@link #diceBackwardRows} for the last, partial vector of channels. */
+    private static void diceBackwardRowsMasked(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
+            float[] p, float[] k, int r0, int rows) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector a = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
+        FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
+        float fn = n;
+        for (int r = 0; r < rows; r++) {
+            // scalar math: as in diceBackwardRows, lanes outside the channels masked
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = Lanes.load(xs, i, m);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector g = Lanes.load(gs, i, m);
+            FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+            FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+            FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+            Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
         }
     }
 }
