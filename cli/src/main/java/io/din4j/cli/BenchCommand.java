@@ -103,6 +103,18 @@ final class BenchCommand implements Callable<Integer> {
                     + "(exit 3) when more than 1%% of the samples sit in the Vector API's Java fallback; lists the hot methods.")
     double vectorCheck;
 
+    @Option(names = "--alloc-check", paramLabel = "BYTES", arity = "0..1", fallbackValue = "" + DEFAULT_ALLOC_LIMIT, defaultValue = "-1",
+            description = "After the timed steps, count the Java heap the warmed-up step allocates (all threads) and name the sites "
+                    + "(JFR allocation samples); fail (exit 4) when it is more than BYTES per sample (default " + DEFAULT_ALLOC_LIMIT + ").")
+    long allocCheck;
+
+    /**
+     * Default bound of {@code --alloc-check}, bytes per sample: about twice what a DIN step at B = 256, T = 15
+     * allocated on the AVX2 host after the boxing fixes (971; the partial-vector tails of narrow outputs in
+     * Gemm.store and of the loss), a tenth of the 23 KB measured before them (docs/architecture.md).
+     */
+    static final long DEFAULT_ALLOC_LIMIT = 2048;
+
     @CommandLine.Mixin
     SchemaOptions schemaOptions = new SchemaOptions();
 
@@ -128,6 +140,9 @@ final class BenchCommand implements Callable<Integer> {
         Flags.atLeast(spec, "--sort-window", sortWindow, 0);
         if (!(vectorCheck >= 0)) {
             throw Flags.bad(spec, "--vector-check", vectorCheck, "a number of seconds >= 0");
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--alloc-check") && allocCheck < 0) {
+            throw Flags.bad(spec, "--alloc-check", allocCheck, "a number of bytes >= 0");
         }
         if (data != null) {
             if (!train) {
@@ -165,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
             printText(out, type, hist, r);
         }
         out.flush();
-        return vectorCheckExit(r.check);
+        return checksExit(r);
     }
 
     /**
@@ -218,7 +233,7 @@ final class BenchCommand implements Callable<Integer> {
                     100 * p.waitSeconds / p.seconds, p.meanBatchHistory());
         }
         out.flush();
-        return vectorCheckExit(r.check);
+        return checksExit(r);
     }
 
     /** {@code din4j train}'s default {@code --shuffle-buffer}: the pipeline is timed as train runs it. */
@@ -285,7 +300,7 @@ final class BenchCommand implements Callable<Integer> {
     /** What one bench measured. */
     private record Result(String backend, int threads, double[] ms, double warmupSeconds, int warmupSteps, long jitMsTimed,
                           long gcTimed, long gcMsTimed, long nativeBytes, long heapBytes, VectorFallbackCheck.Result check,
-                          DeviceCounters.Snapshot perStep) {
+                          DeviceCounters.Snapshot perStep, double allocPerSample, AllocationCheck.Result alloc) {
         double[] sorted() {
             double[] s = ms.clone();
             Arrays.sort(s);
@@ -316,6 +331,7 @@ final class BenchCommand implements Callable<Integer> {
         System.gc();
         long jit0 = jitMillis();
         long[] gc0 = gcCounts();
+        long alloc0 = AllocationCheck.allocatedBytes();
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             Batch in = inputs[(warmSteps + i) % inputs.length];
@@ -325,6 +341,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         long jitTimed = jitMillis() - jit0;
         long[] gc1 = gcCounts();
+        long alloc1 = AllocationCheck.allocatedBytes();
+        int samples = 0;
+        for (int i = 0; i < reps; i++) {
+            samples += inputs[(warmSteps + i) % inputs.length].size();
+        }
+        double allocPerSample = alloc0 < 0 ? Double.NaN : (alloc1 - alloc0) / (double) samples;
         long nativeBytes = HostArena.liveBytes();
         Runtime rt = Runtime.getRuntime();
         long heap = rt.totalMemory() - rt.freeMemory();
@@ -333,9 +355,15 @@ final class BenchCommand implements Callable<Integer> {
             int[] k = {0};
             check = VectorFallbackCheck.sample(() -> step(m, trainer, inputs[k[0]++ % inputs.length], backend), vectorCheck);
         }
+        AllocationCheck.Result alloc = null;
+        if (allocCheck >= 0) {
+            int[] k = {0};
+            alloc = AllocationCheck.measure(() -> step(m, trainer, inputs[k[0]++ % inputs.length], backend), Math.max(reps, 20),
+                    inputs[0].size(), allocCheck);
+        }
         DeviceCounters.Snapshot perStep = backend instanceof CudaBackend cuda ? countSteps(m, trainer, inputs[0], cuda) : null;
         return new Result(backend.name(), backend.threads(), ms, warmS, warmSteps, jitTimed, gc1[0] - gc0[0], gc1[1] - gc0[1],
-                nativeBytes, heap, check, perStep);
+                nativeBytes, heap, check, perStep, allocPerSample, alloc);
     }
 
     private Map<String, Object> jsonOf(ModelConfig.Type type, int t, Result r) {
@@ -368,6 +396,12 @@ final class BenchCommand implements Callable<Integer> {
             j.put("native_bytes", r.nativeBytes);
         }
         j.put("heap_used_bytes", r.heapBytes);
+        j.put("alloc_bytes_per_sample", r.allocPerSample);
+        if (r.alloc != null) {
+            j.put("alloc_check_bytes_per_sample", r.alloc.bytesPerSample());
+            j.put("alloc_check_limit", r.alloc.limit());
+            j.put("alloc_sites", r.alloc.sites());
+        }
         if (r.backend.equals("cpu")) {
             j.put("vector_isa", io.din4j.backend.cpu.CpuBackend.vectorIsa());
         }
@@ -403,6 +437,12 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "warm-up %.1f s (%d steps); during the timed steps: JIT %d ms, %d GCs (%d ms)%s%n", r.warmupSeconds, r.warmupSteps,
                 r.jitMsTimed, r.gcTimed, r.gcMsTimed, r.nativeBytes > 0 ? String.format(Locale.ROOT, "; native memory %.1f MB, Java heap used %.1f MB",
                         r.nativeBytes / 1e6, r.heapBytes / 1e6) : "");
+        out.printf(Locale.ROOT, "Java heap allocated during the timed steps (all threads): %,.0f bytes per sample%n", r.allocPerSample);
+        if (r.alloc != null) {
+            out.printf(Locale.ROOT, "alloc check: %,.0f bytes per sample (limit %,d)%s%n", r.alloc.bytesPerSample(), r.alloc.limit(),
+                    r.alloc.sites().isEmpty() ? "" : "; sites (JFR samples, bytes per sample):");
+            r.alloc.sites().forEach((k, v) -> out.printf(Locale.ROOT, "  %8.1f  %s%n", v, k));
+        }
         if (r.jitMsTimed > 0.05 * Arrays.stream(r.ms).sum()) {
             out.println("note: the JIT was still compiling during the timed steps; a longer --max-warmup-seconds gives a steadier figure");
         }
@@ -427,6 +467,20 @@ final class BenchCommand implements Callable<Integer> {
                     perStep.uploads() / (double) COUNTED_STEPS, perStep.uploadedBytes() / (double) COUNTED_STEPS,
                     perStep.downloadedBytes() / (double) COUNTED_STEPS);
         }
+    }
+
+    /** Exit status of the checks asked for: 3 when the vector check failed, else 4 when the allocation check failed. */
+    private int checksExit(Result r) {
+        int v = vectorCheckExit(r.check);
+        if (v != 0) {
+            return v;
+        }
+        if (r.alloc != null && !r.alloc.passed()) {
+            spec.commandLine().getErr().printf(Locale.ROOT, "din4j bench: allocation check failed: %,.0f bytes per sample allocated by the warmed-up step (limit %,d)%n",
+                    r.alloc.bytesPerSample(), r.alloc.limit());
+            return 4;
+        }
+        return 0;
     }
 
     private int vectorCheckExit(VectorFallbackCheck.Result check) {
@@ -483,7 +537,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Milliseconds the JIT compilers have spent so far (0 where the JVM does not say). */
-    private static long jitMillis() {
+    static long jitMillis() {
         var c = ManagementFactory.getCompilationMXBean();
         return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
     }

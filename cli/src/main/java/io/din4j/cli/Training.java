@@ -175,47 +175,137 @@ final class Training implements AutoCloseable {
     }
 
     /**
-     * Starts the first pass of {@code stream} (its prefetch thread reads the file into the shuffle buffer) and, until
-     * its first batch is ready, runs training steps of a throwaway model of the same architecture with small tables
-     * on random batches at the data's mean history, and at least {@code --warmup-seconds}: the JIT compiles the
-     * step's kernels (classes and methods are shared between the two models) while the reader fills its buffer,
-     * instead of during the first epoch. The real model is not touched, so training stays deterministic. Returns
-     * the stream, whose next {@code iterator()} continues the started pass.
+     * Starts the first pass of {@code stream} (its prefetch thread reads the file into the shuffle buffer) and
+     * meanwhile runs training steps of a throwaway model of the same architecture with small tables, so that the JIT
+     * compiles the step's kernels (classes and methods are shared between the two models) before the first epoch
+     * instead of during it. The real model is not touched, so training stays deterministic. Returns the stream, whose
+     * next {@code iterator()} continues the started pass.
+     *
+     * <p>Two phases. First many tiny steps (2–8 rows, histories of random length up to the data's mean): C2 compiles
+     * a method after enough invocations and loop iterations, and a fresh JVM runs a full-size step in the
+     * interpreter and C1, where every Vector API operation takes its Java fallback, at 1–8 s a step (DIN, B = 256,
+     * on the AVX2 host). A tiny step makes the same kernel calls for a fraction of the work, so the thresholds are
+     * reached in seconds (measured: ~1,000 tiny steps in 25 s under load 10, each then ~1 ms). Then full-size steps
+     * at the data's mean history, so the paths only large batches take (more rows than a block of the matrix
+     * product, the second compute thread's chunks) are compiled too. Each phase ends after two windows in a row in
+     * which the JIT compiled for under 5% of the window and the step time stopped improving (as in {@code din4j
+     * bench}), the tiny one after {@link #WARMUP_TINY_NANOS} at most; the warm-up ends when both have, the reader's
+     * first batch is ready and {@code --warmup-seconds} have passed, or after {@link #WARMUP_CONVERGE_NANOS} with the
+     * first batch ready. On data of fewer than
+     * {@link #WARMUP_MIN_BATCHES} batches it ends as soon as the first batch is ready and {@code --warmup-seconds}
+     * have passed.
      */
     BatchStream warmedUp(BatchStream stream, PrintWriter out) {
         Iterator<io.din4j.data.Batch> first = stream.startPass();
         java.util.function.BooleanSupplier ready = first instanceof io.din4j.data.Prefetcher p ? p::ready : () -> true;
         long minNanos = (long) (settings.warmupSeconds() * 1e9);
         long t0 = System.nanoTime();
-        int steps = 0;
-        if (minNanos > 0 || !ready.getAsBoolean()) {
-            Map<String, io.din4j.data.Vocabulary> small = new LinkedHashMap<>();
-            for (int f = 0; f < schema.sparse().size(); f++) {
-                io.din4j.data.Vocabulary v = new io.din4j.data.Vocabulary();
-                for (int i = 1; i < Math.min(WARMUP_TABLE_ROWS, vocabularies.get(f).size()); i++) {
-                    v.add("w" + i);
-                }
-                small.put(schema.sparse().get(f).name(), v.freeze());
-            }
-            int b = settings.batchSize();
-            int t = Math.max(1, (int) Math.round(settings.maxHistory() > 0 ? Math.min(meanHistory, settings.maxHistory()) : meanHistory));
-            int[] sizes = small.values().stream().mapToInt(io.din4j.data.Vocabulary::size).toArray();
-            io.din4j.data.Batch[] batches = BenchCommand.randomBatches(4, b, t, sizes, io.din4j.data.Vocabularies.sequenceTables(schema),
-                    schema.dense().size(), schema.tasks().size(), 11);
-            try (Model m = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr = new Trainer(m, trainConfig)) {
-                while (System.nanoTime() - t0 < WARMUP_MAX_NANOS && (System.nanoTime() - t0 < minNanos || !ready.getAsBoolean())) {
-                    tr.step(batches[steps++ % batches.length], 0);
-                }
-            }
-            out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d steps of a throwaway model) while the reader filled its buffer%n",
-                    model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps);
-            out.flush();
+        int b = settings.batchSize();
+        // Past the reader's fill time only for data of some size: on a small file the epochs are short whatever the
+        // JIT's state, and a warm-up of seconds would cost more than it saves.
+        boolean converge = trainRows >= (long) WARMUP_MIN_BATCHES * b;
+        if (!converge && minNanos == 0 && ready.getAsBoolean()) {
+            return stream;
         }
+        Map<String, io.din4j.data.Vocabulary> small = new LinkedHashMap<>();
+        for (int f = 0; f < schema.sparse().size(); f++) {
+            io.din4j.data.Vocabulary v = new io.din4j.data.Vocabulary();
+            for (int i = 1; i < Math.min(WARMUP_TABLE_ROWS, vocabularies.get(f).size()); i++) {
+                v.add("w" + i);
+            }
+            small.put(schema.sparse().get(f).name(), v.freeze());
+        }
+        int t = Math.max(1, (int) Math.round(settings.maxHistory() > 0 ? Math.min(meanHistory, settings.maxHistory()) : meanHistory));
+        int[] sizes = small.values().stream().mapToInt(io.din4j.data.Vocabulary::size).toArray();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        io.din4j.data.Batch[] tiny = new io.din4j.data.Batch[64];
+        for (int i = 0; i < tiny.length; i++) {
+            tiny[i] = warmUpBatch(Math.min(b, 2 + rnd.nextInt(7)), Math.max(1, (t + 1) / 2 + rnd.nextInt(t / 2 + 1)), sizes, rnd, 11 + i);
+        }
+        io.din4j.data.Batch[] full = new io.din4j.data.Batch[4];
+        for (int i = 0; i < full.length; i++) {
+            full[i] = warmUpBatch(b, t, sizes, rnd, 101 + i);
+        }
+        int[] steps = new int[2];
+        try (Model m = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr = new Trainer(m, trainConfig)) {
+            boolean tinyDone = false;
+            boolean fullDone = false;
+            while (System.nanoTime() - t0 < WARMUP_MAX_NANOS) {
+                boolean done = !converge || tinyDone && fullDone || System.nanoTime() - t0 > WARMUP_CONVERGE_NANOS;
+                if (done && ready.getAsBoolean() && System.nanoTime() - t0 >= minNanos) {
+                    break;
+                }
+                if (!tinyDone) {
+                    tinyDone = converged(tr, tiny, steps, 0, 20, 200_000_000L) || System.nanoTime() - t0 > WARMUP_TINY_NANOS;
+                } else {
+                    fullDone |= converged(tr, full, steps, 1, 3, 300_000_000L);
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model) while the reader filled its buffer%n",
+                model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps[0], steps[1]);
+        out.flush();
         return stream;
     }
 
+    /** Quiet windows in a row per warm-up phase, and each phase's best step time in its last window (ms). */
+    private final int[] quietWindows = new int[2];
+    private final double[] lastBest = {Double.MAX_VALUE, Double.MAX_VALUE};
+
+    /**
+     * One window of warm-up steps (at least {@code minSteps} and {@code minNanos}) on {@code batches}; true once two
+     * windows in a row were quiet: the JIT compiled for under 5% of the window and the best step was no more than 3%
+     * faster than the previous window's (C2 works through its queue in bursts; one quiet window between two is not
+     * the end).
+     */
+    private boolean converged(Trainer tr, io.din4j.data.Batch[] batches, int[] steps, int phase, int minSteps, long minNanos) {
+        long jit0 = BenchCommand.jitMillis();
+        long w0 = System.nanoTime();
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < minSteps || System.nanoTime() - w0 < minNanos; i++) {
+            long s0 = System.nanoTime();
+            tr.step(batches[steps[phase]++ % batches.length], 0);
+            best = Math.min(best, (System.nanoTime() - s0) / 1e6);
+        }
+        double windowMs = (System.nanoTime() - w0) / 1e6;
+        long jit = BenchCommand.jitMillis() - jit0;
+        quietWindows[phase] = best > lastBest[phase] * 0.97 && jit <= 0.05 * windowMs ? quietWindows[phase] + 1 : 0;
+        lastBest[phase] = best;
+        return quietWindows[phase] >= 2;
+    }
+
+    /**
+     * A random batch for the warm-up: {@code rows} rows of ids below the small tables' sizes, histories of random
+     * length 0..{@code t} padded to {@code t} (as real batches are, so the kernels' length-dependent paths are taken).
+     */
+    private io.din4j.data.Batch warmUpBatch(int rows, int t, int[] sizes, java.util.SplittableRandom rnd, long seed) {
+        io.din4j.data.Batch batch = BenchCommand.randomBatch(rows, t, sizes, io.din4j.data.Vocabularies.sequenceTables(schema),
+                schema.dense().size(), schema.tasks().size(), seed);
+        int[] len = batch.lengths();
+        for (int k = 0; k < len.length; k++) {
+            len[k] = k == 0 ? t : rnd.nextInt(t + 1);  // one row at the padded length, as in a real batch
+            for (int q = 0; q < batch.sequenceFields(); q++) {
+                java.util.Arrays.fill(batch.sequence(q), k * t + len[k], (k + 1) * t, 0);
+            }
+        }
+        return batch;
+    }
+
+    /** The warm-up goes on past the reader's fill time, until the JIT is quiet, only for data of this many batches or more. */
+    private static final int WARMUP_MIN_BATCHES = 50;
     /** Rows of each table of the warm-up's throwaway model: enough ids for a batch's gathers to scatter. */
     private static final int WARMUP_TABLE_ROWS = 1000;
+    /**
+     * The warm-up ends after this long once the first batch is ready, converged or not (a machine so loaded that the
+     * JIT never goes quiet): under load 8, 45 s of warm-up cost ~30 s more than they saved in the first epoch; at
+     * load 6 both phases converged in 22 s.
+     */
+    private static final long WARMUP_CONVERGE_NANOS = 30_000_000_000L;
+    /**
+     * The tiny steps give way to full-size ones after this long even when the JIT is not quiet yet (on a loaded
+     * machine it never was within 45 s, and the full-size paths were then compiled during the first epoch).
+     */
+    private static final long WARMUP_TINY_NANOS = 15_000_000_000L;
     /** The warm-up stops after this long even when the first batch is not ready (a very slow reader). */
     private static final long WARMUP_MAX_NANOS = 120_000_000_000L;
 

@@ -56,6 +56,27 @@ public final class DerivedCache {
         return value;
     }
 
+    /**
+     * As {@link #get}, but a stale entry's value is handed to {@code recompute} (null when there is none) so it can be
+     * refilled in place: a weight matrix changes every training step, and a fresh array per step and layer was the
+     * step's largest allocation left after the vector boxing (docs/architecture.md). Only for values that no reader
+     * holds once the tensor has been written (the write already races with such a reader, see the class comment); two
+     * threads refilling one stale value at once write the same data.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T getReusing(Object key, java.util.function.UnaryOperator<T> recompute) {
+        long v = version.get();
+        Entry e = entries.get(key);
+        if (e != null && e.version == v) {
+            return (T) e.value;
+        }
+        T value = recompute.apply(e == null ? null : (T) e.value);
+        if (!closed && version.get() == v) {
+            entries.put(key, new Entry(v, value));
+        }
+        return value;
+    }
+
     /** Entries held (for tests and diagnostics). */
     public int size() {
         return entries.size();

@@ -159,15 +159,23 @@ final class CpuActivationOps implements ActivationOps {
             for (int v = from; v < to; v++) {
                 int j = v * L;
                 VectorMask<Float> m = Lanes.tail(j, c);
+                // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+                // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+                // mask per row (JFR, docs/architecture.md).
+                boolean full = j + L <= c;
                 FloatVector a = Lanes.load(as, j, m);
                 FloatVector sum = FloatVector.zero(S);
                 for (int r = 0; r < n; r++) {
                     // scalar math: dx += dy·(x > 0 ? 1 : α); dα += dy·(x ≤ 0 ? x : 0)
                     long i = (long) r * c + j;
-                    FloatVector xv = Lanes.load(xs, i, m);
-                    FloatVector g = Lanes.load(gs, i, m);
+                    FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
+                    FloatVector g = full ? Lanes.load(gs, i) : Lanes.load(gs, i, m);
                     VectorMask<Float> neg = xv.compare(VectorOperators.LE, 0f);
-                    Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
+                    if (full) {
+                        Lanes.store(Lanes.load(ds, i).add(g.blend(g.mul(a), neg)), ds, i);
+                    } else {
+                        Lanes.store(Lanes.load(ds, i, m).add(g.blend(g.mul(a), neg)), ds, i, m);
+                    }
                     sum = sum.add(FloatVector.zero(S).blend(g.mul(xv), neg));
                 }
                 Lanes.store(Lanes.load(das, j, m).add(sum), das, j, m);
@@ -186,8 +194,10 @@ final class CpuActivationOps implements ActivationOps {
      */
     private static void normalised(MemorySegment xs, int c, int j, VectorMask<Float> m, int r0, int rows, FloatVector mean,
             FloatVector inv, float[] p) {
+        boolean full = j + L <= c;
         for (int r = 0; r < rows; r++) {
-            Lanes.load(xs, (long) (r0 + r) * c + j, m).sub(mean).mul(inv).intoArray(p, r * L);
+            long i = (long) (r0 + r) * c + j;
+            (full ? Lanes.load(xs, i) : Lanes.load(xs, i, m)).sub(mean).mul(inv).intoArray(p, r * L);
         }
         CpuMath.sigmoidInPlace(p, rows * L);
     }
@@ -245,17 +255,21 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceStatistics(MemorySegment xs, int c, int n, int j, float invN, float mom, MemorySegment bm,
             MemorySegment bv, MemorySegment rm, MemorySegment rv) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean sums x − x_0, so
         // a channel far from zero does not lose its spread to rounding.
         FloatVector x0 = Lanes.load(xs, j, m);
         FloatVector s = FloatVector.zero(S);
         for (int r = 1; r < n; r++) {
-            s = s.add(Lanes.load(xs, (long) r * c + j, m).sub(x0));
+            s = s.add((full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(x0));
         }
         FloatVector mean = s.mul(invN).add(x0);
         FloatVector q = FloatVector.zero(S);
         for (int r = 0; r < n; r++) {
-            FloatVector d = Lanes.load(xs, (long) r * c + j, m).sub(mean);
+            FloatVector d = (full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(mean);
             q = d.fma(d, q);
         }
         FloatVector var = q.mul(invN);
@@ -270,6 +284,10 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceApply(MemorySegment xs, MemorySegment as, MemorySegment ys, int c, int n, int j,
             MemorySegment means, MemorySegment vars, float eps, float[] p) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         FloatVector mean = Lanes.load(means, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(vars, j, m).add(eps).lanewise(VectorOperators.SQRT));
         FloatVector a = Lanes.load(as, j, m);
@@ -281,7 +299,11 @@ final class CpuActivationOps implements ActivationOps {
                 // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
                 long i = (long) (r0 + r) * c + j;
                 FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+                if (full) {
+                    Lanes.store(Lanes.load(xs, i).mul(pv.fma(oneMinusA, a)), ys, i);
+                } else {
+                    Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
+                }
             }
         }
     }
@@ -315,13 +337,20 @@ final class CpuActivationOps implements ActivationOps {
         });
     }
 
-    /** Per worker: Σdxh, Σdxh·x̂ of one vector of channels, from the first backward pass to the second. */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L + 32]);
+    /**
+     * Per worker: Σdxh, Σdxh·x̂ of one vector of channels, from the first backward pass to the second, then the
+     * second pass's per-channel vectors ({@link #diceBackwardStrip}).
+     */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[7 * L + 32]);
 
     /** First pass: Σdxh and Σdxh·x̂ into sums, and dα += Σ dy·(1 − p)·x, for channels {@code [j, j + L)}. */
     private static void diceBackwardSums(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment das,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
         VectorMask<Float> m = Lanes.tail(j, c);
+        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
+        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
+        // mask per row (JFR, docs/architecture.md).
+        boolean full = j + L <= c;
         FloatVector mean = Lanes.load(bm, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
         FloatVector oneMinusA = Lanes.load(as, j, m).neg().add(1f);
@@ -334,11 +363,11 @@ final class CpuActivationOps implements ActivationOps {
             for (int r = 0; r < rows; r++) {
                 // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
                 long i = (long) (r0 + r) * c + j;
-                FloatVector xv = Lanes.load(xs, i, m);
+                FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
                 FloatVector xh = xv.sub(mean).mul(inv);
                 FloatVector pv = FloatVector.fromArray(S, p, r * L);
                 FloatVector q = pv.neg().add(1f);
-                FloatVector gx = Lanes.load(gs, i, m).mul(xv);
+                FloatVector gx = (full ? Lanes.load(gs, i) : Lanes.load(gs, i, m)).mul(xv);
                 FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
                 sumD = sumD.add(dxh);
                 sumDX = dxh.fma(xh, sumDX);
@@ -353,30 +382,87 @@ final class CpuActivationOps implements ActivationOps {
     /** Second pass: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂)) for channels {@code [j, j + L)}. */
     private static void diceBackwardApply(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
+        for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
+            int rows = Math.min(STRIP_ROWS, n - r0);
+            diceBackwardStrip(xs, as, gs, ds, bm, bv, c, n, j, eps, p, sums, r0, rows);
+        }
+    }
+
+    /**
+     * One strip of {@link #diceBackwardApply}. The per-channel vectors go to {@code k} (7 vectors), and the row loop
+     * is a method of its own that reads them back with plain array loads, one for whole channel vectors and one
+     * for the last partial one: with the strip loop, the masked variants and the setup in one method, C2 reached
+     * its inlining limits before the end of the row loop, and the calls left there (the add and store of dx) boxed
+     * a vector and its array per row, most of the training step's remaining garbage (JFR, docs/architecture.md).
+     */
+    private static void diceBackwardStrip(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment ds,
+            MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums, int r0, int rows) {
         VectorMask<Float> m = Lanes.tail(j, c);
         FloatVector mean = Lanes.load(bm, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        normalised(xs, c, j, m, r0, rows, mean, inv, p);
         FloatVector a = Lanes.load(as, j, m);
-        FloatVector oneMinusA = a.neg().add(1f);
-        FloatVector sumD = FloatVector.fromArray(S, sums, 0);
-        FloatVector sumDX = FloatVector.fromArray(S, sums, L);
+        float[] k = sums;  // sums holds Σdxh and Σdxh·x̂ at 0 and L; the constants go after them
+        mean.intoArray(k, 2 * L);
+        inv.intoArray(k, 3 * L);
+        a.intoArray(k, 4 * L);
+        a.neg().add(1f).intoArray(k, 5 * L);
+        inv.div((float) n).intoArray(k, 6 * L);
+        if (j + L <= c) {
+            diceBackwardRows(xs, gs, ds, c, n, j, p, k, r0, rows);
+        } else {
+            diceBackwardRowsMasked(xs, gs, ds, c, n, j, p, k, r0, rows);
+        }
+    }
+
+    /** The rows of a strip for a whole vector of channels: {@code k} = Σdxh, Σdxh·x̂, μ, inv, α, 1 − α, inv/N. */
+    private static void diceBackwardRows(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
+            float[] p, float[] k, int r0, int rows) {
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector a = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
+        FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
         float fn = n;
-        FloatVector k1 = inv.div(fn);
-        for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
-            int rows = Math.min(STRIP_ROWS, n - r0);
-            normalised(xs, c, j, m, r0, rows, mean, inv, p);
-            for (int r = 0; r < rows; r++) {
-                // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
-                long i = (long) (r0 + r) * c + j;
-                FloatVector xv = Lanes.load(xs, i, m);
-                FloatVector xh = xv.sub(mean).mul(inv);
-                FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                FloatVector g = Lanes.load(gs, i, m);
-                FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
-                FloatVector direct = g.mul(pv.fma(oneMinusA, a));
-                FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-                Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
-            }
+        for (int r = 0; r < rows; r++) {
+            // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = Lanes.load(xs, i);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector g = Lanes.load(gs, i);
+            FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+            FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+            FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+            Lanes.store(Lanes.load(ds, i).add(direct).add(viaNorm), ds, i);
+        }
+    }
+
+    /** {@link #diceBackwardRows} for the last, partial vector of channels. */
+    private static void diceBackwardRowsMasked(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
+            float[] p, float[] k, int r0, int rows) {
+        VectorMask<Float> m = Lanes.tail(j, c);
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector a = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
+        FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
+        float fn = n;
+        for (int r = 0; r < rows; r++) {
+            // scalar math: as in diceBackwardRows, lanes outside the channels masked
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = Lanes.load(xs, i, m);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector g = Lanes.load(gs, i, m);
+            FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
+            FloatVector direct = g.mul(pv.fma(oneMinusA, a));
+            FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
+            Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
         }
     }
 }

@@ -130,8 +130,8 @@ final class CpuDenseOps implements DenseOps {
         if (cache == null || src.byteSize() != (long) k * n * Float.BYTES) {
             return pack(src, kStride, jStride, k, n);
         }
-        return cache.get(new PackKey(kStride, jStride, k, n), () -> {
-            float[] panels = new float[Gemm.packedSize(k, n)];
+        return cache.getReusing(new PackKey(kStride, jStride, k, n), (float[] stale) -> {
+            float[] panels = stale != null ? stale : new float[Gemm.packedSize(k, n)];
             packInto(src, kStride, jStride, k, n, panels);
             return panels;
         });

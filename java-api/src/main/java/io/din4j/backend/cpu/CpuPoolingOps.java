@@ -92,25 +92,53 @@ final class CpuPoolingOps implements PoolingOps {
         MemorySegment k = keys.segment();
         MemorySegment g = dOut.segment();
         MemorySegment dk = dKeys.segment();
+        int full = S.loopBound(d);
         parallel.forRange(b, minChunk(t, d), (w, from, to) -> {
             for (int i = from; i < to; i++) {
                 int len = lengths.getInt(i);
                 for (int j = 0; j < len; j++) {
                     long row = (long) i * t + j;
-                    float wt = weights.getFloat(row);
-                    FloatVector dw = FloatVector.zero(S);
-                    for (int c = 0; c < d; c += L) {
-                        // scalar math: dw += dOut[b, c]·keys[b, t, c]; dKeys[b, t, c] += w·dOut[b, c]
-                        VectorMask<Float> m = Lanes.tail(c, d);
-                        FloatVector gv = Lanes.loadAt(g, ((long) i * d + c) * Float.BYTES, m);
-                        long ko = (row * d + c) * Float.BYTES;
-                        dw = gv.fma(Lanes.loadAt(k, ko, m), dw);
-                        Lanes.storeAt(gv.fma(FloatVector.broadcast(S, wt), Lanes.loadAt(dk, ko, m)), dk, ko, m);
-                    }
-                    dWeights.setFloat(row, dWeights.getFloat(row) + Lanes.sum(dw));
+                    float dwt = backwardRow(k, g, dk, (long) i * d * Float.BYTES, row * d * Float.BYTES, weights.getFloat(row), full, d);
+                    dWeights.setFloat(row, dWeights.getFloat(row) + dwt);
                 }
             }
         });
+    }
+
+    /**
+     * One behaviour of {@link #weightedSumBackward}: returns Σ_c dOut[c]·keys[c] and adds w·dOut into the behaviour's
+     * ∂keys row. Full vectors with plain loads, then the last partial vector in scalars: a mask recomputed in every iteration
+     * ({@code indexInRange(c, d)}) is not a constant to C2, and on AVX2 (no mask registers) the masked loads and
+     * blends built from it were boxed — a vector and a mask per iteration (JFR, docs/architecture.md). A static method
+     * of segments and scalars, so nothing vector-typed crosses a call C2 might not inline.
+     */
+    private static float backwardRow(MemorySegment k, MemorySegment g, MemorySegment dk, long gOff, long kOff, float wt, int full, int d) {
+        FloatVector dw = FloatVector.zero(S);
+        FloatVector wv = FloatVector.broadcast(S, wt);
+        for (int c = 0; c < full; c += L) {
+            // scalar math: dw += dOut[b, c]·keys[b, t, c]; dKeys[b, t, c] += w·dOut[b, c]
+            long off = (long) c * Float.BYTES;
+            FloatVector gv = FloatVector.fromMemorySegment(S, g, gOff + off, NATIVE);
+            dw = gv.fma(FloatVector.fromMemorySegment(S, k, kOff + off, NATIVE), dw);
+            gv.fma(wv, FloatVector.fromMemorySegment(S, dk, kOff + off, NATIVE)).intoMemorySegment(dk, kOff + off, NATIVE);
+        }
+        float s = Lanes.sum(dw);
+        if (full < d) {
+            s += backwardTail(k, g, dk, gOff, kOff, wt, full, d);
+        }
+        return s;
+    }
+
+    /** The last partial vector of {@link #backwardRow} (d − full < L lanes), in scalars with the same fused multiply-adds. */
+    private static float backwardTail(MemorySegment k, MemorySegment g, MemorySegment dk, long gOff, long kOff, float wt, int full, int d) {
+        float s = 0f;
+        for (int c = full; c < d; c++) {
+            long off = (long) c * Float.BYTES;
+            float gc = g.get(SeqKernels.F, gOff + off);
+            s = Math.fma(gc, k.get(SeqKernels.F, kOff + off), s);
+            dk.set(SeqKernels.F, kOff + off, Math.fma(gc, wt, dk.get(SeqKernels.F, kOff + off)));
+        }
+        return s;
     }
 
     @Override

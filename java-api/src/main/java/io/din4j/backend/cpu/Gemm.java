@@ -126,6 +126,13 @@ final class Gemm {
         packB(src, base, kStride, jStride, k, n, dst, 0, k);
     }
 
+    /** {@code dst[d..d+width)} = the {@code valid} floats at byte offset {@code off} of {@code src}, then zeros. */
+    private static void packTail(MemorySegment src, long off, int valid, float[] dst, int d, int width) {
+        for (int j = 0; j < width; j++) {
+            dst[d + j] = j < valid ? src.get(F, off + (long) j * Float.BYTES) : 0f;
+        }
+    }
+
     /** {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. */
     static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
         int off = 0;
@@ -137,9 +144,14 @@ final class Gemm {
                 for (int kk = kFrom; kk < kTo; kk++) {
                     long row = (base + kk * kStride + j0) * Float.BYTES;
                     int d = off + kk * pw;
-                    for (int c = 0; c < pv; c++) {
-                        VectorMask<Float> m = Lanes.tail(j0 + c * L, n);
-                        Lanes.loadAt(src, row + (long) c * L * Float.BYTES, m).intoArray(dst, d + c * L);
+                    // Whole vectors with plain loads, the panel's last partial vector (if any) lane by lane: a mask
+                    // computed per vector is not a constant to C2, and the masked load it fed was boxed (JFR).
+                    int whole = Math.min(pv, (n - j0) / L);
+                    for (int c = 0; c < whole; c++) {
+                        FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO).intoArray(dst, d + c * L);
+                    }
+                    if (whole < pv) {
+                        packTail(src, row + (long) whole * L * Float.BYTES, n - j0 - whole * L, dst, d + whole * L, (pv - whole) * L);
                     }
                 }
             } else {

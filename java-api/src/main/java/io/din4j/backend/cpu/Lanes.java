@@ -105,29 +105,40 @@ final class Lanes {
     static float sum(FloatVector v) {
         // scalar math: Σ_i v[i], as v[i] += v[i + h] for h = L/2, L/4, ..., 1, then v[0]. Written out per width with
         // lane extracts: v.add(v.slice(h)) boxed a vector and a float[] per call on AVX2 (the slice's shuffle was not
-        // intrinsified), ~40% of the training step's garbage.
+        // intrinsified), ~40% of the training step's garbage. One small method per width behind a dispatch on the
+        // vector's length: as one 357-byte method, the sum was past C2's size limit for inlining a hot method
+        // (FreqInlineSize = 325 bytes of bytecode), so every caller boxed its accumulator to pass it (JFR: most of the
+        // remaining garbage of SeqKernels.dot and CpuPoolingOps.weightedSumBackward).
         return switch (v.length()) {
-            case 16 -> {
-                float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
-                float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
-                float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
-                float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
-                yield (b0 + b2) + (b1 + b3);
-            }
-            case 8 -> ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+            case 16 -> sum16(v);
+            case 8 -> sum8(v);
             case 4 -> (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
             case 2 -> v.lane(0) + v.lane(1);
             case 1 -> v.lane(0);
-            default -> {
-                float[] t = v.toArray();
-                for (int h = t.length / 2; h > 0; h /= 2) {
-                    for (int i = 0; i < h; i++) {
-                        t[i] += t[i + h];
-                    }
-                }
-                yield t[0];
-            }
+            default -> sumAny(v.toArray());
         };
+    }
+
+    private static float sum16(FloatVector v) {
+        float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
+        float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);
+        float a6 = v.lane(6) + v.lane(14), a7 = v.lane(7) + v.lane(15);
+        float b0 = a0 + a4, b1 = a1 + a5, b2 = a2 + a6, b3 = a3 + a7;
+        return (b0 + b2) + (b1 + b3);
+    }
+
+    private static float sum8(FloatVector v) {
+        return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+    }
+
+    /** Widths the Vector API may add later (32, 64 lanes): the same pairwise order on the lanes as an array. */
+    private static float sumAny(float[] t) {
+        for (int h = t.length / 2; h > 0; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                t[i] += t[i + h];
+            }
+        }
+        return t[0];
     }
 
     /**
