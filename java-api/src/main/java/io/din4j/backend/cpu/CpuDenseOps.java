@@ -146,7 +146,7 @@ final class CpuDenseOps implements DenseOps {
             MemorySegment bias, boolean add, MemorySegment colSums) {
         // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, four contiguous floats per k.
         boolean interleaved = mStride == 1 && kStride != 1;
-        int rb = Gemm.rowsPerBlock(interleaved);
+        int rb = Gemm.rowsPerBlock(interleaved, rows);
         int blocks = (rows + rb - 1) / rb;
         // Chunks of up to GROUP row blocks claimed by whichever thread is free: at B=64 (11 blocks of 6 rows) two
         // static halves left the caller waiting for the other thread ~10% of the time on the AVX2 host. A chunk
@@ -172,13 +172,13 @@ final class CpuDenseOps implements DenseOps {
                         if (interleaved) {
                             Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
                         } else {
-                            Gemm.packA(a, 0, mStride, kStride, mb, r, k0, kc, ab, at);
+                            Gemm.packA(a, 0, mStride, kStride, mb, r, rb, k0, kc, ab, at);
                         }
                         if (colSums != null) {
                             addRowSums(ab, at, interleaved, kc, r, colSums, mb);
                         }
                     }
-                    Gemm.multiply(ab, interleaved, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
+                    Gemm.multiply(ab, interleaved, rb, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
                             add || k0 > 0);
                 }
             }
