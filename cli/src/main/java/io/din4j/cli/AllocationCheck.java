@@ -1,20 +1,14 @@
 package io.din4j.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Java heap allocated by a warmed-up training step, and where. The byte count comes from the JVM's per-thread
@@ -57,31 +51,14 @@ final class AllocationCheck {
         }
         long a1 = allocatedBytes();
         double perSample = a0 < 0 ? Double.NaN : (a1 - a0) / ((double) steps * samplesPerStep);
-        Path file;
-        try {
-            file = Files.createTempFile("din4j-alloc-check", ".jfr");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the JFR recording", e);
-        }
-        try (Recording r = new Recording()) {
-            // A high throttle: the default (150 samples/s) names only the largest sites of a few steps.
-            r.enable("jdk.ObjectAllocationSample").with("throttle", "5000/s").withStackTrace();
-            r.start();
-            for (int i = 0; i < steps; i++) {
-                step.run();
-            }
-            r.stop();
-            r.dump(file);
-            return new Result(perSample, limit, sites(RecordingFile.readAllEvents(file), perSample));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the JFR recording " + file, e);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temporary file left behind is harmless
-            }
-        }
+        // A high throttle: the default (150 samples/s) names only the largest sites of a few steps.
+        List<RecordedEvent> events = JfrRecordings.record("din4j-alloc-check",
+                r -> r.enable("jdk.ObjectAllocationSample").with("throttle", "5000/s").withStackTrace(), () -> {
+                    for (int i = 0; i < steps; i++) {
+                        step.run();
+                    }
+                });
+        return new Result(perSample, limit, sites(events, perSample));
     }
 
     /**

@@ -1,9 +1,5 @@
 package io.din4j.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,10 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Samples the running JVM with JFR while a warmed-up workload runs and counts the samples that sit in the Vector
@@ -47,31 +41,13 @@ final class VectorFallbackCheck {
 
     /** Runs {@code work} repeatedly for at least {@code seconds} under a 1 ms sampler and classifies the samples. */
     static Result sample(Runnable work, double seconds) {
-        Path file;
-        try {
-            file = Files.createTempFile("din4j-vector-check", ".jfr");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the JFR recording", e);
-        }
-        try (Recording r = new Recording()) {
-            r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1)).withStackTrace();
-            r.start();
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            do {
-                work.run();
-            } while (System.nanoTime() < end);
-            r.stop();
-            r.dump(file);
-            return classify(RecordingFile.readAllEvents(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the JFR recording " + file, e);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temporary file left behind is harmless
-            }
-        }
+        return classify(JfrRecordings.record("din4j-vector-check",
+                r -> r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1)).withStackTrace(), () -> {
+                    long end = System.nanoTime() + (long) (seconds * 1e9);
+                    do {
+                        work.run();
+                    } while (System.nanoTime() < end);
+                }));
     }
 
     static Result classify(List<RecordedEvent> events) {

@@ -42,18 +42,8 @@ public final class DerivedCache {
      * version, else {@code compute}'s (kept for later calls unless the values changed meanwhile or the cache is
      * closed). {@code key} distinguishes derivations of the same tensor (e.g. two packing layouts).
      */
-    @SuppressWarnings("unchecked")
     public <T> T get(Object key, Supplier<T> compute) {
-        long v = version.get();
-        Entry e = entries.get(key);
-        if (e != null && e.version == v) {
-            return (T) e.value;
-        }
-        T value = compute.get();
-        if (!closed && version.get() == v) {
-            entries.put(key, new Entry(v, value));
-        }
-        return value;
+        return getReusing(key, stale -> compute.get());
     }
 
     /**

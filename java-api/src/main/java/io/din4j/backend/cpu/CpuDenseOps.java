@@ -157,7 +157,7 @@ final class CpuDenseOps implements DenseOps {
         parallel.forChunks(blocks, chunk, (unused, from, to) -> {
             Gemm.Scratch s = Gemm.scratch();
             float[] ab = s.a(GROUP * rb * Math.min(k, Gemm.KC));
-            // Groups of row blocks keep their rows of C (≤ 64 rows) in L2 across the K-blocks, while each panel's
+            // Groups of row blocks keep their rows of C (≤ 96 rows) in L2 across the K-blocks, while each panel's
             // K-block stays in L1 over the group's row blocks.
             for (int g = from; g < to; g += GROUP) {
                 int gEnd = Math.min(to, g + GROUP);
