@@ -106,6 +106,27 @@ public interface Backend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * How many of {@link #forEachPart}'s parts this backend runs at once: its host threads on the cpu backend, 1
+     * (in order, on the caller) elsewhere. Callers split work into parts only when this exceeds 1.
+     */
+    default int concurrentParts() {
+        return 1;
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every {@code i < parts}, each part on one thread, with every op the part calls
+     * running on that thread alone; parts may run at once, in any order (so they must not share output tensors).
+     * The cpu backend runs them on its threads: for inference on a large batch, a slice of rows per thread costs no
+     * hand-off per op and keeps each slice's activations in that core's cache (docs/architecture.md). The first
+     * exception thrown by a part is rethrown here after every part has ended. Default: in order, on the caller.
+     */
+    default void forEachPart(int parts, java.util.function.IntConsumer body) {
+        for (int i = 0; i < parts; i++) {
+            body.accept(i);
+        }
+    }
+
     /** Waits until every op issued so far has finished (a no-op on synchronous backends). */
     default void synchronize() {
     }

@@ -69,6 +69,21 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public int concurrentParts() {
+        return parallel.threads();
+    }
+
+    @Override
+    public void forEachPart(int parts, java.util.function.IntConsumer body) {
+        // One part per chunk, claimed by whichever thread is free; ops called inside a chunk run inline.
+        parallel.forChunks(parts, 1, (unused, from, to) -> {
+            for (int i = from; i < to; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
+    @Override
     public TensorArena newArena() {
         return new HostArena();
     }

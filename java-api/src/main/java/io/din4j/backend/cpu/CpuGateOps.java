@@ -4,14 +4,15 @@ import io.din4j.backend.GateOps;
 import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GateOps of the cpu backend: per sample, the softmax over the gate's E logits (scalar, E is small) and the mix
- * of the selected expert rows in one pass over H, parallel over the batch (each sample owns its output rows).
+ * GateOps of the cpu backend: per sample, the softmax over the gate's E logits (the exps of a block of rows as one
+ * vector loop) and the mix of the selected expert rows in one pass over H, parallel over the batch (each sample owns its output rows).
  */
 final class CpuGateOps implements GateOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -39,43 +40,86 @@ final class CpuGateOps implements GateOps {
         MemorySegment xs = experts.segment();
         MemorySegment os = out.segment();
         parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
-            float[] p = new float[e];
-            double[] ex = new double[e];
-            for (int r = from; r < to; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < e; j++) {
-                    max = Math.max(max, logits.getFloat((long) r * e + j));
-                }
-                // One exp per logit (it dominated this op when computed twice), kept in double until normalised.
-                double sum = 0;
-                for (int j = 0; j < e; j++) {
-                    ex[j] = Math.exp(logits.getFloat((long) r * e + j) - max);
-                    sum += ex[j];
-                }
-                for (int j = 0; j < e; j++) {
-                    p[j] = (float) (ex[j] / sum);
-                    probs.setFloat((long) r * e + j, p[j]);
-                }
-                long base = (long) r * eTot;
-                int k = 0;
-                for (; k + L <= h; k += L) {
-                    // scalar math: out[r][k] = Σ_j p_j · experts[r][sel_j][k]
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int j = 0; j < e; j++) {
-                        acc = Lanes.load(xs, (base + sel[j]) * h + k).fma(FloatVector.broadcast(S, p[j]), acc);
-                    }
-                    Lanes.store(acc, os, (long) r * h + k);
-                }
-                if (k < h) {
-                    VectorMask<Float> m = Lanes.tail(k, h);
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int j = 0; j < e; j++) {
-                        acc = Lanes.load(xs, (base + sel[j]) * h + k, m).fma(FloatVector.broadcast(S, p[j]), acc);
-                    }
-                    Lanes.store(acc, os, (long) r * h + k, m);
+            float[] p = SCRATCH.get().probs(ROW_BLOCK * e);
+            for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                int rows = Math.min(ROW_BLOCK, to - r0);
+                softmaxRows(logits.segment(), r0, rows, e, p);
+                MemorySegment.copy(p, 0, probs.segment(), F, (long) r0 * e * Float.BYTES, rows * e);
+                for (int i = 0; i < rows; i++) {
+                    mixRow(xs, (long) (r0 + i) * eTot, sel, p, i * e, h, os, (long) (r0 + i) * h);
                 }
             }
         });
+    }
+
+    /** Rows whose softmax is computed together: their e logits go through the vector exp as one flat array. */
+    private static final int ROW_BLOCK = 64;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO);
+
+    /** Per-thread probability buffer, reused (no allocation per call). */
+    private static final class Scratch {
+        float[] p = new float[0];
+
+        float[] probs(int n) {
+            int padded = (n + L - 1) / L * L;
+            if (p.length < padded) {
+                p = new float[padded];
+            }
+            return p;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * {@code p[i·e + j] = softmax(logits[r0 + i])_j} for {@code i < rows}: each row's max subtracted, then one vector
+     * exp over all {@code rows·e} values instead of a scalar {@code Math.exp} per logit, then each row normalised.
+     */
+    private static void softmaxRows(MemorySegment logits, int r0, int rows, int e, float[] p) {
+        int n = rows * e;
+        MemorySegment.copy(logits, F, (long) r0 * e * Float.BYTES, p, 0, n);
+        for (int i = 0; i < rows; i++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < e; j++) {
+                max = Math.max(max, p[i * e + j]);
+            }
+            for (int j = 0; j < e; j++) {
+                p[i * e + j] -= max;
+            }
+        }
+        java.util.Arrays.fill(p, n, (n + L - 1) / L * L, 0f);
+        CpuMath.expInPlace(p, (n + L - 1) / L * L);
+        for (int i = 0; i < rows; i++) {
+            float sum = 0;
+            for (int j = 0; j < e; j++) {
+                sum += p[i * e + j];
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < e; j++) {
+                p[i * e + j] *= inv;
+            }
+        }
+    }
+
+    /** {@code out[o + k] = Σ_j p[pi + j] · experts[(base + sel_j)·h + k]} for {@code k < h}; the tail lane by lane. */
+    private static void mixRow(MemorySegment xs, long base, int[] sel, float[] p, int pi, int h, MemorySegment os, long o) {
+        int e = sel.length;
+        int k = 0;
+        for (; k + L <= h; k += L) {
+            // scalar math: out[r][k] = Σ_j p_j · experts[r][sel_j][k]
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < e; j++) {
+                acc = Lanes.load(xs, (base + sel[j]) * h + k).fma(FloatVector.broadcast(S, p[pi + j]), acc);
+            }
+            Lanes.store(acc, os, o + k);
+        }
+        for (; k < h; k++) {
+            float acc = 0;
+            for (int j = 0; j < e; j++) {
+                acc += p[pi + j] * xs.getAtIndex(F, (base + sel[j]) * h + k);
+            }
+            os.setAtIndex(F, o + k, acc);
+        }
     }
 
     @Override

@@ -71,6 +71,13 @@ final class CpuMath {
     // a caller too large to inline into costs a call, not a boxed vector per element (a sigmoid boxed that way ran
     // ~20× slower).
 
+    /** {@code buf[i] = e^buf[i]} for {@code i < n}; {@code n} is a multiple of the lane count. */
+    static void expInPlace(float[] buf, int n) {
+        for (int i = 0; i < n; i += L) {
+            exp(FloatVector.fromArray(S, buf, i)).intoArray(buf, i);
+        }
+    }
+
     /** {@code buf[i] = σ(buf[i])} for {@code i < n}; {@code n} is a multiple of the lane count. */
     static void sigmoidInPlace(float[] buf, int n) {
         for (int i = 0; i < n; i += L) {

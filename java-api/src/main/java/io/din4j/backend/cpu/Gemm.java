@@ -334,6 +334,80 @@ final class Gemm {
         }
     }
 
+    // ---- dot-product kernels for products with fewer outputs than lanes (CpuDenseOps.narrowLinear): A rows and
+    // W rows both contiguous along K, accumulated lane-wise along K and reduced once at the end. ----
+
+    /**
+     * {@code y[yo + i] = x[x0..]·w[w0 + i·k..] (+ bias[j + i])} for the four outputs {@code i < 4}, and the same for
+     * row {@code x1} into {@code y1o} when {@code second}; element offsets, rows of length {@code k}.
+     */
+    static void dot2x4(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
+            long y1o, boolean second, MemorySegment bias, int j) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        long w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        int kk = 0;
+        for (; kk + L <= k; kk += L) {
+            // scalar math: c[r][i] += x[r][kk] · w[i][kk]
+            FloatVector a0 = Lanes.load(x, x0 + kk);
+            FloatVector a1 = Lanes.load(x, x1 + kk);
+            FloatVector b0 = Lanes.load(w, w0 + kk);
+            FloatVector b1 = Lanes.load(w, w1 + kk);
+            FloatVector b2 = Lanes.load(w, w2 + kk);
+            FloatVector b3 = Lanes.load(w, w3 + kk);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            c03 = a0.fma(b3, c03);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            c13 = a1.fma(b3, c13);
+        }
+        putDot(y, y0o, Lanes.sum(c00) + dotTail(x, x0, w, w0, kk, k), bias, j);
+        putDot(y, y0o + 1, Lanes.sum(c01) + dotTail(x, x0, w, w1, kk, k), bias, j + 1);
+        putDot(y, y0o + 2, Lanes.sum(c02) + dotTail(x, x0, w, w2, kk, k), bias, j + 2);
+        putDot(y, y0o + 3, Lanes.sum(c03) + dotTail(x, x0, w, w3, kk, k), bias, j + 3);
+        if (second) {
+            putDot(y, y1o, Lanes.sum(c10) + dotTail(x, x1, w, w0, kk, k), bias, j);
+            putDot(y, y1o + 1, Lanes.sum(c11) + dotTail(x, x1, w, w1, kk, k), bias, j + 1);
+            putDot(y, y1o + 2, Lanes.sum(c12) + dotTail(x, x1, w, w2, kk, k), bias, j + 2);
+            putDot(y, y1o + 3, Lanes.sum(c13) + dotTail(x, x1, w, w3, kk, k), bias, j + 3);
+        }
+    }
+
+    /** {@link #dot2x4} for one output. */
+    static void dot2x1(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
+            long y1o, boolean second, MemorySegment bias, int j) {
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = c0;
+        int kk = 0;
+        for (; kk + L <= k; kk += L) {
+            // scalar math: c[r] += x[r][kk] · w[kk]
+            FloatVector b0 = Lanes.load(w, w0 + kk);
+            c0 = Lanes.load(x, x0 + kk).fma(b0, c0);
+            c1 = Lanes.load(x, x1 + kk).fma(b0, c1);
+        }
+        putDot(y, y0o, Lanes.sum(c0) + dotTail(x, x0, w, w0, kk, k), bias, j);
+        if (second) {
+            putDot(y, y1o, Lanes.sum(c1) + dotTail(x, x1, w, w0, kk, k), bias, j);
+        }
+    }
+
+    /** {@code Σ x[xo + i]·w[wo + i]} for {@code i} in {@code [from, k)}: the part of K past the last whole vector. */
+    private static float dotTail(MemorySegment x, long xo, MemorySegment w, long wo, int from, int k) {
+        float s = 0;
+        for (int i = from; i < k; i++) {
+            s += x.getAtIndex(F, xo + i) * w.getAtIndex(F, wo + i);
+        }
+        return s;
+    }
+
+    private static void putDot(MemorySegment y, long at, float dot, MemorySegment bias, int j) {
+        y.setAtIndex(F, at, bias == null ? dot : dot + bias.getAtIndex(F, j));
+    }
+
     // ---- micro-kernels: 4 rows × C vectors. Each is written out in full so that C2 keeps every accumulator in
     // a register; a loop over an array of vectors would box them. ----
 

@@ -89,6 +89,19 @@ class CpuDenseOpsTest {
     }
 
     @Test
+    void narrowOutputsMatchTheReferenceOverManyRows() {
+        // Fewer outputs than lanes go through the dot-product path (CpuDenseOps.narrowLinear) in chunks of row
+        // pairs: odd and even batches, K with and without a tail, 1 to L - 1 outputs, on 1 and 3 threads.
+        int c = 0;
+        for (int out = 1; out < Gemm.L; out++) {
+            for (int n : new int[] {2, 301, 1024}) {
+                check(c % 2 == 0 ? cpu : cpu3, n, c % 3 == 0 ? 256 : 257, out, c % 2 == 0, 2000 + c);
+                c++;
+            }
+        }
+    }
+
+    @Test
     void weightsChangedBetweenCallsArePackedAgain() {
         // The packed weights are reused while unchanged; a changed W (one element) must be packed again.
         try (OpFixture f = new OpFixture(12)) {

@@ -18,7 +18,8 @@ class CpuGateLossOpsTest extends CpuOpsTestBase {
         int[][] selections = {{0}, {2, 0}, {1, 3, 4, 0}, {5, 5, 2}};
         long seed = 0;
         for (int h : OpFixture.SIZES) {
-            for (int b : new int[] {1, 9}) {
+            // 130 rows: two whole blocks of rows whose softmax is computed together, and a partial one
+            for (int b : new int[] {1, 9, 130}) {
                 for (int[] sel : selections) {
                     try (OpFixture f = new OpFixture(seed++)) {
                         int e = sel.length;
