@@ -15,6 +15,16 @@ public interface DenseOps {
     void linear(Tensor x, Tensor w, Tensor b, Tensor y);
 
     /**
+     * {@code y = max(x·Wᵀ + b, 0)} in one pass, when this backend fuses the ReLU into the product (the cpu backend
+     * applies it as the GEMM writes each tile of y, saving a read and a write of y): returns true. A backend that
+     * does not returns false and writes nothing; the caller then runs {@link #linear} and the ReLU itself. Used by
+     * inference graphs, which keep no pre-activation for a backward pass.
+     */
+    default boolean linearRelu(Tensor x, Tensor w, Tensor b, Tensor y) {
+        return false;
+    }
+
+    /**
      * Backward of {@link #linear}: {@code dx += dy·W} (skipped when {@code dx} is null), {@code dW += dyᵀ·x},
      * {@code db += Σ_n dy} (skipped when {@code db} is null).
      */

@@ -337,6 +337,40 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * {@code max(x·Wᵀ + b, 0)}, the buffer named {@code reluName}. An inference graph computes it in one op where the
+     * backend fuses the ReLU into the product ({@link io.din4j.backend.DenseOps#linearRelu}) and keeps no
+     * pre-activation buffer; a training graph (whose ReLU backward reads the pre-activation) and other backends get
+     * {@link #linear} then {@link #activation}, as before.
+     */
+    public Buf linearRelu(String name, String reluName, Buf x, Param w, Param b) {
+        if (training) {
+            return activation(reluName, linear(name, x, w, b), Activation.RELU, null, null);
+        }
+        int out = w.value().dimInt(0);
+        if (w.value().dim(1) != x.width()) {
+            throw new IllegalArgumentException(w.name() + " " + w.value() + " does not fit input " + x + " (width " + x.width() + ")");
+        }
+        Buf y = buf(reluName, x.extent, out);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                Tensor xf = flat(x.v);
+                Tensor yf = flat(y.v);
+                if (!backend.dense().linearRelu(xf, w.value(), value(b), yf)) {
+                    backend.dense().linear(xf, w.value(), value(b), yf);
+                    backend.activation().relu(yf, yf);
+                }
+            }
+
+            @Override
+            public void backward() {
+                throw new IllegalStateException("backward on an inference graph");
+            }
+        });
+        return y;
+    }
+
     /** Views a buffer as rows of its last dimension. */
     private static Tensor flat(Tensor t) {
         long c = t.dim(-1);

@@ -108,8 +108,9 @@ public final class Mlp {
         Graph.Buf h = x;
         for (int j = 0; j < hidden.length; j++) {
             String p = prefix + ".fc" + (firstIndex + j);
-            h = g.linear(p, h, w[j], b[j]);
-            h = g.activation(p + "." + act.name().toLowerCase(java.util.Locale.ROOT), h, act, alpha[j], dice[j]);
+            String actName = p + "." + act.name().toLowerCase(java.util.Locale.ROOT);
+            h = act == Activation.RELU ? g.linearRelu(p, actName, h, w[j], b[j])
+                    : g.activation(actName, g.linear(p, h, w[j], b[j]), act, alpha[j], dice[j]);
         }
         if (outW != null) {
             h = g.linear(prefix + ".out", h, outW, outB);

@@ -39,6 +39,16 @@ final class CpuDenseOps implements DenseOps {
 
     @Override
     public void linear(Tensor x, Tensor w, Tensor b, Tensor y) {
+        linear(x, w, b, y, false);
+    }
+
+    @Override
+    public boolean linearRelu(Tensor x, Tensor w, Tensor b, Tensor y) {
+        linear(x, w, b, y, true);
+        return true;
+    }
+
+    private void linear(Tensor x, Tensor w, Tensor b, Tensor y, boolean relu) {
         int[] d = dims(x, w, "y", y);
         int n = d[0], in = d[1], out = d[2];
         if (b != null) {
@@ -51,18 +61,19 @@ final class CpuDenseOps implements DenseOps {
         if (in == 0) {
             for (int r = 0; r < n; r++) {
                 for (int o = 0; o < out; o++) {
-                    y.setFloat((long) r * out + o, b == null ? 0f : b.getFloat(o));
+                    float v = b == null ? 0f : b.getFloat(o);
+                    y.setFloat((long) r * out + o, relu ? Math.max(v, 0f) : v);
                 }
             }
             return;
         }
         if (out < Gemm.L) {
-            narrowLinear(x.segment(), w.segment(), bias, y.segment(), n, in, out);
+            narrowLinear(x.segment(), w.segment(), bias, y.segment(), n, in, out, relu);
             return;
         }
         // B[k][j] = W[j][k]
         float[] bp = packWeights(w, 1, in, in, out);
-        gemm(x.segment(), in, 1, n, in, bp, out, y.segment(), bias, false, null);
+        gemm(x.segment(), in, 1, n, in, bp, out, y.segment(), bias, false, null, relu);
     }
 
     @Override
@@ -82,12 +93,12 @@ final class CpuDenseOps implements DenseOps {
         if (dx != null && in > 0) {
             // dx += dy·W: A = dy [n, out], B[k][j] = W[k][j]
             float[] bp = packWeights(w, in, 1, out, in);
-            gemm(dy.segment(), out, 1, n, out, bp, in, dx.segment(), null, true, null);
+            gemm(dy.segment(), out, 1, n, out, bp, in, dx.segment(), null, true, null, false);
         }
         if (in > 0) {
             // dW += dyᵀ·x: A[m][k] = dy[k][m] (m < out, k < n), B[k][j] = x[k][j]
             float[] bp = pack(x.segment(), in, 1, n, in);
-            gemm(dy.segment(), 1, out, out, n, bp, in, dW.segment(), null, true, db == null ? null : db.segment());
+            gemm(dy.segment(), 1, out, out, n, bp, in, dW.segment(), null, true, db == null ? null : db.segment(), false);
         } else if (db != null) {
             for (int o = 0; o < out; o++) {
                 float s = 0;
@@ -106,7 +117,8 @@ final class CpuDenseOps implements DenseOps {
      * PLE's four gate logits at B = 1024 (1 Mi multiply-adds) took as long as a tower's 128→32 layer (4 Mi). One
      * thread, B = 1024, 256 → 4, AVX2 host: best 77–125 µs against 120–146 before (same run, /tmp harness).
      */
-    private void narrowLinear(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, int n, int in, int out) {
+    private void narrowLinear(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y, int n, int in, int out,
+            boolean relu) {
         int pairs = (n + 1) / 2;
         long fmasPerPair = Math.max(1L, 2L * in * out);
         int chunk = (int) Math.max(1, Math.min(pairs, (MIN_CHUNK_FMAS + fmasPerPair - 1) / fmasPerPair));
@@ -118,11 +130,11 @@ final class CpuDenseOps implements DenseOps {
                 int j = 0;
                 for (; j + 4 <= out; j += 4) {
                     Gemm.dot2x4(x, (long) r0 * in, (long) r1 * in, w, (long) j * in, in, y, (long) r0 * out + j,
-                            (long) r1 * out + j, r1 != r0, bias, j);
+                            (long) r1 * out + j, r1 != r0, bias, j, relu);
                 }
                 for (; j < out; j++) {
                     Gemm.dot2x1(x, (long) r0 * in, (long) r1 * in, w, (long) j * in, in, y, (long) r0 * out + j,
-                            (long) r1 * out + j, r1 != r0, bias, j);
+                            (long) r1 * out + j, r1 != r0, bias, j, relu);
                 }
             }
         });
@@ -173,10 +185,11 @@ final class CpuDenseOps implements DenseOps {
     /**
      * {@code C[m][j] (+)= Σ_k A[m][k]·B[k][j]} for {@code m < rows, j < n} with {@code A[m][k] = a[m·mStride +
      * k·kStride]}, {@code C} row-major with row length n. {@code colSums}, when not null, receives
-     * {@code += Σ_k A[m][k]} for each m (db, from the A blocks already in cache).
+     * {@code += Σ_k A[m][k]} for each m (db, from the A blocks already in cache). {@code relu}: C = max(C, 0), applied
+     * as the last K block is written.
      */
     private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
-            MemorySegment bias, boolean add, MemorySegment colSums) {
+            MemorySegment bias, boolean add, MemorySegment colSums, boolean relu) {
         // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, four contiguous floats per k.
         boolean interleaved = mStride == 1 && kStride != 1;
         int rb = Gemm.rowsPerBlock(interleaved, rows);
@@ -212,7 +225,7 @@ final class CpuDenseOps implements DenseOps {
                         }
                     }
                     Gemm.multiply(ab, interleaved, rb, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
-                            add || k0 > 0);
+                            add || k0 > 0, relu && k0 + kc == k);
                 }
             }
         });

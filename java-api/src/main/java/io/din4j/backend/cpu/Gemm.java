@@ -229,13 +229,14 @@ final class Gemm {
      * Multiplies {@code blocks} 4-row blocks of A, packed one after another in {@code a} ({@code 4·kc} floats each:
      * row stride {@code kc}, or interleaved by k when {@code interleaved}), by the K-block {@code [k0, k0+kc)} of
      * every panel of packed B, and writes rows {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}).
-     * {@code add}: C += A·B; otherwise {@code C = A·B + bias} ({@code bias} null for none).
+     * {@code add}: C += A·B; otherwise {@code C = A·B + bias} ({@code bias} null for none). {@code relu}: then C =
+     * max(C, 0) (only on the last K block).
      *
      * <p>Panels are the outer loop: a panel's K-block (≤ 32 KiB) stays in L1 while every row block of A streams
      * past it, so a wide B (PLE's experts: N = 768) is read from L2 once per K-block rather than once per row block.
      */
     static void multiply(float[] a, boolean interleaved, int rb, int blocks, int kc, int k0, int kTotal, float[] b, int n,
-            float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add) {
+            float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add, boolean relu) {
         int off = 0;
         int v0 = 0;
         for (int pv : panelPlan((n + L - 1) / L)) {
@@ -271,7 +272,7 @@ final class Gemm {
                     }
                 }
                 int mb = m0 + blk * rb;
-                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(rb, m0 + rows - mb), bias, add);
+                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(rb, m0 + rows - mb), bias, add, relu);
             }
             off += kTotal * pw;
             v0 += pv;
@@ -279,7 +280,7 @@ final class Gemm {
     }
 
     private static void store(float[] t, int pv, int j0, int n, MemorySegment c, long cBase, long ldc, int m0, int rows,
-            MemorySegment bias, boolean add) {
+            MemorySegment bias, boolean add, boolean relu) {
         for (int r = 0; r < rows; r++) {
             long row = (cBase + (m0 + r) * ldc) * Float.BYTES;
             for (int v = 0; v < pv; v++) {
@@ -296,9 +297,12 @@ final class Gemm {
                     } else if (bias != null) {
                         acc = acc.add(FloatVector.fromMemorySegment(S, bias, (long) j * Float.BYTES, NO));
                     }
+                    if (relu) {
+                        acc = acc.max(0f);
+                    }
                     acc.intoMemorySegment(c, at, NO);
                 } else {
-                    storeTail(t, r * TW + v * L, n - j, c, at, bias, j, add);
+                    storeTail(t, r * TW + v * L, n - j, c, at, bias, j, add, relu);
                 }
             }
         }
@@ -321,7 +325,8 @@ final class Gemm {
         return interleaved || rows <= R ? R : ROWS;
     }
 
-    private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add) {
+    private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add,
+            boolean relu) {
         for (int i = 0; i < count; i++) {
             float v = t[ti + i];
             long ci = at + (long) i * Float.BYTES;
@@ -330,7 +335,7 @@ final class Gemm {
             } else if (bias != null) {
                 v += bias.get(F, (long) (j + i) * Float.BYTES);
             }
-            c.set(F, ci, v);
+            c.set(F, ci, relu ? Math.max(v, 0f) : v);
         }
     }
 
@@ -339,10 +344,11 @@ final class Gemm {
 
     /**
      * {@code y[yo + i] = x[x0..]·w[w0 + i·k..] (+ bias[j + i])} for the four outputs {@code i < 4}, and the same for
-     * row {@code x1} into {@code y1o} when {@code second}; element offsets, rows of length {@code k}.
+     * row {@code x1} into {@code y1o} when {@code second}; element offsets, rows of length {@code k}; then max(y, 0)
+     * when {@code relu}.
      */
     static void dot2x4(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
-            long y1o, boolean second, MemorySegment bias, int j) {
+            long y1o, boolean second, MemorySegment bias, int j, boolean relu) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -365,21 +371,21 @@ final class Gemm {
             c12 = a1.fma(b2, c12);
             c13 = a1.fma(b3, c13);
         }
-        putDot(y, y0o, Lanes.sum(c00) + dotTail(x, x0, w, w0, kk, k), bias, j);
-        putDot(y, y0o + 1, Lanes.sum(c01) + dotTail(x, x0, w, w1, kk, k), bias, j + 1);
-        putDot(y, y0o + 2, Lanes.sum(c02) + dotTail(x, x0, w, w2, kk, k), bias, j + 2);
-        putDot(y, y0o + 3, Lanes.sum(c03) + dotTail(x, x0, w, w3, kk, k), bias, j + 3);
+        putDot(y, y0o, Lanes.sum(c00) + dotTail(x, x0, w, w0, kk, k), bias, j, relu);
+        putDot(y, y0o + 1, Lanes.sum(c01) + dotTail(x, x0, w, w1, kk, k), bias, j + 1, relu);
+        putDot(y, y0o + 2, Lanes.sum(c02) + dotTail(x, x0, w, w2, kk, k), bias, j + 2, relu);
+        putDot(y, y0o + 3, Lanes.sum(c03) + dotTail(x, x0, w, w3, kk, k), bias, j + 3, relu);
         if (second) {
-            putDot(y, y1o, Lanes.sum(c10) + dotTail(x, x1, w, w0, kk, k), bias, j);
-            putDot(y, y1o + 1, Lanes.sum(c11) + dotTail(x, x1, w, w1, kk, k), bias, j + 1);
-            putDot(y, y1o + 2, Lanes.sum(c12) + dotTail(x, x1, w, w2, kk, k), bias, j + 2);
-            putDot(y, y1o + 3, Lanes.sum(c13) + dotTail(x, x1, w, w3, kk, k), bias, j + 3);
+            putDot(y, y1o, Lanes.sum(c10) + dotTail(x, x1, w, w0, kk, k), bias, j, relu);
+            putDot(y, y1o + 1, Lanes.sum(c11) + dotTail(x, x1, w, w1, kk, k), bias, j + 1, relu);
+            putDot(y, y1o + 2, Lanes.sum(c12) + dotTail(x, x1, w, w2, kk, k), bias, j + 2, relu);
+            putDot(y, y1o + 3, Lanes.sum(c13) + dotTail(x, x1, w, w3, kk, k), bias, j + 3, relu);
         }
     }
 
     /** {@link #dot2x4} for one output. */
     static void dot2x1(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
-            long y1o, boolean second, MemorySegment bias, int j) {
+            long y1o, boolean second, MemorySegment bias, int j, boolean relu) {
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = c0;
         int kk = 0;
@@ -389,9 +395,9 @@ final class Gemm {
             c0 = Lanes.load(x, x0 + kk).fma(b0, c0);
             c1 = Lanes.load(x, x1 + kk).fma(b0, c1);
         }
-        putDot(y, y0o, Lanes.sum(c0) + dotTail(x, x0, w, w0, kk, k), bias, j);
+        putDot(y, y0o, Lanes.sum(c0) + dotTail(x, x0, w, w0, kk, k), bias, j, relu);
         if (second) {
-            putDot(y, y1o, Lanes.sum(c1) + dotTail(x, x1, w, w0, kk, k), bias, j);
+            putDot(y, y1o, Lanes.sum(c1) + dotTail(x, x1, w, w0, kk, k), bias, j, relu);
         }
     }
 
@@ -404,8 +410,9 @@ final class Gemm {
         return s;
     }
 
-    private static void putDot(MemorySegment y, long at, float dot, MemorySegment bias, int j) {
-        y.setAtIndex(F, at, bias == null ? dot : dot + bias.getAtIndex(F, j));
+    private static void putDot(MemorySegment y, long at, float dot, MemorySegment bias, int j, boolean relu) {
+        float v = bias == null ? dot : dot + bias.getAtIndex(F, j);
+        y.setAtIndex(F, at, relu ? Math.max(v, 0f) : v);
     }
 
     // ---- micro-kernels: 4 rows × C vectors. Each is written out in full so that C2 keeps every accumulator in

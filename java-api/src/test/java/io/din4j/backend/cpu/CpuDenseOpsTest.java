@@ -2,6 +2,8 @@ package io.din4j.backend.cpu;
 
 import static io.din4j.backend.OpFixture.assertBadArgument;
 import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
@@ -86,6 +88,44 @@ class CpuDenseOpsTest {
         check(cpu, k, k, 80, true, 7);
         check(cpu3, 130, 257, 2 * Gemm.KC + 1, true, 8);
         check(cpu, 1, k, 257, false, 9);
+    }
+
+    /** linearRelu against the reference's linear followed by max(·, 0); it must overwrite garbage in y. */
+    private static void checkRelu(Backend b, int n, int in, int out, boolean withBias, long seed) {
+        try (OpFixture f = new OpFixture(seed)) {
+            Tensor x = f.random(1, n, in);
+            Tensor w = f.random(1, out, in);
+            Tensor bias = withBias ? f.random(1, out) : null;
+            Tensor yRef = f.arena.f32(n, out);
+            Tensor y = f.random(5, n, out);
+            REF.dense().linear(x, w, bias, yRef);
+            for (long i = 0; i < yRef.size(); i++) {
+                yRef.setFloat(i, Math.max(yRef.getFloat(i), 0f));
+            }
+            assertTrue(b.dense().linearRelu(x, w, bias, y), "the cpu backend fuses the ReLU");
+            assertClose("relu(y) n=" + n + " in=" + in + " out=" + out, yRef, y, atol(in), 1e-5);
+        }
+    }
+
+    @Test
+    void linearReluMatchesTheReferenceOnEveryTailAndKBlock() {
+        int[] batches = {1, 7, 33, 4};
+        int c = 0;
+        for (int in : OpFixture.SIZES) {
+            for (int out : OpFixture.SIZES) {
+                checkRelu(c % 2 == 0 ? cpu : cpu3, batches[c % batches.length], in, out, c % 3 != 0, 3000 + c);
+                c++;
+            }
+        }
+        // the ReLU only after the last of several K blocks (a partial sum may be negative)
+        checkRelu(cpu, 130, Gemm.KC + 45, 80, true, 3999);
+        checkRelu(cpu3, 301, 2 * Gemm.KC + 1, Gemm.L - 1, false, 3998);
+        try (OpFixture f = new OpFixture(3997)) {
+            Tensor y = f.random(5, 2, 3);
+            Tensor before = f.copy(y);
+            assertFalse(REF.dense().linearRelu(f.random(1, 2, 4), f.random(1, 3, 4), null, y), "the reference backend does not fuse");
+            assertClose("y untouched", before, y, 0, 0);
+        }
     }
 
     @Test
