@@ -25,7 +25,10 @@ import java.util.function.Function;
 /**
  * Scores with a trained model from any number of threads. Each call borrows an inference session (a graph planned
  * for {@code maxBatch} rows) from a pool, creating one when none is free, so concurrent calls never share buffers;
- * the parameters are shared read-only. Inputs larger than {@code maxBatch} are scored in chunks.
+ * the parameters are shared read-only. Inputs larger than {@code maxBatch} are scored in chunks. On a backend with
+ * several host threads (the cpu backend) a batch of 32 rows or more is scored in row parts that run at once, one
+ * whole forward pass per thread ({@link #partBounds}); concurrent calls then take turns at the backend's threads,
+ * one call's parts at a time. Results do not depend on the split.
  *
  * <p>{@link #scoreCandidates} scores many candidates for one user and computes the user's side once: the USER
  * field embeddings and the behaviour lookups (and the pooled history for sum-pooling models) run on one row and are
