@@ -4,7 +4,6 @@ import io.din4j.backend.Backend;
 import io.din4j.backend.OptimizerOps;
 import io.din4j.backend.StepReplay;
 import io.din4j.data.Batch;
-import io.din4j.data.Batches;
 import io.din4j.graph.Param;
 import io.din4j.io.ModelFiles;
 import io.din4j.metrics.Evaluation;
@@ -405,14 +404,15 @@ public final class Trainer implements AutoCloseable {
         return evaluate(model, data);
     }
 
-    /** Metrics of {@code model} on {@code data}; batches larger than the model's maximum are scored in parts. */
+    /**
+     * Metrics of {@code model} on {@code data}, scored through a {@link io.din4j.predict.Predictor} (batches larger
+     * than the model's maximum in chunks; on the cpu backend in row parts, one per thread).
+     */
     public static Map<String, Evaluation.TaskMetrics> evaluate(Model model, Iterable<Batch> data) {
         Evaluation ev = new Evaluation(model.config().tasks().stream().map(ModelConfig.TaskSpec::name).toList());
-        for (Batch b : data) {
-            for (int from = 0; from < b.size(); from += model.maxBatch()) {
-                int to = Math.min(b.size(), from + model.maxBatch());
-                Batch part = from == 0 && to == b.size() ? b : Batches.slice(b, from, to);
-                ev.add(part, model.forward(part, false));
+        try (io.din4j.predict.Predictor p = io.din4j.predict.Predictor.of(model, model.maxBatch())) {
+            for (Batch b : data) {
+                ev.add(b, p.predict(b));
             }
         }
         return ev.result();
