@@ -23,6 +23,15 @@ public final class SparkVocabularies {
     private SparkVocabularies() {
     }
 
+    /**
+     * {@link #build(Dataset, FeatureSchema, ColumnMapping, int)} with the threshold {@code din4j train} uses by default,
+     * {@link io.din4j.data.Vocabularies#DEFAULT_MIN_COUNT}: ids with fewer rows share the out-of-vocabulary row
+     * instead of being memorised (docs/models.md, "Choosing the defaults").
+     */
+    public static Map<String, Vocabulary> build(Dataset<Row> data, FeatureSchema schema, ColumnMapping mapping) {
+        return build(data, schema, mapping, io.din4j.data.Vocabularies.DEFAULT_MIN_COUNT);
+    }
+
     /** Vocabularies keyed by sparse field name, ready for {@link io.din4j.model.Model#create}. */
     public static Map<String, Vocabulary> build(Dataset<Row> data, FeatureSchema schema, ColumnMapping mapping, int minCount) {
         if (minCount < 1) {

@@ -50,5 +50,13 @@ class SparkVocabulariesTest {
         Vocabulary got = pruned.get("item_id");
         assertEquals(items.size() - rare.size(), got.size());
         assertEquals(rare.values().stream().mapToLong(Long::longValue).sum(), got.count(Vocabulary.OOV));
+
+        // Without a threshold: din4j train's default, so a Spark-built model treats rare ids as the CLI does.
+        Map<String, Vocabulary> byDefault = SparkVocabularies.build(df, TestWorld.SCHEMA, ColumnMapping.canonical());
+        Map<String, Vocabulary> explicit = SparkVocabularies.build(df, TestWorld.SCHEMA, ColumnMapping.canonical(),
+                io.din4j.data.Vocabularies.DEFAULT_MIN_COUNT);
+        for (String field : explicit.keySet()) {
+            assertEquals(explicit.get(field).tokens(), byDefault.get(field).tokens(), field);
+        }
     }
 }
