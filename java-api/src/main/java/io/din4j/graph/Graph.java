@@ -316,12 +316,16 @@ public final class Graph implements AutoCloseable {
         return p == null ? null : p.value();
     }
 
-    /** {@code y = x·Wᵀ + b} with {@code w [out, in]}; {@code b} may be null. */
-    public Buf linear(String name, Buf x, Param w, Param b) {
-        int out = w.value().dimInt(0);
+    private static void checkFits(Param w, Buf x) {
         if (w.value().dim(1) != x.width()) {
             throw new IllegalArgumentException(w.name() + " " + w.value() + " does not fit input " + x + " (width " + x.width() + ")");
         }
+    }
+
+    /** {@code y = x·Wᵀ + b} with {@code w [out, in]}; {@code b} may be null. */
+    public Buf linear(String name, Buf x, Param w, Param b) {
+        int out = w.value().dimInt(0);
+        checkFits(w, x);
         Buf y = buf(name, x.extent, out);
         add(new Op() {
             @Override
@@ -348,9 +352,7 @@ public final class Graph implements AutoCloseable {
             return activation(reluName, linear(name, x, w, b), Activation.RELU, null, null);
         }
         int out = w.value().dimInt(0);
-        if (w.value().dim(1) != x.width()) {
-            throw new IllegalArgumentException(w.name() + " " + w.value() + " does not fit input " + x + " (width " + x.width() + ")");
-        }
+        checkFits(w, x);
         Buf y = buf(reluName, x.extent, out);
         add(new Op() {
             @Override

@@ -214,6 +214,9 @@ public final class Predictor implements AutoCloseable {
     private void inParts(ConcurrentLinkedDeque<Session> pool, Session.Mode mode, int n, PartBody body) {
         int[] bounds = partBounds(n);
         int parts = bounds.length - 1;
+        if (parts == 0) {
+            return;
+        }
         lifecycle.readLock().lock();
         try {
             if (closed) {
@@ -309,14 +312,14 @@ public final class Predictor implements AutoCloseable {
      * depend on the split (PredictorPartsTest).
      */
     int[] partBounds(int n) {
-        int parts = Math.max(1, (n + maxBatch - 1) / maxBatch);
+        int parts = (n + maxBatch - 1) / maxBatch; // 0 for an empty batch: nothing to run
         int threads = model.backend().concurrentParts();
         if (threads > 1 && n >= 2 * MIN_PART_ROWS) {
             int wanted = Math.max(threads, (n + PART_ROWS - 1) / PART_ROWS);
             parts = Math.max(parts, Math.min(wanted, n / MIN_PART_ROWS));
         }
         int[] bounds = new int[parts + 1];
-        for (int i = 0; i <= parts; i++) {
+        for (int i = 1; i <= parts; i++) {
             bounds[i] = (int) ((long) n * i / parts);
         }
         return bounds;

@@ -88,6 +88,7 @@ class PredictorPartsTest {
         try (Backend one = new CpuBackend(1); Backend two = new CpuBackend(2)) {
             Path dir = saved(ModelConfig.Type.PLE);
             try (Predictor serial = Predictor.load(dir, one, 100); Predictor parallel = Predictor.load(dir, two, 100)) {
+                assertArrayEquals(new int[] {0}, parallel.partBounds(0), "an empty batch has no parts");
                 for (int n = 1; n <= 1000; n += 7) {
                     for (Predictor p : new Predictor[] {serial, parallel}) {
                         int[] bounds = p.partBounds(n);
