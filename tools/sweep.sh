@@ -11,6 +11,15 @@
 # Builds the project (tests compiled, not run; set SWEEP_NO_BUILD=1 to skip) and runs io.din4j.cli.RegularisationSweep
 # in one niced JVM from a copy of the jar and test classes (so a rebuild during the sweep does not disturb it);
 # per-run lines go to stderr, the markdown tables (after every seed) to stdout.
+# Extending and combining (a world and its runs depend only on the seed, so seed s reproduces exactly):
+#   SWEEP_FIRST_SEED=13  the seeds run are 13 .. 13 + seeds - 1 (default 1)
+#   SWEEP_RAW=file.tsv   append every run's line to file.tsv (header written when new): world, seed, setting
+#                        (default or λ:min-count), user_id (kept|dropped), auc (test), epoch_kept (1-based),
+#                        epochs_run, seconds, self_dropped (train dropped user_id itself: the drop arm is that run)
+#   tools/sweep.sh --from-tsv a.tsv b.tsv ...   the tables from raw files alone, combined (no training; a run found
+#                        twice is kept once); a seed counts for a world when all its arms are there.
+#   e.g. SWEEP_RAW=r1.tsv tools/sweep.sh 12 ...; later SWEEP_FIRST_SEED=13 SWEEP_RAW=r2.tsv tools/sweep.sh 12 ...;
+#        then SWEEP_NO_BUILD=1 tools/sweep.sh --from-tsv r1.tsv r2.tsv
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
