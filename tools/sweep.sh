@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sweep behind din4j train's regularisation defaults (docs/models.md, "Choosing the defaults").
 #   tools/sweep.sh [seeds] [users] [settings] [epochs] [shapes] [test rows]
-#   tools/sweep.sh 6 10000 2000:1 0 few-noise,few-useful,many,two-task 30000   # the table in docs/models.md
+#   tools/sweep.sh 24 10000 2000:1 0 few-noise,few-useful,many,two-task 30000   # the table in docs/models.md
 # Per world and seed it runs the default flags with user_id kept and with --ignore user_id, and every setting
 # λ:min-count of the list with user_id kept (λ:min-count+drop: dropped too); 2000:1 is "user_id kept in full".
 # epochs 0 = train's default (3, early stopping on the validation file); users: U of the few-row worlds (many-row:
