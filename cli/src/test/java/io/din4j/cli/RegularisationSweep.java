@@ -43,7 +43,10 @@ import java.util.SplittableRandom;
  *       watches it).</li>
  * </ul>
  * Run by tools/sweep.sh; arguments: seeds, U, settings ({@code λ:min-count} comma-separated, may be empty), epochs
- * (0: train's default), shapes (comma-separated), test rows.
+ * (0: train's default), shapes (comma-separated), test rows. Environment: {@code SWEEP_FIRST_SEED} (default 1: the
+ * seeds run are first .. first + seeds − 1) and {@code SWEEP_RAW} (a file to append every run's line to, tab-separated,
+ * {@link #RAW_HEADER}). {@code --from-tsv FILE...} instead prints the tables from such files (combined; a seed counts
+ * for a world when every arm of it is present).
  */
 final class RegularisationSweep {
     private RegularisationSweep() {
@@ -63,7 +66,19 @@ final class RegularisationSweep {
                boolean selfDropped) {
     }
 
+    /** Column names of the raw file ({@code SWEEP_RAW}); {@link #readRaw} reads what {@link #writeRaw} writes. */
+    static final String RAW_HEADER = "world\tseed\tsetting\tuser_id\tauc\tepoch_kept\tepochs_run\tseconds\tself_dropped";
+
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("--from-tsv")) {
+            try {
+                fromTsv(Arrays.stream(args, 1, args.length).map(Path::of).toList());
+            } catch (IllegalArgumentException | java.nio.file.NoSuchFileException e) {
+                System.err.println("sweep: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file: " : "") + e.getMessage());
+                System.exit(2);
+            }
+            return;
+        }
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
         int users = args.length > 1 ? Integer.parseInt(args[1]) : 10000;
         List<Setting> settings = new ArrayList<>(List.of(Setting.DEFAULT));
@@ -77,10 +92,15 @@ final class RegularisationSweep {
         int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         List<String> shapes = List.of((args.length > 4 ? args[4] : "few-noise,few-useful,many,two-task").split(","));
         int testRows = args.length > 5 ? Integer.parseInt(args[5]) : 30000;
+        // Seeds first .. first + seeds - 1: a world and its runs depend only on the seed, so a sweep can be continued or
+        // split over several invocations and their raw files combined with --from-tsv.
+        long first = Long.parseLong(env("SWEEP_FIRST_SEED", "1"));
+        String rawPath = env("SWEEP_RAW", "");
+        java.io.BufferedWriter raw = rawPath.isEmpty() ? null : openRaw(Path.of(rawPath));
         Path root = Files.createTempDirectory("din4j-sweep");
         List<Run> runs = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (long seed = 1; seed <= seeds; seed++) {
+        for (long seed = first; seed < first + seeds; seed++) {
             for (String world : shapes) {
                 Path d = world(root, world, seed, users, testRows);
                 boolean defaultDropped = false;
@@ -100,6 +120,9 @@ final class RegularisationSweep {
                         r = new Run(r.world(), r.seed(), r.setting(), r.dropUser(), r.auc(), r.keptEpoch(), r.epochsRun(),
                                 (System.nanoTime() - r0) / 1e9, r.selfDropped());
                         runs.add(r);
+                        if (raw != null) {
+                            writeRaw(raw, r);
+                        }
                         System.err.printf(Locale.ROOT, "%s seed %d %s %s: AUC %.4f (epoch %d of %d, %.1f s) [%.0f s]%n", world, seed, st,
                                 drop ? "--ignore user_id" : "user_id kept", r.auc(), r.keptEpoch() + 1, r.epochsRun(), r.seconds(),
                                 (System.nanoTime() - t0) / 1e9);
@@ -107,12 +130,110 @@ final class RegularisationSweep {
                 }
                 deleteTree(d);
             }
-            System.out.printf(Locale.ROOT, "%n### after %d seed%s (%d runs, %.0f s)%n", seed, seed == 1 ? "" : "s", runs.size(),
-                    (System.nanoTime() - t0) / 1e9);
+            long done = seed - first + 1;
+            System.out.printf(Locale.ROOT, "%n### after %d seed%s (%d to %d; %d runs, %.0f s)%n", done, done == 1 ? "" : "s", first, seed,
+                    runs.size(), (System.nanoTime() - t0) / 1e9);
             print(runs, shapes, settings);
             System.out.flush();
         }
         deleteTree(root);
+        if (raw != null) {
+            raw.close();
+        }
+    }
+
+    private static String env(String name, String otherwise) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? otherwise : v.trim();
+    }
+
+    /** Opens the raw file for appending (so chunks of one sweep can share a file), with the header when it is new. */
+    static java.io.BufferedWriter openRaw(Path p) throws IOException {
+        boolean fresh = !Files.exists(p) || Files.size(p) == 0;
+        var w = Files.newBufferedWriter(p, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        if (fresh) {
+            w.write(RAW_HEADER);
+            w.newLine();
+            w.flush();
+        }
+        return w;
+    }
+
+    /** One run as a line of the raw file, flushed at once: a sweep stopped midway keeps every run it finished. */
+    static void writeRaw(java.io.BufferedWriter w, Run r) throws IOException {
+        w.write(String.format(Locale.ROOT, "%s\t%d\t%s\t%s\t%.6f\t%d\t%d\t%.1f\t%b", r.world(), r.seed(), r.setting(),
+                r.dropUser() ? "dropped" : "kept", r.auc(), r.keptEpoch() + 1, r.epochsRun(), r.seconds(), r.selfDropped()));
+        w.newLine();
+        w.flush();
+    }
+
+    /**
+     * The raw files' runs. A run (world, seed, setting, user_id) found twice is kept once: training is deterministic
+     * given the seed and the files, so a repeat must agree, and one that does not is reported on stderr (a sign that
+     * the code changed between the two invocations).
+     */
+    static List<Run> readRaw(List<Path> files) throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        for (Path f : files) {
+            List<String> lines = Files.readAllLines(f);
+            if (lines.isEmpty() || !lines.get(0).equals(RAW_HEADER)) {
+                throw new IllegalArgumentException(f + ": not a sweep raw file (its first line must be: " + RAW_HEADER.replace('\t', ' ') + ")");
+            }
+            for (String line : lines.subList(1, lines.size())) {
+                if (!line.isBlank()) {
+                    String[] c = line.split("\t", -1);
+                    if (c.length != 9) {
+                        throw new IllegalArgumentException(f + ": expected 9 tab-separated columns: " + line);
+                    }
+                    rows.add(c);
+                }
+            }
+        }
+        // A setting with a dropped row anywhere is a "+drop" setting (the default always is): Setting equality needs it.
+        java.util.Set<String> dropped = new java.util.HashSet<>();
+        for (String[] c : rows) {
+            if (c[3].equals("dropped")) {
+                dropped.add(c[2]);
+            }
+        }
+        Map<String, Run> byKey = new java.util.LinkedHashMap<>();
+        for (String[] c : rows) {
+            Setting st;
+            if (c[2].equals("default")) {
+                st = Setting.DEFAULT;
+            } else {
+                String[] p = c[2].split(":");
+                st = new Setting(Double.parseDouble(p[0]), Integer.parseInt(p[1]), dropped.contains(c[2]));
+            }
+            boolean drop = switch (c[3]) {
+                case "kept" -> false;
+                case "dropped" -> true;
+                default -> throw new IllegalArgumentException("user_id column must be kept or dropped: " + String.join("\t", c));
+            };
+            Run r = new Run(c[0], Long.parseLong(c[1]), st, drop, Double.parseDouble(c[4]), Integer.parseInt(c[5]) - 1,
+                    Integer.parseInt(c[6]), Double.parseDouble(c[7]), Boolean.parseBoolean(c[8]));
+            String key = c[0] + "\t" + c[1] + "\t" + c[2] + "\t" + c[3];
+            Run before = byKey.putIfAbsent(key, r);
+            if (before != null && (before.auc() != r.auc() || before.keptEpoch() != r.keptEpoch())) {
+                System.err.printf(Locale.ROOT, "warning: %s found twice with different results (AUC %.6f, %.6f); keeping the first%n",
+                        key.replace('\t', ' '), before.auc(), r.auc());
+            }
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    /** The tables from raw files alone: worlds and settings in the order they first appear, seeds complete in all. */
+    private static void fromTsv(List<Path> files) throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--from-tsv needs at least one raw file");
+        }
+        List<Run> runs = readRaw(files);
+        List<String> shapes = runs.stream().map(Run::world).distinct().toList();
+        List<Setting> settings = new ArrayList<>(List.of(Setting.DEFAULT));
+        runs.stream().map(Run::setting).distinct().filter(st -> !st.equals(Setting.DEFAULT)).forEach(settings::add);
+        System.out.printf(Locale.ROOT, "### from %d raw file%s (%d runs)%n", files.size(), files.size() == 1 ? "" : "s", runs.size());
+        print(runs, shapes, settings);
     }
 
     private static String fmt(double v) {
@@ -281,13 +402,14 @@ final class RegularisationSweep {
             boolean dropBetter = mean(drop) >= mean(keep);
             double[] worse = dropBetter ? drop : keep;
             double loss = Math.max(0, mean(worse));
-            verdicts.add(String.format(Locale.ROOT, "| %s | %d | %+.4f ± %.4f | %s | %+.4f ± %.4f | %.4f | %.4f |", world, seeds.length,
+            double bound = Math.max(0, Math.max(mean(drop) + 2 * se(drop), diffs.containsKey(keepArm) ? mean(keep) + 2 * se(keep) : 0));
+            verdicts.add(String.format(Locale.ROOT, "| %s | %d | %+.4f ± %.4f | %s | %+.4f ± %.4f | %.4f | %.4f | %s |", world, seeds.length,
                     mean(drop), se(drop), diffs.containsKey(keepArm) ? String.format(Locale.ROOT, "%+.4f ± %.4f", mean(keep), se(keep)) : "(not swept)",
-                    mean(worse), se(worse), loss, Math.max(0, Math.max(mean(drop) + 2 * se(drop), diffs.containsKey(keepArm) ? mean(keep) + 2 * se(keep) : 0))));
+                    mean(worse), se(worse), loss, bound, seeds.length < 2 ? "n/a (one seed: no SE)" : bound <= 0.005 ? "yes" : "no"));
         }
         System.out.println();
-        System.out.println("| world | seeds | drop − default | keep in full − default | better − default | loss (target ≤ 0.005) | bound: max(0, mean + 2 SE of each) |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| world | seeds | drop − default | keep in full − default | better − default | loss (target ≤ 0.005) | bound: max(0, mean + 2 SE of each) | resolved (bound ≤ 0.005) |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         verdicts.forEach(System.out::println);
     }
 
