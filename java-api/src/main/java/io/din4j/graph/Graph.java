@@ -344,8 +344,9 @@ public final class Graph implements AutoCloseable {
     /**
      * {@code max(x·Wᵀ + b, 0)}, the buffer named {@code reluName}. An inference graph computes it in one op where the
      * backend fuses the ReLU into the product ({@link io.din4j.backend.DenseOps#linearRelu}) and keeps no
-     * pre-activation buffer; a training graph (whose ReLU backward reads the pre-activation) and other backends get
-     * {@link #linear} then {@link #activation}, as before.
+     * pre-activation buffer; on a backend that does not fuse, the same op runs {@code linear} and then the ReLU in
+     * place on y. A training graph (whose ReLU backward reads the pre-activation) gets {@link #linear} then
+     * {@link #activation}, as before.
      */
     public Buf linearRelu(String name, String reluName, Buf x, Param w, Param b) {
         if (training) {
