@@ -57,13 +57,12 @@ final class CpuMath {
         return y.blend(0f, under).blend(Float.POSITIVE_INFINITY, over).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** σ(x) = 1 / (1 + e^−x) computed from e^−|x| ≤ 1, so no lane overflows for any finite x. */
+    /**
+     * σ(x) = 1 / (1 + e^−x) computed from e^−|x| ≤ 1, so no lane overflows for any finite x; NaN stays NaN. The
+     * sequence kernels' sigmoid: its exp only sees arguments ≤ 0 and needs none of {@link #exp}'s range blends.
+     */
     static FloatVector sigmoid(FloatVector x) {
-        // scalar math: e = exp(−|x|); x ≥ 0 ? 1/(1+e) : e/(1+e)
-        FloatVector e = exp(x.abs().neg());
-        FloatVector inv = e.add(1f);
-        FloatVector num = e.blend(1f, x.compare(VectorOperators.GE, 0f));
-        return num.div(inv);
+        return SeqKernels.sigmoid(x);
     }
 
     // The loops below are the only callers of exp/sigmoid in the backend. Each is a small method of its own, so C2

@@ -244,7 +244,9 @@ final class Gemm {
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {
                 int a0 = blk * rb * kc;
-                if (interleaved) {
+                if (rows == 1 && !interleaved) {
+                    oneRow(pv, a, a0, kc, b, bo, t);
+                } else if (interleaved) {
                     switch (pv) {
                         case 4 -> k4i(a, a0, kc, b, bo, t);
                         case 5 -> k5i(a, a0, kc, b, bo, t);
@@ -337,6 +339,184 @@ final class Gemm {
             }
             c.set(F, ci, relu ? Math.max(v, 0f) : v);
         }
+    }
+
+    // ---- one row of A (batch-1 inference): a 4-row kernel would multiply three rows of zeros, and one row's
+    // pv accumulators alone are too few FMA chains to cover the FMA latency. These split K into phases instead
+    // (k mod phases), each phase with its own accumulators, summed once at the end. ----
+
+    private static void oneRow(int pv, float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        switch (pv) {
+            case 1 -> oneRow1(a, a0, kc, b, bo, t);
+            case 2 -> oneRow2(a, a0, kc, b, bo, t);
+            case 3 -> oneRow3(a, a0, kc, b, bo, t);
+            case 4 -> oneRow4(a, a0, kc, b, bo, t);
+            default -> oneRow5(a, a0, kc, b, bo, t);
+        }
+    }
+
+    /** One row × a 1-vector panel, K in 4 phases (4 accumulators). */
+    private static void oneRow1(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 1 * L;
+        FloatVector x00 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S);
+        FloatVector x20 = FloatVector.zero(S);
+        FloatVector x30 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 4 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            FloatVector v2 = FloatVector.broadcast(S, a[a0 + k + 2]);
+            x20 = v2.fma(FloatVector.fromArray(S, b, bk + 2 * pw), x20);
+            FloatVector v3 = FloatVector.broadcast(S, a[a0 + k + 3]);
+            x30 = v3.fma(FloatVector.fromArray(S, b, bk + 3 * pw), x30);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+        }
+        x00.add(x10).add(x20.add(x30)).intoArray(t, 0);
+    }
+
+    /** One row × a 2-vector panel, K in 4 phases (8 accumulators). */
+    private static void oneRow2(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 2 * L;
+        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S);
+        FloatVector x20 = FloatVector.zero(S), x21 = FloatVector.zero(S);
+        FloatVector x30 = FloatVector.zero(S), x31 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 4 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
+            FloatVector v2 = FloatVector.broadcast(S, a[a0 + k + 2]);
+            x20 = v2.fma(FloatVector.fromArray(S, b, bk + 2 * pw), x20);
+            x21 = v2.fma(FloatVector.fromArray(S, b, bk + 2 * pw + L), x21);
+            FloatVector v3 = FloatVector.broadcast(S, a[a0 + k + 3]);
+            x30 = v3.fma(FloatVector.fromArray(S, b, bk + 3 * pw), x30);
+            x31 = v3.fma(FloatVector.fromArray(S, b, bk + 3 * pw + L), x31);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+        }
+        x00.add(x10).add(x20.add(x30)).intoArray(t, 0);
+        x01.add(x11).add(x21.add(x31)).intoArray(t, L);
+    }
+
+    /** One row × a 3-vector panel, K in 2 phases (6 accumulators). */
+    private static void oneRow3(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 3 * L;
+        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S), x02 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S), x12 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 2 <= kc; k += 2) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 2 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
+            x12 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 2 * L), x12);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+        }
+        x00.add(x10).intoArray(t, 0);
+        x01.add(x11).intoArray(t, L);
+        x02.add(x12).intoArray(t, 2 * L);
+    }
+
+    /** One row × a 4-vector panel, K in 2 phases (8 accumulators). */
+    private static void oneRow4(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 4 * L;
+        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S), x02 = FloatVector.zero(S), x03 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S), x12 = FloatVector.zero(S), x13 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 2 <= kc; k += 2) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 2 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
+            x12 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 2 * L), x12);
+            x13 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 3 * L), x13);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+        }
+        x00.add(x10).intoArray(t, 0);
+        x01.add(x11).intoArray(t, L);
+        x02.add(x12).intoArray(t, 2 * L);
+        x03.add(x13).intoArray(t, 3 * L);
+    }
+
+    /** One row × a 5-vector panel, K in 2 phases (10 accumulators). */
+    private static void oneRow5(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 5 * L;
+        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S), x02 = FloatVector.zero(S), x03 = FloatVector.zero(S), x04 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S), x12 = FloatVector.zero(S), x13 = FloatVector.zero(S), x14 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 2 <= kc; k += 2) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 2 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
+            x12 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 2 * L), x12);
+            x13 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 3 * L), x13);
+            x14 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 4 * L), x14);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
+        }
+        x00.add(x10).intoArray(t, 0);
+        x01.add(x11).intoArray(t, L);
+        x02.add(x12).intoArray(t, 2 * L);
+        x03.add(x13).intoArray(t, 3 * L);
+        x04.add(x14).intoArray(t, 4 * L);
     }
 
     // ---- dot-product kernels for products with fewer outputs than lanes (CpuDenseOps.narrowLinear): A rows and

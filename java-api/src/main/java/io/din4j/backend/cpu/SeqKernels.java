@@ -39,8 +39,11 @@ final class SeqKernels {
     /** 1.5·2²³: adding it rounds to an integer held in the low mantissa bits. */
     private static final float ROUND_MAGIC = 12582912f;
     private static final int MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
-    /** Below this e^x is subnormal; clamping keeps 2^n a normal float. */
-    private static final float EXP_MIN = -87.3f;
+    /**
+     * Arguments are clamped here so that 2^n stays inside the exponent field: at −88, n = −127 and 2^n is built
+     * with exponent bits 0, i.e. exactly 0 (e^−88 ≈ 6e−39 is below the smallest normal float anyway).
+     */
+    private static final float EXP_MIN = -88f;
 
     /**
      * e^x for x ≤ 0 (larger x is not needed: sigmoid only asks for e^−|x|). Range reduction x = n·ln2 + r with
@@ -49,7 +52,9 @@ final class SeqKernels {
      */
     static FloatVector expNonPositive(FloatVector x) {
         // scalar math: n = round(x·log2 e); r = x − n·ln2; e^x = 2^n·P(r)
-        x = x.max(EXP_MIN);
+        // A compare and a blend, not max(): Java's max (NaN and −0 rules) costs several instructions on AVX2,
+        // and the exp loop is short enough for that to show (Dice's sigmoid ~10% slower with max here).
+        x = x.blend(EXP_MIN, x.lt(EXP_MIN));
         FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
         FloatVector n = t.sub(ROUND_MAGIC);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
@@ -65,9 +70,10 @@ final class SeqKernels {
     }
 
     /**
-     * σ(x) = 1/(1 + e^−x), from e^−|x| so that nothing overflows. The same function as {@link CpuMath#sigmoid} to
-     * within 5e-7 relative, but its exp only ever sees arguments ≤ 0, so it needs none of the general exp's
-     * range blends (Dice forward+backward at T = 200: 226 ms with it, 260 ms with CpuMath's; noisy machine).
+     * σ(x) = 1/(1 + e^−x), from e^−|x| so that nothing overflows; within 5e-7 relative of the exact value
+     * ({@code CpuMathTest}). Its exp only ever sees arguments ≤ 0, so it needs none of the general exp's range
+     * blends (Dice forward+backward at T = 200: 226 ms with it, 260 ms with the general exp; noisy machine), and
+     * {@link CpuMath#sigmoid} is this function.
      */
     static FloatVector sigmoid(FloatVector x) {
         // scalar math: e = exp(−|x|); s = 1/(1+e); σ = x ≥ 0 ? s : e·s
@@ -98,32 +104,168 @@ final class SeqKernels {
             }
         }
         int nv = n / L;
+        int[] plan = plan(nv);
+        // Every tile of the plan covers the same rows, so the rows left over are done across the whole width.
+        int full = rows - rows % rowBlock(plan);
         int j = 0;
-        for (int v : plan(nv)) {
-            int full;
+        for (int v : plan) {
             if (v == 3 && VectorIsa.REGISTERS >= 32) {
-                full = rows - rows % 6;
                 block6x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
             } else if (v == 3) {
-                full = rows - rows % 3;
                 block3x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
             } else if (v == 2 && VectorIsa.REGISTERS < 32) {
-                full = rows - rows % 6;
                 block6x2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
-                if (rows - full >= 4) {
-                    // a 4-row tile before the 1-row tails: a 1 × 2 row keeps only two FMA chains in flight
-                    block2(a, aOff + full * aStride, aStride, 4, kN, b, bOff + j, bStride, c, cOff + full * cStride + j, cStride);
-                    full += 4;
-                }
             } else {
-                full = rows & ~3;
                 tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
-            }
-            for (int r = full; r < rows; r++) {
-                row(v, a, aOff + r * aStride, kN, b, bOff + j, bStride, c, cOff + r * cStride + j);
             }
             j += v * L;
         }
+        leftoverRows(a, aOff, aStride, full, rows, kN, b, bOff, bStride, nv, c, cOff, cStride);
+    }
+
+    /** Rows per step of the tiles of {@code plan}: every tile runs a whole number of steps over the same rows. */
+    private static int rowBlock(int[] plan) {
+        int block = 1;
+        for (int v : plan) {
+            int step;
+            if (v == 3) {
+                step = VectorIsa.REGISTERS >= 32 ? 6 : 3;
+            } else if (v == 2 && VectorIsa.REGISTERS < 32) {
+                step = 6;
+            } else {
+                step = 4;
+            }
+            block = block * step / gcd(block, step);
+        }
+        return block;
+    }
+
+    private static int gcd(int x, int y) {
+        return y == 0 ? x : gcd(y, x % y);
+    }
+
+    /**
+     * Rows {@code from..rows} (fewer than a tile step, e.g. 2 of T = 50 after 6-row tiles) two at a time across up
+     * to five vectors, then a last odd row across up to five. A row's leftover done per tile column, as before,
+     * ran a 1-row × 2-vector kernel: two FMA chains, where the FMA units need about ten in flight to stay busy.
+     */
+    private static void leftoverRows(float[] a, int aOff, int as, int from, int rows, int kN, float[] b, int bOff, int bs,
+                                     int nv, float[] c, int cOff, int cs) {
+        int r = from;
+        for (; r + 2 <= rows; r += 2) {
+            for (int jv = 0; jv < nv; jv += 5) {
+                int j = jv * L;
+                pair(Math.min(5, nv - jv), a, aOff + r * as, as, kN, b, bOff + j, bs, c, cOff + r * cs + j, cs);
+            }
+        }
+        if (r < rows) {
+            for (int jv = 0; jv < nv; jv += 5) {
+                int j = jv * L;
+                row(Math.min(5, nv - jv), a, aOff + r * as, kN, b, bOff + j, bs, c, cOff + r * cs + j);
+            }
+        }
+    }
+
+    private static void pair(int vectors, float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c,
+                             int cRow, int cs) {
+        switch (vectors) {
+            case 5 -> pair5(a, aRow, as, kN, b, bOff, bs, c, cRow, cs);
+            case 4 -> pair4(a, aRow, as, kN, b, bOff, bs, c, cRow, cs);
+            case 3 -> pair3(a, aRow, as, kN, b, bOff, bs, c, cRow, cs);
+            case 2 -> pair2(a, aRow, as, kN, b, bOff, bs, c, cRow, cs);
+            default -> {
+                row1(a, aRow, kN, b, bOff, bs, c, cRow);
+                row1(a, aRow + as, kN, b, bOff, bs, c, cRow + cs);
+            }
+        }
+    }
+
+    private static void pair5(float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow, int cs) {
+        int c0 = cRow, c1 = cRow + cs;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L), x04 = FloatVector.fromArray(S, c, c0 + 4 * L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L), x14 = FloatVector.fromArray(S, c, c1 + 4 * L);
+        int a0 = aRow, a1 = aRow + as;
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 2 rows × 5 vectors
+            int bk = bOff + k * bs;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                x00 = v0.fma(b0, x00); x10 = v1.fma(b0, x10);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                x01 = v0.fma(b1, x01); x11 = v1.fma(b1, x11);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                x02 = v0.fma(b2, x02); x12 = v1.fma(b2, x12);
+                FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+                x03 = v0.fma(b3, x03); x13 = v1.fma(b3, x13);
+                FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+                x04 = v0.fma(b4, x04); x14 = v1.fma(b4, x14);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L); x04.intoArray(c, c0 + 4 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L); x14.intoArray(c, c1 + 4 * L);
+    }
+
+    private static void pair4(float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow, int cs) {
+        int c0 = cRow, c1 = cRow + cs;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L);
+        int a0 = aRow, a1 = aRow + as;
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 2 rows × 4 vectors
+            int bk = bOff + k * bs;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                x00 = v0.fma(b0, x00); x10 = v1.fma(b0, x10);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                x01 = v0.fma(b1, x01); x11 = v1.fma(b1, x11);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                x02 = v0.fma(b2, x02); x12 = v1.fma(b2, x12);
+                FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+                x03 = v0.fma(b3, x03); x13 = v1.fma(b3, x13);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
+    }
+
+    private static void pair3(float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow, int cs) {
+        int c0 = cRow, c1 = cRow + cs;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+        int a0 = aRow, a1 = aRow + as;
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 2 rows × 3 vectors
+            int bk = bOff + k * bs;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                x00 = v0.fma(b0, x00); x10 = v1.fma(b0, x10);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                x01 = v0.fma(b1, x01); x11 = v1.fma(b1, x11);
+                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+                x02 = v0.fma(b2, x02); x12 = v1.fma(b2, x12);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
+    }
+
+    private static void pair2(float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c, int cRow, int cs) {
+        int c0 = cRow, c1 = cRow + cs;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+        int a0 = aRow, a1 = aRow + as;
+        for (int k = 0; k < kN; k++) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 2 rows × 2 vectors
+            int bk = bOff + k * bs;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                x00 = v0.fma(b0, x00); x10 = v1.fma(b0, x10);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                x01 = v0.fma(b1, x01); x11 = v1.fma(b1, x11);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
     }
 
     /** Tile plans for every vector count a sequence GEMM meets, computed once (no allocation per call). */
