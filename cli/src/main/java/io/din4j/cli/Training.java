@@ -290,7 +290,7 @@ final class Training implements AutoCloseable {
      * steps are quiet (converged), or have reached {@code fullFloor} (step floor), or at {@link #WARMUP_CAP_NANOS}.
      * The end depends on work done, not on the clock: a loaded machine reaches the floor later but with the same
      * steps behind it, where a cap in seconds ended a starved warm-up with a few full-size steps run in the
-     * interpreter and left the compiling to the first epoch (docs/cli.md#time-to-steady-state-and-the-aot-cache).
+     * interpreter and left the compiling to the first epoch (docs/cli.md#the-warm-up-ends-by-steps-done).
      */
     static WarmupEnd warmupEnd(boolean large, long elapsedNanos, long minNanos, boolean firstBatchReady, boolean tinyOver,
                                boolean fullQuiet, int fullSteps, int fullFloor) {
