@@ -188,13 +188,10 @@ final class Training implements AutoCloseable {
      * on the AVX2 host). A tiny step makes the same kernel calls for a fraction of the work, so the thresholds are
      * reached in seconds (measured: ~1,000 tiny steps in 25 s under load 10, each then ~1 ms). Then full-size steps
      * at the data's mean history, so the paths only large batches take (more rows than a block of the matrix
-     * product, the second compute thread's chunks) are compiled too. Each phase ends after two windows in a row in
-     * which the JIT compiled for under 5% of the window and the step time stopped improving (as in {@code din4j
-     * bench}), the tiny one after {@link #WARMUP_TINY_NANOS} at most; the warm-up ends when both have, the reader's
-     * first batch is ready and {@code --warmup-seconds} have passed, or after {@link #WARMUP_CONVERGE_NANOS} with the
-     * first batch ready. On data of fewer than
-     * {@link #WARMUP_MIN_BATCHES} batches it ends as soon as the first batch is ready and {@code --warmup-seconds}
-     * have passed.
+     * product, the second compute thread's chunks) are compiled too. When each phase ends, and the warm-up, is
+     * decided by {@link #tinyPhaseOver} and {@link #warmupEnd}: by the JIT going quiet (two windows in a row in which
+     * it compiled for under 5% of the window and the step time stopped improving, as in {@code din4j bench}) or by
+     * a count of steps done, with wall-clock caps only as a safety bound.
      */
     BatchStream warmedUp(BatchStream stream, PrintWriter out) {
         Iterator<io.din4j.data.Batch> first = stream.startPass();
@@ -204,10 +201,11 @@ final class Training implements AutoCloseable {
         int b = settings.batchSize();
         // Past the reader's fill time only for data of some size: on a small file the epochs are short whatever the
         // JIT's state, and a warm-up of seconds would cost more than it saves.
-        boolean converge = trainRows >= (long) WARMUP_MIN_BATCHES * b;
-        if (!converge && minNanos == 0 && ready.getAsBoolean()) {
+        boolean large = trainRows >= (long) WARMUP_MIN_BATCHES * b;
+        if (!large && minNanos == 0 && ready.getAsBoolean()) {
             return stream;
         }
+        int fullFloor = fullStepFloor(trainRows, b);
         Map<String, io.din4j.data.Vocabulary> small = new LinkedHashMap<>();
         for (int f = 0; f < schema.sparse().size(); f++) {
             io.din4j.data.Vocabulary v = new io.din4j.data.Vocabulary();
@@ -228,25 +226,90 @@ final class Training implements AutoCloseable {
             full[i] = warmUpBatch(b, t, sizes, rnd, 101 + i);
         }
         int[] steps = new int[2];
+        WarmupEnd end;
         try (Model m = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr = new Trainer(m, trainConfig)) {
-            boolean tinyDone = false;
-            boolean fullDone = false;
-            while (System.nanoTime() - t0 < WARMUP_MAX_NANOS) {
-                boolean done = !converge || tinyDone && fullDone || System.nanoTime() - t0 > WARMUP_CONVERGE_NANOS;
-                if (done && ready.getAsBoolean() && System.nanoTime() - t0 >= minNanos) {
-                    break;
-                }
-                if (!tinyDone) {
-                    tinyDone = converged(tr, tiny, steps, 0, 20, 200_000_000L) || System.nanoTime() - t0 > WARMUP_TINY_NANOS;
+            boolean tinyOver = false;
+            boolean fullQuiet = false;
+            while ((end = warmupEnd(large, System.nanoTime() - t0, minNanos, ready.getAsBoolean(), tinyOver, fullQuiet, steps[1], fullFloor)) == null) {
+                if (!tinyOver) {
+                    boolean quiet = converged(tr, tiny, steps, 0, 20, 200_000_000L);
+                    tinyOver = tinyPhaseOver(quiet, steps[0], System.nanoTime() - t0);
                 } else {
-                    fullDone |= converged(tr, full, steps, 1, 3, 300_000_000L);
+                    fullQuiet |= converged(tr, full, steps, 1, 3, 300_000_000L);
                 }
             }
         }
-        out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model) while the reader filled its buffer%n",
-                model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps[0], steps[1]);
+        out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model; ended: %s) while the reader filled its buffer%n",
+                model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps[0], steps[1], end.text);
         out.flush();
         return stream;
+    }
+
+    /** What ended the warm-up, as its line says it. */
+    enum WarmupEnd {
+        /** Data of fewer than {@link Training#WARMUP_MIN_BATCHES} batches: the warm-up only uses the reader's fill time. */
+        SMALL_DATA("data under " + WARMUP_MIN_BATCHES + " batches"),
+        /** Both phases done and the full-size steps quiet. */
+        CONVERGED("converged"),
+        /** Not quiet, but the tiny phase over and {@link Training#fullStepFloor} full-size steps done. */
+        STEP_FLOOR("step floor"),
+        /** A safety cap: {@link Training#WARMUP_CAP_NANOS} with the first batch ready, or {@link Training#WARMUP_MAX_NANOS}. */
+        CAP("time cap");
+
+        final String text;
+
+        WarmupEnd(String text) {
+            this.text = text;
+        }
+    }
+
+    /**
+     * Whether the tiny phase gives way to full-size steps: once its steps are quiet, or once {@link
+     * #WARMUP_TINY_STEPS} of them are done (by then the kernels are out of the interpreter, and a machine so loaded
+     * that the JIT never goes quiet should spend what is left on the full-size paths), or after {@link
+     * #WARMUP_TINY_CAP_NANOS} since the warm-up began whatever the count (steps that stay slow for that long).
+     */
+    static boolean tinyPhaseOver(boolean quiet, int tinySteps, long elapsedNanos) {
+        return quiet || tinySteps >= WARMUP_TINY_STEPS || elapsedNanos >= WARMUP_TINY_CAP_NANOS;
+    }
+
+    /**
+     * Full-size steps the warm-up does before it may end without the JIT going quiet: {@link #WARMUP_FULL_STEPS},
+     * but never more than one epoch's batches (on data of 50–150 batches a longer warm-up would cost more steps
+     * than the epoch it speeds up).
+     */
+    static int fullStepFloor(long trainRows, int batchSize) {
+        return (int) Math.min(WARMUP_FULL_STEPS, Math.max(1, (trainRows + batchSize - 1) / batchSize));
+    }
+
+    /**
+     * Why the warm-up ends now, or null to go on with another window of steps. It never ends before the reader's
+     * first batch is ready and {@code --warmup-seconds} ({@code minNanos}) have passed, except at {@link
+     * #WARMUP_MAX_NANOS} (a very slow reader: the epoch waits for it anyway). Then: at once on data of fewer than
+     * {@link #WARMUP_MIN_BATCHES} batches ({@code large} false); else when the tiny phase is over and the full-size
+     * steps are quiet (converged), or have reached {@code fullFloor} (step floor), or at {@link #WARMUP_CAP_NANOS}.
+     * The end depends on work done, not on the clock: a loaded machine reaches the floor later but with the same
+     * steps behind it, where a cap in seconds ended a starved warm-up with a few full-size steps run in the
+     * interpreter and left the compiling to the first epoch (docs/cli.md#the-warm-up-ends-by-steps-done).
+     */
+    static WarmupEnd warmupEnd(boolean large, long elapsedNanos, long minNanos, boolean firstBatchReady, boolean tinyOver,
+                               boolean fullQuiet, int fullSteps, int fullFloor) {
+        if (elapsedNanos >= WARMUP_MAX_NANOS) {
+            return WarmupEnd.CAP;
+        }
+        if (!firstBatchReady || elapsedNanos < minNanos) {
+            return null;
+        }
+        if (!large) {
+            return WarmupEnd.SMALL_DATA;
+        }
+        if (tinyOver && fullQuiet) {
+            return WarmupEnd.CONVERGED;
+        }
+        if (tinyOver && fullSteps >= fullFloor) {
+            return WarmupEnd.STEP_FLOOR;
+        }
+        return elapsedNanos >= WARMUP_CAP_NANOS ? WarmupEnd.CAP : null;
     }
 
     /** Quiet windows in a row per warm-up phase, and each phase's best step time in its last window (ms). */
@@ -293,22 +356,41 @@ final class Training implements AutoCloseable {
     }
 
     /** The warm-up goes on past the reader's fill time, until the JIT is quiet, only for data of this many batches or more. */
-    private static final int WARMUP_MIN_BATCHES = 50;
+    static final int WARMUP_MIN_BATCHES = 50;
     /** Rows of each table of the warm-up's throwaway model: enough ids for a batch's gathers to scatter. */
     private static final int WARMUP_TABLE_ROWS = 1000;
     /**
-     * The warm-up ends after this long once the first batch is ready, converged or not (a machine so loaded that the
-     * JIT never goes quiet): under load 8, 45 s of warm-up cost ~30 s more than they saved in the first epoch; at
-     * load 6 both phases converged in 22 s.
+     * Tiny steps after which the tiny phase gives way to full-size ones even when the JIT is not quiet: in the runs
+     * where that phase went quiet (docs/cli.md, "The AOT cache with the warm-up") it did so after 242–1,467 steps,
+     * median 499, and a tiny step past the first few hundred takes milliseconds (traced under load 10: the 250th
+     * 8 ms, the 1,000th 1.5 ms), so the steps between a quick and a slow convergence cost little.
      */
-    private static final long WARMUP_CONVERGE_NANOS = 30_000_000_000L;
+    static final int WARMUP_TINY_STEPS = 500;
     /**
-     * The tiny steps give way to full-size ones after this long even when the JIT is not quiet yet (on a loaded
-     * machine it never was within 45 s, and the full-size paths were then compiled during the first epoch).
+     * Full-size steps after which the warm-up ends even when the JIT is not quiet. In the 37 measured runs (all arms,
+     * 2-core AVX2 host, load 4–9.5), the warm-ups that reached 150 or more full-size steps had the first epoch within
+     * 1.3× of the later ones in 15 of 17 (all 5 without the AOT cache or a JIT flag; the two misses used a
+     * compile-threshold flag), those with 60–149 in 4 of 9, those under 60 in 1 of 11: the count of full-size steps
+     * done, not the seconds spent, told the runs apart (nearly all of them ended at the 30 s cap of that time). On a
+     * quiet machine 150 steps of DIN at B = 256 take ~5 s once compiled.
      */
-    private static final long WARMUP_TINY_NANOS = 15_000_000_000L;
+    static final int WARMUP_FULL_STEPS = 150;
+    /**
+     * Safety cap on the tiny phase, from the warm-up's start: steps that stay slow for this long (a huge model, a
+     * starved JVM) give way to the full-size ones, which the first epoch needs compiled more. Before the step
+     * floors it was the rule at 15 s, and it ended starved warm-ups after 20–140 tiny steps at 0.1–0.8 s each.
+     */
+    static final long WARMUP_TINY_CAP_NANOS = 45_000_000_000L;
+    /**
+     * Safety cap on the warm-up once the first batch is ready, reached only where steps take seconds even compiled
+     * (a very large model or batch) or the machine is starved: the wait is bounded, the first epoch pays the rest.
+     * It used to be the rule at 30 s, and ended starved warm-ups with few full-size steps; a long warm-up is not free
+     * (its steps train nothing: under load 8 one of 45 s cost ~30 s more than it saved), so a cap stays, at three
+     * times that.
+     */
+    static final long WARMUP_CAP_NANOS = 90_000_000_000L;
     /** The warm-up stops after this long even when the first batch is not ready (a very slow reader). */
-    private static final long WARMUP_MAX_NANOS = 120_000_000_000L;
+    static final long WARMUP_MAX_NANOS = 120_000_000_000L;
 
     /** Batches built ahead of the model on a background thread (parsing and id mapping overlap the step). */
     static final int PREFETCH = 4;
