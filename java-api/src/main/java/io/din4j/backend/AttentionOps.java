@@ -24,6 +24,19 @@ public interface AttentionOps {
                  AttentionWorkspace ws, Tensor scores, boolean training);
 
     /**
+     * Inference {@link #forward} ({@code training} false) and DIN's weighted-sum pooling of its scores in one pass:
+     * {@code scores} as {@link #forward} writes them, and {@code pooled [B, D]} as
+     * {@link PoolingOps#weightedSum}{@code (scores, keys, lengths, pooled)} would (0 where a sample has no
+     * behaviours). A backend that pools while each sample's behaviours are still in its cache saves reading them
+     * all again. Returns false, having written nothing, where the backend does not fuse the two: the caller then runs
+     * them one after the other.
+     */
+    default boolean forwardPooled(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                                  AttentionWorkspace ws, Tensor scores, Tensor pooled) {
+        return false;
+    }
+
+    /**
      * Backward of the last training {@link #forward} on the same inputs: adds into {@code dq [B, D]},
      * {@code dKeys [B, T, D]} and every tensor of {@code grads} (whose {@code dice} entries are ignored).
      */

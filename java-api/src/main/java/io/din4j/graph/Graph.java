@@ -532,16 +532,41 @@ public final class Graph implements AutoCloseable {
         return parts;
     }
 
+    /**
+     * An attention op whose scores a weighted-sum pooling over the same keys takes as they are: in inference the
+     * attention op may pool too ({@link io.din4j.backend.AttentionOps#forwardPooled}) and the pooling op then has
+     * nothing left to do.
+     */
+    private static final class PoolFusion {
+        final Buf keys;
+        Buf pooled;
+        boolean done;
+
+        PoolFusion(Buf keys) {
+            this.keys = keys;
+        }
+    }
+
+    /** Attention ops by their scores buffer, for {@link #weightedSum} to find. */
+    private final Map<Buf, PoolFusion> attentionScores = new IdentityHashMap<>();
+
     /** DIN's local activation unit: scores {@code [B, T]} of {@code keys [B, T, D]} against {@code q [B, D]}. */
     public Buf attention(String name, AttentionUnit unit, AttentionParams values, Supplier<AttentionParams> grads,
                          Buf q, Buf keys, Buf lengths) {
         Buf scores = buf(name, Extent.SEQUENCE);
         AttentionWorkspace ws = backend.attention().newWorkspace(unit, arena, maxBatch, maxHistory);
+        PoolFusion fusion = new PoolFusion(keys);
+        attentionScores.put(scores, fusion);
         add(new Op() {
             private AttentionParams g;
 
             @Override
             public void forward(boolean tr) {
+                if (!tr && fusion.pooled != null && backend.attention().forwardPooled(unit, values, q.v, keys.v,
+                        lengths.v, ws, scores.v, fusion.pooled.v)) {
+                    fusion.done = true;
+                    return;
+                }
                 backend.attention().forward(unit, values, q.v, keys.v, lengths.v, ws, scores.v, tr);
             }
 
@@ -576,9 +601,22 @@ public final class Graph implements AutoCloseable {
     /** DIN's weighted-sum pooling (paper eq. 3). */
     public Buf weightedSum(String name, Buf weights, Buf keys, Buf lengths) {
         Buf y = buf(name, Extent.BATCH, keys.width());
+        PoolFusion fusion = attentionScores.get(weights);
+        if (fusion != null && (fusion.keys != keys || fusion.pooled != null)) {
+            fusion = null;
+        }
+        if (fusion != null) {
+            fusion.pooled = y;
+        }
+        PoolFusion fused = fusion;
         add(new Op() {
             @Override
             public void forward(boolean tr) {
+                if (fused != null && fused.done) {
+                    // the attention op pooled while it scored (inference on a backend that fuses the two)
+                    fused.done = false;
+                    return;
+                }
                 backend.pooling().weightedSum(weights.v, keys.v, lengths.v, y.v);
             }
 

@@ -65,6 +65,7 @@ class AttentionOpsTest extends CpuVsReference {
             ref.attention().forward(unit, pRef, q, keys, len, wsRef, sRef, false);
             cpu.attention().forward(unit, pCpu, q, keys, len, wsCpu, sCpu, false);
             assertClose(label + "inference scores", sRef, sCpu, ATOL, RTOL);
+            checkPooled(cpu, unit, pCpu, q, keys, len, wsCpu, sCpu, label, r);
 
             ref.attention().forward(unit, pRef, q, keys, len, wsRef, sRef, true);
             cpu.attention().forward(unit, pCpu, q, keys, len, wsCpu, sCpu, true);
@@ -99,6 +100,39 @@ class AttentionOpsTest extends CpuVsReference {
                     assertClose(label + "dAlpha" + l, gRef.alphas()[l], gCpu.alphas()[l], ATOL, RTOL);
                 }
             }
+        }
+    }
+
+    /**
+     * forwardPooled gives the bits of forward followed by the pooling op (the cpu backend fuses them: same
+     * arithmetic, same order), writes the same scores, and pools samples without behaviours to 0 over whatever
+     * the output held; the reference does not fuse and writes nothing.
+     */
+    private static void checkPooled(Backend cpu, AttentionUnit unit, AttentionParams p, Tensor q, Tensor keys, Tensor len,
+                                    AttentionWorkspace ws, Tensor scores, String label, Random r) {
+        int bN = (int) keys.dim(0);
+        int tN = (int) keys.dim(1);
+        int d = unit.width();
+        try (HostArena a = new HostArena()) {
+            Tensor expected = a.f32(bN, d);
+            cpu.pooling().weightedSum(scores, keys, len, expected);
+            Tensor fusedScores = uniform(a, DType.F32, r, 9, bN, tN);
+            Tensor pooled = uniform(a, DType.F32, r, 9, bN, d);
+            assertTrue(cpu.attention().forwardPooled(unit, p, q, keys, len, ws, fusedScores, pooled), label + "cpu fuses");
+            for (long i = 0; i < scores.size(); i++) {
+                assertEquals(scores.getFloat(i), fusedScores.getFloat(i), label + "fused scores at " + i);
+            }
+            for (long i = 0; i < expected.size(); i++) {
+                assertEquals(expected.getFloat(i), pooled.getFloat(i), label + "pooled at " + i);
+            }
+            Tensor untouched = uniform(a, DType.F32, r, 9, bN, d);
+            Tensor before = copy(a, untouched, DType.F32);
+            try (HostArena wa = new HostArena()) {
+                AttentionWorkspace wsRef = ref.attention().newWorkspace(unit, wa, bN, tN);
+                assertFalse(ref.attention().forwardPooled(unit, p, q, keys, len, wsRef, fusedScores, untouched),
+                        label + "the reference does not fuse");
+            }
+            assertClose(label + "unfused output untouched", before, untouched, 0, 0);
         }
     }
 
