@@ -19,7 +19,9 @@ one-thread requests ("threads": 1). On a VM whose speed moves in phases of secon
 host of benchmarks/README.md: the same kernel at 55 or 88 GFLOP/s), turns still fall on different phases and
 their ratios spread from 0.6 to 1.6; measured together, both sides see the same phase (PLE B=1024, one thread, four
 rounds: ratios 0.996-1.047 where turns gave 0.67-1.24). Batch-1 requests still spread more (0.76-1.23): use more
-rounds there. The absolute times are those of a machine with both cores busy.
+rounds there, and where the two cores are in different phases (DIN B=128: 0.78-1.65) no pairing helps: compare
+two code paths inside one JVM, alternating call by call, instead. The absolute times are those of a machine with
+both cores busy.
 """
 import json
 import os
