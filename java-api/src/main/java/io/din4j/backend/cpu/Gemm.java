@@ -237,10 +237,24 @@ final class Gemm {
      */
     static void multiply(float[] a, boolean interleaved, int rb, int blocks, int kc, int k0, int kTotal, float[] b, int n,
             float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add, boolean relu) {
+        multiply(a, interleaved, rb, blocks, kc, k0, kTotal, b, n, t, c, cBase, ldc, m0, rows, bias, add, relu, 0, Integer.MAX_VALUE);
+    }
+
+    /** {@link #multiply} restricted to the panels {@code [pFrom, pTo)} of B, so threads can split a product by columns. */
+    static void multiply(float[] a, boolean interleaved, int rb, int blocks, int kc, int k0, int kTotal, float[] b, int n,
+            float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add, boolean relu,
+            int pFrom, int pTo) {
         int off = 0;
         int v0 = 0;
+        int panel = -1;
         for (int pv : panelPlan((n + L - 1) / L)) {
             int pw = pv * L;
+            panel++;
+            if (panel < pFrom || panel >= pTo) {
+                off += kTotal * pw;
+                v0 += pv;
+                continue;
+            }
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {
                 int a0 = blk * rb * kc;

@@ -90,6 +90,57 @@ class CpuDenseOpsTest {
         check(cpu, 1, k, 257, false, 9);
     }
 
+    /**
+     * Products of a few rows and many columns, which the threads split by panels of B ({@link
+     * CpuDenseOps#splitsColumns}): the reference within tolerance (check), and the same bits as one thread, with and
+     * without the fused ReLU, over one K block and several.
+     */
+    @Test
+    void fewRowsSplitByColumnsGiveTheBitsOfOneThread() {
+        try (Backend one = new CpuBackend(1)) {
+            int[][] shapes = {{2, 300, 513}, {5, 256, 768}, {7, Gemm.KC + 45, 200}, {13, 128, 256}, {31, 257, 130}, {32, 256, 768}};
+            int seed = 40;
+            for (int[] sh : shapes) {
+                int n = sh[0], in = sh[1], out = sh[2];
+                for (Backend b : new Backend[] {cpu, cpu3}) {
+                    check(b, n, in, out, seed % 2 == 0, seed);
+                    try (OpFixture f = new OpFixture(seed)) {
+                        Tensor x = f.random(1, n, in);
+                        Tensor w = f.random(1, out, in);
+                        Tensor bias = f.random(1, out);
+                        for (boolean relu : new boolean[] {false, true}) {
+                            Tensor y1 = f.random(5, n, out);
+                            Tensor y = f.random(5, n, out);
+                            if (relu) {
+                                one.dense().linearRelu(x, w, bias, y1);
+                                b.dense().linearRelu(x, w, bias, y);
+                            } else {
+                                one.dense().linear(x, w, bias, y1);
+                                b.dense().linear(x, w, bias, y);
+                            }
+                            for (long i = 0; i < y.size(); i++) {
+                                org.junit.jupiter.api.Assertions.assertEquals(Float.floatToRawIntBits(y1.getFloat(i)),
+                                        Float.floatToRawIntBits(y.getFloat(i)), "relu=" + relu + " n=" + n + " at " + i);
+                            }
+                        }
+                    }
+                    seed++;
+                }
+            }
+        }
+    }
+
+    /** The rule: by columns only where the rows cannot give each thread two chunks and the columns can. */
+    @Test
+    void columnSplitRule() {
+        long big = 1L << 20;
+        assertTrue(CpuDenseOps.splitsColumns(2, 6, 2, 48, big), "32 rows (6 blocks of 6, chunks of 2), 768 columns");
+        assertFalse(CpuDenseOps.splitsColumns(2, 11, 2, 48, big), "64 rows: the row split balances");
+        assertFalse(CpuDenseOps.splitsColumns(1, 6, 2, 48, big), "one thread");
+        assertFalse(CpuDenseOps.splitsColumns(2, 6, 2, 3, big), "fewer than two panels per thread");
+        assertFalse(CpuDenseOps.splitsColumns(2, 1, 2, 48, 1000), "too small to hand off");
+    }
+
     /** linearRelu against the reference's linear followed by max(·, 0); it must overwrite garbage in y. */
     private static void checkRelu(Backend b, int n, int in, int out, boolean withBias, long seed) {
         try (OpFixture f = new OpFixture(seed)) {
