@@ -66,6 +66,8 @@ final class CpuAttentionOps implements AttentionOps {
         final float[] dk;
         final float[] gsum;
         final float[] dq;
+        /** One sample's pooled behaviours in inference ({@link #forwardPooled}), padded to whole vectors. */
+        final float[] pooled;
         final float[] accM;
         final float[] accMQ;
         final float[] accGQ;
@@ -89,6 +91,7 @@ final class CpuAttentionOps implements AttentionOps {
             dk = new float[w.maxHistory * w.dp];
             gsum = new float[w.hp[0]];
             dq = new float[w.dp];
+            pooled = new float[w.dp];
             accM = new float[h0 * w.dp];
             accMQ = new float[h0 * w.dp];
             accGQ = new float[h0 * w.dp];
@@ -422,7 +425,6 @@ final class CpuAttentionOps implements AttentionOps {
     @Override
     public boolean forwardPooled(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
                                  AttentionWorkspace ws, Tensor scores, Tensor pooled) {
-        SeqArgs.values("pooled", pooled, V, keys.dim(0), unit.width());
         forward(unit, params, q, keys, lengths, ws, scores, false, pooled);
         return true;
     }
@@ -430,6 +432,9 @@ final class CpuAttentionOps implements AttentionOps {
     private void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
                          AttentionWorkspace ws, Tensor scores, boolean training, Tensor pooled) {
         int[] bt = SeqArgs.attentionInputs(unit, q, keys, lengths, ws, "scores", scores, V);
+        if (pooled != null) {
+            SeqArgs.values("pooled", pooled, V, bt[0], unit.width());
+        }
         SeqArgs.attentionParams("params", unit, params, V, false);
         Workspace w = workspace(unit, ws);
         int bN = bt[0], tN = bt[1];
@@ -688,8 +693,8 @@ final class CpuAttentionOps implements AttentionOps {
         int len = lengths.getInt(b);
         int d = w.d;
         int dp = w.dp;
-        float[] acc = wk.dq;
-        Arrays.fill(acc, 0, dp, 0f);
+        float[] acc = wk.pooled;
+        Arrays.fill(acc, 0f);
         for (int t = 0; t < len; t++) {
             FloatVector s = FloatVector.broadcast(S, scores.getFloat((long) b * tN + t));
             for (int c = 0; c < dp; c += L) {

@@ -22,7 +22,6 @@ final class CpuDenseOps implements DenseOps {
      * across the K blocks, and their A K-block (≤ 16 × 6 × 512 floats, 192 KiB) streams from L2 past each panel.
      */
     private static final int GROUP = 16;
-
     /** The least work worth handing to another thread: 128 Ki multiply-adds, a few microseconds. */
     private static final long MIN_CHUNK_FMAS = 1L << 17;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -225,13 +224,7 @@ final class CpuDenseOps implements DenseOps {
                 for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - k0);
                     for (int blk = 0; blk < blocks; blk++) {
-                        int mb = blk * rb;
-                        int at = blk * rb * kc;
-                        if (interleaved) {
-                            Gemm.packAInterleaved(a, 0, kStride, mb, Math.min(rb, rows - mb), k0, kc, ab, at);
-                        } else {
-                            Gemm.packA(a, 0, mStride, kStride, mb, Math.min(rb, rows - mb), rb, k0, kc, ab, at);
-                        }
+                        packBlock(a, mStride, kStride, interleaved, rb, blk, rows, k0, kc, ab, blk * rb * kc);
                     }
                     Gemm.multiply(ab, interleaved, rb, blocks, kc, k0, k, bp, n, s.tile, c, 0, n, 0, rows, bias,
                             add || k0 > 0, relu && k0 + kc == k, pFrom, pTo);
@@ -251,16 +244,10 @@ final class CpuDenseOps implements DenseOps {
                 for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - k0);
                     for (int blk = g; blk < gEnd; blk++) {
-                        int mb = blk * rb;
-                        int r = Math.min(rb, rows - mb);
                         int at = (blk - g) * rb * kc;
-                        if (interleaved) {
-                            Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
-                        } else {
-                            Gemm.packA(a, 0, mStride, kStride, mb, r, rb, k0, kc, ab, at);
-                        }
+                        packBlock(a, mStride, kStride, interleaved, rb, blk, rows, k0, kc, ab, at);
                         if (colSums != null) {
-                            addRowSums(ab, at, interleaved, kc, r, colSums, mb);
+                            addRowSums(ab, at, interleaved, kc, Math.min(rb, rows - blk * rb), colSums, blk * rb);
                         }
                     }
                     Gemm.multiply(ab, interleaved, rb, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
@@ -268,6 +255,18 @@ final class CpuDenseOps implements DenseOps {
                 }
             }
         });
+    }
+
+    /** Copies row block {@code blk} ({@code rb} rows, fewer in the last) of A's K-block {@code [k0, k0+kc)} to {@code ab[at..]}. */
+    private static void packBlock(MemorySegment a, long mStride, long kStride, boolean interleaved, int rb, int blk, int rows,
+            int k0, int kc, float[] ab, int at) {
+        int mb = blk * rb;
+        int r = Math.min(rb, rows - mb);
+        if (interleaved) {
+            Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
+        } else {
+            Gemm.packA(a, 0, mStride, kStride, mb, r, rb, k0, kc, ab, at);
+        }
     }
 
     private static void addRowSums(float[] ab, int at, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {

@@ -373,7 +373,7 @@ final class Gemm {
 
     /** One row × a 1-vector panel, K in 4 phases (4 accumulators). */
     private static void oneRow1(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
-        int pw = 1 * L;
+        int pw = L;
         FloatVector x00 = FloatVector.zero(S);
         FloatVector x10 = FloatVector.zero(S);
         FloatVector x20 = FloatVector.zero(S);
