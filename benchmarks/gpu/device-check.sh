@@ -19,8 +19,10 @@ GPU="$ROOT/benchmarks/gpu"
 BUNDLE="${DIN4J_BUNDLE:-$GPU/target/bundle}"
 MODULES=java.base,java.logging,java.management,jdk.incubator.vector,jdk.jfr,jdk.unsupported,jdk.zipfs
 BUNDLE_LIMIT_MB="${DIN4J_BUNDLE_LIMIT_MB:-40}"
-# Seconds per step of `run`: nvidia-smi, the GPU tests, the benchmarks, the PyTorch probe and the peer.
-T_SMI=10 T_TESTS=110 T_BENCH=235 T_TORCH_PROBE=20 T_TORCH=80
+# Seconds per step of `run`: nvidia-smi, the GPU tests, the benchmarks, the PyTorch probe and the peer. The tests',
+# the benchmarks' and the peer's can be lowered (DIN4J_T_TESTS, DIN4J_T_BENCH, DIN4J_T_TORCH) to leave device time
+# for a second run.
+T_SMI=10 T_TESTS="${DIN4J_T_TESTS:-110}" T_BENCH="${DIN4J_T_BENCH:-235}" T_TORCH_PROBE=20 T_TORCH="${DIN4J_T_TORCH:-80}"
 FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 OFFLINE=(); [[ "${DIN4J_MAVEN_ONLINE:-}" == 1 ]] || OFFLINE=(-o)  # Maven offline unless DIN4J_MAVEN_ONLINE=1
 

@@ -73,7 +73,13 @@ public final class JCudaDevice implements Device {
     private final Map<String, CUfunction> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<Long, CUevent> events = new HashMap<>();
     private final Map<Long, Stream> streams = new HashMap<>();
-    private Stream stream;
+    /**
+     * The legacy default stream as an object: its handle is 0. Work goes on {@link #stream} when one is set, else
+     * here; never a Java null, which some JCuda calls (cuGraphLaunch) refuse with a NullPointerException although
+     * the driver takes a 0 handle.
+     */
+    private static final Stream DEFAULT_STREAM = new Stream();
+    private Stream stream = DEFAULT_STREAM;
 
     /** A CUstream whose raw handle can be read, so cuBLAS (bound through Panama) can run on it too. */
     private static final class Stream extends CUstream {
@@ -182,7 +188,7 @@ public final class JCudaDevice implements Device {
     }
 
     /** The stream this thread's work goes on: the capture stream while it captures, else the current stream. */
-    private CUstream issueStream() {
+    private Stream issueStream() {
         return capturingHere() ? captureStream : stream;
     }
 
@@ -285,7 +291,7 @@ public final class JCudaDevice implements Device {
         counters.upload(bytes);
         bind();
         checkDriver("cuMemcpyHtoDAsync(" + bytes + " bytes)",
-                driver.copyToDeviceAsync(pinnedSrc, dst, bytes, stream == null ? 0L : stream.raw()));
+                driver.copyToDeviceAsync(pinnedSrc, dst, bytes, stream.raw()));
     }
 
     @Override
@@ -327,7 +333,7 @@ public final class JCudaDevice implements Device {
         }
         counters.kernel();
         if (SYNC_LAUNCHES) {
-            synchronize();
+            findFaults();
         }
     }
 
@@ -397,7 +403,7 @@ public final class JCudaDevice implements Device {
             throw new CudaException(e.getMessage(), e);
         }
         if (SYNC_LAUNCHES && !capturing) {
-            synchronize();  // a fault inside cuBLAS is then reported naming this GEMM, as for a kernel
+            findFaults();  // a fault inside cuBLAS is then reported naming this GEMM, as for a kernel
         }
     }
 
@@ -414,13 +420,13 @@ public final class JCudaDevice implements Device {
     @Override
     public void setStream(long id) {
         bind();
-        Stream s = id == 0 ? null : streams.get(id);
+        Stream s = id == 0 ? DEFAULT_STREAM : streams.get(id);
         if (id != 0 && s == null) {
             throw new IllegalArgumentException("no stream " + id + " on this device");
         }
         stream = s;
         if (cublas != null) {
-            cublas.setStream(s == null ? 0L : s.raw());
+            cublas.setStream(s.raw());
         }
     }
 
@@ -481,6 +487,15 @@ public final class JCudaDevice implements Device {
     public void synchronize() {
         refuseWhileCapturing("cuCtxSynchronize");
         counters.sync();
+        findFaults();
+    }
+
+    /**
+     * Waits for the device and reports a fault naming the last kernel. Called by {@link #synchronize} and, under
+     * {@code din4j.cuda.syncLaunches}, after every launch; those extra waits are not the program's synchronisations
+     * and are not counted, so the counters (and the tests that bound them) read the same in both modes.
+     */
+    private void findFaults() {
         bind();
         int rc = cuCtxSynchronize();
         if (rc != CUresult.CUDA_SUCCESS) {
@@ -514,7 +529,7 @@ public final class JCudaDevice implements Device {
     private CUgraph finishCapture() {
         captureThread = null;
         if (cublas != null) {
-            cublas.setStream(stream == null ? 0L : stream.raw());
+            cublas.setStream(stream.raw());
         }
         CUgraph g = new CUgraph();
         check("cuStreamEndCapture", cuStreamEndCapture(captureStream, g));
@@ -570,7 +585,7 @@ public final class JCudaDevice implements Device {
         check("cuGraphLaunch (" + g.kernels() + " kernels)", cuGraphLaunch(g.exec(), stream));
         counters.graph(g.kernels());
         if (SYNC_LAUNCHES) {
-            synchronize();
+            findFaults();
         }
     }
 
