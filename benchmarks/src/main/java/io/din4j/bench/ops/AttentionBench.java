@@ -127,6 +127,13 @@ public class AttentionBench {
         return scores;
     }
 
+    /** The serving and prediction path: no Dice statistics, inference constants (what a Predictor runs). */
+    @Benchmark
+    public Tensor inference() {
+        cpu.attention().forward(unit, params, q, keys, lengths, ws, scores, false);
+        return scores;
+    }
+
     @Benchmark
     public Tensor forwardBackward() {
         cpu.attention().forward(unit, params, q, keys, lengths, ws, scores, true);
