@@ -109,11 +109,11 @@ final class SeqKernels {
         int full = rows - rows % rowBlock(plan);
         int j = 0;
         for (int v : plan) {
-            if (v == 3 && VectorIsa.REGISTERS >= 32) {
+            if (v == 3 && WIDE_TILES) {
                 block6x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
             } else if (v == 3) {
                 block3x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
-            } else if (v == 2 && VectorIsa.REGISTERS < 32) {
+            } else if (v == 2 && !WIDE_TILES) {
                 block6x2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
             } else {
                 tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
@@ -129,8 +129,8 @@ final class SeqKernels {
         for (int v : plan) {
             int step;
             if (v == 3) {
-                step = VectorIsa.REGISTERS >= 32 ? 6 : 3;
-            } else if (v == 2 && VectorIsa.REGISTERS < 32) {
+                step = WIDE_TILES ? 6 : 3;
+            } else if (v == 2 && !WIDE_TILES) {
                 step = 6;
             } else {
                 step = 4;
@@ -268,6 +268,18 @@ final class SeqKernels {
         x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
     }
 
+    /**
+     * Whether the sequence kernels use the wide tiles sized for 32 registers (4 rows × 4 or 5 vectors, 20
+     * accumulators; 6 × 3). Off by default on every ISA: on an AVX-512 host (2026-12-04) those kernels came out of
+     * C2 with some of their vector operations left in the Vector API's Java fallback in some JVMs and not in others —
+     * twelve DIN training runs (B = 1024, T = 50, two threads) took 59–217 ms per step, the slow ones allocating
+     * 1.3–3.2 MB of boxed vectors per sample in {@code block4}, {@code blockT4}, {@code blockT5} and {@code pair5}
+     * (and every run with {@code -XX:-TieredCompilation}) — while the 16-register tiles (at most 12 accumulators)
+     * ran 55–67 ms in four of four, with no such garbage. {@code -Ddin4j.cpu.seq.wideTiles=true} brings the wide
+     * tiles back where there are 32 registers, to measure them; the op tests run them under that flag.
+     */
+    static final boolean WIDE_TILES = VectorIsa.REGISTERS >= 32 && Boolean.getBoolean("din4j.cpu.seq.wideTiles");
+
     /** Tile plans for every vector count a sequence GEMM meets, computed once (no allocation per call). */
     private static final int[][] PLANS = new int[257][];
     private static final int[][] PLANS_TN = new int[257][];
@@ -290,14 +302,14 @@ final class SeqKernels {
     }
 
     /**
-     * With 32 registers: one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
-     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. With 16 registers (AVX2): tiles
+     * With the wide tiles ({@link #WIDE_TILES}): one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
+     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (every ISA by default): tiles
      * of at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
      * spilling — 6 rows × 2 vectors, with one 3 × 3 tile where the count is odd; the transposed kernels (4 rows)
      * take 2-vector tiles.
      */
     private static int[] computePlan(int nv, boolean transposed) {
-        if (VectorIsa.REGISTERS < 32) {
+        if (!WIDE_TILES) {
             int threes = !transposed && nv % 2 == 1 && nv >= 3 ? 1 : 0;
             int twos = (nv - 3 * threes) / 2;
             int ones = nv - 3 * threes - 2 * twos;
