@@ -78,22 +78,26 @@ final class Lanes {
         if (off + (long) L * 4 <= s.byteSize()) {
             return FloatVector.fromMemorySegment(S, s, off, NO).blend(0f, m.not());
         }
-        return loadLanes(s, off, m);
+        return FloatVector.fromArray(S, readLanes(s, off, m.toLong()), 0);
     }
 
     /**
-     * The rare end-of-segment case of {@link #loadAt}, kept out of line: with it inline, C2's code for loadAt and
-     * storeAt grew past its inlining limit for already-compiled methods ({@code InlineSmallCode}), so the Dice loops
-     * called them and boxed a vector and a mask per call (most of a training step's garbage on AVX2).
+     * The rare end-of-segment case of {@link #loadAt}: the mask's lanes (as bits) read into a new array, kept out of
+     * line so that loadAt stays small enough for C2 to inline into already-compiled callers ({@code InlineSmallCode}).
+     * Only scalars and an array cross the call, never a vector: a vector returned by a call C2 did not inline is a
+     * heap object, and where it meets the in-segment loads — {@code full ? load(x, i) : load(x, i, m)} in the Dice
+     * loops, whose last row of a partial vector takes this path once per call — C2 boxed every row's vector, 11 KB
+     * of garbage per sample of a DIN training step on an AVX-512 host (JFR allocation samples at
+     * {@code Lanes.load}).
      */
-    private static FloatVector loadLanes(MemorySegment s, long off, VectorMask<Float> m) {
-        float[] lanes = new float[L];
+    private static float[] readLanes(MemorySegment s, long off, long lanes) {
+        float[] a = new float[L];
         for (int l = 0; l < L; l++) {
-            if (m.laneIsSet(l)) {
-                lanes[l] = s.get(F, off + 4L * l);
+            if ((lanes >>> l & 1L) != 0) {
+                a[l] = s.get(F, off + 4L * l);
             }
         }
-        return FloatVector.fromArray(S, lanes, 0);
+        return a;
     }
 
     /**
@@ -157,15 +161,17 @@ final class Lanes {
         } else if (off + (long) L * 4 <= s.byteSize()) {
             v.intoMemorySegment(s, off, NO, m);
         } else {
-            storeLanes(v, s, off, m);
+            float[] lanes = new float[L];
+            v.intoArray(lanes, 0);
+            writeLanes(lanes, s, off, m.toLong());
         }
     }
 
-    /** The rare end-of-segment case of {@link #storeAt}, out of line for the reason given at {@link #loadLanes}. */
-    private static void storeLanes(FloatVector v, MemorySegment s, long off, VectorMask<Float> m) {
+    /** The rare end-of-segment case of {@link #storeAt}, out of line and vector-free for the reason at {@link #readLanes}. */
+    private static void writeLanes(float[] lanes, MemorySegment s, long off, long set) {
         for (int l = 0; l < L; l++) {
-            if (m.laneIsSet(l)) {
-                s.set(F, off + 4L * l, v.lane(l));
+            if ((set >>> l & 1L) != 0) {
+                s.set(F, off + 4L * l, lanes[l]);
             }
         }
     }
