@@ -36,6 +36,16 @@ class LanesTest {
                         float want = e >= i && e < i + l ? -1f : Float.intBitsToFloat(0x7f7f7f7f);
                         assertEquals(want, t.getAtIndex(F, e), "store n=" + n + " i=" + i + " element " + e);
                     }
+                    // distinct lane values: each lane lands at its own element, also on the end-of-segment path
+                    float[] distinct = new float[l];
+                    for (int lane = 0; lane < l; lane++) {
+                        distinct[lane] = 100f + lane;
+                    }
+                    MemorySegment u = arena.allocate((long) n * 4, 4);
+                    Lanes.store(FloatVector.fromArray(Lanes.S, distinct, 0), u, i, m);
+                    for (int e = i; e < Math.min(n, i + l); e++) {
+                        assertEquals(100f + (e - i), u.getAtIndex(F, e), "store lanes n=" + n + " i=" + i + " element " + e);
+                    }
                 }
             }
         }
