@@ -394,6 +394,8 @@ final class BenchCommand implements Callable<Integer> {
         j.put("ms_p90", percentile(sorted, 0.9));
         j.put("ms_max", sorted[sorted.length - 1]);
         j.put("spread_p10_p90", (percentile(sorted, 0.9) - percentile(sorted, 0.1)) / median);
+        // In the order they ran: whether slow steps come in runs (a thread kept off its core) or alone.
+        j.put("ms_steps", Arrays.stream(r.ms).boxed().toList());
         j.put("warmup_s", r.warmupSeconds);
         j.put("warmup_steps", r.warmupSteps);
         j.put("jit_ms_timed", r.jitMsTimed);

@@ -128,8 +128,16 @@ final class Gemm {
 
     /** {@code dst[d..d+width)} = the {@code valid} floats at byte offset {@code off} of {@code src}, then zeros. */
     private static void packTail(MemorySegment src, long off, int valid, float[] dst, int d, int width) {
-        for (int j = 0; j < width; j++) {
-            dst[d + j] = j < valid ? src.get(F, off + (long) j * Float.BYTES) : 0f;
+        // Two loops, not one with "j < valid ? read : 0": C2 hoists the segment's bounds check for every iteration
+        // of a loop out of it (a profile predicate), so a read loop bounded by width checked floats past the matrix's
+        // end, trapped, and had packB recompiled some eighty times in one run (-Xlog:deoptimization=debug), keeping
+        // the JIT busy long after the warm-up (the same cause as Lanes.readLanes).
+        int read = Math.min(valid, width);
+        for (int j = 0; j < read; j++) {
+            dst[d + j] = src.get(F, off + (long) j * Float.BYTES);
+        }
+        for (int j = Math.max(read, 0); j < width; j++) {
+            dst[d + j] = 0f;
         }
     }
 

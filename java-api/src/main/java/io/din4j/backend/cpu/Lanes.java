@@ -92,12 +92,24 @@ final class Lanes {
      */
     private static float[] readLanes(MemorySegment s, long off, long lanes) {
         float[] a = new float[L];
-        for (int l = 0; l < L; l++) {
+        // The loop stops at the highest lane set, never at L: C2 hoists the segment's bounds check out of the loop
+        // for every iteration the loop may run (a "profile predicate"), and with L as the bound that check covered
+        // lanes past the segment's end, failed, and sent the method back to the interpreter to be compiled again —
+        // hundreds of times a run (-Xlog:deoptimization=debug: trap_bci in readLanes, "profile_predicate
+        // maybe_recompile"), which kept the JIT busy for minutes and made the DIN B=256 training step's timings
+        // differ between runs.
+        int end = highestLane(lanes);
+        for (int l = 0; l < end; l++) {
             if ((lanes >>> l & 1L) != 0) {
                 a[l] = s.get(F, off + 4L * l);
             }
         }
         return a;
+    }
+
+    /** One past the highest lane set in {@code bits} (0 when none is). */
+    private static int highestLane(long bits) {
+        return Math.min(L, 64 - Long.numberOfLeadingZeros(bits));
     }
 
     /**
@@ -169,7 +181,8 @@ final class Lanes {
 
     /** The rare end-of-segment case of {@link #storeAt}, out of line and vector-free for the reason at {@link #readLanes}. */
     private static void writeLanes(float[] lanes, MemorySegment s, long off, long set) {
-        for (int l = 0; l < L; l++) {
+        int end = highestLane(set);
+        for (int l = 0; l < end; l++) {
             if ((set >>> l & 1L) != 0) {
                 s.set(F, off + 4L * l, lanes[l]);
             }
