@@ -116,6 +116,31 @@ final class BenchCommand implements Callable<Integer> {
      */
     static final long DEFAULT_ALLOC_LIMIT = 2048;
 
+    /**
+     * How far over {@link #DEFAULT_ALLOC_LIMIT} the timed steps' allocation must be before the bench says the JIT left
+     * vectors boxed. A warmed-up DIN step allocates 0.4-2.3 KB per sample here (other threads included); in some JVMs
+     * C2 compiled a kernel with its vectors as heap objects and the same step allocated 41-94 KB per sample and ran
+     * 1.3-1.5x slower (JFR: FloatVector.add results in CpuAttentionOps.foldedBackward).
+     */
+    static final int BOXED_FACTOR = 4;
+
+    /** A host-probe spread (p10-p90 over the median) above which the bench says the host's speed moved. */
+    static final double HOST_MOVED = 0.10;
+
+    /**
+     * Whether the timed steps allocated like a kernel with boxed vectors: more than {@link #BOXED_FACTOR} times the
+     * allocation check's default per sample and more than 2 MB per step (at small batches the step's fixed garbage
+     * alone passes the per-sample bound), after a warm-up that left the JIT quiet (interpreted code allocates anyway,
+     * and the JIT note covers that case).
+     */
+    private boolean boxedSuspected(Result r) {
+        return r.allocPerSample > (double) BOXED_FACTOR * DEFAULT_ALLOC_LIMIT && r.allocPerSample * batch > 2e6 && !jitBusy(r);
+    }
+
+    private static boolean jitBusy(Result r) {
+        return r.jitMsTimed > 0.05 * Arrays.stream(r.ms).sum();
+    }
+
     @CommandLine.Mixin
     SchemaOptions schemaOptions = new SchemaOptions();
 
@@ -307,7 +332,19 @@ final class BenchCommand implements Callable<Integer> {
     /** What one bench measured. */
     private record Result(String backend, int threads, double[] ms, double warmupSeconds, int warmupSteps, long jitMsTimed,
                           long gcTimed, long gcMsTimed, long nativeBytes, long heapBytes, VectorFallbackCheck.Result check,
-                          DeviceCounters.Snapshot perStep, double allocPerSample, AllocationCheck.Result alloc) {
+                          DeviceCounters.Snapshot perStep, double allocPerSample, AllocationCheck.Result alloc, double[] probeMs) {
+        double[] probeSorted() {
+            double[] s = probeMs.clone();
+            Arrays.sort(s);
+            return s;
+        }
+
+        /** The host probe's p10-p90 spread as a share of its median: how much the host's own speed moved. */
+        double probeSpread() {
+            double[] s = probeSorted();
+            return (percentile(s, 0.9) - percentile(s, 0.1)) / percentile(s, 0.5);
+        }
+
         double[] sorted() {
             double[] s = ms.clone();
             Arrays.sort(s);
@@ -338,13 +375,22 @@ final class BenchCommand implements Callable<Integer> {
         System.gc();
         long jit0 = jitMillis();
         long[] gc0 = gcCounts();
-        long alloc0 = AllocationCheck.allocatedBytes();
         double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            Batch in = inputs[(warmSteps + i) % inputs.length];
-            long t0 = System.nanoTime();
-            step(m, trainer, in, backend);
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+        double[] probeMs;
+        long alloc0;
+        try (HostProbe probe = new HostProbe(backend.threads())) {
+            for (int i = 0; i < 50; i++) {
+                probe.run(); // compiled before it is timed
+            }
+            alloc0 = AllocationCheck.allocatedBytes();
+            for (int i = 0; i < reps; i++) {
+                Batch in = inputs[(warmSteps + i) % inputs.length];
+                probe.record();
+                long t0 = System.nanoTime();
+                step(m, trainer, in, backend);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            probeMs = probe.times();
         }
         long jitTimed = jitMillis() - jit0;
         long[] gc1 = gcCounts();
@@ -370,7 +416,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         DeviceCounters.Snapshot perStep = backend instanceof CudaBackend cuda ? countSteps(m, trainer, inputs[0], cuda) : null;
         return new Result(backend.name(), backend.threads(), ms, warmS, warmSteps, jitTimed, gc1[0] - gc0[0], gc1[1] - gc0[1],
-                nativeBytes, heap, check, perStep, allocPerSample, alloc);
+                nativeBytes, heap, check, perStep, allocPerSample, alloc, probeMs);
     }
 
     private Map<String, Object> jsonOf(ModelConfig.Type type, int t, Result r) {
@@ -396,6 +442,9 @@ final class BenchCommand implements Callable<Integer> {
         j.put("spread_p10_p90", (percentile(sorted, 0.9) - percentile(sorted, 0.1)) / median);
         // In the order they ran: whether slow steps come in runs (a thread kept off its core) or alone.
         j.put("ms_steps", Arrays.stream(r.ms).boxed().toList());
+        j.put("host_probe_ms", percentile(r.probeSorted(), 0.5));
+        j.put("host_probe_spread_p10_p90", r.probeSpread());
+        j.put("host_probe_ms_steps", Arrays.stream(r.probeMs).boxed().toList());
         j.put("warmup_s", r.warmupSeconds);
         j.put("warmup_steps", r.warmupSteps);
         j.put("jit_ms_timed", r.jitMsTimed);
@@ -406,6 +455,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         j.put("heap_used_bytes", r.heapBytes);
         j.put("alloc_bytes_per_sample", r.allocPerSample);
+        j.put("boxed_vectors_suspected", boxedSuspected(r));
         if (r.alloc != null) {
             j.put("alloc_check_bytes_per_sample", r.alloc.bytesPerSample());
             j.put("alloc_check_limit", r.alloc.limit());
@@ -446,13 +496,21 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "warm-up %.1f s (%d steps); during the timed steps: JIT %d ms, %d GCs (%d ms)%s%n", r.warmupSeconds, r.warmupSteps,
                 r.jitMsTimed, r.gcTimed, r.gcMsTimed, r.nativeBytes > 0 ? String.format(Locale.ROOT, "; native memory %.1f MB, Java heap used %.1f MB",
                         r.nativeBytes / 1e6, r.heapBytes / 1e6) : "");
+        out.printf(Locale.ROOT, "host probe (fixed vector work on %d threads before each timed step): %.3f ms median, p10-p90 %.1f%% of it%s%n",
+                r.threads, percentile(r.probeSorted(), 0.5), 100 * r.probeSpread(),
+                r.probeSpread() > HOST_MOVED ? "; the host's own speed moved during the run, so its steps did too (docs/cli.md#bench)" : "");
         out.printf(Locale.ROOT, "Java heap allocated during the timed steps (all threads): %,.0f bytes per sample%n", r.allocPerSample);
         if (r.alloc != null) {
             out.printf(Locale.ROOT, "alloc check: %,.0f bytes per sample (limit %,d)%s%n", r.alloc.bytesPerSample(), r.alloc.limit(),
                     r.alloc.sites().isEmpty() ? "" : "; sites (JFR samples, bytes per sample):");
             r.alloc.sites().forEach((k, v) -> out.printf(Locale.ROOT, "  %8.1f  %s%n", v, k));
         }
-        if (r.jitMsTimed > 0.05 * Arrays.stream(r.ms).sum()) {
+        if (boxedSuspected(r)) {
+            out.printf(Locale.ROOT, "note: the timed steps allocated %,.0f bytes per sample, over %d times what a warmed-up step allocates (--alloc-check, limit %,d):"
+                    + " in this JVM C2 left some vector code boxed, so this run is slower than a typical one; run it again (docs/cli.md#bench)%n",
+                    r.allocPerSample, BOXED_FACTOR, DEFAULT_ALLOC_LIMIT);
+        }
+        if (jitBusy(r)) {
             out.println("note: the JIT was still compiling during the timed steps; a longer --max-warmup-seconds gives a steadier figure");
         }
         if (r.backend.equals("cpu")) {

@@ -209,6 +209,13 @@ class ModelCommandsTest {
             assertTrue(json.get(k) instanceof Number n && n.doubleValue() >= 0, k + " in " + r.out());
         }
         assertTrue(((Number) json.get("native_bytes")).longValue() > 0, r.out());
+        // every timed step and every host probe, in order: as many as --reps
+        for (String k : List.of("ms_steps", "host_probe_ms_steps")) {
+            assertTrue(json.get(k) instanceof List<?> l && l.size() == 5 && l.stream().allMatch(x -> x instanceof Number n && n.doubleValue() > 0),
+                    k + " in " + r.out());
+        }
+        assertTrue(((Number) json.get("host_probe_ms")).doubleValue() > 0, r.out());
+        assertTrue(json.get("boxed_vectors_suspected") instanceof Boolean, r.out());
     }
 
     @Test
