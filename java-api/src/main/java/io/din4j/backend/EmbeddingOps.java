@@ -36,4 +36,36 @@ public interface EmbeddingOps {
 
     /** Backward of {@link #gatherSequence}: as {@link #gatherBackward} over the valid positions only. */
     void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad);
+
+    /**
+     * Whether this backend implements {@link #gatherSumPool} and its backward. Where it does not, the graph runs
+     * {@link #gatherSequence} and sum pooling as two ops with the {@code [B, T, D]} sequence between them.
+     */
+    default boolean fusesGatherSumPool() {
+        return false;
+    }
+
+    /**
+     * {@link #gatherSequence} and sum pooling in one pass: {@code out[b, :] = Σ_{t < lengths[b]} table[ids[b, t], :]},
+     * summed in the order of t, without the {@code [B, T, D]} sequence the two ops write and read back (the sum-pooled
+     * behaviours of the multi-task models, where nothing else reads the sequence).
+     *
+     * @param ids     {@code [B, T]} i32
+     * @param lengths {@code [B]} i32, each in {@code [0, T]}
+     * @param out     {@code [B, D]}
+     * @throws UnsupportedOperationException where {@link #fusesGatherSumPool} is false
+     */
+    default void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
+        throw new UnsupportedOperationException("this backend does not fuse the sequence gather with sum pooling");
+    }
+
+    /**
+     * Backward of {@link #gatherSumPool}: for each valid position (b, t), in input order, adds {@code dOut[b, :]} to the
+     * row of {@code ids[b, t]} in {@code grad}: {@link #gatherSequenceBackward} of the pooling's backward.
+     *
+     * @param dOut {@code [B, D]}
+     */
+    default void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
+        throw new UnsupportedOperationException("this backend does not fuse the sequence gather with sum pooling");
+    }
 }

@@ -446,6 +446,32 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * Sum-pooled embedding lookup of a padded sequence: {@code [B, D]} ({@code [1, D]} for a user-side sequence), the
+     * sum over the valid positions of each sample's rows. One op where the backend fuses the gather with the pooling
+     * ({@link io.din4j.backend.EmbeddingOps#fusesGatherSumPool}), so the {@code [B, T, D]} sequence is never written;
+     * elsewhere {@link #gatherSequence} then {@link #sumPool}, the same sums.
+     */
+    public Buf gatherSumPool(String name, Param table, Buf ids, Buf lengths) {
+        if (!backend.embedding().fusesGatherSumPool()) {
+            return sumPool(name, gatherSequence(name + ".sequence", table, ids, lengths), lengths);
+        }
+        Buf y = buf(name, ids.extent == Extent.ONE_SEQUENCE ? Extent.ONE : Extent.BATCH, table.value().dim(1));
+        tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                backend.embedding().gatherSumPool(table.value(), ids.v, lengths.v, y.v);
+            }
+
+            @Override
+            public void backward() {
+                backend.embedding().gatherSumPoolBackward(ids.v, lengths.v, y.g, sparseGrad(table));
+            }
+        });
+        return y;
+    }
+
     /** Concatenation along the last dimension; all parts share one extent. A single part is returned as is. */
     public Buf concat(String name, List<Buf> parts) {
         if (parts.size() == 1) {

@@ -100,8 +100,9 @@ final class DinNetwork extends Network {
             parts.add(fields.get(f));
         }
         Buf weights = null;
-        Buf keys = behaviourKeys(g, in);
-        if (keys != null) {
+        // The base model only sum-pools the keys: pooled from the tables directly, never built as [B, T, D].
+        Buf keys = attention ? behaviourKeys(g, in) : null;
+        if (!schema.sequences().isEmpty()) {
             List<Buf> q = new ArrayList<>();
             for (int f : queryFields) {
                 q.add(fields.get(f));
@@ -118,7 +119,7 @@ final class DinNetwork extends Network {
                 pooled = g.weightedSum("interest", weights, k, lengths);
             } else {
                 // Sum pooling commutes with the broadcast: pool the user's history once, then copy.
-                pooled = perSample(g, g.sumPool("interest", keys, in.historyLengths()));
+                pooled = perSample(g, pooledBehaviours(g, in));
             }
             parts.add(pooled);
         }

@@ -103,6 +103,22 @@ public abstract class Network {
         return g.concat("behaviours", parts);
     }
 
+    /**
+     * The behaviour sequences sum-pooled, concatenated to {@code [B or 1, D]}, or null when there are none: the sum over
+     * the valid positions of {@link #behaviourKeys}, without building those keys (one fused op per sequence where the
+     * backend has it).
+     */
+    protected Buf pooledBehaviours(Graph g, Inputs in) {
+        if (schema.sequences().isEmpty()) {
+            return null;
+        }
+        List<Buf> parts = new ArrayList<>();
+        for (int s = 0; s < schema.sequences().size(); s++) {
+            parts.add(g.gatherSumPool("pooled." + schema.sequences().get(s).name(), tables[tableOf(s)], in.sequences()[s], in.historyLengths()));
+        }
+        return g.concat("pooled", parts);
+    }
+
     /** Splits a {@code [B, K]} logit buffer into K {@code [B, 1]} buffers. */
     protected List<Buf> perTask(Graph g, Buf logits) {
         int k = config.tasks().size();

@@ -24,9 +24,9 @@ final class PleNetwork extends Network {
     @Override
     public Outputs build(Graph g, Inputs in) {
         List<Buf> parts = new ArrayList<>(fieldEmbeddings(g, in));
-        Buf keys = behaviourKeys(g, in);
-        if (keys != null) {
-            parts.add(perSample(g, g.sumPool("pooled", keys, in.historyLengths())));
+        Buf pooled = pooledBehaviours(g, in);
+        if (pooled != null) {
+            parts.add(perSample(g, pooled));
         }
         if (in.dense() != null) {
             parts.add(in.dense());

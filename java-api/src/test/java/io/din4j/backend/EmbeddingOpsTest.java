@@ -105,6 +105,57 @@ class EmbeddingOpsTest extends CpuVsReference {
         }
     }
 
+    /**
+     * The fused sequence gather + sum pooling against the two ops it replaces, on the same backend (the cpu's sums run
+     * in the same order, so bit for bit) and against the reference; its backward against the pooling's backward
+     * followed by the sequence gather's. Widths with and without a partial last vector and with several chunks of four
+     * vectors; ids at the table's last row, whose partial vector ends at the segment's end.
+     */
+    @Test
+    void gatherSumPoolEqualsTheSequenceGatherThenSumPooling() {
+        Random r = new Random(29);
+        for (int d : new int[] {1, 3, 8, 16, 17, 32, 64, 65, 130}) {
+            for (int[] bt : new int[][] {{1, 1}, {5, 9}, {64, 50}}) {
+                int b = bt[0], t = bt[1], v = 300;
+                try (HostArena a = new HostArena()) {
+                    Tensor table = uniform(a, DType.F32, r, 1, v, d);
+                    Tensor ids = a.i32(b, t);
+                    for (long i = 0; i < ids.size(); i++) {
+                        ids.setInt(i, r.nextInt(4) == 0 ? v - 1 : r.nextInt(v));
+                    }
+                    Tensor len = lengths(a, r, b, t);
+                    String what = "D=" + d + " B=" + b + " T=" + t;
+                    Tensor fusedRef = a.f32(b, d);
+                    ref.embedding().gatherSumPool(table, ids, len, fusedRef);
+                    for (Backend be : new Backend[] {cpu, ref}) {
+                        Tensor seq = a.f32(b, t, d), unfused = a.f32(b, d), fused = uniform(a, DType.F32, r, 3, b, d);
+                        be.embedding().gatherSequence(table, ids, len, seq);
+                        be.pooling().sum(seq, len, unfused);
+                        be.embedding().gatherSumPool(table, ids, len, fused);
+                        if (be == cpu) {
+                            assertSame(be.name() + " fused vs unfused " + what, unfused, fused);
+                        } else {
+                            assertClose(be.name() + " fused vs unfused " + what, unfused, fused, 1e-6, 1e-6);
+                        }
+                        assertClose(be.name() + " fused vs the reference " + what, fusedRef, fused, 1e-5, 1e-5);
+
+                        Tensor dOut = uniform(a, DType.F32, r, 1, b, d);
+                        Tensor dSeq = a.f32(b, t, d);
+                        be.pooling().sumBackward(len, dOut, dSeq);
+                        SparseGrad gUnfused = be.embedding().newSparseGrad(a, v, d, b * t);
+                        SparseGrad gFused = be.embedding().newSparseGrad(a, v, d, b * t);
+                        be.embedding().gatherSequenceBackward(ids, len, dSeq, gUnfused);
+                        be.embedding().gatherSumPoolBackward(ids, len, dOut, gFused);
+                        assertEquals(gUnfused.count(), gFused.count(), what);
+                        assertSame(be.name() + " rows " + what, gUnfused.rows().rows(0, gUnfused.count()), gFused.rows().rows(0, gFused.count()));
+                        assertSame(be.name() + " grad " + what, gUnfused.values().rows(0, gUnfused.count()),
+                                gFused.values().rows(0, gFused.count()));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badInputsAreRejectedBeforeAnythingIsWritten() {
         for (Backend be : new Backend[] {cpu, ref}) {
@@ -134,6 +185,16 @@ class EmbeddingOpsTest extends CpuVsReference {
                         a.f32(4, 8, 4), g));
                 AttentionOpsTest.expect(be, "grad: width", () -> be.embedding().gatherSequenceBackward(ids, full,
                         a.f32(4, 8, 3), g));
+                assertEquals(0, g.count());
+                Tensor pooled = uniform(a, DType.F32, r, 1, 4, 4);
+                float[] pooledBefore = pooled.toFloatArray();
+                AttentionOpsTest.expect(be, "ids[3, 7] = 91234", () -> be.embedding().gatherSumPool(table, ids, full, pooled));
+                AttentionOpsTest.expect(be, "lengths[2] = 9", () -> be.embedding().gatherSumPool(table, ids,
+                        a.i32(4).copyFrom(new int[] {0, 1, 9, 2}), pooled));
+                AttentionOpsTest.expect(be, "out:", () -> be.embedding().gatherSumPool(table, ids, a.i32(4), a.f32(4, 5)));
+                assertArrayEquals(pooledBefore, pooled.toFloatArray(), be.name());
+                AttentionOpsTest.expect(be, "ids[3, 7] = 91234", () -> be.embedding().gatherSumPoolBackward(ids, full, a.f32(4, 4), g));
+                AttentionOpsTest.expect(be, "grad: width", () -> be.embedding().gatherSumPoolBackward(ids, full, a.f32(4, 3), g));
                 assertEquals(0, g.count());
             }
         }

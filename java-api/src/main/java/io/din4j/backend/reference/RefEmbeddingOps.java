@@ -69,6 +69,50 @@ final class RefEmbeddingOps implements EmbeddingOps {
         addRows(ids, lengths, dOut, (RowSparseGrad) grad);
     }
 
+    @Override
+    public boolean fusesGatherSumPool() {
+        return true;
+    }
+
+    @Override
+    public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
+        SeqArgs.valuesRank("table", table, V, 2);
+        long d = table.dim(1);
+        SeqArgs.sequenceIds(ids, lengths, table.dim(0));
+        long b = ids.dim(0);
+        long t = ids.dim(1);
+        SeqArgs.values("out", out, V, b, d);
+        for (long i = 0; i < b; i++) {
+            int len = lengths.getInt(i);
+            for (long c = 0; c < d; c++) {
+                double sum = 0;
+                for (long j = 0; j < len; j++) {
+                    sum += table.get(ids.getInt(i * t + j) * d + c);
+                }
+                out.set(i * d + c, sum);
+            }
+        }
+    }
+
+    @Override
+    public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
+        SeqArgs.valuesRank("dOut", dOut, V, 2);
+        SeqArgs.sparseGrad(grad, dOut.dim(1));
+        SeqArgs.sequenceIds(ids, lengths, grad.tableRows());
+        SeqArgs.values("dOut", dOut, V, ids.dim(0), grad.width());
+        long t = ids.dim(1);
+        long d = grad.width();
+        RowSparseGrad g = (RowSparseGrad) grad;
+        Tensor values = g.values();
+        g.addRows(ids, lengths, (pos, slot) -> {
+            long row = pos / t;
+            for (long c = 0; c < d; c++) {
+                long dst = slot * d + c;
+                values.set(dst, (float) (values.getFloat(dst) + (float) dOut.get(row * d + c)));
+            }
+        });
+    }
+
     /** Adds each valid position's dOut row into its id's gradient row, in input order. */
     private static void addRows(Tensor ids, Tensor lengths, Tensor dOut, RowSparseGrad g) {
         long d = g.width();
