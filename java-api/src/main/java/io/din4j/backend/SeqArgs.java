@@ -168,4 +168,25 @@ public final class SeqArgs {
         lengths(lengths, b, t);
         return new int[] {(int) b, (int) t, Math.toIntExact(keys.dim(2))};
     }
+
+    /**
+     * Checks the arguments of {@link EmbeddingOps#gatherSumPool}: a {@code [V, D]} table, {@code [B, T]} ids inside it
+     * at the valid positions, {@code lengths} and a {@code [B, D]} out; returns {@code {B, T, D}}.
+     */
+    public static int[] gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out, Values v) {
+        valuesRank("table", table, v, 2);
+        sequenceIds(ids, lengths, table.dim(0));
+        int b = ids.dimInt(0);
+        int d = table.dimInt(1);
+        values("out", out, v, b, d);
+        return new int[] {b, ids.dimInt(1), d};
+    }
+
+    /** Checks the arguments of {@link EmbeddingOps#gatherSumPoolBackward}: {@code dOut [B, D]} as wide as {@code grad}. */
+    public static void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad, Values v) {
+        valuesRank("dOut", dOut, v, 2);
+        sparseGrad(grad, dOut.dim(1));
+        sequenceIds(ids, lengths, grad.tableRows());
+        values("dOut", dOut, v, ids.dim(0), grad.width());
+    }
 }

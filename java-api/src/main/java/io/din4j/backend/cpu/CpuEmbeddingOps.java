@@ -103,12 +103,8 @@ final class CpuEmbeddingOps implements EmbeddingOps {
      */
     @Override
     public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
-        SeqArgs.valuesRank("table", table, V, 2);
-        int d = table.dimInt(1);
-        SeqArgs.sequenceIds(ids, lengths, table.dim(0));
-        int b = ids.dimInt(0);
-        int t = ids.dimInt(1);
-        SeqArgs.values("out", out, V, b, d);
+        int[] btd = SeqArgs.gatherSumPool(table, ids, lengths, out, V);
+        int b = btd[0], t = btd[1], d = btd[2];
         MemorySegment src = table.segment();
         MemorySegment dst = out.segment();
         MemorySegment idSeg = ids.segment();
@@ -180,10 +176,7 @@ final class CpuEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        SeqArgs.valuesRank("dOut", dOut, V, 2);
-        SeqArgs.sparseGrad(grad, dOut.dim(1));
-        SeqArgs.sequenceIds(ids, lengths, grad.tableRows());
-        SeqArgs.values("dOut", dOut, V, ids.dim(0), grad.width());
+        SeqArgs.gatherSumPoolBackward(ids, lengths, dOut, grad, V);
         RowSparseGrad g = (RowSparseGrad) grad;
         int d = g.width();
         long t = ids.dim(1);

@@ -76,12 +76,8 @@ final class RefEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
-        SeqArgs.valuesRank("table", table, V, 2);
-        long d = table.dim(1);
-        SeqArgs.sequenceIds(ids, lengths, table.dim(0));
-        long b = ids.dim(0);
-        long t = ids.dim(1);
-        SeqArgs.values("out", out, V, b, d);
+        int[] btd = SeqArgs.gatherSumPool(table, ids, lengths, out, V);
+        long b = btd[0], t = btd[1], d = btd[2];
         for (long i = 0; i < b; i++) {
             int len = lengths.getInt(i);
             for (long c = 0; c < d; c++) {
@@ -96,10 +92,7 @@ final class RefEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        SeqArgs.valuesRank("dOut", dOut, V, 2);
-        SeqArgs.sparseGrad(grad, dOut.dim(1));
-        SeqArgs.sequenceIds(ids, lengths, grad.tableRows());
-        SeqArgs.values("dOut", dOut, V, ids.dim(0), grad.width());
+        SeqArgs.gatherSumPoolBackward(ids, lengths, dOut, grad, V);
         long t = ids.dim(1);
         long d = grad.width();
         RowSparseGrad g = (RowSparseGrad) grad;
