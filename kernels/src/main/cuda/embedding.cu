@@ -44,6 +44,20 @@ extern "C" __global__ void gather_sequence_forward(const float* table, const int
     });
 }
 
+// gather_sequence_forward and sum pooling in one pass: out[b, d] = sum over t < lengths[b] of table[ids[b, t], d],
+// t in order (sum_pool_forward's order), without the [B, T, D] sequence. One thread per output element; a warp
+// covers consecutive d of one row, so each table row is read in coalesced pieces.
+extern "C" __global__ void gather_sum_pool_forward(const float* table, const int* ids, const int* lengths, float* out, int B, int T, int D) {
+    GRID_STRIDE(i, (long long)B * D) {
+        int b = (int)(i / D), d = (int)(i - (long long)b * D);
+        int len = lengths[b];
+        const int* row = ids + (long long)b * T;
+        float s = 0.f;
+        for (int t = 0; t < len; t++) s += table[(long long)row[t] * D + d];
+        out[i] = s;
+    }
+}
+
 // Argument check on the device: status[0] = min position n whose id is outside [0, V) (or N if none);
 // status[1] = min b whose length is outside [0, T] (or B). Positions at padding are not checked.
 extern "C" __global__ void check_ids_forward(const int* ids, long long N, long long V, const int* lengths, int T, int* status) {

@@ -77,6 +77,53 @@ final class CudaEmbeddingOps implements EmbeddingOps {
         accumulate(ids, (long) b * t, lengths, t, dOut, g);
     }
 
+    @Override
+    public boolean fusesGatherSumPool() {
+        return true;
+    }
+
+    @Override
+    public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
+        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
+        int b = ids.dimInt(0);
+        int t = ids.dimInt(1);
+        int d = table.dimInt(1);
+        Kernels.i32("lengths", lengths);
+        Kernels.shape("lengths", lengths, b);
+        Kernels.f32("out", out);
+        Kernels.shape("out", out, b, d);
+        k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
+        k.elementwise("gather_sum_pool_forward", (long) b * d,
+                KernelArgs.of().ptr(table).ptr(ids).ptr(lengths).ptr(out).i32(b).i32(t).i32(d));
+    }
+
+    /**
+     * The pooled gradient spread over the valid positions ({@code sum_pool_backward} into a zeroed scratch
+     * {@code [B, T, D]}), then the sequence gather's sparse accumulation: the forward is where the fusion saves the
+     * sequence; the accumulation reads one gradient row per position.
+     */
+    @Override
+    public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
+        int b = ids.dimInt(0);
+        int t = ids.dimInt(1);
+        Kernels.i32("lengths", lengths);
+        Kernels.shape("lengths", lengths, b);
+        CudaSparseGrad g = sparse(grad);
+        Kernels.f32("dOut", dOut);
+        Kernels.shape("dOut", dOut, b, g.width());
+        k.checkIds("ids", ids, (long) b * t, g.tableRows(), lengths, t);
+        long n = (long) b * t * g.width();
+        if (n == 0) {
+            return;
+        }
+        long spread = k.scratch("pool.spread", 4 * n);
+        k.fill(spread, n, 0f);
+        k.elementwise("sum_pool_backward", n, KernelArgs.of().ptr(lengths).ptr(dOut).ptr(spread).i32(b).i32(t).i32(g.width()));
+        accumulate(ids, (long) b * t, lengths, t, spread, g);
+    }
+
     private static CudaSparseGrad sparse(SparseGrad grad) {
         if (!(grad instanceof CudaSparseGrad g)) {
             throw new IllegalArgumentException("grad: expected a sparse gradient made by the cuda backend, got " + grad);
@@ -85,6 +132,11 @@ final class CudaEmbeddingOps implements EmbeddingOps {
     }
 
     private void accumulate(Tensor ids, long n, Tensor lengths, int t, Tensor dOut, CudaSparseGrad g) {
+        accumulate(ids, n, lengths, t, n == 0 ? 0 : dOut.deviceAddress(), g);
+    }
+
+    /** {@link #accumulate(Tensor, long, Tensor, int, Tensor, CudaSparseGrad)} with {@code dOut} at a device address. */
+    private void accumulate(Tensor ids, long n, Tensor lengths, int t, long dOut, CudaSparseGrad g) {
         if (n == 0) {
             return;
         }

@@ -85,6 +85,37 @@ class CudaEmbeddingPoolingOpsTest {
         }
     }
 
+    /** The fused sequence gather + sum pooling and its backward against the reference's. */
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void gatherSumPoolMatchesTheReference(String name) {
+        CudaBackend c = Dev.backend(name);
+        assertEquals(true, c.embedding().fusesGatherSumPool());
+        long seed = 11;
+        for (int[] cs : CASES) {
+            int b = cs[0], t = cs[1], dd = cs[2], v = cs[3];
+            try (OpFixture f = new OpFixture(seed++); TensorArena d = c.newArena()) {
+                String what = " B=" + b + " T=" + t + " D=" + dd + " V=" + v;
+                Tensor table = f.random(1, v, dd);
+                Tensor ids = ids(f, v, b, t);
+                Tensor len = Dev.lengths(f, b, t);
+                Tensor dIds = up(c, d, ids), dLen = up(c, d, len);
+                Tensor oRef = f.arena.f32(b, dd);
+                REF.embedding().gatherSumPool(table, ids, len, oRef);
+                Tensor o = up(c, d, f.random(3, b, dd));
+                c.embedding().gatherSumPool(up(c, d, table), dIds, dLen, o);
+                assertClose("gatherSumPool" + what, oRef, down(c, f.arena, o), 1e-5, 1e-5);
+
+                SparseGrad sRef = REF.embedding().newSparseGrad(f.arena, v, dd, b * t);
+                SparseGrad s = c.embedding().newSparseGrad(d, v, dd, b * t);
+                Tensor dOut = f.random(1, b, dd);
+                REF.embedding().gatherSumPoolBackward(ids, len, dOut, sRef);
+                c.embedding().gatherSumPoolBackward(dIds, dLen, up(c, d, dOut), s);
+                compareSparse("gatherSumPoolBackward" + what, c, f, sRef, s, b * t);
+            }
+        }
+    }
+
     /**
      * Rows must match exactly (same order of first appearance); values are sums of up to B·T f32 terms that the
      * reference adds in double, the device in 64-bit fixed point: both are far more precise than f32 rounding of the
