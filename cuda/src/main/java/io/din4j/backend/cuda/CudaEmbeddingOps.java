@@ -40,12 +40,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
     @Override
     public void gatherSequence(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
         Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
-        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
-        int b = ids.dimInt(0);
-        int t = ids.dimInt(1);
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
         int d = table.dimInt(1);
-        Kernels.i32("lengths", lengths);
-        Kernels.shape("lengths", lengths, b);
         Kernels.f32("out", out);
         Kernels.shape("out", out, b, t, d);
         k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
@@ -65,11 +63,9 @@ final class CudaEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
-        int b = ids.dimInt(0);
-        int t = ids.dimInt(1);
-        Kernels.i32("lengths", lengths);
-        Kernels.shape("lengths", lengths, b);
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
         CudaSparseGrad g = sparse(grad);
         Kernels.f32("dOut", dOut);
         Kernels.shape("dOut", dOut, b, t, g.width());
@@ -85,12 +81,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
     @Override
     public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
         Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
-        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
-        int b = ids.dimInt(0);
-        int t = ids.dimInt(1);
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
         int d = table.dimInt(1);
-        Kernels.i32("lengths", lengths);
-        Kernels.shape("lengths", lengths, b);
         Kernels.f32("out", out);
         Kernels.shape("out", out, b, d);
         k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
@@ -105,11 +99,9 @@ final class CudaEmbeddingOps implements EmbeddingOps {
      */
     @Override
     public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
-        int b = ids.dimInt(0);
-        int t = ids.dimInt(1);
-        Kernels.i32("lengths", lengths);
-        Kernels.shape("lengths", lengths, b);
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
         CudaSparseGrad g = sparse(grad);
         Kernels.f32("dOut", dOut);
         Kernels.shape("dOut", dOut, b, g.width());
@@ -122,6 +114,15 @@ final class CudaEmbeddingOps implements EmbeddingOps {
         k.fill(spread, n, 0f);
         k.elementwise("sum_pool_backward", n, KernelArgs.of().ptr(lengths).ptr(dOut).ptr(spread).i32(b).i32(t).i32(g.width()));
         accumulate(ids, (long) b * t, lengths, t, spread, g);
+    }
+
+    /** Checks {@code [B, T]} i32 ids and {@code [B]} i32 lengths; returns {@code {B, T}}. */
+    private static int[] sequence(Tensor ids, Tensor lengths) {
+        Kernels.i32("ids", ids).requireRank("ids", ids.dtype(), 2);
+        int b = ids.dimInt(0);
+        Kernels.i32("lengths", lengths);
+        Kernels.shape("lengths", lengths, b);
+        return new int[] {b, ids.dimInt(1)};
     }
 
     private static CudaSparseGrad sparse(SparseGrad grad) {
