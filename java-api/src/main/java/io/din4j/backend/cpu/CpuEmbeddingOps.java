@@ -131,26 +131,26 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         FloatVector a0 = FloatVector.zero(Lanes.S), a1 = a0, a2 = a0, a3 = a0;
         for (int j = 0; j < len; j++) {
             // scalar math: out[b, c + k] += table[ids[b, t], c + k]
-            long r = ((long) ids.getAtIndex(ValueLayout.JAVA_INT, first + j) * d + c) * Float.BYTES;
+            long e = (long) ids.getAtIndex(ValueLayout.JAVA_INT, first + j) * d + c;
             if (whole && vectors == 4) {
-                a0 = a0.add(Lanes.load(table, r / Float.BYTES));
-                a1 = a1.add(Lanes.load(table, r / Float.BYTES + Lanes.L));
-                a2 = a2.add(Lanes.load(table, r / Float.BYTES + 2L * Lanes.L));
-                a3 = a3.add(Lanes.load(table, r / Float.BYTES + 3L * Lanes.L));
+                a0 = a0.add(Lanes.load(table, e));
+                a1 = a1.add(Lanes.load(table, e + Lanes.L));
+                a2 = a2.add(Lanes.load(table, e + 2L * Lanes.L));
+                a3 = a3.add(Lanes.load(table, e + 3L * Lanes.L));
             } else {
-                a0 = a0.add(vectorAt(table, r, 0, vectors, last));
+                a0 = a0.add(vectorAt(table, e, 0, vectors, last));
                 if (vectors > 1) {
-                    a1 = a1.add(vectorAt(table, r, 1, vectors, last));
+                    a1 = a1.add(vectorAt(table, e, 1, vectors, last));
                 }
                 if (vectors > 2) {
-                    a2 = a2.add(vectorAt(table, r, 2, vectors, last));
+                    a2 = a2.add(vectorAt(table, e, 2, vectors, last));
                 }
                 if (vectors > 3) {
-                    a3 = a3.add(vectorAt(table, r, 3, vectors, last));
+                    a3 = a3.add(vectorAt(table, e, 3, vectors, last));
                 }
             }
         }
-        long o = (outRow + c) * Float.BYTES;
+        long o = outRow + c;
         storeVector(a0, out, o, 0, vectors, last);
         if (vectors > 1) {
             storeVector(a1, out, o, 1, vectors, last);
@@ -163,15 +163,14 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         }
     }
 
-    /** Vector {@code k} of a chunk at byte offset {@code off}: whole unless it is the chunk's last, then masked. */
-    private static FloatVector vectorAt(MemorySegment s, long off, int k, int vectors, VectorMask<Float> last) {
-        long at = off + (long) k * Lanes.L * Float.BYTES;
-        return k == vectors - 1 ? Lanes.loadAt(s, at, last) : Lanes.load(s, at / Float.BYTES);
+    /** Vector {@code k} of a chunk at element {@code e}: whole unless it is the chunk's last, then masked. */
+    private static FloatVector vectorAt(MemorySegment s, long e, int k, int vectors, VectorMask<Float> last) {
+        long at = e + (long) k * Lanes.L;
+        return k == vectors - 1 ? Lanes.load(s, at, last) : Lanes.load(s, at);
     }
 
-    private static void storeVector(FloatVector v, MemorySegment s, long off, int k, int vectors, VectorMask<Float> last) {
-        long at = off + (long) k * Lanes.L * Float.BYTES;
-        Lanes.storeAt(v, s, at, k == vectors - 1 ? last : Lanes.prefix(Lanes.L));
+    private static void storeVector(FloatVector v, MemorySegment s, long e, int k, int vectors, VectorMask<Float> last) {
+        Lanes.store(v, s, e + (long) k * Lanes.L, k == vectors - 1 ? last : Lanes.prefix(Lanes.L));
     }
 
     @Override
