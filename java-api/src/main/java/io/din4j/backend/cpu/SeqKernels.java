@@ -82,6 +82,39 @@ final class SeqKernels {
         return s.blend(e.mul(s), x.lt(0f));
     }
 
+    /** Beyond ±126, 2^u leaves the normal floats; 1/(1 + 2^u) is then 1 − 2^−126 or 2^−126 from 0 or 1 anyway. */
+    private static final float EXP2_LIMIT = 126f;
+    /**
+     * 2^f on [−½, ½]: degree 5, coefficients fitted here for the least largest relative error (9e-8; 1.9e-7 with
+     * f32 rounding, as the base-e polynomial of {@link #expNonPositive}).
+     */
+    private static final float P1 = 0.6931470036506653f;
+    private static final float P2 = 0.24022242426872253f;
+    private static final float P3 = 0.05550733581185341f;
+    private static final float P4 = 0.009671512991189957f;
+    private static final float P5 = 0.0013264816952869296f;
+
+    /**
+     * {@code 1/(1 + 2^u)}: σ(z) for {@code u = −z·log₂e}, for a caller that folds log₂e into a scale it applies
+     * anyway (Dice's normalisation). Base 2 needs no Cody–Waite reduction ({@code f = u − round(u)} is exact) and
+     * the two-sided clamp no sign blend afterwards. Its error grows with |u| as u's own rounding does (1/(1 + 2^u)
+     * is within 6e-7 relative for |u| ≤ 10); for a general σ(x) use {@link #sigmoid}, whose reduction is exact.
+     */
+    static FloatVector reciprocalOnePlusExp2(FloatVector u) {
+        // scalar math: u = clamp(u, ±126); n = round(u); f = u − n; 2^u = 2^n·P(f); result 1/(1 + 2^u)
+        u = u.blend(EXP2_LIMIT, u.compare(VectorOperators.GT, EXP2_LIMIT));
+        u = u.blend(-EXP2_LIMIT, u.lt(-EXP2_LIMIT));
+        FloatVector t = u.add(ROUND_MAGIC);
+        FloatVector f = u.sub(t.sub(ROUND_MAGIC));
+        FloatVector p = f.fma(P5, P4);
+        p = p.fma(f, FloatVector.broadcast(S, P3));
+        p = p.fma(f, FloatVector.broadcast(S, P2));
+        p = p.fma(f, FloatVector.broadcast(S, P1));
+        p = p.fma(f, FloatVector.broadcast(S, 1f));
+        IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return FloatVector.broadcast(S, 1f).div(p.fma(bits.reinterpretAsFloats(), FloatVector.broadcast(S, 1f)));
+    }
+
     // ---- GEMM on padded float[] blocks ----
 
     /**

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
-/** Accuracy of the polynomial exp and the overflow-free sigmoid against {@link Math#exp} in double. */
+/**
+ * Accuracy of the polynomial exp, the overflow-free sigmoid and Dice's base-2 logistic against {@link Math#exp} in
+ * double.
+ */
 class CpuMathTest {
     private static final int L = CpuMath.S.length();
 
@@ -77,5 +80,36 @@ class CpuMathTest {
                 fail("sigmoid(" + x[i] + "): reference " + ref + ", got " + y[i]);
             }
         }
+    }
+
+    @Test
+    void reciprocalOnePlusExp2IsAccurateAndSaturates() {
+        int n = 280_001;
+        float[] u = new float[n + 5];
+        for (int i = 0; i < n; i++) {
+            u[i] = -140f + 280f * i / (n - 1);
+        }
+        // the clamps' edges, zero, and what the magic-number rounding meets halfway between integers
+        float[] edges = {126f, -126f, 0f, 0.5f, -2.5f};
+        System.arraycopy(edges, 0, u, n, edges.length);
+        float[] out = new float[u.length];
+        float[] buf = new float[L];
+        for (int i = 0; i < u.length; i += L) {
+            int m = Math.min(L, u.length - i);
+            java.util.Arrays.fill(buf, 0f);
+            System.arraycopy(u, i, buf, 0, m);
+            SeqKernels.reciprocalOnePlusExp2(FloatVector.fromArray(SeqKernels.S, buf, 0)).intoArray(buf, 0);
+            System.arraycopy(buf, 0, out, i, m);
+        }
+        for (int i = 0; i < u.length; i++) {
+            double ref = 1 / (1 + Math.pow(2, u[i]));
+            // relative 4e-7 while the result is a normal float; past u = 126 it stays at 1/(1 + 2^126)
+            if (!(Math.abs(out[i] - ref) <= Float.MIN_NORMAL + 4e-7 * ref) || Float.isNaN(out[i])) {
+                fail("1/(1 + 2^" + u[i] + "): reference " + ref + ", got " + out[i]);
+            }
+        }
+        buf[0] = Float.NaN;
+        SeqKernels.reciprocalOnePlusExp2(FloatVector.fromArray(SeqKernels.S, buf, 0)).intoArray(buf, 0);
+        assertTrue(Float.isNaN(buf[0]), "NaN in, NaN out");
     }
 }
