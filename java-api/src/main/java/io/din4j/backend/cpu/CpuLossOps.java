@@ -71,7 +71,7 @@ final class CpuLossOps implements LossOps {
                 FloatVector ev = FloatVector.fromArray(S, e, i);
                 FloatVector l = z.max(0f).sub(z.mul(y)).add(ev.lanewise(VectorOperators.LOG1P));
                 FloatVector w = ws == null ? one : Lanes.load(ws, b0 + i, m);
-                sumL = w.fma(l.blend(0f, m.not()), sumL);
+                sumL = w.fma(FloatVector.zero(S).blend(l, m), sumL);
                 if (ds != null) {
                     FloatVector sig = ev.blend(1f, z.compare(VectorOperators.GE, 0f)).div(ev.add(1f));
                     FloatVector g = sig.sub(y).mul(k).mul(w);

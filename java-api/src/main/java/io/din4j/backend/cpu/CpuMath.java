@@ -104,7 +104,7 @@ final class CpuMath {
         }
         if (i < n) {
             VectorMask<Float> m = Lanes.tail(i, n);
-            exp(Lanes.load(src, off + i, m).abs().neg()).blend(0f, m.not()).intoArray(buf, i);
+            FloatVector.zero(S).blend(exp(Lanes.load(src, off + i, m).abs().neg()), m).intoArray(buf, i);
         }
     }
 

@@ -76,7 +76,9 @@ final class Lanes {
     /** {@link #load(MemorySegment, long, VectorMask)} at a byte offset. */
     static FloatVector loadAt(MemorySegment s, long off, VectorMask<Float> m) {
         if (off + (long) L * 4 <= s.byteSize()) {
-            return FloatVector.fromMemorySegment(S, s, off, NO).blend(0f, m.not());
+            // zero.blend(v, m), not v.blend(0, m.not()): the mask's not() ran in its Java fallback in compiled Dice
+            // and loss loops, a boolean[] per call (--alloc-check: Float512Mask.xor under Lanes.loadAt).
+            return FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, s, off, NO), m);
         }
         return FloatVector.fromArray(S, readLanes(s, off, m.toLong()), 0);
     }
