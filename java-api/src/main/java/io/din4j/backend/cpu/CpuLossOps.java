@@ -18,7 +18,9 @@ final class CpuLossOps implements LossOps {
     private static final int L = S.length();
 
     private static final int BLOCK_SIZE = 1024;
-    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[BLOCK_SIZE + 32]);
+    /** e^−|z| for a block of logits, then (from {@code BLOCK_SIZE + 32}) log(1 + e^−|z|) for the same block. */
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[2 * (BLOCK_SIZE + 32)]);
+    private static final int LOG1P_AT = BLOCK_SIZE + 32;
 
     private final Parallel parallel;
 
@@ -63,13 +65,18 @@ final class CpuLossOps implements LossOps {
         for (int b0 = 0; b0 < b; b0 += BLOCK_SIZE) {
             int nb = Math.min(BLOCK_SIZE, b - b0);
             CpuMath.expNegAbs(zs, b0, e, nb);
+            // log1p in scalars, once per logit: the Vector API's LOG1P ran in its Java fallback here (every vector op
+            // of this loop showed as a fallback allocation site under --alloc-check), and a batch is only B values.
+            for (int i = 0; i < nb; i++) {
+                e[LOG1P_AT + i] = (float) Math.log1p(e[i]);
+            }
             for (int i = 0; i < nb; i += L) {
                 // scalar math: ℓ = max(z, 0) − z·y + log1p(e); σ = z ≥ 0 ? 1/(1+e) : e/(1+e); dz += k·w·(σ − y)
                 VectorMask<Float> m = Lanes.tail(i, nb);
                 FloatVector z = Lanes.load(zs, b0 + i, m);
                 FloatVector y = Lanes.load(ys, b0 + i, m);
                 FloatVector ev = FloatVector.fromArray(S, e, i);
-                FloatVector l = z.max(0f).sub(z.mul(y)).add(ev.lanewise(VectorOperators.LOG1P));
+                FloatVector l = z.max(0f).sub(z.mul(y)).add(FloatVector.fromArray(S, e, LOG1P_AT + i));
                 FloatVector w = ws == null ? one : Lanes.load(ws, b0 + i, m);
                 sumL = w.fma(FloatVector.zero(S).blend(l, m), sumL);
                 if (ds != null) {
