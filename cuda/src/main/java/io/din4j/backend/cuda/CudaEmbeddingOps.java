@@ -39,14 +39,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSequence(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
-        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
-        int[] bt = sequence(ids, lengths);
-        int b = bt[0];
-        int t = bt[1];
-        int d = table.dimInt(1);
-        Kernels.f32("out", out);
-        Kernels.shape("out", out, b, t, d);
-        k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
+        int[] btd = sequenceForward(table, ids, lengths, out, false);
+        int b = btd[0];
+        int t = btd[1];
+        int d = btd[2];
         k.elementwise("gather_sequence_forward", (long) b * t * d,
                 KernelArgs.of().ptr(table).ptr(ids).ptr(lengths).ptr(out).i32(b).i32(t).i32(d));
     }
@@ -63,13 +59,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        int[] bt = sequence(ids, lengths);
+        CudaSparseGrad g = sparse(grad);
+        int[] bt = sequenceBackward(ids, lengths, dOut, g, false);
         int b = bt[0];
         int t = bt[1];
-        CudaSparseGrad g = sparse(grad);
-        Kernels.f32("dOut", dOut);
-        Kernels.shape("dOut", dOut, b, t, g.width());
-        k.checkIds("ids", ids, (long) b * t, g.tableRows(), lengths, t);
         accumulate(ids, (long) b * t, lengths, t, dOut, g);
     }
 
@@ -80,14 +73,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
 
     @Override
     public void gatherSumPool(Tensor table, Tensor ids, Tensor lengths, Tensor out) {
-        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
-        int[] bt = sequence(ids, lengths);
-        int b = bt[0];
-        int t = bt[1];
-        int d = table.dimInt(1);
-        Kernels.f32("out", out);
-        Kernels.shape("out", out, b, d);
-        k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
+        int[] btd = sequenceForward(table, ids, lengths, out, true);
+        int b = btd[0];
+        int t = btd[1];
+        int d = btd[2];
         k.elementwise("gather_sum_pool_forward", (long) b * d,
                 KernelArgs.of().ptr(table).ptr(ids).ptr(lengths).ptr(out).i32(b).i32(t).i32(d));
     }
@@ -99,13 +88,10 @@ final class CudaEmbeddingOps implements EmbeddingOps {
      */
     @Override
     public void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
-        int[] bt = sequence(ids, lengths);
+        CudaSparseGrad g = sparse(grad);
+        int[] bt = sequenceBackward(ids, lengths, dOut, g, true);
         int b = bt[0];
         int t = bt[1];
-        CudaSparseGrad g = sparse(grad);
-        Kernels.f32("dOut", dOut);
-        Kernels.shape("dOut", dOut, b, g.width());
-        k.checkIds("ids", ids, (long) b * t, g.tableRows(), lengths, t);
         long n = (long) b * t * g.width();
         if (n == 0) {
             return;
@@ -114,6 +100,42 @@ final class CudaEmbeddingOps implements EmbeddingOps {
         k.fill(spread, n, 0f);
         k.elementwise("sum_pool_backward", n, KernelArgs.of().ptr(lengths).ptr(dOut).ptr(spread).i32(b).i32(t).i32(g.width()));
         accumulate(ids, (long) b * t, lengths, t, spread, g);
+    }
+
+    /**
+     * Checks a sequence gather's f32 {@code [rows, D]} table, ids, lengths (ids in range at the valid positions) and
+     * its output: {@code [B, D]} when {@code pooled} (the fused gather and sum pooling), else {@code [B, T, D]}.
+     * Returns {@code {B, T, D}}.
+     */
+    private int[] sequenceForward(Tensor table, Tensor ids, Tensor lengths, Tensor out, boolean pooled) {
+        Kernels.f32("table", table).requireRank("table", table.dtype(), 2);
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
+        int d = table.dimInt(1);
+        Kernels.f32("out", out);
+        if (pooled) {
+            Kernels.shape("out", out, b, d);
+        } else {
+            Kernels.shape("out", out, b, t, d);
+        }
+        k.checkIds("ids", ids, (long) b * t, table.dim(0), lengths, t);
+        return new int[] {b, t, d};
+    }
+
+    /** The backward's counterpart of {@link #sequenceForward}, with {@code dOut} in place of the output; returns {@code {B, T}}. */
+    private int[] sequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, CudaSparseGrad g, boolean pooled) {
+        int[] bt = sequence(ids, lengths);
+        int b = bt[0];
+        int t = bt[1];
+        Kernels.f32("dOut", dOut);
+        if (pooled) {
+            Kernels.shape("dOut", dOut, b, g.width());
+        } else {
+            Kernels.shape("dOut", dOut, b, t, g.width());
+        }
+        k.checkIds("ids", ids, (long) b * t, g.tableRows(), lengths, t);
+        return bt;
     }
 
     /** Checks {@code [B, T]} i32 ids and {@code [B]} i32 lengths; returns {@code {B, T}}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.function.UnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +16,18 @@ class CpuMathTest {
     private static final int L = CpuMath.S.length();
 
     private static float[] apply(float[] x, boolean sigmoid) {
+        return apply(x, sigmoid ? CpuMath::sigmoid : CpuMath::exp);
+    }
+
+    /** {@code f} over {@code x}, a vector at a time, the last one zero-padded. */
+    private static float[] apply(float[] x, UnaryOperator<FloatVector> f) {
         float[] out = new float[x.length];
         float[] buf = new float[L];
         for (int i = 0; i < x.length; i += L) {
             int n = Math.min(L, x.length - i);
             java.util.Arrays.fill(buf, 0f);
             System.arraycopy(x, i, buf, 0, n);
-            FloatVector v = FloatVector.fromArray(CpuMath.S, buf, 0);
-            (sigmoid ? CpuMath.sigmoid(v) : CpuMath.exp(v)).intoArray(buf, 0);
+            f.apply(FloatVector.fromArray(CpuMath.S, buf, 0)).intoArray(buf, 0);
             System.arraycopy(buf, 0, out, i, n);
         }
         return out;
@@ -92,15 +97,7 @@ class CpuMathTest {
         // the clamps' edges, zero, and what the magic-number rounding meets halfway between integers
         float[] edges = {126f, -126f, 0f, 0.5f, -2.5f};
         System.arraycopy(edges, 0, u, n, edges.length);
-        float[] out = new float[u.length];
-        float[] buf = new float[L];
-        for (int i = 0; i < u.length; i += L) {
-            int m = Math.min(L, u.length - i);
-            java.util.Arrays.fill(buf, 0f);
-            System.arraycopy(u, i, buf, 0, m);
-            SeqKernels.reciprocalOnePlusExp2(FloatVector.fromArray(SeqKernels.S, buf, 0)).intoArray(buf, 0);
-            System.arraycopy(buf, 0, out, i, m);
-        }
+        float[] out = apply(u, SeqKernels::reciprocalOnePlusExp2);
         for (int i = 0; i < u.length; i++) {
             double ref = 1 / (1 + Math.pow(2, u[i]));
             // relative 4e-7 while the result is a normal float; past u = 126 it stays at 1/(1 + 2^126)
@@ -108,8 +105,6 @@ class CpuMathTest {
                 fail("1/(1 + 2^" + u[i] + "): reference " + ref + ", got " + out[i]);
             }
         }
-        buf[0] = Float.NaN;
-        SeqKernels.reciprocalOnePlusExp2(FloatVector.fromArray(SeqKernels.S, buf, 0)).intoArray(buf, 0);
-        assertTrue(Float.isNaN(buf[0]), "NaN in, NaN out");
+        assertTrue(Float.isNaN(apply(new float[] {Float.NaN}, SeqKernels::reciprocalOnePlusExp2)[0]), "NaN in, NaN out");
     }
 }
