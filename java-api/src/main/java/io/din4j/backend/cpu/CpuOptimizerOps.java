@@ -1,6 +1,7 @@
 package io.din4j.backend.cpu;
 
 import io.din4j.backend.OptimizerOps;
+import io.din4j.backend.RowSparseGrad;
 import io.din4j.backend.SparseGrad;
 import io.din4j.backend.ValueChecks;
 import io.din4j.tensor.Tensor;
@@ -20,6 +21,15 @@ final class CpuOptimizerOps implements OptimizerOps {
     private static final int L = S.length();
     /** Rows per task for sparse updates. */
     private static final int ROW_GRAIN = 64;
+    /**
+     * Touched rows from which a sparse update walks them in table order: the sort costs about what it saves at a few
+     * thousand rows. In-JVM A/B, two threads, AVX2 host, lazy Adam at D = 32: 40,640 of 100,000 rows 3.90 → 2.30 ms;
+     * 46,863 of 1,000,000 (power-law ids) 5.49 → 5.44; 5,437 of 2,000,000 0.121 → 0.143; 849 of 100,000
+     * 0.013 → 0.037.
+     */
+    private static final int SORT_MIN_ROWS = 2048;
+    /** ... and the share of the table they must make up (1/8), so that walking in order is close to a stream. */
+    private static final int SORT_MAX_TABLE_PER_ROW = 8;
 
     private final Parallel parallel;
 
@@ -133,6 +143,21 @@ final class CpuOptimizerOps implements OptimizerOps {
 
     /** Runs {@code body(table element offset of the row, gradient element offset)} for every touched row. */
     private void forRows(SparseGrad grad, long d, RowBody body) {
+        if (grad instanceof RowSparseGrad g && g.count() >= SORT_MIN_ROWS
+                && (long) g.count() * SORT_MAX_TABLE_PER_ROW >= g.tableRows()) {
+            // A dense share of the table: in ascending row order (RowSparseGrad.slotsInRowOrder), so the table and
+            // its optimizer state are read and written forwards and the prefetchers run ahead; each thread a
+            // contiguous run of that order. The gradient rows are then read out of order, but they are one array
+            // against the table's two or three.
+            int[] order = g.slotsInRowOrder();
+            parallel.forRange(g.count(), ROW_GRAIN, (worker, from, to) -> {
+                for (int j = from; j < to; j++) {
+                    int slot = order[j];
+                    body.run(g.rowOfSlot(slot) * d, slot * d);
+                }
+            });
+            return;
+        }
         Tensor rows = grad.rows();
         parallel.forRange(grad.count(), ROW_GRAIN, (worker, from, to) -> {
             for (int j = from; j < to; j++) {

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
 import io.din4j.backend.OpFixture.TestSparseGrad;
+import io.din4j.backend.RowSparseGrad;
+import io.din4j.backend.SparseGrad;
 import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** cpu optimizer updates against the reference; sparse updates leave untouched rows bit-identical. */
@@ -57,64 +61,96 @@ class CpuOptimizerOpsTest extends CpuOpsTestBase {
         long seed = 50;
         for (int d : new int[] {1, 16, 17, 33}) {
             try (OpFixture f = new OpFixture(seed++)) {
-                int v = 200;
                 int[] ids = {7, 0, 199, 64, 65, 3, 150, 151, 152, 98, 11};
-                TestSparseGrad grad = new TestSparseGrad(f.arena, DType.F32, v, d, 16).set(ids, f.rnd);
-                Tensor table = f.random(1, v, d);
-                Tensor freq = f.arena.f32(v);
-                for (int i = 0; i < v; i++) {
-                    freq.setFloat(i, i % 5); // includes 0, which counts as 1
+                sparseUpdatesMatchReference(f, 200, d, ids, new TestSparseGrad(f.arena, DType.F32, 200, d, 16).set(ids, f.rnd));
+            }
+        }
+    }
+
+    /**
+     * A dense share of a table through the cpu backend's own gradient: enough rows (≥ 2,048, ≥ 1/8 of the table)
+     * for the updates to walk them in table order (CpuOptimizerOps.forRows), in a random first-appearance order.
+     */
+    @Test
+    void sparseUpdatesInTableOrderMatchReference() {
+        long seed = 70;
+        for (int d : new int[] {8, 17}) {
+            try (OpFixture f = new OpFixture(seed++)) {
+                int v = 5000;
+                int[] perm = IntStream.range(0, v).toArray();
+                for (int i = v - 1; i > 0; i--) {
+                    int j = f.rnd.nextInt(i + 1);
+                    int x = perm[i];
+                    perm[i] = perm[j];
+                    perm[j] = x;
                 }
-                Tensor before = f.copy(table);
-                Tensor tr = f.copy(table), tc = f.copy(table);
-                String s = " d=" + d;
-
-                TestSparseGrad gr = new TestSparseGrad(f.arena, DType.F32, v, d, 16).set(ids, f.rnd);
-                f.copy(grad.values());
-                copyInto(grad.values(), gr.values());
-                REF.optimizer().mbaRegularize(tr, gr, freq, 0.3f);
-                cpu.optimizer().mbaRegularize(tc, grad, freq, 0.3f);
-                assertClose("mba grad" + s, gr.values(), grad.values(), ATOL, RTOL);
-
-                REF.optimizer().sgdSparse(tr, grad, 0.1f);
-                cpu.optimizer().sgdSparse(tc, grad, 0.1f);
-                assertClose("sgdSparse" + s, tr, tc, ATOL, RTOL);
-
-                Tensor acc = f.arena.f32(v, d);
-                Tensor ar = f.copy(acc), ac = f.copy(acc);
-                REF.optimizer().adagradSparse(tr, grad, ar, 0.1f, 1e-8f);
-                cpu.optimizer().adagradSparse(tc, grad, ac, 0.1f, 1e-8f);
-                assertClose("adagradSparse" + s, tr, tc, ATOL, RTOL);
-                assertClose("adagradSparse accum" + s, ar, ac, ATOL, RTOL);
-
-                Tensor m0 = f.random(0.1, v, d), v0 = f.random(0.1, v, d);
-                for (long i = 0; i < v0.size(); i++) {
-                    v0.set(i, Math.abs(v0.get(i)));
-                }
-                Tensor mr = f.copy(m0), mc = f.copy(m0), vr = f.copy(v0), vc = f.copy(v0);
-                REF.optimizer().adamSparse(tr, grad, mr, vr, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
-                cpu.optimizer().adamSparse(tc, grad, mc, vc, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
-                assertClose("adamSparse" + s, tr, tc, ATOL, RTOL);
-                assertClose("adamSparse m" + s, mr, mc, ATOL, RTOL);
-                assertClose("adamSparse v" + s, vr, vc, ATOL, RTOL);
-
-                boolean[] touched = new boolean[v];
-                for (int id : ids) {
-                    touched[id] = true;
-                }
-                for (int row = 0; row < v; row++) {
+                int[] ids = Arrays.copyOf(perm, 3001);
+                RowSparseGrad grad = (RowSparseGrad) cpu.embedding().newSparseGrad(f.arena, v, d, ids.length);
+                for (int j = 0; j < ids.length; j++) {
+                    assertEquals(j, grad.reserve(ids[j]));
                     for (int k = 0; k < d; k++) {
-                        long i = (long) row * d + k;
-                        if (!touched[row]) {
-                            // Bit-identical: compare the raw bits, not values within a tolerance.
-                            assertEquals(Float.floatToRawIntBits(before.getFloat(i)), Float.floatToRawIntBits(tc.getFloat(i)), "table row " + row);
-                            assertEquals(Float.floatToRawIntBits(m0.getFloat(i)), Float.floatToRawIntBits(mc.getFloat(i)), "m row " + row);
-                            assertEquals(Float.floatToRawIntBits(v0.getFloat(i)), Float.floatToRawIntBits(vc.getFloat(i)), "v row " + row);
-                            assertEquals(0, Float.floatToRawIntBits(ac.getFloat(i)), "accum row " + row);
-                        } else if (tc.getFloat(i) == before.getFloat(i)) {
-                            throw new AssertionError("touched row " + row + " column " + k + " did not change");
-                        }
+                        grad.values().set((long) j * d + k, f.rnd.nextDouble() * 2 - 1);
                     }
+                }
+                sparseUpdatesMatchReference(f, v, d, ids, grad);
+            }
+        }
+    }
+
+    /** Every sparse update of the cpu backend against the reference on {@code grad} (rows {@code ids}), in turn. */
+    private void sparseUpdatesMatchReference(OpFixture f, int v, int d, int[] ids, SparseGrad grad) {
+        Tensor table = f.random(1, v, d);
+        Tensor freq = f.arena.f32(v);
+        for (int i = 0; i < v; i++) {
+            freq.setFloat(i, i % 5); // includes 0, which counts as 1
+        }
+        Tensor before = f.copy(table);
+        Tensor tr = f.copy(table), tc = f.copy(table);
+        String s = " d=" + d + " rows=" + ids.length;
+
+        TestSparseGrad gr = new TestSparseGrad(f.arena, DType.F32, v, d, grad.capacity()).set(ids, f.rnd);
+        copyInto(grad.values(), gr.values());
+        REF.optimizer().mbaRegularize(tr, gr, freq, 0.3f);
+        cpu.optimizer().mbaRegularize(tc, grad, freq, 0.3f);
+        assertClose("mba grad" + s, gr.values(), grad.values(), ATOL, RTOL);
+
+        REF.optimizer().sgdSparse(tr, grad, 0.1f);
+        cpu.optimizer().sgdSparse(tc, grad, 0.1f);
+        assertClose("sgdSparse" + s, tr, tc, ATOL, RTOL);
+
+        Tensor acc = f.arena.f32(v, d);
+        Tensor ar = f.copy(acc), ac = f.copy(acc);
+        REF.optimizer().adagradSparse(tr, grad, ar, 0.1f, 1e-8f);
+        cpu.optimizer().adagradSparse(tc, grad, ac, 0.1f, 1e-8f);
+        assertClose("adagradSparse" + s, tr, tc, ATOL, RTOL);
+        assertClose("adagradSparse accum" + s, ar, ac, ATOL, RTOL);
+
+        Tensor m0 = f.random(0.1, v, d), v0 = f.random(0.1, v, d);
+        for (long i = 0; i < v0.size(); i++) {
+            v0.set(i, Math.abs(v0.get(i)));
+        }
+        Tensor mr = f.copy(m0), mc = f.copy(m0), vr = f.copy(v0), vc = f.copy(v0);
+        REF.optimizer().adamSparse(tr, grad, mr, vr, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
+        cpu.optimizer().adamSparse(tc, grad, mc, vc, 1e-2f, 0.9f, 0.999f, 1e-8f, 5);
+        assertClose("adamSparse" + s, tr, tc, ATOL, RTOL);
+        assertClose("adamSparse m" + s, mr, mc, ATOL, RTOL);
+        assertClose("adamSparse v" + s, vr, vc, ATOL, RTOL);
+
+        boolean[] touched = new boolean[v];
+        for (int id : ids) {
+            touched[id] = true;
+        }
+        for (int row = 0; row < v; row++) {
+            for (int k = 0; k < d; k++) {
+                long i = (long) row * d + k;
+                if (!touched[row]) {
+                    // Bit-identical: compare the raw bits, not values within a tolerance.
+                    assertEquals(Float.floatToRawIntBits(before.getFloat(i)), Float.floatToRawIntBits(tc.getFloat(i)), "table row " + row);
+                    assertEquals(Float.floatToRawIntBits(m0.getFloat(i)), Float.floatToRawIntBits(mc.getFloat(i)), "m row " + row);
+                    assertEquals(Float.floatToRawIntBits(v0.getFloat(i)), Float.floatToRawIntBits(vc.getFloat(i)), "v row " + row);
+                    assertEquals(0, Float.floatToRawIntBits(ac.getFloat(i)), "accum row " + row);
+                } else if (tc.getFloat(i) == before.getFloat(i)) {
+                    throw new AssertionError("touched row " + row + " column " + k + " did not change");
                 }
             }
         }
