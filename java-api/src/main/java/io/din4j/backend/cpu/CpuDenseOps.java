@@ -203,6 +203,7 @@ final class CpuDenseOps implements DenseOps {
         boolean interleaved = mStride == 1 && kStride != 1;
         int rb = Gemm.rowsPerBlock(interleaved, rows);
         int blocks = (rows + rb - 1) / rb;
+        int shortFrom = Gemm.shortBlocksFrom(rows, rb, blocks);
         // Chunks of up to GROUP row blocks claimed by whichever thread is free: at B=64 (11 blocks of 6 rows) two
         // static halves left the caller waiting for the other thread ~10% of the time on the AVX2 host. A chunk
         // holds at least MIN_CHUNK_FMAS multiply-adds, so a small product (a gate's 4 logits) stays on one thread.
@@ -224,9 +225,9 @@ final class CpuDenseOps implements DenseOps {
                 for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - k0);
                     for (int blk = 0; blk < blocks; blk++) {
-                        packBlock(a, mStride, kStride, interleaved, rb, blk, rows, k0, kc, ab, blk * rb * kc);
+                        packBlock(a, mStride, kStride, interleaved, rb, shortFrom, blk, rows, k0, kc, ab, blk * rb * kc);
                     }
-                    Gemm.multiply(ab, interleaved, rb, blocks, kc, k0, k, bp, n, s.tile, c, 0, n, 0, rows, bias,
+                    Gemm.multiply(ab, interleaved, rb, 0, blocks, shortFrom, kc, k0, k, bp, n, s.tile, c, 0, n, rows, bias,
                             add || k0 > 0, relu && k0 + kc == k, pFrom, pTo);
                 }
             });
@@ -239,34 +240,37 @@ final class CpuDenseOps implements DenseOps {
             // K-block stays in L1 over the group's row blocks.
             for (int g = from; g < to; g += GROUP) {
                 int gEnd = Math.min(to, g + GROUP);
-                int m0 = g * rb;
-                int rowsHere = Math.min(rows, gEnd * rb) - m0;
+                int rowEnd = Math.min(rows, Gemm.blockStart(gEnd, rb, shortFrom));
                 for (int k0 = 0; k0 < k; k0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - k0);
                     for (int blk = g; blk < gEnd; blk++) {
                         int at = (blk - g) * rb * kc;
-                        packBlock(a, mStride, kStride, interleaved, rb, blk, rows, k0, kc, ab, at);
+                        int r = packBlock(a, mStride, kStride, interleaved, rb, shortFrom, blk, rows, k0, kc, ab, at);
                         if (colSums != null) {
-                            addRowSums(ab, at, interleaved, kc, Math.min(rb, rows - blk * rb), colSums, blk * rb);
+                            addRowSums(ab, at, interleaved, kc, r, colSums, Gemm.blockStart(blk, rb, shortFrom));
                         }
                     }
-                    Gemm.multiply(ab, interleaved, rb, gEnd - g, kc, k0, k, bp, n, s.tile, c, 0, n, m0, rowsHere, bias,
+                    Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp, n, s.tile, c, 0, n, rowEnd, bias,
                             add || k0 > 0, relu && k0 + kc == k);
                 }
             }
         });
     }
 
-    /** Copies row block {@code blk} ({@code rb} rows, fewer in the last) of A's K-block {@code [k0, k0+kc)} to {@code ab[at..]}. */
-    private static void packBlock(MemorySegment a, long mStride, long kStride, boolean interleaved, int rb, int blk, int rows,
-            int k0, int kc, float[] ab, int at) {
-        int mb = blk * rb;
-        int r = Math.min(rb, rows - mb);
+    /**
+     * Copies row block {@code blk} of A's K-block {@code [k0, k0+kc)} into its {@code rb}-row slot at {@code ab[at..]}
+     * (blocks from {@code shortFrom} on hold one row less, the last may hold fewer); returns its rows.
+     */
+    private static int packBlock(MemorySegment a, long mStride, long kStride, boolean interleaved, int rb, int shortFrom,
+            int blk, int rows, int k0, int kc, float[] ab, int at) {
+        int mb = Gemm.blockStart(blk, rb, shortFrom);
+        int r = Math.min(Gemm.blockRows(blk, rb, shortFrom), rows - mb);
         if (interleaved) {
             Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
         } else {
             Gemm.packA(a, 0, mStride, kStride, mb, r, rb, k0, kc, ab, at);
         }
+        return r;
     }
 
     private static void addRowSums(float[] ab, int at, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {

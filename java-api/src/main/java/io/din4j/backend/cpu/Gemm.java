@@ -234,24 +234,28 @@ final class Gemm {
     }
 
     /**
-     * Multiplies {@code blocks} 4-row blocks of A, packed one after another in {@code a} ({@code 4·kc} floats each:
-     * row stride {@code kc}, or interleaved by k when {@code interleaved}), by the K-block {@code [k0, k0+kc)} of
-     * every panel of packed B, and writes rows {@code m0 .. m0+rows} of C ({@code c[cBase + m·ldc + j]}).
+     * Multiplies the row blocks {@code firstBlock .. firstBlock+blocks} of A (slots of {@code rb} rows, packed one
+     * after another in {@code a}, {@code rb·kc} floats each: row stride {@code kc}, or interleaved by k when
+     * {@code interleaved}; blocks from {@code shortFrom} on hold {@code rb − 1} rows, see {@link #shortBlocksFrom}) by
+     * the K-block {@code [k0, k0+kc)} of every panel of packed B, and writes their rows of C below {@code rowEnd}
+     * ({@code c[cBase + m·ldc + j]}).
      * {@code add}: C += A·B; otherwise {@code C = A·B + bias} ({@code bias} null for none). {@code relu}: then C =
      * max(C, 0) (only on the last K block).
      *
      * <p>Panels are the outer loop: a panel's K-block (≤ 32 KiB) stays in L1 while every row block of A streams
      * past it, so a wide B (PLE's experts: N = 768) is read from L2 once per K-block rather than once per row block.
      */
-    static void multiply(float[] a, boolean interleaved, int rb, int blocks, int kc, int k0, int kTotal, float[] b, int n,
-            float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add, boolean relu) {
-        multiply(a, interleaved, rb, blocks, kc, k0, kTotal, b, n, t, c, cBase, ldc, m0, rows, bias, add, relu, 0, Integer.MAX_VALUE);
+    static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
+            int kTotal, float[] b, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd, MemorySegment bias,
+            boolean add, boolean relu) {
+        multiply(a, interleaved, rb, firstBlock, blocks, shortFrom, kc, k0, kTotal, b, n, t, c, cBase, ldc, rowEnd, bias, add,
+                relu, 0, Integer.MAX_VALUE);
     }
 
     /** {@link #multiply} restricted to the panels {@code [pFrom, pTo)} of B, so threads can split a product by columns. */
-    static void multiply(float[] a, boolean interleaved, int rb, int blocks, int kc, int k0, int kTotal, float[] b, int n,
-            float[] t, MemorySegment c, long cBase, long ldc, int m0, int rows, MemorySegment bias, boolean add, boolean relu,
-            int pFrom, int pTo) {
+    static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
+            int kTotal, float[] b, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd, MemorySegment bias,
+            boolean add, boolean relu, int pFrom, int pTo) {
         int off = 0;
         int v0 = 0;
         int panel = -1;
@@ -266,7 +270,10 @@ final class Gemm {
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {
                 int a0 = blk * rb * kc;
-                if (rows == 1 && !interleaved) {
+                int block = firstBlock + blk;
+                int mb = blockStart(block, rb, shortFrom);
+                int rows = Math.min(blockRows(block, rb, shortFrom), rowEnd - mb);
+                if (rows == 1 && !interleaved && blocks == 1) {
                     oneRow(pv, a, a0, kc, b, bo, t);
                 } else if (interleaved) {
                     switch (pv) {
@@ -278,8 +285,15 @@ final class Gemm {
                     }
                 } else if (rb == 6) {
                     // 16 registers: panels are at most PV = 2 vectors wide
+                    boolean five = block >= shortFrom;
                     if (pv == 2) {
-                        k62(a, a0, kc, b, bo, t);
+                        if (five) {
+                            k52(a, a0, kc, b, bo, t);
+                        } else {
+                            k62(a, a0, kc, b, bo, t);
+                        }
+                    } else if (five) {
+                        k51(a, a0, kc, b, bo, t);
                     } else {
                         k61(a, a0, kc, b, bo, t);
                     }
@@ -295,8 +309,7 @@ final class Gemm {
                         default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
                     }
                 }
-                int mb = m0 + blk * rb;
-                store(t, pv, v0 * L, n, c, cBase, ldc, mb, Math.min(rb, m0 + rows - mb), bias, add, relu);
+                store(t, pv, v0 * L, n, c, cBase, ldc, mb, rows, bias, add, relu);
             }
             off += kTotal * pw;
             v0 += pv;
@@ -349,6 +362,31 @@ final class Gemm {
      */
     static int rowsPerBlock(boolean interleaved, int rows) {
         return interleaved || rows <= R ? R : ROWS;
+    }
+
+    /**
+     * The first short block of a product of {@code rows} rows in {@code blocks} blocks of {@code rb} rows: on the
+     * 16-register plan (6-row blocks) the last blocks hold 5 rows, as many as it takes to cover the rows with the
+     * fewest spare ones (32 rows: 6 + 6 + 5 + 5 + 5 + 5 instead of 6 × 6, whose last 4 rows were multiplied and
+     * dropped). One thread, AVX2 host, 32 × 256 → 768 took as long as 36 × 256 → 768 (128 µs) and 30 rows 107 µs.
+     * {@code blocks} when every block is full (4-row blocks keep their spare rows).
+     */
+    static int shortBlocksFrom(int rows, int rb, int blocks) {
+        if (rb != 6) {
+            return blocks;
+        }
+        int spare = blocks * rb - rows;
+        return blocks - Math.min(spare, blocks);
+    }
+
+    /** First row of block {@code blk}: blocks before {@code shortFrom} hold {@code rb} rows, the others {@code rb - 1}. */
+    static int blockStart(int blk, int rb, int shortFrom) {
+        return blk <= shortFrom ? blk * rb : shortFrom * rb + (blk - shortFrom) * (rb - 1);
+    }
+
+    /** Rows of block {@code blk} (before clipping to the product's last row). */
+    static int blockRows(int blk, int rb, int shortFrom) {
+        return blk < shortFrom ? rb : rb - 1;
     }
 
     private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add,
@@ -898,6 +936,73 @@ final class Gemm {
         c3.intoArray(t, 3 * TW);
         c4.intoArray(t, 4 * TW);
         c5.intoArray(t, 5 * TW);
+    }
+
+    /**
+     * The 5-row kernels of the 16-register plan, for a product's short blocks ({@link #shortBlocks}): the first five
+     * rows of a 6-row slot of packed A.
+     */
+    private static void k52(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+    }
+
+    private static void k51(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            FloatVector b0 = FloatVector.fromArray(S, b, bo + k * L);
+            c0 = FloatVector.broadcast(S, a[a0 + k]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + k]).fma(b0, c4);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, TW);
+        c2.intoArray(t, 2 * TW);
+        c3.intoArray(t, 3 * TW);
+        c4.intoArray(t, 4 * TW);
     }
 
     // ---- the same micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
