@@ -230,8 +230,11 @@ def main():
                     res = workers[peer].ask(request(case, a.threads, timing))
                     if r > 0:
                         results.setdefault(case_key(case), {}).setdefault(peer, []).append(res["ms"])
+                    # The JVM workers warm up until their JIT is quiet (PeerWorker.measure) and say for how long.
+                    jvm = f", warm-up {res['warmup_ran_s']:.1f} s, JIT {res['jit_ms_timed']:.0f} ms while timed" \
+                        if "warmup_ran_s" in res else ""
                     print(f"round {r} {case[0]:18s} {case[1]:30s} {peer:6s} median {res['median_ms']:9.3f} ms "
-                          f"({len(res['ms'])} reps)", flush=True)
+                          f"({len(res['ms'])} reps{jvm})", flush=True)
     finally:
         for w in workers.values():
             w.close()
