@@ -157,6 +157,35 @@ public final class SeqArgs {
         return new int[] {(int) b, (int) t};
     }
 
+    /**
+     * Checks the arguments of {@link AttentionOps#forwardPooledSharedKeys}: {@code [1, T, D]} keys, {@code [B, D]} q,
+     * {@code [B, T]} scores, {@code [B, D]} pooled and {@code lengths [B]} inside {@code [0, T]}; returns
+     * {@code {B, T}}.
+     */
+    public static int[] attentionSharedKeys(AttentionUnit unit, Tensor q, Tensor keys, Tensor lengths,
+                                            AttentionWorkspace ws, Tensor scores, Tensor pooled, Values v) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
+        if (ws == null) {
+            throw new IllegalArgumentException("ws: missing (null)");
+        }
+        valuesRank("keys", keys, v, 3);
+        long t = keys.dim(1);
+        values("keys", keys, v, 1, t, unit.width());
+        valuesRank("q", q, v, 2);
+        long b = q.dim(0);
+        values("q", q, v, b, unit.width());
+        values("scores", scores, v, b, t);
+        values("pooled", pooled, v, b, unit.width());
+        if (b > ws.maxBatch() || t > ws.maxHistory()) {
+            throw new IllegalArgumentException("q: batch " + b + " × history " + t + " exceeds the workspace's "
+                    + ws.maxBatch() + " × " + ws.maxHistory());
+        }
+        lengths(lengths, b, t);
+        return new int[] {(int) b, (int) t};
+    }
+
     /** Checks {@code [B, T]} weights, {@code [B, T, D]} keys and {@code lengths}; returns {@code {B, T, D}}. */
     public static int[] pooled(String wName, Tensor w, Tensor keys, Tensor lengths, Values v) {
         valuesRank("keys", keys, v, 3);

@@ -607,6 +607,40 @@ public final class Graph implements AutoCloseable {
         return scores;
     }
 
+    /**
+     * DIN's attention unit and weighted-sum pooling for one user's behaviours {@code keys [1, T, D]} (extent
+     * {@link Extent#ONE_SEQUENCE}) against B candidates {@code q [B, D]}, with no copy of the keys per candidate
+     * ({@link io.din4j.backend.AttentionOps#forwardPooledSharedKeys}): returns {@code {scores [B, T], pooled [B, D]}},
+     * what {@link #attention} and {@link #weightedSum} give on the keys broadcast to every row. Inference only. Null,
+     * having planned nothing, where the backend has no such path or q is not per sample: the caller then broadcasts.
+     */
+    public Buf[] attentionPooledSharedKeys(String scoresName, String pooledName, AttentionUnit unit, AttentionParams values,
+                                           Buf q, Buf keys, Buf lengths) {
+        if (keys.extent != Extent.ONE_SEQUENCE || q.extent != Extent.BATCH || !backend.attention().sharesKeys()) {
+            return null;
+        }
+        Buf scores = buf(scoresName, Extent.SEQUENCE);
+        Buf pooled = buf(pooledName, Extent.BATCH, keys.width());
+        AttentionWorkspace ws = backend.attention().newWorkspace(unit, arena, maxBatch, maxHistory);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                if (tr) {
+                    throw new UnsupportedOperationException("attention with shared keys is an inference-only op");
+                }
+                if (!backend.attention().forwardPooledSharedKeys(unit, values, q.v, keys.v, lengths.v, ws, scores.v, pooled.v)) {
+                    throw new IllegalStateException(backend.name() + " said it shares keys but did not");
+                }
+            }
+
+            @Override
+            public void backward() {
+                throw new UnsupportedOperationException("attention with shared keys is an inference-only op");
+            }
+        });
+        return new Buf[] {scores, pooled};
+    }
+
     /** Softmax over each row's valid positions. */
     public Buf maskedSoftmax(String name, Buf scores, Buf lengths) {
         Buf p = buf(name, scores.extent);

@@ -110,7 +110,15 @@ final class DinNetwork extends Network {
             Buf query = g.concat("query", q);
             parts.add(query);
             Buf pooled;
-            if (attention) {
+            Buf[] shared = attention && !config.attentionSoftmax()
+                    ? g.attentionPooledSharedKeys("attention.scores", "interest", unit, attentionMlp.asAttentionParams(null),
+                            query, keys, in.lengths())
+                    : null;
+            if (shared != null) {
+                // One user against many candidates: every candidate is scored against the user's keys in place.
+                weights = shared[0];
+                pooled = shared[1];
+            } else if (attention) {
                 Buf k = perSample(g, keys);
                 Buf lengths = in.lengths();
                 Buf scores = g.attention("attention.scores", unit, attentionMlp.asAttentionParams(null),

@@ -66,6 +66,7 @@ class AttentionOpsTest extends CpuVsReference {
             cpu.attention().forward(unit, pCpu, q, keys, len, wsCpu, sCpu, false);
             assertClose(label + "inference scores", sRef, sCpu, ATOL, RTOL);
             checkPooled(cpu, unit, pCpu, q, keys, len, wsCpu, sCpu, label, r);
+            checkSharedKeys(cpu, unit, pCpu, q, keys, len, wsCpu, label, r);
 
             ref.attention().forward(unit, pRef, q, keys, len, wsRef, sRef, true);
             cpu.attention().forward(unit, pCpu, q, keys, len, wsCpu, sCpu, true);
@@ -133,6 +134,56 @@ class AttentionOpsTest extends CpuVsReference {
                         label + "the reference does not fuse");
             }
             assertClose(label + "unfused output untouched", before, untouched, 0, 0);
+        }
+    }
+
+    /**
+     * forwardPooledSharedKeys on row 0's keys gives the bits of forwardPooled on those keys copied into every row,
+     * for each row's own length (the rows' lengths are reused, so some are shorter than others and some 0); the
+     * reference has no such path and writes nothing.
+     */
+    private static void checkSharedKeys(Backend cpu, AttentionUnit unit, AttentionParams p, Tensor q, Tensor keys, Tensor len,
+                                        AttentionWorkspace ws, String label, Random r) {
+        int bN = (int) keys.dim(0);
+        int tN = (int) keys.dim(1);
+        int d = unit.width();
+        try (HostArena a = new HostArena()) {
+            Tensor one = a.f32(1, tN, d);
+            Tensor copied = a.f32(bN, tN, d);
+            for (long i = 0; i < (long) tN * d; i++) {
+                one.setFloat(i, keys.getFloat(i));
+                for (int b = 0; b < bN; b++) {
+                    copied.setFloat((long) b * tN * d + i, keys.getFloat(i));
+                }
+            }
+            // Shared first, while the workspace still holds the previous call's (per-row) behaviours.
+            assertTrue(cpu.attention().sharesKeys(), label + "cpu shares keys");
+            Tensor scores = uniform(a, DType.F32, r, 9, bN, tN);
+            Tensor pooled = uniform(a, DType.F32, r, 9, bN, d);
+            assertTrue(cpu.attention().forwardPooledSharedKeys(unit, p, q, one, len, ws, scores, pooled), label + "shared keys");
+            Tensor expectedScores = uniform(a, DType.F32, r, 9, bN, tN);
+            Tensor expectedPooled = uniform(a, DType.F32, r, 9, bN, d);
+            assertTrue(cpu.attention().forwardPooled(unit, p, q, copied, len, ws, expectedScores, expectedPooled));
+            for (long i = 0; i < scores.size(); i++) {
+                assertEquals(expectedScores.getFloat(i), scores.getFloat(i), label + "shared-key scores at " + i);
+            }
+            for (long i = 0; i < pooled.size(); i++) {
+                assertEquals(expectedPooled.getFloat(i), pooled.getFloat(i), label + "shared-key pooled at " + i);
+            }
+            Tensor untouched = uniform(a, DType.F32, r, 9, bN, d);
+            Tensor before = copy(a, untouched, DType.F32);
+            try (HostArena wa = new HostArena()) {
+                AttentionWorkspace wsRef = ref.attention().newWorkspace(unit, wa, bN, tN);
+                assertFalse(ref.attention().sharesKeys(), label + "the reference does not share keys");
+                assertFalse(ref.attention().forwardPooledSharedKeys(unit, p, q, one, len, wsRef, scores, untouched),
+                        label + "the reference does not share keys");
+            }
+            assertClose(label + "unshared output untouched", before, untouched, 0, 0);
+            if (bN > 1) {
+                // keys with a row per candidate are not shared keys
+                OpFixture.assertBadArgument("keys",
+                        () -> cpu.attention().forwardPooledSharedKeys(unit, p, q, copied, len, ws, scores, pooled));
+            }
         }
     }
 

@@ -69,6 +69,11 @@ final class CpuAttentionOps implements AttentionOps {
         final float[] dq;
         /** One sample's pooled behaviours in inference ({@link #forwardPooled}), padded to whole vectors. */
         final float[] pooled;
+        /**
+         * Rows of shared keys ({@link #forwardPooledSharedKeys}) already in {@link #kp} during the current call; 0
+         * when {@code kp} holds anything else.
+         */
+        int sharedKeysLoaded;
         final float[] accM;
         final float[] accMQ;
         final float[] accGQ;
@@ -176,6 +181,8 @@ final class CpuAttentionOps implements AttentionOps {
          * in L1/L2 and saves streaming tens of MB through memory.
          */
         boolean preLocal;
+        /** The current forward scores every row against row 0 of the keys ({@link #forwardPooledSharedKeys}). */
+        boolean sharedKeys;
         boolean actLocal;
         boolean gradLocal;
 
@@ -441,16 +448,44 @@ final class CpuAttentionOps implements AttentionOps {
         return true;
     }
 
+    /**
+     * {@link #forwardPooled} with every candidate scored against the one key sequence: each worker loads the keys
+     * into its scratch once per call instead of once per candidate, and nobody copies them into B rows first.
+     */
+    @Override
+    public boolean forwardPooledSharedKeys(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys,
+                                           Tensor lengths, AttentionWorkspace ws, Tensor scores, Tensor pooled) {
+        int[] bt = SeqArgs.attentionSharedKeys(unit, q, keys, lengths, ws, scores, pooled, V);
+        forward(unit, params, q, keys, lengths, ws, scores, false, pooled, bt, true);
+        return true;
+    }
+
+    @Override
+    public boolean sharesKeys() {
+        return true;
+    }
+
     private void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
                          AttentionWorkspace ws, Tensor scores, boolean training, Tensor pooled) {
         int[] bt = SeqArgs.attentionInputs(unit, q, keys, lengths, ws, "scores", scores, V);
         if (pooled != null) {
             SeqArgs.values("pooled", pooled, V, bt[0], unit.width());
         }
+        forward(unit, params, q, keys, lengths, ws, scores, training, pooled, bt, false);
+    }
+
+    /** The forward on checked arguments; {@code sharedKeys}: {@code keys} is {@code [1, T, D]}, every row's. */
+    private void forward(AttentionUnit unit, AttentionParams params, Tensor q, Tensor keys, Tensor lengths,
+                         AttentionWorkspace ws, Tensor scores, boolean training, Tensor pooled, int[] bt,
+                         boolean sharedKeys) {
         SeqArgs.attentionParams("params", unit, params, V, false);
         Workspace w = workspace(unit, ws);
         int bN = bt[0], tN = bt[1];
         w.prepare(params);
+        w.sharedKeys = sharedKeys;
+        for (Worker wk : w.workers) {
+            wk.sharedKeysLoaded = 0;
+        }
         int rows = 0;
         for (int b = 0; b < bN; b++) {
             rows += lengths.getInt(b);
@@ -543,19 +578,27 @@ final class CpuAttentionOps implements AttentionOps {
         return first;
     }
 
-    /** Loads sample b's candidate and its valid behaviours into the worker's padded scratch. */
+    /**
+     * Loads sample b's candidate and its valid behaviours into the worker's padded scratch. With shared keys the
+     * behaviours are row 0's, loaded once per call and worker (only more rows when a later sample is longer).
+     */
     private static void loadSample(Workspace w, int b, int tN, int len, Tensor q, Tensor keys, Worker wk) {
         int d = w.d;
+        SeqKernels.load(q.segment(), (long) b * d * Float.BYTES, wk.q, 0, d);
+        if (w.sharedKeys && wk.sharedKeysLoaded >= len) {
+            return;
+        }
+        long sample = w.sharedKeys ? 0 : b;
         MemorySegment ks = keys.segment();
         if (d == w.dp) {
             // Rows need no padding: one bulk copy instead of len small ones.
-            SeqKernels.load(ks, (long) b * tN * d * Float.BYTES, wk.kp, 0, len * d);
+            SeqKernels.load(ks, sample * tN * d * Float.BYTES, wk.kp, 0, len * d);
         } else {
             for (int t = 0; t < len; t++) {
-                SeqKernels.load(ks, ((long) b * tN + t) * d * Float.BYTES, wk.kp, t * w.dp, d);
+                SeqKernels.load(ks, (sample * tN + t) * d * Float.BYTES, wk.kp, t * w.dp, d);
             }
         }
-        SeqKernels.load(q.segment(), (long) b * d * Float.BYTES, wk.q, 0, d);
+        wk.sharedKeysLoaded = w.sharedKeys ? len : 0;
     }
 
     /** Pre-activations of layer l for sample b's valid rows. */
@@ -732,6 +775,7 @@ final class CpuAttentionOps implements AttentionOps {
         SeqArgs.values("dKeys", dKeys, V, bN, tN, unit.width());
         Workspace w = workspace(unit, ws);
         w.prepare(params);
+        w.sharedKeys = false;
         for (Worker wk : w.workers) {
             wk.zeroGradients();
         }
