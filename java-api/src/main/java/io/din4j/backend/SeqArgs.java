@@ -137,12 +137,7 @@ public final class SeqArgs {
      */
     public static int[] attentionInputs(AttentionUnit unit, Tensor q, Tensor keys, Tensor lengths, AttentionWorkspace ws,
                                         String scoresName, Tensor scores, Values v) {
-        if (unit == null) {
-            throw new IllegalArgumentException("unit: missing (null)");
-        }
-        if (ws == null) {
-            throw new IllegalArgumentException("ws: missing (null)");
-        }
+        present(unit, ws);
         valuesRank("keys", keys, v, 3);
         long b = keys.dim(0);
         long t = keys.dim(1);
@@ -157,6 +152,15 @@ public final class SeqArgs {
         return new int[] {(int) b, (int) t};
     }
 
+    private static void present(AttentionUnit unit, AttentionWorkspace ws) {
+        if (unit == null) {
+            throw new IllegalArgumentException("unit: missing (null)");
+        }
+        if (ws == null) {
+            throw new IllegalArgumentException("ws: missing (null)");
+        }
+    }
+
     /**
      * Checks the arguments of {@link AttentionOps#forwardPooledSharedKeys}: {@code [1, T, D]} keys, {@code [B, D]} q,
      * {@code [B, T]} scores, {@code [B, D]} pooled and {@code lengths [B]} inside {@code [0, T]}; returns
@@ -164,12 +168,7 @@ public final class SeqArgs {
      */
     public static int[] attentionSharedKeys(AttentionUnit unit, Tensor q, Tensor keys, Tensor lengths,
                                             AttentionWorkspace ws, Tensor scores, Tensor pooled, Values v) {
-        if (unit == null) {
-            throw new IllegalArgumentException("unit: missing (null)");
-        }
-        if (ws == null) {
-            throw new IllegalArgumentException("ws: missing (null)");
-        }
+        present(unit, ws);
         valuesRank("keys", keys, v, 3);
         long t = keys.dim(1);
         values("keys", keys, v, 1, t, unit.width());
