@@ -614,8 +614,8 @@ public final class Graph implements AutoCloseable {
      * what {@link #attention} and {@link #weightedSum} give on the keys broadcast to every row. Inference only. Null,
      * having planned nothing, where the backend has no such path or q is not per sample: the caller then broadcasts.
      */
-    public Buf[] attentionPooledSharedKeys(String scoresName, String pooledName, AttentionUnit unit, AttentionParams values,
-                                           Buf q, Buf keys, Buf lengths) {
+    public Buf[] attentionPooledSharedKeys(String scoresName, String pooledName, AttentionUnit unit,
+                                           AttentionParams values, Buf q, Buf keys, Buf lengths) {
         if (keys.extent != Extent.ONE_SEQUENCE || q.extent != Extent.BATCH || !backend.attention().sharesKeys()) {
             return null;
         }
@@ -628,7 +628,8 @@ public final class Graph implements AutoCloseable {
                 if (tr) {
                     throw new UnsupportedOperationException("attention with shared keys is an inference-only op");
                 }
-                if (!backend.attention().forwardPooledSharedKeys(unit, values, q.v, keys.v, lengths.v, ws, scores.v, pooled.v)) {
+                if (!backend.attention().forwardPooledSharedKeys(unit, values, q.v, keys.v, lengths.v, ws, scores.v,
+                        pooled.v)) {
                     throw new IllegalStateException(backend.name() + " said it shares keys but did not");
                 }
             }

@@ -111,8 +111,8 @@ final class DinNetwork extends Network {
             parts.add(query);
             Buf pooled;
             Buf[] shared = attention && !config.attentionSoftmax()
-                    ? g.attentionPooledSharedKeys("attention.scores", "interest", unit, attentionMlp.asAttentionParams(null),
-                            query, keys, in.lengths())
+                    ? g.attentionPooledSharedKeys("attention.scores", "interest", unit,
+                            attentionMlp.asAttentionParams(null), query, keys, in.lengths())
                     : null;
             if (shared != null) {
                 // One user against many candidates: every candidate is scored against the user's keys in place.

@@ -23,9 +23,9 @@ final class CpuOptimizerOps implements OptimizerOps {
     private static final int ROW_GRAIN = 64;
     /**
      * Touched rows from which a sparse update walks them in table order: the sort costs about what it saves at a few
-     * thousand rows. In-JVM A/B, two threads, AVX2 host, lazy Adam at D = 32: 40,640 of 100,000 rows 3.90 → 2.30 ms;
-     * 46,863 of 1,000,000 (power-law ids) 5.49 → 5.44; 5,437 of 2,000,000 0.121 → 0.143; 849 of 100,000
-     * 0.013 → 0.037.
+     * thousand rows. In-JVM A/B, two threads, {@code UseAVX=2} on an AVX-512 host, lazy Adam at D = 32: 40,640 of
+     * 100,000 rows 3.90 → 2.30 ms; 46,863 of 1,000,000 (power-law ids) 5.49 → 5.44; 5,437 of 2,000,000
+     * 0.121 → 0.143; 849 of 100,000 0.013 → 0.037.
      */
     private static final int SORT_MIN_ROWS = 2048;
     /** ... and the share of the table they must make up (1/8), so that walking in order is close to a stream. */

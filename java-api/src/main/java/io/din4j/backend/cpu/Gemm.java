@@ -368,7 +368,8 @@ final class Gemm {
      * The first short block of a product of {@code rows} rows in {@code blocks} blocks of {@code rb} rows: on the
      * 16-register plan (6-row blocks) the last blocks hold 5 rows, as many as it takes to cover the rows with the
      * fewest spare ones (32 rows: 6 + 6 + 5 + 5 + 5 + 5 instead of 6 × 6, whose last 4 rows were multiplied and
-     * dropped). One thread, AVX2 host, 32 × 256 → 768 took as long as 36 × 256 → 768 (128 µs) and 30 rows 107 µs.
+     * dropped). One thread, {@code UseAVX=2} on an AVX-512 host: 32 × 256 → 768 took as long as 36 × 256 → 768
+     * (128 µs), and 30 rows 107 µs.
      * {@code blocks} when every block is full (4-row blocks keep their spare rows).
      */
     static int shortBlocksFrom(int rows, int rb, int blocks) {
