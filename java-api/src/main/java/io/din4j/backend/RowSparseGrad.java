@@ -12,9 +12,9 @@ import java.util.Arrays;
  * stamp instead of wiping the index.
  *
  * <p>Backends fill it in two passes: {@link #reserve} every id (rolled back with {@link #rollbackTo} if the
- * capacity overflows, so a failed call leaves the gradient as it was), then add rows at {@link #slot}, or take
- * every position's slot from {@link #reserveSlots} in one pass. Optimizers walk the rows in table order through
- * {@link #slotsInRowOrder()}.
+ * capacity overflows, so a failed call leaves the gradient as it was), then add rows at {@link #slot}; or take
+ * every position's slot from {@link #reserveSlots}, which reserves a whole batch of ids in one pass. Optimizers
+ * walk the rows in table order through {@link #slotsInRowOrder()}.
  */
 public final class RowSparseGrad implements SparseGrad {
     private final long tableRows;
@@ -190,31 +190,18 @@ public final class RowSparseGrad implements SparseGrad {
 
     /**
      * Reserves the rows of every valid id, in input order: {@code ids [N]} when {@code lengths} is null, else
-     * {@code ids [B, T]} over {@code t < lengths[b]}. On overflow the gradient is left as it was and the call throws.
-     * The ids must have been range-checked already.
-     */
-    public void reserveAll(Tensor ids, Tensor lengths) {
-        reserve(ids, lengths, null);
-    }
-
-    /**
-     * {@link #reserveAll}, and the slot of every position {@code i·T + t} of {@code ids} (−1 past a sample's length),
-     * in an array this gradient owns and reuses: valid until the next call. A backend that adds the rows itself
-     * then needs no second lookup per position.
+     * {@code ids [B, T]} over {@code t < lengths[b]}; returns the slot of every position {@code i·T + t} (−1 past a
+     * sample's length) in an array this gradient owns and reuses, valid until the next call, so a backend that adds
+     * the rows itself needs no second lookup per position. On overflow the gradient is left as it was and the call
+     * throws. The ids must have been range-checked already.
      */
     public int[] reserveSlots(Tensor ids, Tensor lengths) {
-        long positions = lengths == null ? ids.dim(0) : ids.dim(0) * ids.dim(1);
-        if (positionSlots.length < positions) {
-            positionSlots = new int[Math.toIntExact(positions)];
-        }
-        reserve(ids, lengths, positionSlots);
-        return positionSlots;
-    }
-
-    private void reserve(Tensor ids, Tensor lengths, int[] slotOut) {
-        int mark = count;
         long b = ids.dim(0);
         long t = lengths == null ? 1 : ids.dim(1);
+        if (positionSlots.length < b * t) {
+            positionSlots = new int[Math.toIntExact(b * t)];
+        }
+        int mark = count;
         for (long i = 0; i < b; i++) {
             long len = lengths == null ? 1 : lengths.getInt(i);
             for (long j = 0; j < len; j++) {
@@ -226,17 +213,14 @@ public final class RowSparseGrad implements SparseGrad {
                             + " = " + id + " would be unique row " + (capacity + 1) + " but the sparse gradient's capacity is "
                             + capacity);
                 }
-                if (slotOut != null) {
-                    slotOut[(int) (i * t + j)] = slot;
-                }
+                positionSlots[(int) (i * t + j)] = slot;
             }
-            if (slotOut != null) {
-                Arrays.fill(slotOut, (int) (i * t + len), (int) (i * t + t), -1);
-            }
+            Arrays.fill(positionSlots, (int) (i * t + len), (int) (i * t + t), -1);
         }
         if (count > mark) {
             zeroValues(mark, count);
         }
+        return positionSlots;
     }
 
     /**
@@ -296,7 +280,7 @@ public final class RowSparseGrad implements SparseGrad {
     }
 
     /**
-     * Reserves every valid id's row ({@link #reserveAll}), then calls {@code add} for each valid position in input
+     * Reserves every valid id's row ({@link #reserveSlots}), then calls {@code add} for each valid position in input
      * order, so rows are summed in that order.
      */
     public void addRows(Tensor ids, Tensor lengths, RowAdd add) {

@@ -9,6 +9,7 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
 import java.util.Random;
+import java.util.function.BiPredicate;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -120,20 +121,10 @@ class AttentionOpsTest extends CpuVsReference {
             Tensor fusedScores = uniform(a, DType.F32, r, 9, bN, tN);
             Tensor pooled = uniform(a, DType.F32, r, 9, bN, d);
             assertTrue(cpu.attention().forwardPooled(unit, p, q, keys, len, ws, fusedScores, pooled), label + "cpu fuses");
-            for (long i = 0; i < scores.size(); i++) {
-                assertEquals(scores.getFloat(i), fusedScores.getFloat(i), label + "fused scores at " + i);
-            }
-            for (long i = 0; i < expected.size(); i++) {
-                assertEquals(expected.getFloat(i), pooled.getFloat(i), label + "pooled at " + i);
-            }
-            Tensor untouched = uniform(a, DType.F32, r, 9, bN, d);
-            Tensor before = copy(a, untouched, DType.F32);
-            try (HostArena wa = new HostArena()) {
-                AttentionWorkspace wsRef = ref.attention().newWorkspace(unit, wa, bN, tN);
-                assertFalse(ref.attention().forwardPooled(unit, p, q, keys, len, wsRef, fusedScores, untouched),
-                        label + "the reference does not fuse");
-            }
-            assertClose(label + "unfused output untouched", before, untouched, 0, 0);
+            assertSameFloats(label + "fused scores", scores, fusedScores);
+            assertSameFloats(label + "pooled", expected, pooled);
+            assertReferenceWritesNothing(label + "the reference does not fuse", a, r, unit, bN, tN, (wsRef, out) ->
+                    ref.attention().forwardPooled(unit, p, q, keys, len, wsRef, fusedScores, out));
         }
     }
 
@@ -164,27 +155,36 @@ class AttentionOpsTest extends CpuVsReference {
             Tensor expectedScores = uniform(a, DType.F32, r, 9, bN, tN);
             Tensor expectedPooled = uniform(a, DType.F32, r, 9, bN, d);
             assertTrue(cpu.attention().forwardPooled(unit, p, q, copied, len, ws, expectedScores, expectedPooled));
-            for (long i = 0; i < scores.size(); i++) {
-                assertEquals(expectedScores.getFloat(i), scores.getFloat(i), label + "shared-key scores at " + i);
-            }
-            for (long i = 0; i < pooled.size(); i++) {
-                assertEquals(expectedPooled.getFloat(i), pooled.getFloat(i), label + "shared-key pooled at " + i);
-            }
-            Tensor untouched = uniform(a, DType.F32, r, 9, bN, d);
-            Tensor before = copy(a, untouched, DType.F32);
-            try (HostArena wa = new HostArena()) {
-                AttentionWorkspace wsRef = ref.attention().newWorkspace(unit, wa, bN, tN);
-                assertFalse(ref.attention().sharesKeys(), label + "the reference does not share keys");
-                assertFalse(ref.attention().forwardPooledSharedKeys(unit, p, q, one, len, wsRef, scores, untouched),
-                        label + "the reference does not share keys");
-            }
-            assertClose(label + "unshared output untouched", before, untouched, 0, 0);
+            assertSameFloats(label + "shared-key scores", expectedScores, scores);
+            assertSameFloats(label + "shared-key pooled", expectedPooled, pooled);
+            assertFalse(ref.attention().sharesKeys(), label + "the reference does not share keys");
+            assertReferenceWritesNothing(label + "the reference does not share keys", a, r, unit, bN, tN, (wsRef, out) ->
+                    ref.attention().forwardPooledSharedKeys(unit, p, q, one, len, wsRef, scores, out));
             if (bN > 1) {
                 // keys with a row per candidate are not shared keys
                 OpFixture.assertBadArgument("keys",
                         () -> cpu.attention().forwardPooledSharedKeys(unit, p, q, copied, len, ws, scores, pooled));
             }
         }
+    }
+
+    /** Every float of {@code actual} has the bits of {@code expected}'s. */
+    private static void assertSameFloats(String what, Tensor expected, Tensor actual) {
+        for (long i = 0; i < expected.size(); i++) {
+            assertEquals(expected.getFloat(i), actual.getFloat(i), what + " at " + i);
+        }
+    }
+
+    /** A reference call into a {@code [bN, d]} output answers false and leaves the output as it was. */
+    private static void assertReferenceWritesNothing(String what, HostArena a, Random r, AttentionUnit unit, int bN,
+                                                     int tN, BiPredicate<AttentionWorkspace, Tensor> call) {
+        int d = unit.width();
+        Tensor untouched = uniform(a, DType.F32, r, 9, bN, d);
+        Tensor before = copy(a, untouched, DType.F32);
+        try (HostArena wa = new HostArena()) {
+            assertFalse(call.test(ref.attention().newWorkspace(unit, wa, bN, tN), untouched), what);
+        }
+        assertClose(what + ": output untouched", before, untouched, 0, 0);
     }
 
     /** The benchmarks' unfolded diagnostic mode computes the same function. */
