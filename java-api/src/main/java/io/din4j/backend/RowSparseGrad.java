@@ -3,6 +3,8 @@ package io.din4j.backend;
 import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -41,6 +43,11 @@ public final class RowSparseGrad implements SparseGrad {
     private final int[] digitCounts = new int[(1 << RADIX_BITS) + 1];
     /** Slot of each position of the last {@link #reserveSlots} call. */
     private int[] positionSlots = new int[0];
+    /** The ids of the positions {@link #reserveSlots} reserves together (a sample's, up to this many at a time). */
+    private final int[] blockIds = new int[32];
+    /** Where {@link #reserveSlots} leaves the sum of its early bucket reads, so that the compiler keeps them. */
+    @SuppressWarnings("unused")
+    private int touchSink;
 
     private static final int ENTRY = 4;
     private static final int STAMP = 0;
@@ -202,21 +209,35 @@ public final class RowSparseGrad implements SparseGrad {
             positionSlots = new int[Math.toIntExact(b * t)];
         }
         int mark = count;
+        int[] block = blockIds;
+        int touched = 0;
         for (long i = 0; i < b; i++) {
-            long len = lengths == null ? 1 : lengths.getInt(i);
-            for (long j = 0; j < len; j++) {
-                int id = ids.getInt(i * t + j);
-                int slot = reserveUnzeroed(id);
-                if (slot < 0) {
-                    rollbackTo(mark);
-                    throw new IllegalArgumentException("grad: " + (lengths == null ? "ids[" + i + "]" : "ids[" + i + ", " + j + "]")
-                            + " = " + id + " would be unique row " + (capacity + 1) + " but the sparse gradient's capacity is "
-                            + capacity);
+            int len = lengths == null ? 1 : lengths.getInt(i);
+            int first = (int) (i * t);
+            for (int j0 = 0; j0 < len; j0 += block.length) {
+                int n = Math.min(block.length, len - j0);
+                MemorySegment.copy(ids.segment(), ValueLayout.JAVA_INT, (long) (first + j0) * Integer.BYTES, block, 0, n);
+                // The home bucket of every id of the block is read before any is inserted: the index is cold after
+                // the rest of a training step, and independent loads wait for memory together where the inserts'
+                // dependent probes waited one miss at a time. Cold index, one thread: 44 against 29 ns a position
+                // at B = 256, T = 39, and 46 against 27 at B = 1024, T = 50 (12 and 11 ns when it is in cache).
+                for (int k = 0; k < n; k++) {
+                    touched += index[(hash(block[k]) & mask) * ENTRY + STAMP];
                 }
-                positionSlots[(int) (i * t + j)] = slot;
+                for (int k = 0; k < n; k++) {
+                    int slot = reserveUnzeroed(block[k]);
+                    if (slot < 0) {
+                        rollbackTo(mark);
+                        throw new IllegalArgumentException("grad: " + (lengths == null ? "ids[" + i + "]" : "ids[" + i + ", " + (j0 + k) + "]")
+                                + " = " + block[k] + " would be unique row " + (capacity + 1) + " but the sparse gradient's capacity is "
+                                + capacity);
+                    }
+                    positionSlots[first + j0 + k] = slot;
+                }
             }
-            Arrays.fill(positionSlots, (int) (i * t + len), (int) (i * t + t), -1);
+            Arrays.fill(positionSlots, first + len, (int) (first + t), -1);
         }
+        touchSink = touched;
         if (count > mark) {
             zeroValues(mark, count);
         }

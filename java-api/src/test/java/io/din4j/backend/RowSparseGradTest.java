@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The host sparse gradient's bookkeeping against plain collections: slots, their table order, overflow. */
 class RowSparseGradTest {
@@ -86,11 +88,13 @@ class RowSparseGradTest {
         }
     }
 
-    @Test
-    void reserveSlotsGivesEachPositionItsSlotAndZeroesNewRows() {
+    /** T = 13 fits one of reserveSlots' blocks of positions; 70 takes two whole ones and a part. */
+    @ParameterizedTest
+    @ValueSource(ints = {13, 70})
+    void reserveSlotsGivesEachPositionItsSlotAndZeroesNewRows(int t) {
         Random rnd = new Random(11);
         try (HostArena arena = new HostArena()) {
-            int b = 37, t = 13, d = 5, rowsInTable = 60;
+            int b = 37, d = 5, rowsInTable = 60 + 3 * t;
             RowSparseGrad g = new RowSparseGrad(arena, rowsInTable, d, b * t);
             // Leave garbage in the value rows, then clear: new rows must come back zeroed.
             for (int id = 0; id < rowsInTable; id++) {
@@ -162,6 +166,26 @@ class RowSparseGradTest {
             assertArrayEquals(sortedBefore, Arrays.copyOf(g.slotsInRowOrder(), 2));
             // and it still takes new rows in the freed room
             assertEquals(2, g.reserve(500));
+        }
+    }
+
+    @Test
+    void overflowInALaterBlockOfASequenceNamesItsPosition() {
+        try (HostArena arena = new HostArena()) {
+            int t = 40;
+            RowSparseGrad g = new RowSparseGrad(arena, 1000, 2, 36);
+            Tensor ids = arena.allocate(DType.I32, 2, t);
+            Tensor lengths = arena.allocate(DType.I32, 2);
+            lengths.setInt(0, 3);
+            lengths.setInt(1, t);
+            for (int j = 0; j < t; j++) {
+                ids.setInt(j, j % 3);
+                ids.setInt(t + j, 100 + j);
+            }
+            // 3 rows from sample 0, then sample 1's 33rd new id (j = 33, in its second block) is one too many.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.reserveSlots(ids, lengths));
+            assertTrue(e.getMessage().contains("ids[1, 33] = 133"), e.getMessage());
+            assertEquals(0, g.count());
         }
     }
 }
