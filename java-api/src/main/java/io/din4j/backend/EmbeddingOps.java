@@ -2,6 +2,7 @@ package io.din4j.backend;
 
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
+import java.util.List;
 
 /** Embedding lookup and its sparse gradient. */
 public interface EmbeddingOps {
@@ -67,5 +68,21 @@ public interface EmbeddingOps {
      */
     default void gatherSumPoolBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad) {
         throw new UnsupportedOperationException("this backend does not fuse the sequence gather with sum pooling");
+    }
+
+    /** One backward pass into {@code grad}: a call of one of this interface's backward methods, run when asked. */
+    record SparseBackward(SparseGrad grad, Runnable pass) {
+    }
+
+    /**
+     * Runs {@code passes} with the result of running them one after the other in list order: the passes into one
+     * gradient keep their order, so every row is summed in the same order; passes into different gradients are
+     * independent of each other. The default runs them in order; the cpu backend runs different gradients on
+     * different threads (one gradient's pass is serial: its row index is one thread's).
+     */
+    default void backward(List<SparseBackward> passes) {
+        for (SparseBackward p : passes) {
+            p.pass().run();
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.din4j.backend.AttentionUnit;
 import io.din4j.backend.AttentionWorkspace;
 import io.din4j.backend.Backend;
 import io.din4j.backend.DiceState;
+import io.din4j.backend.EmbeddingOps;
 import io.din4j.backend.SparseGrad;
 import io.din4j.tensor.DType;
 import io.din4j.tensor.Shape;
@@ -133,6 +134,8 @@ public final class Graph implements AutoCloseable {
     private final Map<Param, Long> tableUse = new IdentityHashMap<>();
     private final Map<Param, Tensor> grads = new IdentityHashMap<>();
     private final Map<Param, SparseGrad> sparseGrads = new IdentityHashMap<>();
+    /** The embedding backward passes {@link #backward} collects, reused from call to call. */
+    private final List<EmbeddingOps.SparseBackward> sparseBackward = new ArrayList<>();
     private boolean finished;
     private int batch = -1;
     private int history = -1;
@@ -285,14 +288,26 @@ public final class Graph implements AutoCloseable {
         }
     }
 
-    /** Runs every op's backward pass in reverse order. */
+    /**
+     * Runs every op's backward pass in reverse order, except the embedding gathers': those only add into sparse
+     * gradients that no other backward reads, so they run last, all in one call that lets the backend work on
+     * different tables at once. Each table's passes keep their reverse order, so the sums are the same.
+     */
     public void backward() {
         if (!training) {
             throw new IllegalStateException("backward on an inference graph");
         }
+        sparseBackward.clear();
         for (int i = ops.size() - 1; i >= 0; i--) {
-            ops.get(i).backward();
+            Op op = ops.get(i);
+            EmbeddingOps.SparseBackward s = op.sparseBackward();
+            if (s != null) {
+                sparseBackward.add(s);
+            } else {
+                op.backward();
+            }
         }
+        backend.embedding().backward(sparseBackward);
     }
 
     @Override
@@ -420,9 +435,20 @@ public final class Graph implements AutoCloseable {
                 backend.embedding().gather(table.value(), ids.v, y.v);
             }
 
+            private EmbeddingOps.SparseBackward sparse;
+
             @Override
             public void backward() {
                 backend.embedding().gatherBackward(ids.v, y.g, sparseGrad(table));
+            }
+
+            @Override
+            public EmbeddingOps.SparseBackward sparseBackward() {
+                if (sparse == null) {
+                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
+                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
+                }
+                return sparse;
             }
         });
         return y;
@@ -438,9 +464,20 @@ public final class Graph implements AutoCloseable {
                 backend.embedding().gatherSequence(table.value(), ids.v, lengths.v, y.v);
             }
 
+            private EmbeddingOps.SparseBackward sparse;
+
             @Override
             public void backward() {
                 backend.embedding().gatherSequenceBackward(ids.v, lengths.v, y.g, sparseGrad(table));
+            }
+
+            @Override
+            public EmbeddingOps.SparseBackward sparseBackward() {
+                if (sparse == null) {
+                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
+                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
+                }
+                return sparse;
             }
         });
         return y;
@@ -464,9 +501,20 @@ public final class Graph implements AutoCloseable {
                 backend.embedding().gatherSumPool(table.value(), ids.v, lengths.v, y.v);
             }
 
+            private EmbeddingOps.SparseBackward sparse;
+
             @Override
             public void backward() {
                 backend.embedding().gatherSumPoolBackward(ids.v, lengths.v, y.g, sparseGrad(table));
+            }
+
+            @Override
+            public EmbeddingOps.SparseBackward sparseBackward() {
+                if (sparse == null) {
+                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
+                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
+                }
+                return sparse;
             }
         });
         return y;

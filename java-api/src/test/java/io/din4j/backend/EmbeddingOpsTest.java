@@ -199,4 +199,61 @@ class EmbeddingOpsTest extends CpuVsReference {
             }
         }
     }
+
+    /**
+     * The batched backward (cpu: one gradient per thread) gives every gradient the rows and sums of the passes run
+     * one after the other, including two passes into one gradient (a history and its candidate), whose order
+     * decides the row order and each row's order of summing.
+     */
+    @Test
+    void batchedBackwardEqualsThePassesInOrder() {
+        Random r = new Random(23);
+        int b = 33, t = 21, d = 17, v = 300;
+        try (HostArena a = new HostArena()) {
+            Tensor[] ids = new Tensor[3];
+            Tensor[] dOut = new Tensor[3];
+            Tensor len = lengths(a, r, b, t);
+            for (int k = 0; k < 3; k++) {
+                ids[k] = a.i32(b, t);
+                for (long i = 0; i < ids[k].size(); i++) {
+                    ids[k].setInt(i, r.nextInt(v));
+                }
+                dOut[k] = uniform(a, DType.F32, r, 1, b, t, d);
+            }
+            Tensor candidates = a.i32(b);
+            for (int i = 0; i < b; i++) {
+                candidates.setInt(i, r.nextInt(v));
+            }
+            Tensor dCandidates = uniform(a, DType.F32, r, 1, b, d);
+            SparseGrad[] inOrder = new SparseGrad[3];
+            SparseGrad[] batched = new SparseGrad[3];
+            for (int k = 0; k < 3; k++) {
+                inOrder[k] = cpu.embedding().newSparseGrad(a, v, d, b * t + b);
+                batched[k] = cpu.embedding().newSparseGrad(a, v, d, b * t + b);
+            }
+            for (int k = 0; k < 3; k++) {
+                cpu.embedding().gatherSequenceBackward(ids[k], len, dOut[k], inOrder[k]);
+                if (k == 0) {
+                    cpu.embedding().gatherBackward(candidates, dCandidates, inOrder[0]);
+                }
+            }
+            java.util.List<EmbeddingOps.SparseBackward> passes = new java.util.ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+                int kk = k;
+                passes.add(new EmbeddingOps.SparseBackward(batched[k],
+                        () -> cpu.embedding().gatherSequenceBackward(ids[kk], len, dOut[kk], batched[kk])));
+                if (k == 0) {
+                    passes.add(new EmbeddingOps.SparseBackward(batched[0],
+                            () -> cpu.embedding().gatherBackward(candidates, dCandidates, batched[0])));
+                }
+            }
+            cpu.embedding().backward(passes);
+            for (int k = 0; k < 3; k++) {
+                assertEquals(inOrder[k].count(), batched[k].count(), "gradient " + k);
+                assertSame("rows " + k, inOrder[k].rows().rows(0, inOrder[k].count()), batched[k].rows().rows(0, batched[k].count()));
+                assertSame("values " + k, inOrder[k].values().rows(0, inOrder[k].count()),
+                        batched[k].values().rows(0, batched[k].count()));
+            }
+        }
+    }
 }

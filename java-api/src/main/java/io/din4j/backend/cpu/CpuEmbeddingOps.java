@@ -6,6 +6,10 @@ import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -85,6 +89,32 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         SeqArgs.sequenceIds(ids, lengths, grad.tableRows());
         SeqArgs.values("dOut", dOut, V, ids.dim(0), ids.dim(1), grad.width());
         addRows(ids, lengths, dOut, (RowSparseGrad) grad);
+    }
+
+    /**
+     * The passes grouped by gradient (each group in list order), the groups claimed one at a time by whichever thread
+     * is free: a pass is serial (its reserve and adds go through one gradient's row index), so DIN's item and
+     * category tables, each its history's and its candidate's passes, run side by side instead of one after the other
+     * while the other thread waited. With one gradient, or one thread, the passes run in order on the caller.
+     */
+    @Override
+    public void backward(List<SparseBackward> passes) {
+        Map<SparseGrad, List<Runnable>> byGrad = new IdentityHashMap<>();
+        List<List<Runnable>> groups = new ArrayList<>();
+        for (SparseBackward p : passes) {
+            byGrad.computeIfAbsent(p.grad(), g -> {
+                List<Runnable> group = new ArrayList<>();
+                groups.add(group);
+                return group;
+            }).add(p.pass());
+        }
+        parallel.forChunks(groups.size(), 1, (chunk, from, to) -> {
+            for (int g = from; g < to; g++) {
+                for (Runnable pass : groups.get(g)) {
+                    pass.run();
+                }
+            }
+        });
     }
 
     @Override
