@@ -425,30 +425,41 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * An embedding lookup: its backward only adds into the table's sparse gradient, so it offers itself to
+     * {@link #backward}'s batch of such passes.
+     */
+    private abstract class GatherOp implements Op {
+        private final Param table;
+        private EmbeddingOps.SparseBackward sparse;
+
+        GatherOp(Param table) {
+            this.table = table;
+        }
+
+        @Override
+        public EmbeddingOps.SparseBackward sparseBackward() {
+            if (sparse == null) {
+                // The gradient exists once the graph is finished (finish() sizes it from every op's use).
+                sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
+            }
+            return sparse;
+        }
+    }
+
     /** Embedding lookup of one id per row. */
     public Buf gather(String name, Param table, Buf ids) {
         Buf y = buf(name, ids.extent, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch, Long::sum);
-        add(new Op() {
+        add(new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gather(table.value(), ids.v, y.v);
             }
 
-            private EmbeddingOps.SparseBackward sparse;
-
             @Override
             public void backward() {
                 backend.embedding().gatherBackward(ids.v, y.g, sparseGrad(table));
-            }
-
-            @Override
-            public EmbeddingOps.SparseBackward sparseBackward() {
-                if (sparse == null) {
-                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
-                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
-                }
-                return sparse;
             }
         });
         return y;
@@ -458,26 +469,15 @@ public final class Graph implements AutoCloseable {
     public Buf gatherSequence(String name, Param table, Buf ids, Buf lengths) {
         Buf y = buf(name, ids.extent, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
-        add(new Op() {
+        add(new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gatherSequence(table.value(), ids.v, lengths.v, y.v);
             }
 
-            private EmbeddingOps.SparseBackward sparse;
-
             @Override
             public void backward() {
                 backend.embedding().gatherSequenceBackward(ids.v, lengths.v, y.g, sparseGrad(table));
-            }
-
-            @Override
-            public EmbeddingOps.SparseBackward sparseBackward() {
-                if (sparse == null) {
-                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
-                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
-                }
-                return sparse;
             }
         });
         return y;
@@ -495,26 +495,15 @@ public final class Graph implements AutoCloseable {
         }
         Buf y = buf(name, ids.extent == Extent.ONE_SEQUENCE ? Extent.ONE : Extent.BATCH, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
-        add(new Op() {
+        add(new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gatherSumPool(table.value(), ids.v, lengths.v, y.v);
             }
 
-            private EmbeddingOps.SparseBackward sparse;
-
             @Override
             public void backward() {
                 backend.embedding().gatherSumPoolBackward(ids.v, lengths.v, y.g, sparseGrad(table));
-            }
-
-            @Override
-            public EmbeddingOps.SparseBackward sparseBackward() {
-                if (sparse == null) {
-                    // The gradient exists once the graph is finished (finish() sizes it from every op's use).
-                    sparse = new EmbeddingOps.SparseBackward(sparseGrad(table), this::backward);
-                }
-                return sparse;
             }
         });
         return y;

@@ -6,10 +6,7 @@ import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -92,29 +89,39 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     }
 
     /**
-     * The passes grouped by gradient (each group in list order), the groups claimed one at a time by whichever thread
-     * is free: a pass is serial (its reserve and adds go through one gradient's row index), so DIN's item and
-     * category tables, each its history's and its candidate's passes, run side by side instead of one after the other
-     * while the other thread waited. With one gradient, or one thread, the passes run in order on the caller.
+     * One chunk per distinct gradient, claimed by whichever thread is free; a chunk runs its gradient's passes in list
+     * order. A pass is serial (its reserve and adds go through one gradient's row index), so DIN's item and category
+     * tables, each its history's and its candidate's passes, run side by side instead of one after the other while
+     * the other thread waited. With one gradient, or one thread, the passes run in order on the caller.
      */
     @Override
     public void backward(List<SparseBackward> passes) {
-        Map<SparseGrad, List<Runnable>> byGrad = new IdentityHashMap<>();
-        List<List<Runnable>> groups = new ArrayList<>();
+        // A handful of passes a step: one small array and linear scans, no map.
+        SparseGrad[] distinct = new SparseGrad[passes.size()];
+        int n = 0;
         for (SparseBackward p : passes) {
-            byGrad.computeIfAbsent(p.grad(), g -> {
-                List<Runnable> group = new ArrayList<>();
-                groups.add(group);
-                return group;
-            }).add(p.pass());
+            if (indexOf(distinct, n, p.grad()) < 0) {
+                distinct[n++] = p.grad();
+            }
         }
-        parallel.forChunks(groups.size(), 1, (chunk, from, to) -> {
+        parallel.forChunks(n, 1, (chunk, from, to) -> {
             for (int g = from; g < to; g++) {
-                for (Runnable pass : groups.get(g)) {
-                    pass.run();
+                for (SparseBackward p : passes) {
+                    if (p.grad() == distinct[g]) {
+                        p.pass().run();
+                    }
                 }
             }
         });
+    }
+
+    private static int indexOf(SparseGrad[] grads, int n, SparseGrad g) {
+        for (int i = 0; i < n; i++) {
+            if (grads[i] == g) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Override
