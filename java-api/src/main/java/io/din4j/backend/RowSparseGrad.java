@@ -203,8 +203,9 @@ public final class RowSparseGrad implements SparseGrad {
      * throws. The ids must have been range-checked already.
      */
     public int[] reserveSlots(Tensor ids, Tensor lengths) {
-        long b = ids.dim(0);
-        long t = lengths == null ? 1 : ids.dim(1);
+        // Flat ids [N] are read as one sequence of N, so that their blocks are full too.
+        long b = lengths == null ? 1 : ids.dim(0);
+        long t = lengths == null ? ids.dim(0) : ids.dim(1);
         if (positionSlots.length < b * t) {
             positionSlots = new int[Math.toIntExact(b * t)];
         }
@@ -212,7 +213,7 @@ public final class RowSparseGrad implements SparseGrad {
         int[] block = blockIds;
         int touched = 0;
         for (long i = 0; i < b; i++) {
-            int len = lengths == null ? 1 : lengths.getInt(i);
+            int len = lengths == null ? (int) t : lengths.getInt(i);
             int first = (int) (i * t);
             for (int j0 = 0; j0 < len; j0 += block.length) {
                 int n = Math.min(block.length, len - j0);
@@ -228,7 +229,7 @@ public final class RowSparseGrad implements SparseGrad {
                     int slot = reserveUnzeroed(block[k]);
                     if (slot < 0) {
                         rollbackTo(mark);
-                        throw new IllegalArgumentException("grad: " + (lengths == null ? "ids[" + i + "]" : "ids[" + i + ", " + (j0 + k) + "]")
+                        throw new IllegalArgumentException("grad: " + (lengths == null ? "ids[" + (j0 + k) + "]" : "ids[" + i + ", " + (j0 + k) + "]")
                                 + " = " + block[k] + " would be unique row " + (capacity + 1) + " but the sparse gradient's capacity is "
                                 + capacity);
                     }

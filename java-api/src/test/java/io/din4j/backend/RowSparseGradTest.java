@@ -186,6 +186,15 @@ class RowSparseGradTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> g.reserveSlots(ids, lengths));
             assertTrue(e.getMessage().contains("ids[1, 33] = 133"), e.getMessage());
             assertEquals(0, g.count());
+
+            // Flat ids are read in blocks too: the 37th new id is in the second block.
+            Tensor flat = arena.allocate(DType.I32, t);
+            for (int j = 0; j < t; j++) {
+                flat.setInt(j, 500 + j);
+            }
+            IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> g.reserveSlots(flat, null));
+            assertTrue(f.getMessage().contains("ids[36] = 536"), f.getMessage());
+            assertEquals(0, g.count());
         }
     }
 }
