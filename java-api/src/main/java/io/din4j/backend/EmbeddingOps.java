@@ -39,6 +39,29 @@ public interface EmbeddingOps {
     void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad);
 
     /**
+     * Whether this backend implements {@link #gatherInto}. Where it does not, an inference graph gathers each table
+     * into a buffer of its own and concatenates them.
+     */
+    default boolean gathersIntoColumns() {
+        return false;
+    }
+
+    /**
+     * {@link #gather} (when {@code lengths} is null) or {@link #gatherSequence} writing into the columns
+     * {@code [column, column + D)} of a wider output, and nothing else of it: the lookups of several tables side by
+     * side in one buffer without the copy a concatenation makes (the multi-task models' input, DIN's behaviours).
+     * Padding positions of a sequence ({@code t ≥ lengths[b]}) get zeros in those columns.
+     *
+     * @param ids     {@code [N]} i32, or {@code [B, T]} with {@code lengths}
+     * @param lengths {@code [B]} i32, each in {@code [0, T]}; null for one id per row
+     * @param out     {@code [N, W]}, or {@code [B, T, W]} with {@code lengths}; {@code column + D ≤ W}
+     * @throws UnsupportedOperationException where {@link #gathersIntoColumns} is false
+     */
+    default void gatherInto(Tensor table, Tensor ids, Tensor lengths, Tensor out, long column) {
+        throw new UnsupportedOperationException("this backend does not gather into a column window");
+    }
+
+    /**
      * Whether this backend implements {@link #gatherSumPool} and its backward. Where it does not, the graph runs
      * {@link #gatherSequence} and sum pooling as two ops with the {@code [B, T, D]} sequence between them.
      */

@@ -80,6 +80,39 @@ public final class SeqArgs {
         }
     }
 
+    /**
+     * Checks the arguments of {@link EmbeddingOps#gatherInto} and returns {@code {rows, T, D, W}}: rows is N (T = 1)
+     * for one id per row, B for a sequence.
+     */
+    public static long[] gatherInto(Tensor table, Tensor ids, Tensor lengths, Tensor out, long column, Values v) {
+        valuesRank("table", table, v, 2);
+        long d = table.dim(1);
+        long rows;
+        long t;
+        if (lengths == null) {
+            ids(ids, table.dim(0));
+            rows = ids.dim(0);
+            t = 1;
+            valuesRank("out", out, v, 2);
+        } else {
+            sequenceIds(ids, lengths, table.dim(0));
+            rows = ids.dim(0);
+            t = ids.dim(1);
+            valuesRank("out", out, v, 3);
+        }
+        long w = out.dim(-1);
+        if (column < 0 || column + d > w) {
+            throw new IllegalArgumentException("gatherInto: columns [" + column + ", " + (column + d) + ") of a table of width " + d
+                    + " do not fit out " + out);
+        }
+        if (lengths == null) {
+            values("out", out, v, rows, w);
+        } else {
+            values("out", out, v, rows, t, w);
+        }
+        return new long[] {rows, t, d, w};
+    }
+
     /** Checks a sparse gradient against an expected width. */
     public static void sparseGrad(SparseGrad grad, long width) {
         if (grad == null) {

@@ -484,6 +484,50 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
+     * Embedding lookups of several tables side by side along the last dimension: {@code [.., Σ D_i]}, one id per row
+     * ({@code lengths} null, see {@link #gather}) or padded sequences ({@link #gatherSequence}). An inference graph
+     * on a backend that gathers into column windows ({@link EmbeddingOps#gathersIntoColumns}) runs one op that writes
+     * each table's rows straight into their columns, where separate lookups wrote every row once and the
+     * concatenation copied it again; a training graph (each lookup's backward reads its own gradient rows), or parts
+     * of different extents, get {@link #gather}/{@link #gatherSequence} into buffers named {@code names} and then
+     * {@link #concat}. The values are the same either way.
+     */
+    public Buf gatherConcat(String name, List<String> names, List<Param> tables, List<Buf> ids, Buf lengths) {
+        Extent e = ids.get(0).extent;
+        boolean oneExtent = ids.stream().allMatch(x -> x.extent == e);
+        if (training || tables.size() < 2 || !oneExtent || !backend.embedding().gathersIntoColumns()) {
+            List<Buf> parts = new ArrayList<>(tables.size());
+            for (int i = 0; i < tables.size(); i++) {
+                parts.add(lengths == null ? gather(names.get(i), tables.get(i), ids.get(i))
+                        : gatherSequence(names.get(i), tables.get(i), ids.get(i), lengths));
+            }
+            return concat(name, parts);
+        }
+        long[] columns = new long[tables.size()];
+        long w = 0;
+        for (int i = 0; i < tables.size(); i++) {
+            columns[i] = w;
+            w += tables.get(i).value().dim(1);
+        }
+        Buf y = buf(name, e, w);
+        add(new Op() {
+            @Override
+            public void forward(boolean tr) {
+                for (int i = 0; i < columns.length; i++) {
+                    backend.embedding().gatherInto(tables.get(i).value(), ids.get(i).v, lengths == null ? null : lengths.v, y.v,
+                            columns[i]);
+                }
+            }
+
+            @Override
+            public void backward() {
+                throw new IllegalStateException("backward on an inference graph");
+            }
+        });
+        return y;
+    }
+
+    /**
      * Sum-pooled embedding lookup of a padded sequence: {@code [B, D]} ({@code [1, D]} for a user-side sequence), the
      * sum over the valid positions of each sample's rows. One op where the backend fuses the gather with the pooling
      * ({@link io.din4j.backend.EmbeddingOps#fusesGatherSumPool}), so the {@code [B, T, D]} sequence is never written;

@@ -7,6 +7,7 @@ import io.din4j.graph.Graph.Buf;
 import io.din4j.graph.Param;
 import io.din4j.graph.ParamStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,16 +92,34 @@ public abstract class Network {
         return out;
     }
 
+    /**
+     * Every sparse field's embedding side by side, per sample: {@code [B, F·dim]}, schema order. One lookup op where
+     * the graph gathers into column windows, else {@link #fieldEmbeddings} and a concatenation.
+     */
+    protected Buf fieldEmbeddingsConcat(Graph g, Inputs in) {
+        List<String> names = new ArrayList<>();
+        for (int f = 0; f < tables.length; f++) {
+            names.add("emb." + schema.sparse().get(f).name());
+        }
+        Graph.Extent e = in.sparse()[0].extent();
+        if (Arrays.stream(in.sparse()).allMatch(x -> x.extent() == e)) {
+            return perSample(g, g.gatherConcat("fields", names, Arrays.asList(tables), List.of(in.sparse()), null));
+        }
+        return g.concat("fields", fieldEmbeddings(g, in));
+    }
+
     /** The behaviour sequences' embeddings concatenated to {@code [B or 1, T, D]}, or null when there are none. */
     protected Buf behaviourKeys(Graph g, Inputs in) {
         if (schema.sequences().isEmpty()) {
             return null;
         }
-        List<Buf> parts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<Param> used = new ArrayList<>();
         for (int s = 0; s < schema.sequences().size(); s++) {
-            parts.add(g.gatherSequence("emb." + schema.sequences().get(s).name(), tables[tableOf(s)], in.sequences()[s], in.historyLengths()));
+            names.add("emb." + schema.sequences().get(s).name());
+            used.add(tables[tableOf(s)]);
         }
-        return g.concat("behaviours", parts);
+        return g.gatherConcat("behaviours", names, used, List.of(in.sequences()), in.historyLengths());
     }
 
     /**

@@ -60,6 +60,64 @@ class EmbeddingOpsTest extends CpuVsReference {
     }
 
     @Test
+    void gatherIntoWritesItsColumnWindowOnlyAndMatchesTheReference() {
+        Random r = new Random(23);
+        for (int d : new int[] {1, 3, 16, 17}) {
+            for (int[] bt : new int[][] {{0, 4}, {1, 1}, {7, 9}, {64, 50}}) {
+                for (int before : new int[] {0, 5}) {
+                    for (int after : new int[] {0, 2}) {
+                        int b = bt[0], t = bt[1], v = 500, w = before + d + after;
+                        try (HostArena a = new HostArena()) {
+                            Tensor table = uniform(a, DType.F32, r, 1, v, d);
+                            Tensor ids = a.i32(b, t);
+                            for (long i = 0; i < ids.size(); i++) {
+                                ids.setInt(i, r.nextInt(v));
+                            }
+                            Tensor len = lengths(a, r, b, t);
+                            // Sequences: [B, T, W]; one id per row: the ids as [B·T] rows of [B·T, W].
+                            for (boolean sequence : new boolean[] {true, false}) {
+                                Tensor id = sequence ? ids : ids.reshape((long) b * t);
+                                Tensor l = sequence ? len : null;
+                                long[] shape = sequence ? new long[] {b, t, w} : new long[] {(long) b * t, w};
+                                Tensor oCpu = uniform(a, DType.F32, r, 3, shape);
+                                Tensor oRef = a.f32(shape);
+                                oRef.copyFrom(oCpu.toFloatArray());
+                                Tensor before0 = a.f32(shape);
+                                before0.copyFrom(oCpu.toFloatArray());
+                                ref.embedding().gatherInto(table, id, l, oRef, before);
+                                cpu.embedding().gatherInto(table, id, l, oCpu, before);
+                                String what = (sequence ? "sequence" : "rows") + " D=" + d + " B=" + b + " T=" + t + " column=" + before;
+                                assertSame(what, oRef, oCpu);
+                                for (int i = 0; i < b; i++) {
+                                    for (int j = 0; j < t; j++) {
+                                        boolean valid = !sequence || j < len.getInt(i);
+                                        long row = ((long) i * t + j) * w;
+                                        long src = (long) ids.getInt((long) i * t + j) * d;
+                                        for (int c = 0; c < w; c++) {
+                                            boolean inWindow = c >= before && c < before + d;
+                                            float expected = !inWindow ? before0.getFloat(row + c)
+                                                    : valid ? table.getFloat(src + c - before) : 0f;
+                                            assertEquals(expected, oCpu.getFloat(row + c), what + " at " + i + "," + j + "," + c);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try (HostArena a = new HostArena()) {
+            Tensor table = a.f32(10, 4);
+            Tensor ids = a.i32(3);
+            Tensor out = a.f32(3, 6);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> cpu.embedding().gatherInto(table, ids, null, out, 3));
+            assertTrue(e.getMessage().contains("columns [3, 7)"), e.getMessage());
+        }
+    }
+
+    @Test
     void sparseGradHoldsTouchedRowsInOrderOfFirstAppearanceWithDuplicatesSummed() {
         for (Backend be : new Backend[] {cpu, ref}) {
             try (HostArena a = new HostArena()) {

@@ -71,6 +71,35 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     }
 
     @Override
+    public boolean gathersIntoColumns() {
+        return true;
+    }
+
+    @Override
+    public void gatherInto(Tensor table, Tensor ids, Tensor lengths, Tensor out, long column) {
+        long[] r = SeqArgs.gatherInto(table, ids, lengths, out, column, V);
+        int rows = Math.toIntExact(r[0]);
+        int t = Math.toIntExact(r[1]);
+        long rowBytes = r[2] * Float.BYTES;
+        long stride = r[3] * Float.BYTES;
+        long first = column * Float.BYTES;
+        MemorySegment src = table.segment();
+        MemorySegment dst = out.segment();
+        parallel.forRange(rows, Math.max(1, MIN_ROWS / t), (w, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int len = lengths == null ? 1 : lengths.getInt(i);
+                long pos = (long) i * t;
+                for (int j = 0; j < len; j++) {
+                    MemorySegment.copy(src, ids.getInt(pos + j) * rowBytes, dst, (pos + j) * stride + first, rowBytes);
+                }
+                for (int j = len; j < t; j++) {
+                    dst.asSlice((pos + j) * stride + first, rowBytes).fill((byte) 0);
+                }
+            }
+        });
+    }
+
+    @Override
     public void gatherBackward(Tensor ids, Tensor dOut, SparseGrad grad) {
         SeqArgs.valuesRank("dOut", dOut, V, 2);
         SeqArgs.sparseGrad(grad, dOut.dim(1));

@@ -52,6 +52,27 @@ final class RefEmbeddingOps implements EmbeddingOps {
     }
 
     @Override
+    public boolean gathersIntoColumns() {
+        return true;
+    }
+
+    @Override
+    public void gatherInto(Tensor table, Tensor ids, Tensor lengths, Tensor out, long column) {
+        long[] r = SeqArgs.gatherInto(table, ids, lengths, out, column, V);
+        long rows = r[0], t = r[1], d = r[2], w = r[3];
+        for (long i = 0; i < rows; i++) {
+            int len = lengths == null ? 1 : lengths.getInt(i);
+            for (long j = 0; j < t; j++) {
+                long dst = (i * t + j) * w + column;
+                long src = j < len ? ids.getInt(i * t + j) * d : -1;
+                for (long c = 0; c < d; c++) {
+                    out.set(dst + c, src < 0 ? 0.0 : table.get(src + c));
+                }
+            }
+        }
+    }
+
+    @Override
     public void gatherBackward(Tensor ids, Tensor dOut, SparseGrad grad) {
         SeqArgs.valuesRank("dOut", dOut, V, 2);
         SeqArgs.sparseGrad(grad, dOut.dim(1));
