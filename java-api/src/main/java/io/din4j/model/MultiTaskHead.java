@@ -149,13 +149,22 @@ final class MultiTaskHead {
                     }
                 }
                 Buf experts = g.concat("ple.level" + lv.index + ".experts.out", parts);
+                // The gates' logits, those of gates that read the same input computed together (all of them at level
+                // 0, where every gate reads x).
+                List<Gate> levelGates = new ArrayList<>(lv.taskGates);
+                List<Buf> inputs = new ArrayList<>(xs);
+                if (lv.sharedGate != null) {
+                    levelGates.add(lv.sharedGate);
+                    inputs.add(shared);
+                }
+                Buf[] logits = gateLogits(g, lv, levelGates, inputs);
                 List<Buf> next = new ArrayList<>();
                 for (int t = 0; t < tasks.size(); t++) {
                     Gate gt = lv.taskGates.get(t);
-                    next.add(mix(g, gt, xs.get(t), experts, lv, gates, tasks.get(t) + "@" + lv.index));
+                    next.add(mix(g, gt, logits[t], experts, lv, gates, tasks.get(t) + "@" + lv.index));
                 }
                 if (lv.sharedGate != null) {
-                    shared = mix(g, lv.sharedGate, shared, experts, lv, gates, "shared@" + lv.index);
+                    shared = mix(g, lv.sharedGate, logits[tasks.size()], experts, lv, gates, "shared@" + lv.index);
                 }
                 xs.clear();
                 xs.addAll(next);
@@ -169,8 +178,35 @@ final class MultiTaskHead {
         return new Result(logits, gates);
     }
 
-    private Buf mix(Graph g, Gate gt, Buf in, Buf experts, Level lv, Map<String, Buf> gates, String key) {
-        Buf logits = g.linear(gt.name, in, gt.w, gt.b);
+    /** Each gate's logits {@code [B, E_gate]}, in the order of {@code levelGates}: one product per distinct input. */
+    private static Buf[] gateLogits(Graph g, Level lv, List<Gate> levelGates, List<Buf> inputs) {
+        Buf[] logits = new Buf[levelGates.size()];
+        for (int i = 0; i < levelGates.size(); i++) {
+            if (logits[i] != null) {
+                continue;
+            }
+            List<Integer> same = new ArrayList<>();
+            for (int j = i; j < levelGates.size(); j++) {
+                if (inputs.get(j) == inputs.get(i)) {
+                    same.add(j);
+                }
+            }
+            if (same.size() == 1) {
+                Gate gt = levelGates.get(i);
+                logits[i] = g.linear(gt.name, inputs.get(i), gt.w, gt.b);
+                continue;
+            }
+            List<Param> ws = same.stream().map(j -> levelGates.get(j).w).toList();
+            List<Param> bs = same.stream().map(j -> levelGates.get(j).b).toList();
+            List<Buf> ys = g.linears("ple.level" + lv.index + ".gates", inputs.get(i), ws, bs);
+            for (int k = 0; k < same.size(); k++) {
+                logits[same.get(k)] = ys.get(k);
+            }
+        }
+        return logits;
+    }
+
+    private Buf mix(Graph g, Gate gt, Buf logits, Buf experts, Level lv, Map<String, Buf> gates, String key) {
         Buf probs = g.buf(gt.name + ".probs", Graph.Extent.BATCH, gt.selected.length);
         gates.put(key, probs);
         return g.gateMix(gt.name + ".mix", logits, experts, lv.experts, gt.selected, probs);
