@@ -348,13 +348,6 @@ final class Gemm {
     }
 
     /**
-     * The last, partial vector of a tile row, element by element: {@code c[at + i] = t[ti + i] (+ bias[j + i] |
-     * + c[at + i])} for {@code i < count}. Scalar on purpose: with masked loads and stores here (the Lanes helpers)
-     * C2 did not inline them into {@link #store}, so every call boxed its vectors and masks, and the gate logits (4
-     * or 6 columns, one partial vector per row) and the towers' 1-column outputs cost 15–24% of PLE inference at
-     * B=64 on the AVX2 host.
-     */
-    /**
      * Rows of A per block for a product of {@code rows} rows: {@link #R} for A packed interleaved by k, {@link #ROWS}
      * for A packed k-contiguous — but {@link #R} when there are at most {@code R} rows: a 6-row kernel on one row
      * (batch-1 inference) multiplies five copies of it, half again the work of the 4-row kernel (PLE at B = 1 ran
@@ -390,6 +383,13 @@ final class Gemm {
         return blk < shortFrom ? rb : rb - 1;
     }
 
+    /**
+     * The last, partial vector of a tile row, element by element: {@code c[at + i] = t[ti + i] (+ bias[j + i] |
+     * + c[at + i])} for {@code i < count}. Scalar on purpose: with masked loads and stores here (the Lanes helpers)
+     * C2 did not inline them into {@link #store}, so every call boxed its vectors and masks, and the gate logits (4
+     * or 6 columns, one partial vector per row) and the towers' 1-column outputs cost 15–24% of PLE inference at
+     * B=64 on the AVX2 host.
+     */
     private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add,
             boolean relu) {
         for (int i = 0; i < count; i++) {
