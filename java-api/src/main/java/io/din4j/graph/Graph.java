@@ -363,13 +363,14 @@ public final class Graph implements AutoCloseable {
      * {@code [Σ out_i, in]}, and splits its columns: each gate alone has 4–6 outputs, too few for a vector of
      * columns, and three such products took three times as long as the stacked one of 14 columns. The stacked copy
      * is this graph's own and is refreshed whenever a weight's version has moved (a training step, a reload). A
-     * training graph, or a single product, gets {@link #linear} per weight. {@code bs} entries may be null.
+     * training graph, or a single product, gets {@link #linear} per weight, its buffer named {@code names[i]} (the
+     * stacked product is {@code name}). {@code bs} entries may be null.
      */
-    public List<Buf> linears(String name, Buf x, List<Param> ws, List<Param> bs) {
+    public List<Buf> linears(String name, List<String> names, Buf x, List<Param> ws, List<Param> bs) {
         if (training || ws.size() < 2) {
             List<Buf> ys = new ArrayList<>(ws.size());
             for (int i = 0; i < ws.size(); i++) {
-                ys.add(linear(i == 0 && ws.size() == 1 ? name : name + "." + i, x, ws.get(i), bs.get(i)));
+                ys.add(linear(names.get(i), x, ws.get(i), bs.get(i)));
             }
             return ys;
         }

@@ -191,14 +191,10 @@ final class MultiTaskHead {
                     same.add(j);
                 }
             }
-            if (same.size() == 1) {
-                Gate gt = levelGates.get(i);
-                logits[i] = g.linear(gt.name, inputs.get(i), gt.w, gt.b);
-                continue;
-            }
+            List<String> names = same.stream().map(j -> levelGates.get(j).name).toList();
             List<Param> ws = same.stream().map(j -> levelGates.get(j).w).toList();
             List<Param> bs = same.stream().map(j -> levelGates.get(j).b).toList();
-            List<Buf> ys = g.linears("ple.level" + lv.index + ".gates", inputs.get(i), ws, bs);
+            List<Buf> ys = g.linears("ple.level" + lv.index + ".gates", names, inputs.get(i), ws, bs);
             for (int k = 0; k < same.size(); k++) {
                 logits[same.get(k)] = ys.get(k);
             }

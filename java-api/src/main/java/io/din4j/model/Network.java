@@ -93,19 +93,23 @@ public abstract class Network {
     }
 
     /**
-     * Every sparse field's embedding side by side, per sample: {@code [B, F·dim]}, schema order. One lookup op where
-     * the graph gathers into column windows, else {@link #fieldEmbeddings} and a concatenation.
+     * Every sparse field's embedding, per sample, as the parts of a concatenation in schema order: one buffer
+     * {@code [B, F·dim]} of all of them where the graph gathers into column windows and the fields share an extent,
+     * else {@link #fieldEmbeddings}, one part per field (a USER field beside per-row fields when scoring candidates).
      */
-    protected Buf fieldEmbeddingsConcat(Graph g, Inputs in) {
+    protected List<Buf> fieldEmbeddingParts(Graph g, Inputs in) {
+        if (tables.length == 0) {
+            return List.of();
+        }
+        Graph.Extent e = in.sparse()[0].extent();
+        if (!Arrays.stream(in.sparse()).allMatch(x -> x.extent() == e)) {
+            return fieldEmbeddings(g, in);
+        }
         List<String> names = new ArrayList<>();
         for (int f = 0; f < tables.length; f++) {
             names.add("emb." + schema.sparse().get(f).name());
         }
-        Graph.Extent e = in.sparse()[0].extent();
-        if (Arrays.stream(in.sparse()).allMatch(x -> x.extent() == e)) {
-            return perSample(g, g.gatherConcat("fields", names, Arrays.asList(tables), List.of(in.sparse()), null));
-        }
-        return g.concat("fields", fieldEmbeddings(g, in));
+        return List.of(perSample(g, g.gatherConcat("fields", names, Arrays.asList(tables), List.of(in.sparse()), null)));
     }
 
     /** The behaviour sequences' embeddings concatenated to {@code [B or 1, T, D]}, or null when there are none. */

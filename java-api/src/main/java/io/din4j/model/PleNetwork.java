@@ -23,10 +23,7 @@ final class PleNetwork extends Network {
 
     @Override
     public Outputs build(Graph g, Inputs in) {
-        List<Buf> parts = new ArrayList<>();
-        if (!schema.sparse().isEmpty()) {
-            parts.add(fieldEmbeddingsConcat(g, in));
-        }
+        List<Buf> parts = new ArrayList<>(fieldEmbeddingParts(g, in));
         Buf pooled = pooledBehaviours(g, in);
         if (pooled != null) {
             parts.add(perSample(g, pooled));

@@ -11,6 +11,15 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class EmbeddingOpsTest extends CpuVsReference {
+    /** {@code [B, T]} ids drawn uniformly from a table of {@code v} rows. */
+    private static Tensor ids(HostArena a, Random r, int b, int t, int v) {
+        Tensor ids = a.i32(b, t);
+        for (long i = 0; i < ids.size(); i++) {
+            ids.setInt(i, r.nextInt(v));
+        }
+        return ids;
+    }
+
     @Test
     void gathersMatchTheReferenceExactly() {
         Random r = new Random(17);
@@ -19,10 +28,7 @@ class EmbeddingOpsTest extends CpuVsReference {
                 int b = bt[0], t = bt[1], v = 1000;
                 try (HostArena a = new HostArena()) {
                     Tensor table = uniform(a, DType.F32, r, 1, v, d);
-                    Tensor ids = a.i32(b, t);
-                    for (long i = 0; i < ids.size(); i++) {
-                        ids.setInt(i, r.nextInt(v));
-                    }
+                    Tensor ids = ids(a, r, b, t, v);
                     Tensor len = lengths(a, r, b, t);
                     Tensor oRef = a.f32(b, t, d), oCpu = uniform(a, DType.F32, r, 3, b, t, d);
                     ref.embedding().gatherSequence(table, ids, len, oRef);
@@ -69,10 +75,7 @@ class EmbeddingOpsTest extends CpuVsReference {
                         int b = bt[0], t = bt[1], v = 500, w = before + d + after;
                         try (HostArena a = new HostArena()) {
                             Tensor table = uniform(a, DType.F32, r, 1, v, d);
-                            Tensor ids = a.i32(b, t);
-                            for (long i = 0; i < ids.size(); i++) {
-                                ids.setInt(i, r.nextInt(v));
-                            }
+                            Tensor ids = ids(a, r, b, t, v);
                             Tensor len = lengths(a, r, b, t);
                             // Sequences: [B, T, W]; one id per row: the ids as [B·T] rows of [B·T, W].
                             for (boolean sequence : new boolean[] {true, false}) {

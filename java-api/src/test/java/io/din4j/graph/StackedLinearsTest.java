@@ -28,7 +28,7 @@ class StackedLinearsTest {
                 List<Param> bs = Arrays.asList(ps.dense("b0", 4), null, ps.dense("b2", 6));
                 Graph g = new Graph(backend, ps, 50, 1, false);
                 Buf x = g.buf("x", Extent.BATCH, in);
-                List<Buf> stacked = g.linears("gates", x, ws, bs);
+                List<Buf> stacked = g.linears("gates", List.of("g0", "g1", "g2"), x, ws, bs);
                 List<Buf> apart = List.of(g.linear("a0", x, ws.get(0), bs.get(0)), g.linear("a1", x, ws.get(1), null),
                         g.linear("a2", x, ws.get(2), bs.get(2)));
                 g.finish();
@@ -68,8 +68,8 @@ class StackedLinearsTest {
             List<Param> ws = List.of(ps.dense("w0", 2, 3), ps.dense("w1", 2, 3));
             Graph g = new Graph(backend, ps, 4, 1, true);
             Buf x = g.buf("x", Extent.BATCH, 3);
-            List<Buf> ys = g.linears("gates", x, ws, Arrays.asList(null, null));
-            assertEquals(List.of("gates.0", "gates.1"), ys.stream().map(Buf::name).toList());
+            List<Buf> ys = g.linears("gates", List.of("gate.a", "gate.b"), x, ws, Arrays.asList(null, null));
+            assertEquals(List.of("gate.a", "gate.b"), ys.stream().map(Buf::name).toList());
         }
     }
 }

@@ -18,6 +18,7 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     private static final Values V = Values.F32_ONLY;
     /** Rows per task below which splitting costs more than it saves. */
     private static final int MIN_ROWS = 256;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.nativeOrder());
 
     private final Parallel parallel;
 
@@ -93,7 +94,11 @@ final class CpuEmbeddingOps implements EmbeddingOps {
                     MemorySegment.copy(src, ids.getInt(pos + j) * rowBytes, dst, (pos + j) * stride + first, rowBytes);
                 }
                 for (int j = len; j < t; j++) {
-                    dst.asSlice((pos + j) * stride + first, rowBytes).fill((byte) 0);
+                    // scalar math: out[b, j, column + c] = 0 at a padding position (a window, not a whole row)
+                    long at = (pos + j) * stride + first;
+                    for (long c = 0; c < rowBytes; c += Float.BYTES) {
+                        dst.set(F32, at + c, 0f);
+                    }
                 }
             }
         });
