@@ -163,6 +163,10 @@ final class CpuAttentionOps implements AttentionOps {
         final float[][] alpha;
         final float[] wOut;
         float bOut;
+        /** One weight tensor at a time, read in bulk for {@link #prepare}'s re-layout (the largest: 4D × H₁). */
+        final float[] relayout;
+        /** One row of ∂W₀'s {@code q − k} block, for {@link #writeGradients}. */
+        final float[] gradRow;
         final float[][] mean;
         final float[][] invStd;
         /** {@code −invStd·log₂e} per channel: Dice's forward takes σ((x − μ)·invStd) as {@code 1/(1 + 2^((x − μ)·uScale))}. */
@@ -276,6 +280,12 @@ final class CpuAttentionOps implements AttentionOps {
                 act[l] = unit.activation() == Activation.DICE ? new float[rowsMax * hp[l]] : null;
             }
             wOut = new float[hp[layers - 1]];
+            int largest = h[0] * 4 * d;
+            for (int l = 1; l < layers; l++) {
+                largest = Math.max(largest, h[l] * h[l - 1]);
+            }
+            relayout = new float[largest];
+            gradRow = new float[dp];
             dxShift = new float[maxHp];
             shift = new float[maxHp];
             dxSlope = new float[maxHp];
@@ -369,46 +379,63 @@ final class CpuAttentionOps implements AttentionOps {
                     MemorySegment.copy(params.get(i).segment(), 0, prepared[i], 0, prepared[i].byteSize());
                 }
             }
-            Tensor w0 = p.weights()[0];
+            // Each tensor is read in one bulk copy and re-laid out row by row in helpers: the per-element reads
+            // this loop used to make kept a method that runs once per training step hot enough for an on-stack
+            // compile and then a normal one (2 × ~90 ms and ~170 ms of C2's time in the warm-up, while the kernels
+            // waited in its queue).
             int in = 4 * d;
+            SeqKernels.load(p.weights()[0].segment(), 0, relayout, 0, h[0] * in);
             for (int o = 0; o < h[0]; o++) {
-                for (int c = 0; c < d; c++) {
-                    long row = (long) o * in;
-                    float w1 = w0.getFloat(row + c);
-                    float w2 = w0.getFloat(row + d + c);
-                    float w3 = w0.getFloat(row + 2 * d + c);
-                    float w4 = w0.getFloat(row + 3 * d + c);
-                    w13T[c * hp[0] + o] = w1 + w3;
-                    w23T[c * hp[0] + o] = w2 - w3;
-                    w4T[c * hp[0] + o] = w4;
-                    w13N[o * dp + c] = w1 + w3;
-                    w23N[o * dp + c] = w2 - w3;
-                    w4N[o * dp + c] = w4;
-                }
-                for (int i = 0; w0T != null && i < in; i++) {
-                    w0T[i * hp[0] + o] = w0.getFloat((long) o * in + i);
+                foldRow(o);
+                if (w0T != null) {
+                    transposeRow(relayout, o * in, in, w0T, hp[0], o);
                 }
             }
             for (int l = 0; l < layers; l++) {
-                for (int o = 0; o < h[l]; o++) {
-                    bias[l][o] = p.biases()[l].getFloat(o);
-                    alpha[l][o] = unit.activation().hasAlpha() ? p.alphas()[l].getFloat(o) : 0f;
+                SeqKernels.load(p.biases()[l].segment(), 0, bias[l], 0, h[l]);
+                if (unit.activation().hasAlpha()) {
+                    SeqKernels.load(p.alphas()[l].segment(), 0, alpha[l], 0, h[l]);
                 }
                 if (l > 0) {
-                    Tensor wl = p.weights()[l];
+                    int k = h[l - 1];
+                    SeqKernels.load(p.weights()[l].segment(), 0, relayout, 0, h[l] * k);
                     for (int o = 0; o < h[l]; o++) {
-                        for (int i = 0; i < h[l - 1]; i++) {
-                            float v = wl.getFloat((long) o * h[l - 1] + i);
-                            wT[l][i * hp[l] + o] = v;
-                            wN[l][o * hp[l - 1] + i] = v;
-                        }
+                        transposeRow(relayout, o * k, k, wT[l], hp[l], o);
+                        System.arraycopy(relayout, o * k, wN[l], o * hp[l - 1], k);
                     }
                 }
             }
-            for (int i = 0; i < h[layers - 1]; i++) {
-                wOut[i] = p.weights()[layers].getFloat(i);
-            }
+            SeqKernels.load(p.weights()[layers].segment(), 0, wOut, 0, h[layers - 1]);
             bOut = p.biases()[layers].getFloat(0);
+        }
+
+        /**
+         * Output o of the first layer, from its row of the 4D-wide weight in {@link #relayout}, split into the
+         * folded parts: {@code W1 + W3}, {@code W2 − W3} and {@code W4}, as columns (forward) and rows (backward).
+         */
+        private void foldRow(int o) {
+            int row = o * 4 * d;
+            int t = o;
+            int n = o * dp;
+            for (int c = 0; c < d; c++, t += hp[0], n++) {
+                float w1 = relayout[row + c];
+                float w2 = relayout[row + d + c];
+                float w3 = relayout[row + 2 * d + c];
+                float w4 = relayout[row + 3 * d + c];
+                w13T[t] = w1 + w3;
+                w23T[t] = w2 - w3;
+                w4T[t] = w4;
+                w13N[n] = w1 + w3;
+                w23N[n] = w2 - w3;
+                w4N[n] = w4;
+            }
+        }
+
+        /** {@code dst[i·stride + col] = src[from + i]} for {@code i < n}: one row of a weight into a column. */
+        private static void transposeRow(float[] src, int from, int n, float[] dst, int stride, int col) {
+            for (int i = 0, at = col; i < n; i++, at += stride) {
+                dst[at] = src[from + i];
+            }
         }
     }
 
@@ -1083,36 +1110,42 @@ final class CpuAttentionOps implements AttentionOps {
             addAll(first.dWOut, wk.dWOut);
             first.dbOut += wk.dbOut;
         }
+        // Whole rows at a time (SeqKernels.addInto), not element by element: the per-element adds kept this
+        // once-per-step method hot enough for an on-stack compile and then a normal one in the warm-up (as prepare).
         int d = w.d;
-        Tensor dW0 = grads.weights()[0];
+        MemorySegment dW0 = grads.weights()[0].segment();
         for (int o = 0; o < w.h[0]; o++) {
-            long row = (long) o * 4 * d;
-            for (int c = 0; c < d; c++) {
-                int i = o * w.dp + c;
-                add(dW0, row + c, first.accGQ[i]);
-                add(dW0, row + d + c, first.accM[i]);
-                add(dW0, row + 2 * d + c, first.accGQ[i] - first.accM[i]);
-                add(dW0, row + 3 * d + c, first.accMQ[i]);
-            }
+            long row = (long) o * 4 * d * Float.BYTES;
+            int i = o * w.dp;
+            SeqKernels.addInto(dW0, row, first.accGQ, i, d);
+            SeqKernels.addInto(dW0, row + (long) d * Float.BYTES, first.accM, i, d);
+            difference(first.accGQ, first.accM, i, w.gradRow, d);
+            SeqKernels.addInto(dW0, row + 2L * d * Float.BYTES, w.gradRow, 0, d);
+            SeqKernels.addInto(dW0, row + 3L * d * Float.BYTES, first.accMQ, i, d);
         }
         for (int l = 0; l < w.layers; l++) {
-            for (int o = 0; o < w.h[l]; o++) {
-                add(grads.biases()[l], o, first.db[l][o]);
-                if (w.unit.activation().hasAlpha()) {
-                    add(grads.alphas()[l], o, first.dAlpha[l][o]);
-                }
-                if (l > 0) {
-                    for (int i = 0; i < w.h[l - 1]; i++) {
-                        add(grads.weights()[l], (long) o * w.h[l - 1] + i, first.dW[l][o * w.hp[l - 1] + i]);
-                    }
+            SeqKernels.addInto(grads.biases()[l].segment(), 0, first.db[l], 0, w.h[l]);
+            if (w.unit.activation().hasAlpha()) {
+                SeqKernels.addInto(grads.alphas()[l].segment(), 0, first.dAlpha[l], 0, w.h[l]);
+            }
+            if (l > 0) {
+                int k = w.h[l - 1];
+                MemorySegment dW = grads.weights()[l].segment();
+                for (int o = 0; o < w.h[l]; o++) {
+                    SeqKernels.addInto(dW, (long) o * k * Float.BYTES, first.dW[l], o * w.hp[l - 1], k);
                 }
             }
         }
         int last = w.layers - 1;
-        for (int i = 0; i < w.h[last]; i++) {
-            add(grads.weights()[w.layers], i, first.dWOut[i]);
-        }
+        SeqKernels.addInto(grads.weights()[w.layers].segment(), 0, first.dWOut, 0, w.h[last]);
         add(grads.biases()[w.layers], 0, (float) first.dbOut);
+    }
+
+    /** {@code out[c] = a[from + c] − b[from + c]} for {@code c < n}: the q − k block of ∂W₀'s row. */
+    private static void difference(float[] a, float[] b, int from, float[] out, int n) {
+        for (int c = 0; c < n; c++) {
+            out[c] = a[from + c] - b[from + c];
+        }
     }
 
     private static void addAll(float[] dst, float[] src) {

@@ -141,44 +141,63 @@ final class Gemm {
         }
     }
 
-    /** {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. */
+    /**
+     * {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. Panel by
+     * panel in helpers, so that this method's own loop runs a few times per call: with the rows' loops here, a
+     * method called once per weight and step crossed the on-stack-replacement threshold, and C2 compiled it on the
+     * stack and then as a whole, twice each after a profile-predicate trap (4 compiles, 210–270 ms of C2's time in
+     * a DIN warm-up; docs/cli.md, "Compiles the warm-up waits for").
+     */
     static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
         int off = 0;
         int v0 = 0;
         for (int pv : panelPlan((n + L - 1) / L)) {
-            int pw = pv * L;
             int j0 = v0 * L;
             if (jStride == 1) {
-                for (int kk = kFrom; kk < kTo; kk++) {
-                    long row = (base + kk * kStride + j0) * Float.BYTES;
-                    int d = off + kk * pw;
-                    // Whole vectors with plain loads, the panel's last partial vector (if any) lane by lane: a mask
-                    // computed per vector is not a constant to C2, and the masked load it fed was boxed (JFR).
-                    int whole = Math.min(pv, (n - j0) / L);
-                    for (int c = 0; c < whole; c++) {
-                        FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO).intoArray(dst, d + c * L);
-                    }
-                    if (whole < pv) {
-                        packTail(src, row + (long) whole * L * Float.BYTES, n - j0 - whole * L, dst, d + whole * L, (pv - whole) * L);
-                    }
-                }
+                packPanelRows(src, base, kStride, j0, pv, n, dst, off, kFrom, kTo);
             } else {
-                int w = Math.min(pw, n - j0);
-                for (int j = 0; j < pw; j++) {
-                    if (j >= w) {
-                        for (int kk = kFrom; kk < kTo; kk++) {
-                            dst[off + kk * pw + j] = 0f;
-                        }
-                        continue;
-                    }
-                    long col = base + (j0 + j) * jStride;
-                    for (int kk = kFrom; kk < kTo; kk++) {
-                        dst[off + kk * pw + j] = src.getAtIndex(F, col + kk * kStride);
-                    }
-                }
+                packPanelColumns(src, base, kStride, jStride, j0, pv, n, dst, off, kFrom, kTo);
             }
-            off += k * pw;
+            off += k * pv * L;
             v0 += pv;
+        }
+    }
+
+    /** One panel of {@code pv} vectors from column {@code j0} of a B whose rows are contiguous ({@code jStride} 1). */
+    private static void packPanelRows(MemorySegment src, long base, long kStride, int j0, int pv, int n, float[] dst, int off,
+                                      int kFrom, int kTo) {
+        int pw = pv * L;
+        // Whole vectors with plain loads, the panel's last partial vector (if any) lane by lane: a mask computed per
+        // vector is not a constant to C2, and the masked load it fed was boxed (JFR).
+        int whole = Math.min(pv, (n - j0) / L);
+        for (int kk = kFrom; kk < kTo; kk++) {
+            long row = (base + kk * kStride + j0) * Float.BYTES;
+            int d = off + kk * pw;
+            for (int c = 0; c < whole; c++) {
+                FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO).intoArray(dst, d + c * L);
+            }
+            if (whole < pv) {
+                packTail(src, row + (long) whole * L * Float.BYTES, n - j0 - whole * L, dst, d + whole * L, (pv - whole) * L);
+            }
+        }
+    }
+
+    /** One panel of {@code pv} vectors from column {@code j0} of a B read column by column (a transposed operand). */
+    private static void packPanelColumns(MemorySegment src, long base, long kStride, long jStride, int j0, int pv, int n,
+                                         float[] dst, int off, int kFrom, int kTo) {
+        int pw = pv * L;
+        int w = Math.min(pw, n - j0);
+        for (int j = 0; j < pw; j++) {
+            if (j >= w) {
+                for (int kk = kFrom; kk < kTo; kk++) {
+                    dst[off + kk * pw + j] = 0f;
+                }
+                continue;
+            }
+            long col = base + (j0 + j) * jStride;
+            for (int kk = kFrom; kk < kTo; kk++) {
+                dst[off + kk * pw + j] = src.getAtIndex(F, col + kk * kStride);
+            }
         }
     }
 
