@@ -8,6 +8,7 @@ import io.din4j.data.BatchStream;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Row;
 import io.din4j.data.csv.CsvDataset;
+import io.din4j.graph.OpTimes;
 import io.din4j.json.Json;
 import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
@@ -109,6 +110,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "(JFR allocation samples); fail (exit 4) when it is more than BYTES per sample (default " + DEFAULT_ALLOC_LIMIT + ").")
     long allocCheck;
 
+    @Option(names = "--ops", paramLabel = "N", arity = "0..1", fallbackValue = "-1", defaultValue = "0",
+            description = "After the timed steps, run N more (default: as many as --reps) timing every op of the model's graph, "
+                    + "and print where a step's time goes, op by op (thread time per step; io.din4j.graph.OpTimes).")
+    int ops;
+
     /**
      * Default bound of {@code --alloc-check}, bytes per sample: about twice what a DIN step at B = 256, T = 15
      * allocated on the AVX2 host after the boxing fixes (971; the partial-vector tails of narrow outputs in
@@ -169,6 +175,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (spec.commandLine().getParseResult().hasMatchedOption("--alloc-check") && allocCheck < 0) {
             throw Flags.bad(spec, "--alloc-check", allocCheck, "a number of bytes >= 0");
+        }
+        if (ops < -1 || ops == 0 && spec.commandLine().getParseResult().hasMatchedOption("--ops")) {
+            throw Flags.bad(spec, "--ops", ops, "a number of steps >= 1");
         }
         if (data != null) {
             if (!train) {
@@ -329,10 +338,53 @@ final class BenchCommand implements Callable<Integer> {
         };
     }
 
+    /** {@code --ops}: the steps it ran, their times (ms, with the timers on) and the ops' totals over them. */
+    record OpProfile(int steps, double[] ms, List<OpTimes.Row> rows) {
+        long totalNanos() {
+            return rows.stream().mapToLong(OpTimes.Row::nanos).sum();
+        }
+
+        double medianMs() {
+            double[] s = ms.clone();
+            Arrays.sort(s);
+            return percentile(s, 0.5);
+        }
+
+        /** One row per op for the JSON: label, kind, name, pass, µs and calls per step, share of all ops' time. */
+        List<Map<String, Object>> json() {
+            long total = Math.max(1, totalNanos());
+            List<Map<String, Object>> out = new java.util.ArrayList<>();
+            for (OpTimes.Row r : rows) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("op", r.label());
+                j.put("kind", r.kind());
+                j.put("name", r.name());
+                j.put("pass", r.backward() ? "backward" : "forward");
+                j.put("us_per_step", r.nanos() / 1e3 / steps);
+                j.put("calls_per_step", r.calls() / (double) steps);
+                j.put("share", r.nanos() / (double) total);
+                out.add(j);
+            }
+            return out;
+        }
+
+        void print(PrintWriter out, int threads) {
+            long total = Math.max(1, totalNanos());
+            out.printf(Locale.ROOT, "ops over %d steps with their timers on (%.3f ms per step, median): thread time per step, slowest first;"
+                    + " %.0f us in all, on %d threads%n", steps, medianMs(), totalNanos() / 1e3 / steps, threads);
+            out.printf(Locale.ROOT, "  %6s  %10s  %10s  %s%n", "share", "us/step", "calls/step", "op");
+            for (OpTimes.Row r : rows) {
+                out.printf(Locale.ROOT, "  %5.1f%%  %10.1f  %10.1f  %s%n", 100.0 * r.nanos() / total, r.nanos() / 1e3 / steps,
+                        r.calls() / (double) steps, r.label());
+            }
+        }
+    }
+
     /** What one bench measured. */
     private record Result(String backend, int threads, double[] ms, double warmupSeconds, int warmupSteps, long jitMsTimed,
                           long gcTimed, long gcMsTimed, long nativeBytes, long heapBytes, VectorFallbackCheck.Result check,
-                          DeviceCounters.Snapshot perStep, double allocPerSample, AllocationCheck.Result alloc, double[] probeMs) {
+                          DeviceCounters.Snapshot perStep, double allocPerSample, AllocationCheck.Result alloc, double[] probeMs,
+                          OpProfile opProfile) {
         double[] probeSorted() {
             double[] s = probeMs.clone();
             Arrays.sort(s);
@@ -369,6 +421,10 @@ final class BenchCommand implements Callable<Integer> {
      * during the timed steps so a disturbed run says so.
      */
     private Result measure(Model m, Trainer trainer, Batch[] inputs, Backend backend) {
+        if (ops != 0 && backend instanceof CudaBackend) {
+            throw new UserError("--ops: times each op on the host's clock, which on " + backend.name()
+                    + " sees only the launches; use --device cpu (or a CUDA profiler for the kernels)");
+        }
         long w0 = System.nanoTime();
         int warmSteps = warmUp(m, trainer, inputs, backend);
         double warmS = (System.nanoTime() - w0) / 1e9;
@@ -415,8 +471,23 @@ final class BenchCommand implements Callable<Integer> {
                     inputs[0].size(), allocCheck);
         }
         DeviceCounters.Snapshot perStep = backend instanceof CudaBackend cuda ? countSteps(m, trainer, inputs[0], cuda) : null;
+        OpProfile opProfile = null;
+        if (ops != 0) {
+            int n = ops < 0 ? reps : ops;
+            double[] opMs = new double[n];
+            OpTimes.start();
+            try {
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    step(m, trainer, inputs[i % inputs.length], backend);
+                    opMs[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            } finally {
+                opProfile = new OpProfile(n, opMs, OpTimes.stop());
+            }
+        }
         return new Result(backend.name(), backend.threads(), ms, warmS, warmSteps, jitTimed, gc1[0] - gc0[0], gc1[1] - gc0[1],
-                nativeBytes, heap, check, perStep, allocPerSample, alloc, probeMs);
+                nativeBytes, heap, check, perStep, allocPerSample, alloc, probeMs, opProfile);
     }
 
     private Map<String, Object> jsonOf(ModelConfig.Type type, int t, Result r) {
@@ -471,6 +542,11 @@ final class BenchCommand implements Callable<Integer> {
             j.put("vector_fallback_callers", check.fallbackCallers());
             j.put("hot_methods", check.hotMethods());
         }
+        if (r.opProfile != null) {
+            j.put("ops_steps", r.opProfile.steps());
+            j.put("ops_ms_per_step", r.opProfile.medianMs());
+            j.put("ops", r.opProfile.json());
+        }
         DeviceCounters.Snapshot perStep = r.perStep;
         if (perStep != null) {
             j.put("kernels_per_step", perStep.kernels() / (double) COUNTED_STEPS);
@@ -524,6 +600,9 @@ final class BenchCommand implements Callable<Integer> {
             out.println("hot methods (self samples):");
             int samples = check.samples();
             check.hotMethods().forEach((k, v) -> out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * v / samples, k));
+        }
+        if (r.opProfile != null) {
+            r.opProfile.print(out, r.threads);
         }
         DeviceCounters.Snapshot perStep = r.perStep;
         if (perStep != null) {

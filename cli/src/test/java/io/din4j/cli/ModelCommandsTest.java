@@ -219,6 +219,41 @@ class ModelCommandsTest {
     }
 
     @Test
+    void benchOpsSaysWhereAStepsTimeGoesOpByOp() {
+        Cli r = run("bench", "--model", "din", "--batch", "8", "--hist", "3", "--reps", "2", "--warmup", "1", "--warmup-seconds", "0",
+                "--max-warmup-seconds", "0", "--items", "100", "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--train",
+                "--ops", "3", "--json");
+        assertEquals(0, r.code(), r.toString());
+        Map<String, Object> json = Json.parseObject(r.out());
+        assertEquals(3, ((Number) json.get("ops_steps")).intValue(), r.out());
+        List<?> ops = (List<?>) json.get("ops");
+        double share = 0;
+        boolean attention = false;
+        boolean backward = false;
+        for (Object o : ops) {
+            Map<?, ?> op = (Map<?, ?>) o;
+            // a training step runs every op once, forward, and the backward of each op that has one
+            assertEquals(1.0, ((Number) op.get("calls_per_step")).doubleValue(), op.toString());
+            assertTrue(((Number) op.get("us_per_step")).doubleValue() >= 0, op.toString());
+            share += ((Number) op.get("share")).doubleValue();
+            attention |= "attention".equals(op.get("kind")) && "forward".equals(op.get("pass"));
+            backward |= "backward".equals(op.get("pass"));
+        }
+        assertEquals(1.0, share, 1e-9, "the shares add up");
+        assertTrue(attention && backward, r.out());
+
+        Cli text = run("bench", "--model", "ple", "--batch", "64", "--hist", "3", "--reps", "2", "--warmup", "1", "--warmup-seconds", "0",
+                "--max-warmup-seconds", "0", "--items", "100", "--embedding-dim", "4", "--device", "cpu", "--threads", "2", "--ops");
+        assertEquals(0, text.code(), text.toString());
+        assertTrue(text.out().contains("ops over 2 steps"), text.out());
+        assertTrue(text.out().contains("gateMix ple.level0.gate."), text.out());
+
+        Cli bad = run("bench", "--ops", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.errorLine().contains("--ops: '0' is not valid"), bad.errorLine());
+    }
+
+    @Test
     void benchTimesThePipelineOnTheUsersFileBesideTheSyntheticStep() throws IOException {
         Cli r = run("bench", "--model", "din", "--train", "--data", train.toString(), "--batch", "32", "--reps", "2", "--warmup", "1",
                 "--warmup-seconds", "0", "--max-warmup-seconds", "0", "--embedding-dim", "4", "--device", "cpu", "--threads", "1", "--json");

@@ -132,6 +132,17 @@ public final class Graph implements AutoCloseable {
     private final boolean training;
     private final List<Buf> bufs = new ArrayList<>();
     private final List<Op> ops = new ArrayList<>();
+    /** Each op's kind (the layer method that added it) and name (its output's), for {@link OpTimes}. */
+    private final List<String> opKinds = new ArrayList<>();
+    private final List<String> opNames = new ArrayList<>();
+    /**
+     * {@link OpTimes}' sums, allocated when this graph first runs while recording: per op its forward then its
+     * backward (calls, nanoseconds), and last the embedding backward of all tables, which runs as one call.
+     */
+    private long[] opCalls;
+    private long[] opNanos;
+    /** The {@link OpTimes#generation()} this graph's sums belong to. */
+    private int opTimesGeneration;
     private final Map<Param, Long> tableUse = new IdentityHashMap<>();
     private final Map<Param, Tensor> grads = new IdentityHashMap<>();
     private final Map<Param, SparseGrad> sparseGrads = new IdentityHashMap<>();
@@ -210,10 +221,16 @@ public final class Graph implements AutoCloseable {
         return b;
     }
 
-    /** Appends an op. */
+    /** Appends an op; {@link OpTimes} names it after the last buffer planned (its output, as a layer plans it). */
     public void add(Op op) {
+        add("op", bufs.isEmpty() ? "?" : bufs.get(bufs.size() - 1).name(), op);
+    }
+
+    private void add(String kind, String name, Op op) {
         checkPlanning();
         ops.add(op);
+        opKinds.add(kind);
+        opNames.add(name);
     }
 
     /** Allocates the parameter gradients of a training graph; call once after the last op. */
@@ -269,9 +286,58 @@ public final class Graph implements AutoCloseable {
         if (training && !this.training) {
             throw new IllegalStateException("training forward on an inference graph");
         }
+        if (OpTimes.recording()) {
+            timedForward(training);
+            return;
+        }
         for (Op op : ops) {
             op.forward(training);
         }
+    }
+
+    /**
+     * {@link #forward} timing each op for {@link OpTimes}. On the host's clock, without waiting for a backend that
+     * queues work (cuda: a wait inside a step being captured for replay would break the capture), so there the
+     * times are of the launches.
+     */
+    private void timedForward(boolean training) {
+        recordingOpTimes();
+        for (int i = 0; i < ops.size(); i++) {
+            long t0 = System.nanoTime();
+            ops.get(i).forward(training);
+            opNanos[2 * i] += System.nanoTime() - t0;
+            opCalls[2 * i]++;
+        }
+    }
+
+    /** Starts this graph's sums from zero and registers it, the first time it runs in a recording. */
+    private void recordingOpTimes() {
+        int gen = OpTimes.generation();
+        if (opCalls != null && opTimesGeneration == gen) {
+            return;
+        }
+        if (opCalls == null) {
+            opCalls = new long[2 * ops.size() + 1];
+            opNanos = new long[2 * ops.size() + 1];
+        } else {
+            Arrays.fill(opCalls, 0);
+            Arrays.fill(opNanos, 0);
+        }
+        opTimesGeneration = gen;
+        OpTimes.register(this);
+    }
+
+    /** Adds this graph's per-op sums into {@code sums} ({@link OpTimes#stop}). */
+    void addOpTimes(Map<String, OpTimes.Row> sums) {
+        if (opCalls == null) {
+            return;
+        }
+        for (int i = 0; i < ops.size(); i++) {
+            OpTimes.add(sums, opKinds.get(i), opNames.get(i), false, opCalls[2 * i], opNanos[2 * i]);
+            OpTimes.add(sums, opKinds.get(i), opNames.get(i), true, opCalls[2 * i + 1], opNanos[2 * i + 1]);
+        }
+        int last = 2 * ops.size();
+        OpTimes.add(sums, "gather", "all tables", true, opCalls[last], opNanos[last]);
     }
 
     /** Zeroes every activation and parameter gradient (backward ops add into them). */
@@ -298,17 +364,31 @@ public final class Graph implements AutoCloseable {
         if (!training) {
             throw new IllegalStateException("backward on an inference graph");
         }
+        boolean timed = OpTimes.recording();
+        if (timed) {
+            recordingOpTimes();
+        }
         sparseBackward.clear();
         for (int i = ops.size() - 1; i >= 0; i--) {
             Op op = ops.get(i);
             EmbeddingOps.SparseBackward s = op.sparseBackward();
             if (s != null) {
                 sparseBackward.add(s);
+            } else if (timed) {
+                long t0 = System.nanoTime();
+                op.backward();
+                opNanos[2 * i + 1] += System.nanoTime() - t0;
+                opCalls[2 * i + 1]++;
             } else {
                 op.backward();
             }
         }
+        long t0 = timed ? System.nanoTime() : 0;
         backend.embedding().backward(sparseBackward);
+        if (timed) {
+            opNanos[2 * ops.size()] += System.nanoTime() - t0;
+            opCalls[2 * ops.size()]++;
+        }
     }
 
     @Override
@@ -343,7 +423,7 @@ public final class Graph implements AutoCloseable {
         int out = w.value().dimInt(0);
         checkFits(w, x);
         Buf y = buf(name, x.extent, out);
-        add(new Op() {
+        add("linear", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 backend.dense().linear(flat(x.v), w.value(), value(b), flat(y.v));
@@ -388,7 +468,7 @@ public final class Graph implements AutoCloseable {
         long[] seen = new long[ws.size() * 2];
         java.util.Arrays.fill(seen, -1);
         Buf y = buf(name, x.extent, out);
-        add(new Op() {
+        add("linears", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 if (stale()) {
@@ -452,7 +532,7 @@ public final class Graph implements AutoCloseable {
         int out = w.value().dimInt(0);
         checkFits(w, x);
         Buf y = buf(reluName, x.extent, out);
-        add(new Op() {
+        add("linearRelu", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 Tensor xf = flat(x.v);
@@ -480,7 +560,7 @@ public final class Graph implements AutoCloseable {
     /** A hidden activation; {@code alpha} for Dice/PReLU, {@code dice} for Dice. */
     public Buf activation(String name, Buf x, Activation act, Param alpha, DiceState dice) {
         Buf y = buf(name, x.extent, x.inner);
-        add(new Op() {
+        add("activation", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 switch (act) {
@@ -533,7 +613,7 @@ public final class Graph implements AutoCloseable {
     public Buf gather(String name, Param table, Buf ids) {
         Buf y = buf(name, ids.extent, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch, Long::sum);
-        add(new GatherOp(table) {
+        add("gather", name, new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gather(table.value(), ids.v, y.v);
@@ -551,7 +631,7 @@ public final class Graph implements AutoCloseable {
     public Buf gatherSequence(String name, Param table, Buf ids, Buf lengths) {
         Buf y = buf(name, ids.extent, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
-        add(new GatherOp(table) {
+        add("gatherSequence", name, new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gatherSequence(table.value(), ids.v, lengths.v, y.v);
@@ -592,7 +672,7 @@ public final class Graph implements AutoCloseable {
             w += tables.get(i).value().dim(1);
         }
         Buf y = buf(name, e, w);
-        add(new Op() {
+        add("gatherConcat", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 for (int i = 0; i < columns.length; i++) {
@@ -621,7 +701,7 @@ public final class Graph implements AutoCloseable {
         }
         Buf y = buf(name, ids.extent == Extent.ONE_SEQUENCE ? Extent.ONE : Extent.BATCH, table.value().dim(1));
         tableUse.merge(table, (long) maxBatch * maxHistory, Long::sum);
-        add(new GatherOp(table) {
+        add("gatherSumPool", name, new GatherOp(table) {
             @Override
             public void forward(boolean tr) {
                 backend.embedding().gatherSumPool(table.value(), ids.v, lengths.v, y.v);
@@ -655,7 +735,7 @@ public final class Graph implements AutoCloseable {
         }
         List<Tensor> vs = new ArrayList<>(parts.size());
         List<Tensor> gs = new ArrayList<>(parts.size());
-        add(new Op() {
+        add("concat", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 vs.clear();
@@ -693,7 +773,7 @@ public final class Graph implements AutoCloseable {
         }
         List<Tensor> vs = new ArrayList<>(parts.size());
         List<Tensor> gs = new ArrayList<>(parts.size());
-        add(new Op() {
+        add("split", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 // splitColumnsAdd adds, so a forward split is "zero the parts, then add the blocks".
@@ -746,7 +826,7 @@ public final class Graph implements AutoCloseable {
         AttentionWorkspace ws = backend.attention().newWorkspace(unit, arena, maxBatch, maxHistory);
         PoolFusion fusion = new PoolFusion(keys);
         attentionScores.put(scores, fusion);
-        add(new Op() {
+        add("attention", name, new Op() {
             private AttentionParams g;
 
             @Override
@@ -785,7 +865,7 @@ public final class Graph implements AutoCloseable {
         Buf scores = buf(scoresName, Extent.SEQUENCE);
         Buf pooled = buf(pooledName, Extent.BATCH, keys.width());
         AttentionWorkspace ws = backend.attention().newWorkspace(unit, arena, maxBatch, maxHistory);
-        add(new Op() {
+        add("attentionPooledSharedKeys", scoresName, new Op() {
             @Override
             public void forward(boolean tr) {
                 if (tr) {
@@ -808,7 +888,7 @@ public final class Graph implements AutoCloseable {
     /** Softmax over each row's valid positions. */
     public Buf maskedSoftmax(String name, Buf scores, Buf lengths) {
         Buf p = buf(name, scores.extent);
-        add(new Op() {
+        add("maskedSoftmax", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 backend.pooling().maskedSoftmax(scores.v, lengths.v, p.v);
@@ -833,7 +913,7 @@ public final class Graph implements AutoCloseable {
             fusion.pooled = y;
         }
         PoolFusion fused = fusion;
-        add(new Op() {
+        add("weightedSum", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 if (fused != null && fused.done) {
@@ -855,7 +935,7 @@ public final class Graph implements AutoCloseable {
     /** Sum pooling over the valid positions (BaseModel). */
     public Buf sumPool(String name, Buf keys, Buf lengths) {
         Buf y = buf(name, keys.extent == Extent.ONE_SEQUENCE ? Extent.ONE : Extent.BATCH, keys.width());
-        add(new Op() {
+        add("sumPool", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 backend.pooling().sum(keys.v, lengths.v, y.v);
@@ -878,7 +958,7 @@ public final class Graph implements AutoCloseable {
     public Buf gateMix(String name, Buf logits, Buf experts, int expertCount, int[] selected, Buf probs) {
         int h = experts.width() / expertCount;
         Buf y = buf(name, Extent.BATCH, h);
-        add(new Op() {
+        add("gateMix", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 backend.gate().softmaxMix(logits.v, experts3(experts.v), selected, probs.v, y.v);
@@ -904,7 +984,7 @@ public final class Graph implements AutoCloseable {
         checkPlanning();
         Buf y = new Buf(name, one.dtype, one.extent == Extent.ONE ? Extent.BATCH : Extent.SEQUENCE, one.inner, false);
         bufs.add(y);
-        add(new Op() {
+        add("broadcast", name, new Op() {
             @Override
             public void forward(boolean tr) {
                 long b = y.v.dim(0);
