@@ -29,7 +29,8 @@ import java.util.Map;
  * ({@code infer}, {@code train}, {@code serving}), {@code batch}, {@code hist}, {@code threads}, {@code warmup_s},
  * {@code min_reps}, {@code min_s}, {@code max_reps}, optional {@code max_s} — and answers one JSON line: {@code ms} (every timed
  * repetition), {@code median_ms}, {@code warmup_ran_s} (the warm-up runs on until the JIT is quiet, see
- * {@link #measure}), {@code jit_ms_timed}, {@code threads}, or {@code error}. With {@code "predict": true} it answers the
+ * {@link #measure}), {@code jit_ms_timed}, {@code threads}, or {@code error}. With {@code "ops": N} (din4j) it then
+ * runs N more steps with {@link io.din4j.graph.OpTimes} on and adds {@code ops}: µs and calls per step of every op. With {@code "predict": true} it answers the
  * first task's {@code predictions} for the request's batch instead (the same batch for both engines). Inputs are random ids drawn uniformly from
  * each table, every history full (length T); {@code serving} is one user (USER fields and history shared by every
  * row) against {@code batch} candidates.
@@ -151,6 +152,23 @@ public final class PeerWorker {
         res.put("median_ms", n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2);
         res.put("warmup_ran_s", warmupRan);
         res.put("jit_ms_timed", (double) (jitMillis() - jitBefore));
+        if (req.containsKey("ops")) {
+            // Where din4j's step spends its time, op by op (io.din4j.graph.OpTimes; thread time per step).
+            int steps = integer(req, "ops");
+            io.din4j.graph.OpTimes.start();
+            for (int i = 0; i < steps; i++) {
+                step.run();
+            }
+            List<Object> ops = new ArrayList<>();
+            for (io.din4j.graph.OpTimes.Row r : io.din4j.graph.OpTimes.stop()) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("op", r.label());
+                o.put("us_per_step", r.nanos() / 1e3 / steps);
+                o.put("calls_per_step", r.calls() / (double) steps);
+                ops.add(o);
+            }
+            res.put("ops", ops);
+        }
         return res;
     }
 
