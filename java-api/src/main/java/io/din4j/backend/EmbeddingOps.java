@@ -39,8 +39,8 @@ public interface EmbeddingOps {
     void gatherSequenceBackward(Tensor ids, Tensor lengths, Tensor dOut, SparseGrad grad);
 
     /**
-     * Whether this backend implements {@link #gatherInto}. Where it does not, an inference graph gathers each table
-     * into a buffer of its own and concatenates them.
+     * Whether this backend implements {@link #gatherInto} and its backward {@link #gatherIntoBackward}. Where it does
+     * not, a graph gathers each table into a buffer of its own and concatenates them.
      */
     default boolean gathersIntoColumns() {
         return false;
@@ -59,6 +59,19 @@ public interface EmbeddingOps {
      */
     default void gatherInto(Tensor table, Tensor ids, Tensor lengths, Tensor out, long column) {
         throw new UnsupportedOperationException("this backend does not gather into a column window");
+    }
+
+    /**
+     * Backward of {@link #gatherInto}: {@link #gatherBackward} (when {@code lengths} is null) or
+     * {@link #gatherSequenceBackward} reading each position's gradient from the columns {@code [column, column + D)}
+     * of a wider {@code dOut}, D the gradient's width: the gradient of a concatenation of lookups goes to each table
+     * without first being split into buffers of its own. Rows are added in input order, as those methods add them.
+     *
+     * @param dOut {@code [N, W]}, or {@code [B, T, W]} with {@code lengths}; {@code column + D ≤ W}
+     * @throws UnsupportedOperationException where {@link #gathersIntoColumns} is false
+     */
+    default void gatherIntoBackward(Tensor ids, Tensor lengths, Tensor dOut, long column, SparseGrad grad) {
+        throw new UnsupportedOperationException("this backend does not gather from a column window");
     }
 
     /**

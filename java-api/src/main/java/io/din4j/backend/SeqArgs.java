@@ -113,6 +113,38 @@ public final class SeqArgs {
         return new long[] {rows, t, d, w};
     }
 
+    /**
+     * Checks {@code gatherIntoBackward}'s arguments: ids (and lengths) against the gradient's table, {@code dOut}
+     * holding their rows, and the column window {@code [column, column + D)} inside its width W. Returns
+     * {@code {rows, T (1 without lengths), D, W}}.
+     */
+    public static long[] gatherIntoBackward(Tensor ids, Tensor lengths, Tensor dOut, long column, SparseGrad grad, Values v) {
+        if (grad == null) {
+            throw new IllegalArgumentException("grad: missing (null)");
+        }
+        long d = grad.width();
+        long t = 1;
+        if (lengths == null) {
+            ids(ids, grad.tableRows());
+            valuesRank("dOut", dOut, v, 2);
+        } else {
+            sequenceIds(ids, lengths, grad.tableRows());
+            t = ids.dim(1);
+            valuesRank("dOut", dOut, v, 3);
+        }
+        long w = dOut.dim(-1);
+        if (column < 0 || column + d > w) {
+            throw new IllegalArgumentException("gatherIntoBackward: columns [" + column + ", " + (column + d)
+                    + ") of a gradient of width " + d + " do not fit dOut " + dOut);
+        }
+        if (lengths == null) {
+            values("dOut", dOut, v, ids.dim(0), w);
+        } else {
+            values("dOut", dOut, v, ids.dim(0), t, w);
+        }
+        return new long[] {ids.dim(0), t, d, w};
+    }
+
     /** Checks a sparse gradient against an expected width. */
     public static void sparseGrad(SparseGrad grad, long width) {
         if (grad == null) {

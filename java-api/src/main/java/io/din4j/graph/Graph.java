@@ -647,17 +647,19 @@ public final class Graph implements AutoCloseable {
 
     /**
      * Embedding lookups of several tables side by side along the last dimension: {@code [.., Σ D_i]}, one id per row
-     * ({@code lengths} null, see {@link #gather}) or padded sequences ({@link #gatherSequence}). An inference graph
-     * on a backend that gathers into column windows ({@link EmbeddingOps#gathersIntoColumns}) runs one op that writes
-     * each table's rows straight into their columns, where separate lookups wrote every row once and the
-     * concatenation copied it again; a training graph (each lookup's backward reads its own gradient rows), or parts
-     * of different extents, get {@link #gather}/{@link #gatherSequence} into buffers named {@code names} and then
-     * {@link #concat}. The values are the same either way.
+     * ({@code lengths} null, see {@link #gather}) or padded sequences ({@link #gatherSequence}). On a backend that
+     * gathers into column windows ({@link EmbeddingOps#gathersIntoColumns}) one op writes each table's rows straight
+     * into their columns, where separate lookups wrote every row once and the concatenation copied it again; in a
+     * training graph each table's gradient rows are read from its columns of the output's gradient
+     * ({@link EmbeddingOps#gatherIntoBackward}, ops named {@code names}), where the concatenation's backward split
+     * the gradient into buffers first. Parts of different extents, or other backends, get
+     * {@link #gather}/{@link #gatherSequence} into buffers named {@code names} and then {@link #concat}. The values
+     * and the gradients are the same either way.
      */
     public Buf gatherConcat(String name, List<String> names, List<Param> tables, List<Buf> ids, Buf lengths) {
         Extent e = ids.get(0).extent;
         boolean oneExtent = ids.stream().allMatch(x -> x.extent == e);
-        if (training || tables.size() < 2 || !oneExtent || !backend.embedding().gathersIntoColumns()) {
+        if (tables.size() < 2 || !oneExtent || !backend.embedding().gathersIntoColumns()) {
             List<Buf> parts = new ArrayList<>(tables.size());
             for (int i = 0; i < tables.size(); i++) {
                 parts.add(lengths == null ? gather(names.get(i), tables.get(i), ids.get(i))
@@ -683,9 +685,32 @@ public final class Graph implements AutoCloseable {
 
             @Override
             public void backward() {
-                throw new IllegalStateException("backward on an inference graph");
+                // Nothing here: the gradient goes to the tables from the ops below, with the other lookups' at the end.
             }
         });
+        if (training) {
+            // One backward per table, reading its columns of y's gradient (no split into buffers of their own), each
+            // a sparse pass that Graph.backward runs with the other tables' at the end, in the order the separate
+            // lookups' passes ran: the same rows added in the same order, so the same sums.
+            for (int i = 0; i < tables.size(); i++) {
+                Param table = tables.get(i);
+                Buf tableIds = ids.get(i);
+                long column = columns[i];
+                tableUse.merge(table, lengths == null ? (long) maxBatch : (long) maxBatch * maxHistory, Long::sum);
+                add("gatherConcat", names.get(i), new GatherOp(table) {
+                    @Override
+                    public void forward(boolean tr) {
+                        // the lookup ran in the op above
+                    }
+
+                    @Override
+                    public void backward() {
+                        backend.embedding().gatherIntoBackward(tableIds.v, lengths == null ? null : lengths.v, y.g, column,
+                                sparseGrad(table));
+                    }
+                });
+            }
+        }
         return y;
     }
 

@@ -117,6 +117,13 @@ class EmbeddingOpsTest extends CpuVsReference {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> cpu.embedding().gatherInto(table, ids, null, out, 3));
             assertTrue(e.getMessage().contains("columns [3, 7)"), e.getMessage());
+            // its backward refuses the same window, and leaves the gradient untouched
+            for (Backend be : new Backend[] {cpu, ref}) {
+                SparseGrad g = be.embedding().newSparseGrad(a, 10, 4, 3);
+                e = assertThrows(IllegalArgumentException.class, () -> be.embedding().gatherIntoBackward(ids, null, out, 3, g));
+                assertTrue(e.getMessage().contains("columns [3, 7)"), be.name() + ": " + e.getMessage());
+                assertEquals(0, ((RowSparseGrad) g).count(), be.name());
+            }
         }
     }
 

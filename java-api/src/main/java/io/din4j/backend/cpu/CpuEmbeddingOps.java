@@ -105,6 +105,19 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     }
 
     @Override
+    public void gatherIntoBackward(Tensor ids, Tensor lengths, Tensor dOut, long column, SparseGrad grad) {
+        long[] r = SeqArgs.gatherIntoBackward(ids, lengths, dOut, column, grad, V);
+        RowSparseGrad g = (RowSparseGrad) grad;
+        int d = g.width();
+        long rowBytes = (long) d * Float.BYTES;
+        long stride = r[3] * Float.BYTES;
+        long first = column * Float.BYTES;
+        MemorySegment values = g.values().segment();
+        MemorySegment src = dOut.segment();
+        g.addRows(ids, lengths, (pos, slot) -> SeqKernels.addInto(values, slot * rowBytes, src, pos * stride + first, d));
+    }
+
+    @Override
     public void gatherBackward(Tensor ids, Tensor dOut, SparseGrad grad) {
         SeqArgs.valuesRank("dOut", dOut, V, 2);
         SeqArgs.sparseGrad(grad, dOut.dim(1));

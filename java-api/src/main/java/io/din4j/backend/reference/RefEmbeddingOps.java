@@ -73,6 +73,20 @@ final class RefEmbeddingOps implements EmbeddingOps {
     }
 
     @Override
+    public void gatherIntoBackward(Tensor ids, Tensor lengths, Tensor dOut, long column, SparseGrad grad) {
+        long w = SeqArgs.gatherIntoBackward(ids, lengths, dOut, column, grad, V)[3];
+        RowSparseGrad g = (RowSparseGrad) grad;
+        long d = g.width();
+        Tensor values = g.values();
+        g.addRows(ids, lengths, (pos, slot) -> {
+            for (long c = 0; c < d; c++) {
+                long dst = slot * d + c;
+                values.set(dst, (float) (values.getFloat(dst) + (float) dOut.get(pos * w + column + c)));
+            }
+        });
+    }
+
+    @Override
     public void gatherBackward(Tensor ids, Tensor dOut, SparseGrad grad) {
         SeqArgs.valuesRank("dOut", dOut, V, 2);
         SeqArgs.sparseGrad(grad, dOut.dim(1));
