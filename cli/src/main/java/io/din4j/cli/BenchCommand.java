@@ -376,8 +376,9 @@ final class BenchCommand implements Callable<Integer> {
 
         void print(PrintWriter out, int threads) {
             long total = Math.max(1, totalNanos());
-            out.printf(Locale.ROOT, "ops over %d steps with their timers on (%.3f ms per step, median): thread time per step, slowest first;"
-                    + " %.0f us in all, on %d threads%n", steps, medianMs(), totalNanos() / 1e3 / steps, threads);
+            out.printf(Locale.ROOT, "ops over %d steps with their timers on (%.3f ms per step, median), slowest first: each op's time on the"
+                    + " thread that ran it (a training step's ops on the calling thread, inference parts on every thread); %.0f us per step in all,"
+                    + " %d threads%n", steps, medianMs(), totalNanos() / 1e3 / steps, threads);
             out.printf(Locale.ROOT, "  %6s  %10s  %10s  %s%n", "share", "us/step", "calls/step", "op");
             for (OpTimes.Row r : rows) {
                 out.printf(Locale.ROOT, "  %5.1f%%  %10.1f  %10.1f  %s%n", 100.0 * r.nanos() / total, r.nanos() / 1e3 / steps,

@@ -17,8 +17,8 @@ import java.util.Map;
  * thread time, not wall time. {@code din4j bench --ops} prints the table.
  *
  * <p>A diagnostic, off unless started: when off, a forward or backward reads one volatile flag and nothing else.
- * The timer's own cost (two clock reads per op, ~50 ns) is inside the figures; at batch 1 it is a visible share of
- * a microsecond op. Recording is per graph and single-threaded like the graph itself; {@link #stop()} is meant to
+ * The timer's own cost (two clock reads per op, tens of nanoseconds) is inside the figures; at batch 1 it is a
+ * visible share of a microsecond op. Recording is per graph and single-threaded like the graph itself; {@link #stop()} is meant to
  * be called once the timed calls have returned.
  */
 public final class OpTimes {
