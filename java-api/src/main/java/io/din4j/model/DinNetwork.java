@@ -5,6 +5,7 @@ import io.din4j.data.FeatureSchema;
 import io.din4j.data.FieldRole;
 import io.din4j.graph.Graph;
 import io.din4j.graph.Graph.Buf;
+import io.din4j.graph.Param;
 import io.din4j.graph.ParamStore;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -94,20 +95,23 @@ final class DinNetwork extends Network {
 
     /** Appends everything up to the output MLP's input: embeddings, attention, pooling, concatenation. */
     public Interest interest(Graph g, Inputs in) {
-        List<Buf> fields = fieldEmbeddings(g, in);
+        // Ops in field order, the query's before the behaviours' (a table's sparse passes run in reverse op order,
+        // and the item table gets rows from both): the order the lookups had when every field was gathered first.
+        Buf[] fields = new Buf[schema.sparse().size()];
+        for (int f = 0; f < fields.length; f++) {
+            if (!isQueryField(f) || schema.sparse().get(f).role() == FieldRole.USER) {
+                fields[f] = perSample(g, g.gather("emb." + schema.sparse().get(f).name(), tables[f], in.sparse()[f]));
+            }
+        }
+        Buf query = schema.sequences().isEmpty() ? null : query(g, in);
         List<Buf> parts = new ArrayList<>();
         for (int f : userFields) {
-            parts.add(fields.get(f));
+            parts.add(fields[f]);
         }
         Buf weights = null;
         // The base model only sum-pools the keys: pooled from the tables directly, never built as [B, T, D].
         Buf keys = attention ? behaviourKeys(g, in) : null;
-        if (!schema.sequences().isEmpty()) {
-            List<Buf> q = new ArrayList<>();
-            for (int f : queryFields) {
-                q.add(fields.get(f));
-            }
-            Buf query = g.concat("query", q);
+        if (query != null) {
             parts.add(query);
             Buf pooled;
             Buf[] shared = attention && !config.attentionSoftmax()
@@ -132,12 +136,45 @@ final class DinNetwork extends Network {
             parts.add(pooled);
         }
         for (int f : otherFields) {
-            parts.add(fields.get(f));
+            parts.add(fields[f]);
         }
         if (in.dense() != null) {
             parts.add(in.dense());
         }
         return new Interest(g.concat("mlp.input", parts), weights);
+    }
+
+    private boolean isQueryField(int f) {
+        for (int q : queryFields) {
+            if (q == f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The candidate's embeddings, one per behaviour sequence's table, side by side {@code [B, Σ D]}: one lookup op
+     * into the columns where the fields share an extent ({@link Graph#gatherConcat}), else a lookup each and a concat.
+     */
+    private Buf query(Graph g, Inputs in) {
+        List<String> names = new ArrayList<>();
+        List<Param> used = new ArrayList<>();
+        List<Buf> ids = new ArrayList<>();
+        for (int f : queryFields) {
+            names.add("emb." + schema.sparse().get(f).name());
+            used.add(tables[f]);
+            ids.add(in.sparse()[f]);
+        }
+        Graph.Extent e = ids.get(0).extent();
+        if (ids.stream().allMatch(x -> x.extent() == e)) {
+            return perSample(g, g.gatherConcat("query", names, used, ids, null));
+        }
+        List<Buf> parts = new ArrayList<>();
+        for (int i = 0; i < used.size(); i++) {
+            parts.add(perSample(g, g.gather(names.get(i), used.get(i), ids.get(i))));
+        }
+        return g.concat("query", parts);
     }
 
     @Override
