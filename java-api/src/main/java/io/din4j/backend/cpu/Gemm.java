@@ -292,7 +292,11 @@ final class Gemm {
                 int block = firstBlock + blk;
                 int mb = blockStart(block, rb, shortFrom);
                 int rows = Math.min(blockRows(block, rb, shortFrom), rowEnd - mb);
-                if (rows == 1 && !interleaved && blocks == 1) {
+                // The K-phased one-row kernels sum in another order than the tiles, so only a product of one row
+                // (its first block, of one row) takes them: a one-row block at the end of a larger product (129 rows
+                // in 4-row blocks, its last group of 16 blocks holding one) would score that row differently from
+                // the same row in a batch cut otherwise (PredictorPartsTest, 128-bit vectors).
+                if (rows == 1 && mb == 0 && !interleaved && blocks == 1) {
                     oneRow(pv, a, a0, kc, b, bo, t);
                 } else if (interleaved) {
                     switch (pv) {
