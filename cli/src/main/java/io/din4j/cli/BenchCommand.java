@@ -795,7 +795,7 @@ final class BenchCommand implements Callable<Integer> {
         return new Batch(b, t, sparse, seqs, lengths, values, labels, mask, groups);
     }
 
-    private static int randomId(SplittableRandom r, int rows) {
+    static int randomId(SplittableRandom r, int rows) {
         return rows > 1 ? 1 + r.nextInt(rows - 1) : 0;
     }
 }

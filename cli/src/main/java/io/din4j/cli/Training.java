@@ -60,6 +60,8 @@ final class Training implements AutoCloseable {
     Trainer.Result result;
     /** Mean history length of the training rows (before --max-history). */
     double meanHistory;
+    /** Longest history of the training rows (before --max-history). */
+    int longestHistory;
     /** The trainer's settings, for the warm-up's throwaway trainer. */
     TrainConfig trainConfig;
 
@@ -94,7 +96,7 @@ final class Training implements AutoCloseable {
     /** Builds vocabularies from one pass over {@code train} and a fresh model; prints what it built on {@code log}. */
     static Training prepare(String name, FeatureSchema schema, Iterable<Row> train, Settings s, Backend backend, PrintWriter log) {
         long t0 = System.nanoTime();
-        long[] rows = new long[2];
+        long[] rows = new long[3];
         Iterator<Row> it = train.iterator();
         Iterator<Row> counting = new Iterator<>() {
             @Override
@@ -107,6 +109,7 @@ final class Training implements AutoCloseable {
                 rows[0]++;
                 Row r = it.next();
                 rows[1] += r.historyLength();
+                rows[2] = Math.max(rows[2], r.historyLength());
                 return r;
             }
         };
@@ -153,6 +156,7 @@ final class Training implements AutoCloseable {
             log.printf(Locale.ROOT, "%s: %s, %,d parameters, backend %s%n", name, config.type().id(), model.parameterCount(), backend.name());
             Training t = new Training(s, schema, v, rows[0], model, trainer);
             t.meanHistory = rows[1] / (double) rows[0];
+            t.longestHistory = (int) Math.min(Integer.MAX_VALUE, rows[2]);
             t.trainConfig = tb.build();
             return t;
         } catch (RuntimeException e) {
@@ -191,7 +195,9 @@ final class Training implements AutoCloseable {
      * product, the second compute thread's chunks) are compiled too. When each phase ends, and the warm-up, is
      * decided by {@link #tinyPhaseOver} and {@link #warmupEnd}: by the JIT going quiet (two windows in a row in which
      * it compiled for under 5% of the window and the step time stopped improving, as in {@code din4j bench}) or by
-     * a count of steps done, with wall-clock caps only as a safety bound.
+     * a count of steps done, with wall-clock caps only as a safety bound. A warm-up ended by the step count then
+     * {@link #drain}s: more full-size steps until the JIT has caught up. The full-size batches are cut from random
+     * rows by the same builder as the real ones ({@link #fullSizeBatches}), so they have epoch 1's shapes.
      */
     BatchStream warmedUp(BatchStream stream, PrintWriter out) {
         Iterator<io.din4j.data.Batch> first = stream.startPass();
@@ -221,29 +227,79 @@ final class Training implements AutoCloseable {
         for (int i = 0; i < tiny.length; i++) {
             tiny[i] = warmUpBatch(Math.min(b, 2 + rnd.nextInt(7)), Math.max(1, (t + 1) / 2 + rnd.nextInt(t / 2 + 1)), sizes, rnd, 11 + i);
         }
-        io.din4j.data.Batch[] full = new io.din4j.data.Batch[4];
-        for (int i = 0; i < full.length; i++) {
-            full[i] = warmUpBatch(b, t, sizes, rnd, 101 + i);
-        }
+        int longest = settings.maxHistory() > 0 ? Math.min(longestHistory, settings.maxHistory()) : longestHistory;
+        java.util.function.IntFunction<io.din4j.data.Batch> full = fullSizeBatches(warmUpRows(schema, 8 * b, longest, sizes, rnd), b);
         int[] steps = new int[2];
         WarmupEnd end;
+        int drainSteps = 0;
         try (Model m = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr = new Trainer(m, trainConfig)) {
             boolean tinyOver = false;
             boolean fullQuiet = false;
             while ((end = warmupEnd(large, System.nanoTime() - t0, minNanos, ready.getAsBoolean(), tinyOver, fullQuiet, steps[1], fullFloor)) == null) {
                 if (!tinyOver) {
-                    boolean quiet = converged(tr, tiny, steps, 0, 20, 200_000_000L);
+                    boolean quiet = converged(tr, i -> tiny[i % tiny.length], steps, 0, 20, 200_000_000L);
                     tinyOver = tinyPhaseOver(quiet, steps[0], System.nanoTime() - t0);
                 } else {
                     fullQuiet |= converged(tr, full, steps, 1, 3, 300_000_000L);
                 }
             }
+            if (end == WarmupEnd.STEP_FLOOR) {
+                drainSteps = drain(tr, full, steps, fullFloor, t0);
+            }
         }
-        out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model; ended: %s) while the reader filled its buffer%n",
-                model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps[0], steps[1], end.text);
+        out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model; ended: %s%s) while the reader filled its buffer%n",
+                model.config().type().id(), (System.nanoTime() - t0) / 1e9, steps[0], steps[1], end.text,
+                drainSteps > 0 ? String.format(Locale.ROOT, ", then %d more while the JIT caught up", drainSteps) : "");
         out.flush();
         return stream;
     }
+
+    /**
+     * After the step floor, more full-size steps until the JIT has caught up: C2's queue empty ({@link
+     * CompilerQueue}) and the JIT compiling for under {@link #DRAIN_QUIET_SHARE} of the time in {@link
+     * #DRAIN_QUIET_WINDOWS} windows in a row (each of at least 10 steps and 0.2 s), at most {@code floor} more steps
+     * and never past {@link #WARMUP_CAP_NANOS}. On two cores C2 is still working through a queue at the floor, and
+     * the methods a step calls once (the loss, the sparse optimisers, the copies) wait in C1's cheaper tier 2 while
+     * that queue is long; once it shrinks they move to tier 3 and need another hundred calls before their C2
+     * compile is even asked for. Ended at the floor, all of that happened in epoch 1, on a core the compute threads
+     * need. Returns the steps it took.
+     */
+    private int drain(Trainer tr, java.util.function.IntFunction<io.din4j.data.Batch> full, int[] steps, int floor, long t0) {
+        int from = steps[1];
+        int quiet = 0;
+        while (drainGoesOn(quiet, steps[1] - from, floor, System.nanoTime() - t0)) {
+            long jit0 = BenchCommand.jitMillis();
+            long w0 = System.nanoTime();
+            for (int i = 0; i < 10 || System.nanoTime() - w0 < 200_000_000L; i++) {
+                tr.step(full.apply(steps[1]++), 0);
+            }
+            quiet = drainWindowQuiet(CompilerQueue.c2Waiting(), BenchCommand.jitMillis() - jit0, (System.nanoTime() - w0) / 1e6)
+                    ? quiet + 1 : 0;
+        }
+        return steps[1] - from;
+    }
+
+    /**
+     * Whether a window of {@link #drain} steps was quiet: C2 has nothing compiling or queued ({@code c2Waiting} −1,
+     * where the queue cannot be read, leaves the JIT's time alone to decide) and the JIT compiled for at most
+     * {@link #DRAIN_QUIET_SHARE} of the window.
+     */
+    static boolean drainWindowQuiet(int c2Waiting, long jitMillis, double windowMillis) {
+        return c2Waiting <= 0 && jitMillis <= DRAIN_QUIET_SHARE * windowMillis;
+    }
+
+    /**
+     * Whether {@link #drain} takes another window: fewer than {@link #DRAIN_QUIET_WINDOWS} quiet windows in a row,
+     * fewer than {@code floor} steps since the floor, and the warm-up short of {@link #WARMUP_CAP_NANOS}.
+     */
+    static boolean drainGoesOn(int quietInARow, int drained, int floor, long elapsedNanos) {
+        return quietInARow < DRAIN_QUIET_WINDOWS && drained < floor && elapsedNanos < WARMUP_CAP_NANOS;
+    }
+
+    /** See {@link #drain}. */
+    static final int DRAIN_QUIET_WINDOWS = 2;
+    /** See {@link #drain}. */
+    static final double DRAIN_QUIET_SHARE = 0.02;
 
     /** What ended the warm-up, as its line says it. */
     enum WarmupEnd {
@@ -322,13 +378,14 @@ final class Training implements AutoCloseable {
      * faster than the previous window's (C2 works through its queue in bursts; one quiet window between two is not
      * the end).
      */
-    private boolean converged(Trainer tr, io.din4j.data.Batch[] batches, int[] steps, int phase, int minSteps, long minNanos) {
+    private boolean converged(Trainer tr, java.util.function.IntFunction<io.din4j.data.Batch> batches, int[] steps, int phase,
+                              int minSteps, long minNanos) {
         long jit0 = BenchCommand.jitMillis();
         long w0 = System.nanoTime();
         double best = Double.MAX_VALUE;
         for (int i = 0; i < minSteps || System.nanoTime() - w0 < minNanos; i++) {
             long s0 = System.nanoTime();
-            tr.step(batches[steps[phase]++ % batches.length], 0);
+            tr.step(batches.apply(steps[phase]++), 0);
             best = Math.min(best, (System.nanoTime() - s0) / 1e6);
         }
         double windowMs = (System.nanoTime() - w0) / 1e6;
@@ -336,6 +393,61 @@ final class Training implements AutoCloseable {
         quietWindows[phase] = best > lastBest[phase] * 0.97 && jit <= 0.05 * windowMs ? quietWindows[phase] + 1 : 0;
         lastBest[phase] = best;
         return quietWindows[phase] >= 2;
+    }
+
+    /**
+     * Rows for the full-size warm-up steps, as the data path holds them after reading: ids below the small tables'
+     * sizes, histories of uniformly random length 0..{@code longest} (the data's longest, after --max-history), one
+     * label per task, dense features in [0, 1).
+     */
+    static java.util.List<io.din4j.data.BatchBuilder.Encoded> warmUpRows(FeatureSchema schema, int n, int longest, int[] sizes,
+                                                                       java.util.SplittableRandom rnd) {
+        int[] seqTables = io.din4j.data.Vocabularies.sequenceTables(schema);
+        int nf = schema.sparse().size();
+        boolean user = schema.firstWithRole(io.din4j.data.FieldRole.USER) >= 0;
+        java.util.List<io.din4j.data.BatchBuilder.Encoded> rows = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int[] sparse = new int[nf];
+            for (int f = 0; f < nf; f++) {
+                sparse[f] = BenchCommand.randomId(rnd, sizes[f]);
+            }
+            int len = rnd.nextInt(longest + 1);
+            int[][] seqs = new int[seqTables.length][len];
+            for (int q = 0; q < seqTables.length; q++) {
+                for (int j = 0; j < len; j++) {
+                    seqs[q][j] = BenchCommand.randomId(rnd, sizes[seqTables[q]]);
+                }
+            }
+            float[] labels = new float[schema.tasks().size()];
+            for (int k = 0; k < labels.length; k++) {
+                labels[k] = rnd.nextBoolean() ? 1f : 0f;
+            }
+            float[] dense = new float[schema.dense().size()];
+            for (int d = 0; d < dense.length; d++) {
+                dense[d] = (float) rnd.nextDouble();
+            }
+            rows.add(new io.din4j.data.BatchBuilder.Encoded(labels, sparse, seqs, dense, user ? "u" + sparse[0] : null));
+        }
+        return rows;
+    }
+
+    /**
+     * The full-size warm-up steps' batches: {@code rows} cut into batches by the builder as {@link #trainStream} cuts
+     * the real rows (mixed at random, or in length-sorted windows with {@code --sort-window}), pass after pass. So the
+     * warm-up compiles epoch 1's batch building (on the reader's thread there) and meets its shapes: a batch of
+     * random rows is padded to about the longest history, where the old full-size batches were padded to the mean
+     * and epoch 1 then compiled the kernels' paths for the longer ones.
+     */
+    private java.util.function.IntFunction<io.din4j.data.Batch> fullSizeBatches(java.util.List<io.din4j.data.BatchBuilder.Encoded> rows, int b) {
+        long[] pass = {0};
+        @SuppressWarnings("unchecked")
+        Iterator<io.din4j.data.Batch>[] it = new Iterator[] {java.util.Collections.emptyIterator()};
+        return step -> {
+            if (!it[0].hasNext()) {
+                it[0] = builder.lengthSortedBatches(rows.iterator(), b, settings.sortWindow(), 101 + pass[0]++);
+            }
+            return it[0].next();
+        };
     }
 
     /**

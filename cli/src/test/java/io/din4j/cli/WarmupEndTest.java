@@ -117,4 +117,54 @@ class WarmupEndTest {
         assertEquals(WarmupEnd.STEP_FLOOR, r.end(), r.toString());
         assertTrue(r.seconds() < 10, "500 tiny steps at 1 ms and 150 full-size at 33 ms: " + r);
     }
+
+    @Test
+    void afterTheFloorTheDrainEndsOnQuietWindowsOrItsOwnFloorOrTheCap() {
+        assertTrue(Training.drainGoesOn(0, 0, FLOOR, S), "just past the floor");
+        assertTrue(Training.drainGoesOn(Training.DRAIN_QUIET_WINDOWS - 1, 10, FLOOR, S), "one quiet window is not the end");
+        assertFalse(Training.drainGoesOn(Training.DRAIN_QUIET_WINDOWS, 10, FLOOR, S), "quiet windows in a row");
+        assertFalse(Training.drainGoesOn(0, FLOOR, FLOOR, S), "as many steps again as the floor, quiet or not");
+        assertFalse(Training.drainGoesOn(0, 10, FLOOR, Training.WARMUP_CAP_NANOS), "the warm-up's cap");
+    }
+
+    @Test
+    void aDrainWindowIsQuietWhenC2HasNothingLeftAndTheJitWasIdle() {
+        assertTrue(Training.drainWindowQuiet(0, 0, 200));
+        assertTrue(Training.drainWindowQuiet(0, 4, 200), "2% of the window");
+        assertFalse(Training.drainWindowQuiet(0, 5, 200), "more than 2%");
+        assertFalse(Training.drainWindowQuiet(1, 0, 200), "a method still compiling or queued");
+        assertTrue(Training.drainWindowQuiet(-1, 0, 200), "an unreadable queue leaves the JIT's time to decide");
+        assertFalse(Training.drainWindowQuiet(-1, 50, 200));
+    }
+
+    @Test
+    void theFullSizeWarmUpRowsSpanEveryHistoryLengthUpToTheLongest() {
+        io.din4j.data.FeatureSchema schema = io.din4j.data.FeatureSchema.canonical(java.util.List.of("click", "buy"));
+        int[] sizes = new int[schema.sparse().size()];
+        java.util.Arrays.fill(sizes, 50);
+        sizes[sizes.length - 1] = 1;  // a table with only its out-of-vocabulary row
+        int longest = 30;
+        java.util.List<io.din4j.data.BatchBuilder.Encoded> rows =
+                Training.warmUpRows(schema, 2000, longest, sizes, new java.util.SplittableRandom(3));
+        assertEquals(2000, rows.size());
+        int[] seen = new int[longest + 1];
+        int[] seqTables = io.din4j.data.Vocabularies.sequenceTables(schema);
+        for (io.din4j.data.BatchBuilder.Encoded r : rows) {
+            int len = r.historyLength();
+            seen[len]++;
+            assertEquals(schema.tasks().size(), r.labels().length);
+            for (int f = 0; f < sizes.length; f++) {
+                assertTrue(r.sparse()[f] >= (sizes[f] > 1 ? 1 : 0) && r.sparse()[f] < sizes[f], "field " + f + ": " + r.sparse()[f]);
+            }
+            for (int q = 0; q < seqTables.length; q++) {
+                assertEquals(len, r.sequences()[q].length);
+                for (int id : r.sequences()[q]) {
+                    assertTrue(id >= 0 && id < sizes[seqTables[q]], "sequence " + q + ": " + id);
+                }
+            }
+        }
+        for (int len = 0; len <= longest; len++) {
+            assertTrue(seen[len] > 0, "no row of history " + len);
+        }
+    }
 }
