@@ -8,7 +8,7 @@ import javax.management.ObjectName;
  * How much work HotSpot's optimising compiler (C2) has before it: the methods in its queue plus those it is
  * compiling now, read from the {@code Compiler.queue} diagnostic command (what {@code jcmd PID Compiler.queue}
  * prints). The warm-up of {@code din4j train} uses it to tell a compiler that is still catching up from one that
- * is idle ({@link Training#warmedUp}); {@link CompilationMXBean}'s total compile time only says that something was
+ * is idle ({@link Training#warmedUp}); {@code CompilationMXBean}'s total compile time only says that something was
  * compiled, not what is left.
  *
  * <p>The command's text is not a stable interface; where it cannot be run or read (another JVM, a security
