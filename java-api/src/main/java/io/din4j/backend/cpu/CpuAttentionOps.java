@@ -656,17 +656,17 @@ final class CpuAttentionOps implements AttentionOps {
             unfoldedFirstLayer(w, pre, off, len, wk);
             return;
         }
-        // A_q[c, :] = (W2 − W3)[:, c] + q_c·W4[:, c];  c_q = b + Σ_c q_c·(W1 + W3)[:, c]. Columns outer, so that
-        // c_q's sums stay in a register across c (through memory each c waited for the previous one's store).
-        for (int j = 0; j < hp; j += L) {
-            FloatVector cq = FloatVector.fromArray(S, w.bias[0], j);
-            for (int c = 0, i = j; c < w.d; c++, i += hp) {
+        // A_q[c, :] = (W2 − W3)[:, c] + q_c·W4[:, c];  c_q = b + Σ_c q_c·(W1 + W3)[:, c]
+        System.arraycopy(w.bias[0], 0, wk.c, 0, hp);
+        for (int c = 0; c < w.d; c++) {
+            float qc = wk.q[c];
+            FloatVector qv = FloatVector.broadcast(S, qc);
+            for (int j = 0; j < hp; j += L) {
                 // scalar math: aq[c, j] = w23[c, j] + q_c·w4[c, j]; cq[j] += q_c·w13[c, j]
-                FloatVector qv = FloatVector.broadcast(S, wk.q[c]);
+                int i = c * hp + j;
                 qv.fma(FloatVector.fromArray(S, w.w4T, i), FloatVector.fromArray(S, w.w23T, i)).intoArray(wk.aq, i);
-                cq = qv.fma(FloatVector.fromArray(S, w.w13T, i), cq);
+                qv.fma(FloatVector.fromArray(S, w.w13T, i), FloatVector.fromArray(S, wk.c, j)).intoArray(wk.c, j);
             }
-            cq.intoArray(wk.c, j);
         }
         SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false);
     }
