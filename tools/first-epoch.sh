@@ -14,7 +14,8 @@
 #                     kept and named at the end)
 #   --arm NAME=SPEC   an arm (repeatable; default one arm, now=./din4j of this checkout). SPEC is one of:
 #                     git:REV    this repository's revision REV, exported (git archive) and built (offline, tests
-#                                skipped) under DIR/build-NAME, run as its jar
+#                                skipped) under DIR/build-NAME, run through its own ./din4j launcher (its jar where
+#                                that revision has none): a jar run bare misses the launcher's JVM flags for train
 #                     FILE.jar   a din4j CLI jar, run as the launcher runs it (incubator vector module, native
 #                                access, -Xmx1g, then $DIN4J_JAVA_OPTS)
 #                     COMMAND    shell words that run din4j, e.g. ./din4j or 'DIN4J_AOT=on ./din4j' or
@@ -82,7 +83,9 @@ for a in "${ARMS[@]}"; do
         || die "--arm $name: building $rev failed (log: $b/build.log)"
       echo "$sha" >"$b/COMMIT"
     fi
-    spec="$b/cli/target/din4j-cli.jar"
+    # Its own launcher where it has one, so the arm gets that revision's JVM flags for train (the JIT thresholds of
+    # docs/cli.md, "On-stack replacement"), as a user of that revision would; the bare jar otherwise.
+    if [[ -x "$b/din4j" ]]; then spec="$b/din4j"; else spec="$b/cli/target/din4j-cli.jar"; fi
   fi
   if [[ "$spec" == *.jar ]]; then
     [[ -f "$spec" ]] || die "--arm $name: $spec: no such jar"
