@@ -263,8 +263,8 @@ final class Training implements AutoCloseable {
     /**
      * After the step floor, more full-size steps until the JIT has caught up: C2's queue empty ({@link
      * CompilerQueue}) and the JIT compiling for under {@link #DRAIN_QUIET_SHARE} of the time in {@link
-     * #DRAIN_QUIET_WINDOWS} windows in a row (each of at least 10 steps and 0.2 s), at most {@code floor} more steps
-     * and never past {@link #WARMUP_CAP_NANOS}. On two cores C2 is still working through a queue at the floor, and
+     * #DRAIN_QUIET_WINDOWS} windows in a row (each of at least 10 steps and 0.2 s); no new window after {@code floor}
+     * more steps, nor past {@link #WARMUP_CAP_NANOS}. On two cores C2 is still working through a queue at the floor, and
      * the methods a step calls once (the loss, the sparse optimisers, the copies) wait in C1's cheaper tier 2 while
      * that queue is long; once it shrinks they move to tier 3 and need another hundred calls before their C2
      * compile is even asked for. Ended at the floor, all of that happened in epoch 1, on a core the compute threads
