@@ -243,14 +243,15 @@ final class Training implements AutoCloseable {
                     fullQuiet |= converged(tr, full, steps, 1, 3, 300_000_000L);
                 }
             }
-            if (end == WarmupEnd.STEP_FLOOR) {
-                // On a second throwaway model: a fresh model's first steps take branches that the first one's only
-                // took before C2 compiled them (a workspace with nothing prepared yet, say), and C2 dropped those from
-                // its code; the real model would hit them in epoch 1 and wait for a recompile (JFR: an unstable_if
-                // trap in CpuAttentionOps$Workspace.unchanged, 116 ms of C2 in epoch 1).
-                try (Model m2 = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr2 = new Trainer(m2, trainConfig)) {
-                    drainSteps = drain(tr2, full, steps, fullFloor, t0);
-                }
+        }
+        if (end == WarmupEnd.STEP_FLOOR) {
+            // On a second throwaway model (the first one closed, so that no more than one is held beside the real
+            // model): a fresh model's first steps take branches that the first one only took before C2 compiled
+            // them (a workspace with nothing prepared yet, say), and C2 left those out of its code; the real model
+            // would hit them in epoch 1 and wait for a recompile (JFR: an unstable_if trap in
+            // CpuAttentionOps$Workspace.unchanged, then 116 ms of C2 in epoch 1).
+            try (Model m2 = Model.create(model.config(), schema, small, model.backend(), b); Trainer tr2 = new Trainer(m2, trainConfig)) {
+                drainSteps = drain(tr2, full, steps, fullFloor, t0);
             }
         }
         out.printf(Locale.ROOT, "%s: kernels warmed up for %.1f s (%d tiny and %d full-size steps of a throwaway model; ended: %s%s) while the reader filled its buffer%n",
