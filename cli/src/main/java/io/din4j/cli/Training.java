@@ -228,7 +228,9 @@ final class Training implements AutoCloseable {
             tiny[i] = warmUpBatch(Math.min(b, 2 + rnd.nextInt(7)), Math.max(1, (t + 1) / 2 + rnd.nextInt(t / 2 + 1)), sizes, rnd, 11 + i);
         }
         int longest = settings.maxHistory() > 0 ? Math.min(longestHistory, settings.maxHistory()) : longestHistory;
-        java.util.function.IntFunction<io.din4j.data.Batch> full = fullSizeBatches(warmUpRows(schema, 8 * b, longest, sizes, rnd), b);
+        // Four batches' worth of rows, as many as the four prebuilt batches this replaced held: long histories at a
+        // large B make these rows take heap the shuffle buffer's bound does not count.
+        java.util.function.IntFunction<io.din4j.data.Batch> full = fullSizeBatches(warmUpRows(schema, 4 * b, longest, sizes, rnd), b);
         int[] steps = new int[2];
         WarmupEnd end;
         int drainSteps = 0;
