@@ -87,6 +87,27 @@ class ModelCommandsTest {
         assertArrayEquals(Files.readAllBytes(din.resolve("weights.safetensors")), Files.readAllBytes(warm.resolve("weights.safetensors")));
     }
 
+    /**
+     * On data of 50 batches and more the warm-up runs its full-size phase (batches cut by the builder from random rows)
+     * and, ended by its step floor, drains the JIT on a second throwaway model: the whole path runs, and training stays
+     * deterministic (two runs, the same bits; that the throwaway models leave the real one alone is the test above).
+     */
+    @Test
+    void aWarmUpEndedByItsStepFloorDrainsAndTrainingStaysDeterministic() throws IOException {
+        List<Path> outs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("din-drain-" + i);
+            Cli r = run("train", "--epochs", "1", "--embedding-dim", "4", "--mlp", "8", "--attention", "8", "--batch-size", "8",
+                    "--device", "cpu", "--threads", "1", "--train", train.toString(), "--model", "din", "--out", out.toString(),
+                    "--no-report");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(r.out().matches("(?s).*kernels warmed up for .*ended: (converged|step floor(, then \\d+ more while the JIT caught up)?)\\).*"),
+                    r.out());
+            outs.add(out);
+        }
+        assertArrayEquals(Files.readAllBytes(outs.get(0).resolve("weights.safetensors")), Files.readAllBytes(outs.get(1).resolve("weights.safetensors")));
+    }
+
     @Test
     void evalPrintsJsonPerTask() {
         Cli r = run("eval", "--model", dinPle.toString(), "--data", mtTest.toString(), "--json", "--device", "cpu");
