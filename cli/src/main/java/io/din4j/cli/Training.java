@@ -190,14 +190,14 @@ final class Training implements AutoCloseable {
      * a method after enough invocations and loop iterations, and a fresh JVM runs a full-size step in the
      * interpreter and C1, where every Vector API operation takes its Java fallback, at 1–8 s a step (DIN, B = 256,
      * on the AVX2 host). A tiny step makes the same kernel calls for a fraction of the work, so the thresholds are
-     * reached in seconds (measured: ~1,000 tiny steps in 25 s under load 10, each then ~1 ms). Then full-size steps
-     * at the data's mean history, so the paths only large batches take (more rows than a block of the matrix
-     * product, the second compute thread's chunks) are compiled too. When each phase ends, and the warm-up, is
+     * reached in seconds (measured: ~1,000 tiny steps in 25 s under load 10, each then ~1 ms). Then full-size
+     * steps, so the paths only large batches take (more rows than a block of the matrix product, the second compute
+     * thread's chunks) are compiled too; their batches are cut from random rows by the same builder as the real ones
+     * ({@link #fullSizeBatches}), so they have epoch 1's shapes. When each phase ends, and the warm-up, is
      * decided by {@link #tinyPhaseOver} and {@link #warmupEnd}: by the JIT going quiet (two windows in a row in which
      * it compiled for under 5% of the window and the step time stopped improving, as in {@code din4j bench}) or by
      * a count of steps done, with wall-clock caps only as a safety bound. A warm-up ended by the step count then
-     * {@link #drain}s: more full-size steps until the JIT has caught up. The full-size batches are cut from random
-     * rows by the same builder as the real ones ({@link #fullSizeBatches}), so they have epoch 1's shapes.
+     * {@link #drain}s: more full-size steps, on a second throwaway model, until the JIT has caught up.
      */
     BatchStream warmedUp(BatchStream stream, PrintWriter out) {
         Iterator<io.din4j.data.Batch> first = stream.startPass();
