@@ -413,7 +413,7 @@ final class Training implements AutoCloseable {
                                                                        java.util.SplittableRandom rnd) {
         int[] seqTables = io.din4j.data.Vocabularies.sequenceTables(schema);
         int nf = schema.sparse().size();
-        boolean user = schema.firstWithRole(io.din4j.data.FieldRole.USER) >= 0;
+        int user = schema.firstWithRole(io.din4j.data.FieldRole.USER);
         java.util.List<io.din4j.data.BatchBuilder.Encoded> rows = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int[] sparse = new int[nf];
@@ -435,7 +435,7 @@ final class Training implements AutoCloseable {
             for (int d = 0; d < dense.length; d++) {
                 dense[d] = (float) rnd.nextDouble();
             }
-            rows.add(new io.din4j.data.BatchBuilder.Encoded(labels, sparse, seqs, dense, user ? "u" + sparse[0] : null));
+            rows.add(new io.din4j.data.BatchBuilder.Encoded(labels, sparse, seqs, dense, user >= 0 ? "u" + sparse[user] : null));
         }
         return rows;
     }
