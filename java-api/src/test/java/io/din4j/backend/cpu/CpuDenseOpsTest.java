@@ -2,6 +2,7 @@ package io.din4j.backend.cpu;
 
 import static io.din4j.backend.OpFixture.assertBadArgument;
 import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,6 +172,33 @@ class CpuDenseOpsTest {
         assertFalse(CpuDenseOps.splitsColumns(1, 6, 2, 48, big), "one thread");
         assertFalse(CpuDenseOps.splitsColumns(2, 6, 2, 3, big), "fewer than two panels per thread");
         assertFalse(CpuDenseOps.splitsColumns(2, 1, 2, 48, 1000), "too small to hand off");
+    }
+
+    /**
+     * The row split's chunks: a multiple of the thread count wherever a chunk size from the one asked for down to two
+     * thirds of it makes one (the largest such), else the one asked for.
+     */
+    @Test
+    void rowChunksShareEvenlyBetweenThreads() {
+        assertEquals(15, CpuDenseOps.balancedChunk(171, 16, 2), "1,024 rows in 6-row blocks: 12 chunks, not 11");
+        assertEquals(16, CpuDenseOps.balancedChunk(256, 16, 2), "16 chunks already split evenly");
+        assertEquals(16, CpuDenseOps.balancedChunk(20, 16, 2), "two chunks: one each");
+        for (int threads = 1; threads <= 8; threads++) {
+            for (int items = 1; items <= 400; items++) {
+                for (int chunk = 1; chunk <= 24; chunk++) {
+                    int expected = chunk;
+                    if ((items + chunk - 1) / chunk > threads) {
+                        for (int c = Math.max(1, chunk * 2 / 3); c <= chunk; c++) {
+                            if ((items + c - 1) / c % threads == 0) {
+                                expected = c;
+                            }
+                        }
+                    }
+                    assertEquals(expected, CpuDenseOps.balancedChunk(items, chunk, threads),
+                            items + " items, chunk " + chunk + ", " + threads + " threads");
+                }
+            }
+        }
     }
 
     /** linearRelu against the reference's linear followed by max(·, 0); it must overwrite garbage in y. */
