@@ -144,6 +144,7 @@ final class CpuDenseOps implements DenseOps {
         long fmasPerPair = Math.max(1L, 2L * in * out);
         int chunk = (int) Math.max(1, Math.min(pairs, (MIN_CHUNK_FMAS + fmasPerPair - 1) / fmasPerPair));
         parallel.forChunks(pairs, chunk, (unused, from, to) -> {
+            float[] t = Gemm.scratch().tile;
             for (int p = from; p < to; p++) {
                 int r0 = 2 * p;
                 // An odd last row is multiplied twice (r1 = r0) and written once.
@@ -151,11 +152,11 @@ final class CpuDenseOps implements DenseOps {
                 int j = 0;
                 for (; j + 4 <= out; j += 4) {
                     Gemm.dot2x4(x, (long) r0 * in, (long) r1 * in, w, (long) j * in, in, y, (long) r0 * out + j,
-                            (long) r1 * out + j, r1 != r0, bias, j, relu);
+                            (long) r1 * out + j, r1 != r0, bias, j, relu, t);
                 }
                 for (; j < out; j++) {
                     Gemm.dot2x1(x, (long) r0 * in, (long) r1 * in, w, (long) j * in, in, y, (long) r0 * out + j,
-                            (long) r1 * out + j, r1 != r0, bias, j, relu);
+                            (long) r1 * out + j, r1 != r0, bias, j, relu, t);
                 }
             }
         });

@@ -611,10 +611,16 @@ final class Gemm {
     /**
      * {@code y[yo + i] = x[x0..]·w[w0 + i·k..] (+ bias[j + i])} for the four outputs {@code i < 4}, and the same for
      * row {@code x1} into {@code y1o} when {@code second}; element offsets, rows of length {@code k}; then max(y, 0)
-     * when {@code relu}.
+     * when {@code relu}. {@code t}: scratch of at least 8 vectors.
+     *
+     * <p>The accumulators leave the vector loop through {@code t} and are summed there ({@link #finishDot}), not by
+     * {@link Lanes#sum} on each vector: with eight sums, eight tails and eight stores inlined, this method was past
+     * C2's inlining budget in some JVMs and not others, and PLE's level-1 gate logits (B = 1024, 128 → 4) took
+     * 51 µs per inference call in some JVMs, 100–120 µs in most others and 1,171 µs in one (256 bits, {@code OpTimes}).
+     * Stored, nothing that takes a vector is left to inline. Same sums in the same order, so the same bits.
      */
     static void dot2x4(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
-            long y1o, boolean second, MemorySegment bias, int j, boolean relu) {
+            long y1o, boolean second, MemorySegment bias, int j, boolean relu, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
@@ -637,21 +643,27 @@ final class Gemm {
             c12 = a1.fma(b2, c12);
             c13 = a1.fma(b3, c13);
         }
-        putDot(y, y0o, Lanes.sum(c00) + dotTail(x, x0, w, w0, kk, k), bias, j, relu);
-        putDot(y, y0o + 1, Lanes.sum(c01) + dotTail(x, x0, w, w1, kk, k), bias, j + 1, relu);
-        putDot(y, y0o + 2, Lanes.sum(c02) + dotTail(x, x0, w, w2, kk, k), bias, j + 2, relu);
-        putDot(y, y0o + 3, Lanes.sum(c03) + dotTail(x, x0, w, w3, kk, k), bias, j + 3, relu);
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, 4 * L);
+        c11.intoArray(t, 5 * L);
+        c12.intoArray(t, 6 * L);
+        c13.intoArray(t, 7 * L);
+        for (int i = 0; i < 4; i++) {
+            finishDot(t, i * L, x, x0, w, w0 + i * (long) k, kk, k, y, y0o + i, bias, j + i, relu);
+        }
         if (second) {
-            putDot(y, y1o, Lanes.sum(c10) + dotTail(x, x1, w, w0, kk, k), bias, j, relu);
-            putDot(y, y1o + 1, Lanes.sum(c11) + dotTail(x, x1, w, w1, kk, k), bias, j + 1, relu);
-            putDot(y, y1o + 2, Lanes.sum(c12) + dotTail(x, x1, w, w2, kk, k), bias, j + 2, relu);
-            putDot(y, y1o + 3, Lanes.sum(c13) + dotTail(x, x1, w, w3, kk, k), bias, j + 3, relu);
+            for (int i = 0; i < 4; i++) {
+                finishDot(t, (4 + i) * L, x, x1, w, w0 + i * (long) k, kk, k, y, y1o + i, bias, j + i, relu);
+            }
         }
     }
 
     /** {@link #dot2x4} for one output. */
     static void dot2x1(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
-            long y1o, boolean second, MemorySegment bias, int j, boolean relu) {
+            long y1o, boolean second, MemorySegment bias, int j, boolean relu, float[] t) {
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = c0;
         int kk = 0;
@@ -661,10 +673,41 @@ final class Gemm {
             c0 = Lanes.load(x, x0 + kk).fma(b0, c0);
             c1 = Lanes.load(x, x1 + kk).fma(b0, c1);
         }
-        putDot(y, y0o, Lanes.sum(c0) + dotTail(x, x0, w, w0, kk, k), bias, j, relu);
+        c0.intoArray(t, 0);
+        c1.intoArray(t, L);
+        finishDot(t, 0, x, x0, w, w0, kk, k, y, y0o, bias, j, relu);
         if (second) {
-            putDot(y, y1o, Lanes.sum(c1) + dotTail(x, x1, w, w0, kk, k), bias, j, relu);
+            finishDot(t, L, x, x1, w, w0, kk, k, y, y1o, bias, j, relu);
         }
+    }
+
+    /**
+     * One output of {@link #dot2x4}: the {@code L} lanes at {@code t[at..]} summed in {@link Lanes#sum}'s pairwise
+     * order, plus the part of K past the last whole vector, plus the bias, then max(·, 0) when
+     * {@code relu}, stored at {@code y[yAt]}.
+     */
+    private static void finishDot(float[] t, int at, MemorySegment x, long xo, MemorySegment w, long wo, int from, int k,
+            MemorySegment y, long yAt, MemorySegment bias, int j, boolean relu) {
+        putDot(y, yAt, laneSum(t, at) + dotTail(x, xo, w, wo, from, k), bias, j, relu);
+    }
+
+    /** The {@code L} floats at {@code t[at..]} summed in {@link Lanes#sum}'s pairwise order (L is a constant to C2). */
+    private static float laneSum(float[] t, int at) {
+        return switch (L) {
+            case 16 -> (((t[at] + t[at + 8]) + (t[at + 4] + t[at + 12])) + ((t[at + 2] + t[at + 10]) + (t[at + 6] + t[at + 14])))
+                    + (((t[at + 1] + t[at + 9]) + (t[at + 5] + t[at + 13])) + ((t[at + 3] + t[at + 11]) + (t[at + 7] + t[at + 15])));
+            case 8 -> ((t[at] + t[at + 4]) + (t[at + 2] + t[at + 6])) + ((t[at + 1] + t[at + 5]) + (t[at + 3] + t[at + 7]));
+            case 4 -> (t[at] + t[at + 2]) + (t[at + 1] + t[at + 3]);
+            case 2 -> t[at] + t[at + 1];
+            default -> {
+                for (int h = L / 2; h > 0; h /= 2) {
+                    for (int i = 0; i < h; i++) {
+                        t[at + i] += t[at + i + h];
+                    }
+                }
+                yield t[at];
+            }
+        };
     }
 
     /** {@code Σ x[xo + i]·w[wo + i]} for {@code i} in {@code [from, k)}: the part of K past the last whole vector. */

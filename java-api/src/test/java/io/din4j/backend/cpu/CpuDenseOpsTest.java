@@ -252,6 +252,50 @@ class CpuDenseOpsTest {
         }
     }
 
+    /**
+     * The dot-product path (fewer outputs than lanes) sums in one fixed order, whatever C2 inlined: lane l of each of the L-lane accumulators
+     * is a chain of multiply-adds over K's whole vectors, the lanes are added pairwise (as {@link Lanes#sum}), then
+     * the K tail one product at a time, then the bias. A scalar model of that order must give the same bits, so a
+     * rewrite of the kernel that adds in another order (and so scores a row differently from the last version) fails.
+     */
+    @Test
+    void narrowOutputsSumInAFixedOrder() {
+        try (OpFixture f = new OpFixture(31)) {
+            for (int[] s : new int[][] {{5, 2 * Gemm.L + 3, Math.min(4, Gemm.L - 1)}, {4, Gemm.L, 1}, {3, 3 * Gemm.L, Gemm.L - 1},
+                    {2, Gemm.L - 1, Math.min(2, Gemm.L - 1)}}) {
+                int n = s[0], k = s[1], out = s[2];
+                Tensor x = f.random(1, n, k);
+                Tensor w = f.random(1, out, k);
+                Tensor b = f.random(1, out);
+                Tensor y = f.arena.f32(n, out);
+                cpu.dense().linear(x, w, b, y);
+                for (int r = 0; r < n; r++) {
+                    for (int o = 0; o < out; o++) {
+                        float[] lane = new float[Gemm.L];
+                        int kk = 0;
+                        for (; kk + Gemm.L <= k; kk += Gemm.L) {
+                            for (int l = 0; l < Gemm.L; l++) {
+                                lane[l] = Math.fma(x.getFloat((long) r * k + kk + l), w.getFloat((long) o * k + kk + l), lane[l]);
+                            }
+                        }
+                        for (int h = Gemm.L / 2; h > 0; h /= 2) {
+                            for (int l = 0; l < h; l++) {
+                                lane[l] += lane[l + h];
+                            }
+                        }
+                        float tail = 0;
+                        for (; kk < k; kk++) {
+                            tail += x.getFloat((long) r * k + kk) * w.getFloat((long) o * k + kk);
+                        }
+                        float expected = lane[0] + tail + b.getFloat(o);
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(y.getFloat((long) r * out + o)),
+                                n + "x" + k + "->" + out + ", row " + r + ", output " + o + ": " + expected + " vs " + y.getFloat((long) r * out + o));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void weightsChangedBetweenCallsArePackedAgain() {
         // The packed weights are reused while unchanged; a changed W (one element) must be packed again.
