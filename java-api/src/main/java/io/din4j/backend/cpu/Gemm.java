@@ -616,8 +616,9 @@ final class Gemm {
      * <p>The accumulators leave the vector loop through {@code t} and are summed there ({@link #finishDot}), not by
      * {@link Lanes#sum} on each vector: with eight sums, eight tails and eight stores inlined, this method was past
      * C2's inlining budget in some JVMs and not others, and PLE's level-1 gate logits (B = 1024, 128 → 4) took
-     * 51 µs per inference call in some JVMs, 100–120 µs in most others and 1,171 µs in one (256 bits, {@code OpTimes}).
-     * Stored, nothing that takes a vector is left to inline. Same sums in the same order, so the same bits.
+     * 100–150 µs per inference call in 9 of 12 JVMs, 58 µs in one and 672 µs in another (256 bits, {@code OpTimes});
+     * stored, nothing that takes a vector is left to inline, and they took 40–50 µs in 8 of 8. Same sums in the same
+     * order, so the same bits.
      */
     static void dot2x4(MemorySegment x, long x0, long x1, MemorySegment w, long w0, int k, MemorySegment y, long y0o,
             long y1o, boolean second, MemorySegment bias, int j, boolean relu, float[] t) {
