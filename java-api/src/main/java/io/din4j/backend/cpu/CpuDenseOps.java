@@ -27,8 +27,8 @@ final class CpuDenseOps implements DenseOps {
      * The largest chunk size from {@code chunk} down to two thirds of it that cuts {@code items} into a multiple of
      * {@code threads} chunks, where there are more chunks than threads; else {@code chunk}. {@link Parallel#forChunks}
      * cuts its chunks evenly, so every thread then claims as many items as the others: 1,024 rows in 6-row blocks
-     * (171) made 11 chunks of 15–16 blocks at most 16 per chunk, and one of two threads multiplied 93 blocks while the
-     * other waited after 78. 12 chunks of 14–15 made 1024×256→768 run at 2.06–2.14 ms against 2.18–2.23 (two
+     * (171 blocks, at most 16 per chunk) made 11 chunks of 15–16 blocks, and one of two threads multiplied 93 blocks
+     * while the other waited after 78. 12 chunks of 14–15 made 1024×256→768 run at 2.06–2.14 ms against 2.18–2.23 (two
      * threads, 256 bits, the AVX-512 host).
      */
     static int balancedChunk(int items, int chunk, int threads) {
