@@ -86,6 +86,8 @@ final class CpuAttentionOps implements AttentionOps {
         double dbOut;
         final double[] s1;
         final double[] s2;
+        /** B's tile columns for {@link SeqKernels#gemm}; every product here has at most 4D or H rows of B. */
+        final float[] panel;
 
         Worker(Workspace w) {
             int h0 = w.h[0];
@@ -122,6 +124,7 @@ final class CpuAttentionOps implements AttentionOps {
             dWOut = new float[w.hp[w.layers - 1]];
             s1 = new double[w.maxHp];
             s2 = new double[w.maxHp];
+            panel = new float[SeqKernels.panelFloats(Math.max(4 * w.d, w.maxHp))];
         }
 
         void zeroGradients() {
@@ -648,7 +651,7 @@ final class CpuAttentionOps implements AttentionOps {
         float[] pre = w.pre(l, wk);
         if (l > 0) {
             SeqKernels.gemm(w.act(l - 1, wk), w.actOff(l - 1, b, tN), w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
-                    w.bias[l], pre, off, hp, false);
+                    w.bias[l], pre, off, hp, false, wk.panel);
             return;
         }
         loadSample(w, b, tN, len, q, keys, wk);
@@ -668,7 +671,7 @@ final class CpuAttentionOps implements AttentionOps {
                 qv.fma(FloatVector.fromArray(S, w.w13T, i), FloatVector.fromArray(S, wk.c, j)).intoArray(wk.c, j);
             }
         }
-        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false);
+        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false, wk.panel);
     }
 
     /** The diagnostic unfolded first layer: explicit {@code [q, k, q − k, q ⊙ k]} rows times the 4D×H₁ weight. */
@@ -686,7 +689,7 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         int hp = w.hp[0];
-        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], pre, off, hp, false);
+        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], pre, off, hp, false, wk.panel);
     }
 
     /** Per-channel sums of (x − running mean) and its square over sample b's valid rows of layer l. */
@@ -915,7 +918,7 @@ final class CpuAttentionOps implements AttentionOps {
         int hUp = w.h[l + 1];
         float[] gUp = w.grad(l + 1, wk);
         int offUp = w.gradOff(l + 1, b, tN);
-        SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false);
+        SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false, wk.panel);
         // ∂W_{l+1} += Gᵀ·A_l
         SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b, tN), hp, hp, wk.dW[l + 1], 0, hp);
     }
@@ -1070,7 +1073,7 @@ final class CpuAttentionOps implements AttentionOps {
         accumulateFolded(w, wk, h0, dp);
         SeqKernels.addInto(dq.segment(), (long) b * d * Float.BYTES, wk.dq, 0, d);
         // ∂K = G·A_q  [len, dp]
-        SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false);
+        SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false, wk.panel);
         MemorySegment dks = dKeys.segment();
         for (int t = 0; t < len; t++) {
             SeqKernels.addInto(dks, ((long) b * tN + t) * d * Float.BYTES, wk.dk, t * dp, d);

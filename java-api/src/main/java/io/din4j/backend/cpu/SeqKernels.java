@@ -124,9 +124,16 @@ final class SeqKernels {
      * <p>Tiles hold their accumulators in registers while B rows stream from L1; their sizes follow the register
      * file ({@link #plan}): up to 4 rows × 5 vectors on 32 registers, 6 × 2 or 3 × 3 on 16. The tiles always accumulate into C, which is first set to the bias or zero: a branch on
      * the initial value inside the tile, or the 1-row tail in the same method, halved the tile's speed.
+     *
+     * <p>Each tile column of B is first copied into {@code panel} ({@link #panelFloats} floats), {@code K} rows of
+     * exactly the tile's width, unless B already is that narrow, and the tile's index into it grows by that width
+     * each k. At B's own stride, a variable to C2, the bounds checks on B's loads stayed in the inner loop with the
+     * stride's multiply and a base reloaded from the stack (36 instructions per 12 FMAs); an index written
+     * {@code k·(3·L)} became two shifts, which at 512 bits compete with the FMAs for their ports. Figures in
+     * docs/architecture.md ("Sequence GEMM panels").
      */
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
-                     float[] bias, float[] c, int cOff, int cStride, boolean accumulate) {
+                     float[] bias, float[] c, int cOff, int cStride, boolean accumulate, float[] panel) {
         if (!accumulate) {
             for (int r = 0; r < rows; r++) {
                 if (bias == null) {
@@ -142,14 +149,24 @@ final class SeqKernels {
         int full = rows - rows % rowBlock(plan);
         int j = 0;
         for (int v : plan) {
+            if (full == 0) {
+                break;
+            }
+            float[] p = b;
+            int pOff = bOff + j;
+            if (bStride != v * L) {
+                packPanel(b, bOff + j, bStride, kN, v * L, panel);
+                p = panel;
+                pOff = 0;
+            }
             if (v == 3 && WIDE_TILES) {
-                block6x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                block6x3(a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
             } else if (v == 3) {
-                block3x3(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                block3x3(a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
             } else if (v == 2 && !WIDE_TILES) {
-                block6x2(a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                block6x2(a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
             } else {
-                tile(v, a, aOff, aStride, full, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                tile(v, a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
             }
             j += v * L;
         }
@@ -361,13 +378,28 @@ final class SeqKernels {
         return w;
     }
 
-    private static void tile(int vectors, float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    /** The tile of {@code vectors} vectors over B's panel at {@code pOff} ({@code K} rows of exactly that width). */
+    private static void tile(int vectors, float[] a, int aOff, int as, int rows, int kN, float[] p, int pOff,
                              float[] c, int cOff, int cs) {
         switch (vectors) {
-            case 5 -> block5(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
-            case 4 -> block4(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
-            case 2 -> block2(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
-            default -> block1(a, aOff, as, rows, kN, b, bOff, bs, c, cOff, cs);
+            case 5 -> block5(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
+            case 4 -> block4(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
+            case 2 -> block2(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
+            default -> block1(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
+        }
+    }
+
+    /** Floats a {@link #gemm} panel needs for products with up to {@code maxK} rows of B: the widest tile's K rows. */
+    static int panelFloats(int maxK) {
+        return maxK * 5 * L;
+    }
+
+    /** {@code panel[k, 0:width] = B[k, j0:j0 + width]} for {@code k < K}: one tile column of B, rows back to back. */
+    private static void packPanel(float[] b, int j0, int bs, int kN, int width, float[] panel) {
+        for (int k = 0; k < kN; k++) {
+            for (int i = 0; i < width; i += L) {
+                FloatVector.fromArray(S, b, j0 + k * bs + i).intoArray(panel, k * width + i);
+            }
         }
     }
 
@@ -413,7 +445,7 @@ final class SeqKernels {
     }
 
     /** 6 rows × 3 vectors (18 accumulators): the better tile for 48-wide outputs (H = 40 padded). */
-    private static void block6x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block6x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                  float[] c, int cOff, int cs) {
         for (int r = 0; r + 6 <= rows; r += 6) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
@@ -424,9 +456,8 @@ final class SeqKernels {
             FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L), x42 = FloatVector.fromArray(S, c, c4 + 2 * L);
             FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L), x52 = FloatVector.fromArray(S, c, c5 + 2 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 3 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 6 rows × 3 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -452,7 +483,7 @@ final class SeqKernels {
         }
     }
 
-    private static void block5(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block5(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                float[] c, int cOff, int cs) {
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
@@ -461,9 +492,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L), x24 = FloatVector.fromArray(S, c, c2 + 4 * L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L), x34 = FloatVector.fromArray(S, c, c3 + 4 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 5 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 5 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -500,7 +530,7 @@ final class SeqKernels {
         x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L); x4.intoArray(c, cRow + 4 * L);
     }
 
-    private static void block4(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block4(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                float[] c, int cOff, int cs) {
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
@@ -509,9 +539,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 4 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 4 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -564,7 +593,7 @@ final class SeqKernels {
      * 36–39 GFLOP/s on the AVX2 host against 55–78 for 6 × 2: C2 keeps two broadcasts live, so one accumulator
      * spills and its chain runs through a store and a reload every k.
      */
-    private static void block3x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block3x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                  float[] c, int cOff, int cs) {
         for (int r = 0; r + 3 <= rows; r += 3) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs;
@@ -572,9 +601,8 @@ final class SeqKernels {
             FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 3 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 3 rows × 3 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -592,7 +620,7 @@ final class SeqKernels {
     }
 
     /** 6 rows × 2 vectors (12 accumulators, BLIS's Haswell shape): the 2-vector tile on 16 registers. */
-    private static void block6x2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block6x2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                  float[] c, int cOff, int cs) {
         for (int r = 0; r + 6 <= rows; r += 6) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
@@ -603,9 +631,8 @@ final class SeqKernels {
             FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
             FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 2 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 6 rows × 2 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
@@ -630,7 +657,7 @@ final class SeqKernels {
         }
     }
 
-    private static void block2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                float[] c, int cOff, int cs) {
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
@@ -639,9 +666,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += 2 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 2 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
@@ -672,7 +698,7 @@ final class SeqKernels {
         x0.intoArray(c, cRow); x1.intoArray(c, cRow + L);
     }
 
-    private static void block1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+    private static void block1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                float[] c, int cOff, int cs) {
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
@@ -681,9 +707,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2);
             FloatVector x30 = FloatVector.fromArray(S, c, c3);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 1 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
                 x00 = v0.fma(b0, x00);
@@ -721,9 +746,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L), x24 = FloatVector.fromArray(S, c, c2 + 4 * L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L), x34 = FloatVector.fromArray(S, c, c3 + 4 * L);
             int a0 = aOff + r;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += bs) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 5 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -769,9 +793,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L);
             int a0 = aOff + r;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += bs) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 4 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -815,9 +838,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L);
             int a0 = aOff + r;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += bs) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 3 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
@@ -859,9 +881,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
             FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
             int a0 = aOff + r;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += bs) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 2 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
                 FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
@@ -901,9 +922,8 @@ final class SeqKernels {
             FloatVector x20 = FloatVector.fromArray(S, c, c2);
             FloatVector x30 = FloatVector.fromArray(S, c, c3);
             int a0 = aOff + r;
-            for (int k = 0; k < kN; k++) {
+            for (int k = 0, bk = bOff; k < kN; k++, bk += bs) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows of Aᵀ × 1 vectors
-                int bk = bOff + k * bs;
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
                 FloatVector v0 = FloatVector.broadcast(S, a[a0 + k * as]);
                 x00 = v0.fma(b0, x00);

@@ -56,7 +56,8 @@ class SeqKernelsTest {
     /**
      * The blocked GEMM against a triple loop, over row counts 1..13 (6-row and 4-row tiles with every tail) and
      * column counts 1..11 vectors (every tile plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or
-     * 3+3+3+2).
+     * 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
+     * tile column goes through the panel).
      */
     @Test
     void gemmMatchesNaiveProduct() {
@@ -67,7 +68,7 @@ class SeqKernelsTest {
                 for (boolean acc : new boolean[] {false, true}) {
                     int k = 1 + r.nextInt(20);
                     int n = nv * l;
-                    int as = k + 3, bs = n + l, cs = n + 2 * l;
+                    int as = k + 3, bs = r.nextBoolean() ? n : n + l, cs = n + 2 * l;
                     float[] a = rnd(r, rows * as), b = rnd(r, k * bs), bias = rnd(r, n), c = rnd(r, rows * cs);
                     float[] expect = c.clone();
                     for (int i = 0; i < rows; i++) {
@@ -80,7 +81,7 @@ class SeqKernelsTest {
                         }
                     }
                     float[] c0 = c.clone();
-                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc);
+                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc, new float[SeqKernels.panelFloats(k)]);
                     for (int i = 0; i < c.length; i++) {
                         assertEquals(expect[i], c[i], 1e-5f * (1 + Math.abs(expect[i])),
                                 "rows=" + rows + " vectors=" + nv + " acc=" + acc + " at " + i);
