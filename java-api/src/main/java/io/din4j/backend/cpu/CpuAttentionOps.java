@@ -71,6 +71,8 @@ final class CpuAttentionOps implements AttentionOps {
         final float[] pooled;
         /** One sample's scores, {@code maxHistory} of them, before they go to the tensor. */
         final float[] scores;
+        /** Each score's dot-product lanes before they are summed, a row of L floats per behaviour. */
+        final float[] lanes;
         /**
          * Rows of shared keys ({@link #forwardPooledSharedKeys}) already in {@link #kp} during the current call; 0
          * when {@code kp} holds anything else.
@@ -103,6 +105,7 @@ final class CpuAttentionOps implements AttentionOps {
             dq = new float[w.dp];
             pooled = new float[w.dp];
             scores = new float[w.maxHistory];
+            lanes = new float[w.maxHistory * SeqKernels.L];
             accM = new float[h0 * w.dp];
             accMQ = new float[h0 * w.dp];
             accGQ = new float[h0 * w.dp];
@@ -779,7 +782,7 @@ final class CpuAttentionOps implements AttentionOps {
         int off = w.actOff(last, b, tN);
         float[] out = wk.scores;
         for (int t = 0; t < len; t++) {
-            out[t] = w.bOut + SeqKernels.dot(a, off + t * hp, w.wOut, 0, hp);
+            out[t] = w.bOut + SeqKernels.dot(a, off + t * hp, w.wOut, 0, hp, wk.lanes, t * SeqKernels.L);
         }
         Arrays.fill(out, len, tN, 0f);
         MemorySegment.copy(out, 0, scores.segment(), SeqKernels.F, (long) b * tN * Float.BYTES, tN);

@@ -689,26 +689,7 @@ final class Gemm {
      */
     private static void finishDot(float[] t, int at, MemorySegment x, long xo, MemorySegment w, long wo, int from, int k,
             MemorySegment y, long yAt, MemorySegment bias, int j, boolean relu) {
-        putDot(y, yAt, laneSum(t, at) + dotTail(x, xo, w, wo, from, k), bias, j, relu);
-    }
-
-    /** The {@code L} floats at {@code t[at..]} summed in {@link Lanes#sum}'s pairwise order (L is a constant to C2). */
-    private static float laneSum(float[] t, int at) {
-        return switch (L) {
-            case 16 -> (((t[at] + t[at + 8]) + (t[at + 4] + t[at + 12])) + ((t[at + 2] + t[at + 10]) + (t[at + 6] + t[at + 14])))
-                    + (((t[at + 1] + t[at + 9]) + (t[at + 5] + t[at + 13])) + ((t[at + 3] + t[at + 11]) + (t[at + 7] + t[at + 15])));
-            case 8 -> ((t[at] + t[at + 4]) + (t[at + 2] + t[at + 6])) + ((t[at + 1] + t[at + 5]) + (t[at + 3] + t[at + 7]));
-            case 4 -> (t[at] + t[at + 2]) + (t[at + 1] + t[at + 3]);
-            case 2 -> t[at] + t[at + 1];
-            default -> {
-                for (int h = L / 2; h > 0; h /= 2) {
-                    for (int i = 0; i < h; i++) {
-                        t[at + i] += t[at + i + h];
-                    }
-                }
-                yield t[at];
-            }
-        };
+        putDot(y, yAt, Lanes.sum(t, at) + dotTail(x, xo, w, wo, from, k), bias, j, relu);
     }
 
     /** {@code Σ x[xo + i]·w[wo + i]} for {@code i} in {@code [from, k)}: the part of K past the last whole vector. */

@@ -137,6 +137,29 @@ final class Lanes {
         };
     }
 
+    /**
+     * {@link #sum(FloatVector)} of a vector already stored at {@code t[at..at + L)}: the same pairwise order, in
+     * scalars (L is a constant to C2). For loops that sum a vector per output: stored with {@code intoArray} and
+     * summed here, nothing that takes a vector is left for C2 to inline, and at 512 bits the sixteen lane extracts
+     * of {@code sum16} (two or three shuffles each, all on one port) are sixteen loads.
+     */
+    static float sum(float[] t, int at) {
+        return switch (L) {
+            case 16 -> (((t[at] + t[at + 8]) + (t[at + 4] + t[at + 12])) + ((t[at + 2] + t[at + 10]) + (t[at + 6] + t[at + 14])))
+                    + (((t[at + 1] + t[at + 9]) + (t[at + 5] + t[at + 13])) + ((t[at + 3] + t[at + 11]) + (t[at + 7] + t[at + 15])));
+            case 8 -> ((t[at] + t[at + 4]) + (t[at + 2] + t[at + 6])) + ((t[at + 1] + t[at + 5]) + (t[at + 3] + t[at + 7]));
+            case 4 -> (t[at] + t[at + 2]) + (t[at + 1] + t[at + 3]);
+            case 2 -> t[at] + t[at + 1];
+            default -> {
+                for (int h = L / 2; h > 0; h /= 2) {
+                    for (int i = 0; i < h; i++) {
+                        t[at + i] += t[at + i + h];
+                    }
+                }
+                yield t[at];
+            }
+        };
+    }
     private static float sum16(FloatVector v) {
         float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
         float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);

@@ -952,14 +952,19 @@ final class SeqKernels {
         x0.intoArray(c, cRow);
     }
 
-    /** {@code Σ x[xOff + i]·y[yOff + i]} over {@code n} (a multiple of the lane count). */
-    static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+    /**
+     * {@code Σ x[xOff + i]·y[yOff + i]} over {@code n} (a multiple of the lane count), its lanes summed from
+     * {@code lanes[at..at + L)} ({@link Lanes#sum(float[], int)}). The attention unit's scores, one dot per row: summed
+     * from the vector's lane extracts they took 1.2–1.5 µs of a candidate's 24 at 512 bits.
+     */
+    static float dot(float[] x, int xOff, float[] y, int yOff, int n, float[] lanes, int at) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < n; i += L) {
             // scalar math: acc += x[i]·y[i]
             acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
         }
-        return Lanes.sum(acc);
+        acc.intoArray(lanes, at);
+        return Lanes.sum(lanes, at);
     }
 
     /** {@code y[yOff + i] += s·x[xOff + i]} over {@code n} (a multiple of the lane count). */
