@@ -122,8 +122,9 @@ final class SeqKernels {
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
      *
      * <p>Tiles hold their accumulators in registers while B rows stream from L1; their sizes follow the register
-     * file ({@link #plan}): up to 4 rows × 5 vectors on 32 registers, 6 × 2 or 3 × 3 on 16. The tiles always accumulate into C, which is first set to the bias or zero: a branch on
-     * the initial value inside the tile, or the 1-row tail in the same method, halved the tile's speed.
+     * file ({@link #plan}): 6 rows × 2 vectors and 6 × 3 on 32 registers, 6 × 2 and 3 × 3 on 16. The tiles always
+     * accumulate into C, which is first set to the bias or zero: a branch on the initial value inside the tile, or the
+     * 1-row tail in the same method, halved the tile's speed.
      *
      * <p>Each tile column of B is first copied into {@code panel} ({@link #panelFloats} floats), {@code K} rows of
      * exactly the tile's width, unless B already is that narrow, and the tile's index into it grows by that width
@@ -159,7 +160,7 @@ final class SeqKernels {
                 p = panel;
                 pOff = 0;
             }
-            if (v == 3 && WIDE_TILES) {
+            if (v == 3 && THREE_VECTOR_ROWS == 6) {
                 block6x3(a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
             } else if (v == 3) {
                 block3x3(a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
@@ -179,7 +180,7 @@ final class SeqKernels {
         for (int v : plan) {
             int step;
             if (v == 3) {
-                step = WIDE_TILES ? 6 : 3;
+                step = THREE_VECTOR_ROWS;
             } else if (v == 2 && !WIDE_TILES) {
                 step = 6;
             } else {
@@ -330,6 +331,16 @@ final class SeqKernels {
      */
     static final boolean WIDE_TILES = VectorIsa.REGISTERS >= 32 && Boolean.getBoolean("din4j.cpu.seq.wideTiles");
 
+    /**
+     * Rows of the 3-vector tile: 6 on 32 registers ({@code block6x3}, 18 accumulators), 3 on 16 ({@code block3x3}).
+     * 6 × 3 since 2026-12-05: on an Intel host at 512 bits the 3 × 3 tile spent a third of its instructions on loop
+     * and index work for its 9 FMAs; with 6 × 3 the attention unit (one user's 200 candidates at T = 100, one
+     * thread) took 4.03–4.08 ms against 4.47–4.69 in three alternated pairs. It did not box in the
+     * {@code --alloc-check} runs of the DIN training step that found the wide tiles' garbage (five runs, 325–339
+     * bytes per sample); under {@code -XX:-TieredCompilation} it boxes as {@code block6x2} does, before and after.
+     */
+    static final int THREE_VECTOR_ROWS = VectorIsa.REGISTERS >= 32 ? 6 : 3;
+
     /** Tile plans for every vector count a sequence GEMM meets, computed once (no allocation per call). */
     private static final int[][] PLANS = new int[257][];
     private static final int[][] PLANS_TN = new int[257][];
@@ -353,10 +364,10 @@ final class SeqKernels {
 
     /**
      * With the wide tiles ({@link #WIDE_TILES}): one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
-     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (every ISA by default): tiles
-     * of at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
-     * spilling — 6 rows × 2 vectors, with one 3 × 3 tile where the count is odd; the transposed kernels (4 rows)
-     * take 2-vector tiles.
+     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (every ISA by default): 6
+     * rows × 2 vectors, with one 3-vector tile where the count is odd ({@link #THREE_VECTOR_ROWS}); on 16 registers
+     * these hold at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
+     * spilling. The transposed kernels (4 rows) take 2-vector tiles.
      */
     private static int[] computePlan(int nv, boolean transposed) {
         if (!WIDE_TILES) {
