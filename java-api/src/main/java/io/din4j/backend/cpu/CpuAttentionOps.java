@@ -568,8 +568,13 @@ final class CpuAttentionOps implements AttentionOps {
             for (int o = 0; o < w.h[l]; o++) {
                 w.shift[o] = state.runningMean().getFloat(o);
             }
+            // Each sample's activation of the layer below runs just before its pre-activations here, while they
+            // are in cache, rather than in a pass of its own that read the whole batch's back from memory.
             parallel.forRange(bN, 1, (wk, from, to) -> {
                 for (int b = from; b < to; b++) {
+                    if (layer > 0) {
+                        activate(w, layer - 1, b, tN, lengths, w.workers[wk]);
+                    }
                     layer(w, layer, b, tN, q, keys, lengths, w.workers[wk]);
                     batchSums(w, layer, b, tN, lengths, w.workers[wk]);
                 }
@@ -588,14 +593,11 @@ final class CpuAttentionOps implements AttentionOps {
                 rm.setFloat(o, (float) ((1 - Dice.MOMENTUM) * rm.getFloat(o) + Dice.MOMENTUM * mean));
                 rv.setFloat(o, (float) ((1 - Dice.MOMENTUM) * rv.getFloat(o) + Dice.MOMENTUM * var));
             }
-            parallel.forRange(bN, 1, (wk, from, to) -> {
-                for (int b = from; b < to; b++) {
-                    activate(w, layer, b, tN, lengths, w.workers[wk]);
-                }
-            });
         }
+        int last = w.layers - 1;
         parallel.forRange(bN, 1, (wk, from, to) -> {
             for (int b = from; b < to; b++) {
+                activate(w, last, b, tN, lengths, w.workers[wk]);
                 score(w, b, tN, lengths, scores, w.workers[wk]);
             }
         });
