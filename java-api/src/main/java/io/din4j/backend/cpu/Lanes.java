@@ -150,16 +150,10 @@ final class Lanes {
             case 8 -> ((t[at] + t[at + 4]) + (t[at + 2] + t[at + 6])) + ((t[at + 1] + t[at + 5]) + (t[at + 3] + t[at + 7]));
             case 4 -> (t[at] + t[at + 2]) + (t[at + 1] + t[at + 3]);
             case 2 -> t[at] + t[at + 1];
-            default -> {
-                for (int h = L / 2; h > 0; h /= 2) {
-                    for (int i = 0; i < h; i++) {
-                        t[at + i] += t[at + i + h];
-                    }
-                }
-                yield t[at];
-            }
+            default -> sumAny(java.util.Arrays.copyOfRange(t, at, at + L));
         };
     }
+
     private static float sum16(FloatVector v) {
         float a0 = v.lane(0) + v.lane(8), a1 = v.lane(1) + v.lane(9), a2 = v.lane(2) + v.lane(10);
         float a3 = v.lane(3) + v.lane(11), a4 = v.lane(4) + v.lane(12), a5 = v.lane(5) + v.lane(13);

@@ -321,7 +321,7 @@ final class SeqKernels {
 
     /**
      * Whether the sequence kernels use the wide tiles sized for 32 registers (4 rows × 4 or 5 vectors, 20
-     * accumulators; 6 × 3). Off by default on every ISA: on an AVX-512 host (2026-12-04) those kernels came out of
+     * accumulators; 6 × 3 was among them until it became {@link #THREE_VECTOR_ROWS}'s tile). Off by default on every ISA: on an AVX-512 host (2026-12-04) those kernels came out of
      * C2 with some of their vector operations left in the Vector API's Java fallback in some JVMs and not in others —
      * twelve DIN training runs (B = 1024, T = 50, two threads) took 59–217 ms per step, the slow ones allocating
      * 1.3–3.2 MB of boxed vectors per sample in {@code block4}, {@code blockT4}, {@code blockT5} and {@code pair5}
@@ -966,7 +966,8 @@ final class SeqKernels {
     /**
      * {@code Σ x[xOff + i]·y[yOff + i]} over {@code n} (a multiple of the lane count), its lanes summed from
      * {@code lanes[at..at + L)} ({@link Lanes#sum(float[], int)}). The attention unit's scores, one dot per row: summed
-     * from the vector's lane extracts they took 1.2–1.5 µs of a candidate's 24 at 512 bits.
+     * from the vector's lane extracts they took 1.2–1.5 µs of a candidate's ~21 at 512 bits (Intel AVX-512 host, one
+     * thread), about 0.7 µs this way.
      */
     static float dot(float[] x, int xOff, float[] y, int yOff, int n, float[] lanes, int at) {
         FloatVector acc = FloatVector.zero(S);

@@ -9,9 +9,34 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import org.junit.jupiter.api.Test;
 
-/** Masked loads and stores against a lane-by-lane reading of the mask, inside a segment and at its very end. */
+/**
+ * Masked loads and stores against a lane-by-lane reading of the mask, inside a segment and at its very end; the
+ * lane sums of a stored vector against the vector's own.
+ */
 class LanesTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /**
+     * {@code Lanes.sum(float[], int)} gives the bits of {@code Lanes.sum(FloatVector)} (the same pairwise order), at
+     * any offset, and leaves the array as it was. Values of mixed sign and magnitude, so that another order of the
+     * adds would round differently.
+     */
+    @Test
+    void storedLanesSumInTheVectorsOrder() {
+        int l = Lanes.L;
+        java.util.Random r = new java.util.Random(5);
+        for (int round = 0; round < 200; round++) {
+            int at = r.nextInt(3 * l);
+            float[] t = new float[at + l + 2];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = (float) ((r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(8) - 2));
+            }
+            float[] before = t.clone();
+            float want = Lanes.sum(FloatVector.fromArray(Lanes.S, t, at));
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(Lanes.sum(t, at)), "round " + round + " at " + at);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, t, "round " + round);
+        }
+    }
 
     @Test
     void maskedLoadsAndStoresTouchOnlyTheMaskedLanes() {
