@@ -9,7 +9,9 @@
 #   --data FILE.csv   the training file (default: generated once into the output directory with `din4j generate
 #                     --users 3000 --samples-per-user 25`: 60,000 training rows, histories 0-30, mean 15)
 #   --users N         users of the generated file (20 training rows each)
-#   --epochs E        epochs per run (default 4; at least 2: the ratio is epoch 1 over the median of epochs 2..E)
+#   --epochs E        epochs per run (default 4; at least 2: the ratio is epoch 1's time over the median of epochs
+#                     2..E, computed from the epoch lines' samples/s, which every epoch of one file shares the rows of,
+#                     so that it keeps the precision the lines' 0.1-s times lose on short epochs)
 #   --out DIR         where the logs, models, builds and the raw table go (default: a new directory under /tmp,
 #                     kept and named at the end)
 #   --arm NAME=SPEC   an arm (repeatable; default one arm, now=./din4j of this checkout). SPEC is one of:
@@ -140,16 +142,18 @@ run_one() {  # round arm-index -> prints the TSV row
     / epoch [0-9]+\/[0-9]+ .*\([0-9.]+ s, [0-9,]+ samples\/s\)$/ {
       match($0, / epoch [0-9]+\//); e = substr($0, RSTART + 7, RLENGTH - 8) + 0
       match($0, /\([0-9.]+ s, /); txt[e] = substr($0, RSTART + 1, RLENGTH - 5); sec[e] = txt[e] + 0
+      # The ratio comes from the samples/s, which keep the precision that the seconds (0.1 s) lose on short epochs.
+      match($0, /s, [0-9,]+ samples\/s\)$/); v = substr($0, RSTART + 3, RLENGTH - 15); gsub(/,/, "", v); rate[e] = v + 0
       if (e == 1) end1 = $1
       n = e > n ? e : n
     }
     END {
       if (n < E || !(1 in sec)) { print "ERROR\tthe output has " n " of " E " epoch lines (log: " logf ")"; exit }
-      later = ""; for (k = 2; k <= n; k++) { b[k-1] = sec[k]; later = later (k > 2 ? ", " : "") txt[k] }
-      m = med(b, n - 1)
+      later = ""; for (k = 2; k <= n; k++) { b[k-1] = sec[k]; c[k-1] = rate[k]; later = later (k > 2 ? ", " : "") txt[k] }
+      m = med(b, n - 1); mr = med(c, n - 1)
       printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%.2f\t%.2f\t%.1f\n", r, arm, utc, l0, l1,
         (wu == "" ? "-" : wu), (tiny == "" ? "-" : tiny), (full == "" ? "-" : full), (ended == "" ? "-" : ended),
-        sec[1], later, m, sec[1] / m, end1
+        sec[1], later, m, mr / rate[1], end1
     }' "$log"
 }
 

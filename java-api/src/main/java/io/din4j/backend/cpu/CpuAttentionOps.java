@@ -195,6 +195,14 @@ final class CpuAttentionOps implements AttentionOps {
         final Worker[] workers;
         int rows;
         /**
+         * Where sample b's rows start in the batch-wide buffers ({@link #pre}, {@link #act}, {@link #grad}), in rows:
+         * the sum of the earlier samples' lengths, set by each forward. Packed by the rows' own lengths rather than
+         * at b·T, so padding takes no room between samples: with every row at T = 15 but padded to T = 30, the
+         * b·T layout made a DIN training step 7% slower (the attention backward 11%), the same touched data spread
+         * over twice the memory.
+         */
+        final int[] rowStart;
+        /**
          * Where this call keeps pre-activations and activations: in the batch-wide buffers (what a training
          * backward or Dice's batch statistics need) or in the worker's scratch for the sample at hand, which stays
          * in L1/L2 and saves streaming tens of MB through memory.
@@ -216,24 +224,24 @@ final class CpuAttentionOps implements AttentionOps {
             return gradLocal ? wk.gradS[l & 1] : grad[l & 1];
         }
 
-        int gradOff(int l, int b, int tN) {
-            return gradLocal ? 0 : b * tN * hp[l];
+        int gradOff(int l, int b) {
+            return gradLocal ? 0 : rowStart[b] * hp[l];
         }
 
         float[] pre(int l, Worker wk) {
             return preLocal ? wk.preS[l] : pre[l];
         }
 
-        int preOff(int l, int b, int tN) {
-            return preLocal ? 0 : b * tN * hp[l];
+        int preOff(int l, int b) {
+            return preLocal ? 0 : rowStart[b] * hp[l];
         }
 
         float[] act(int l, Worker wk) {
             return actLocal ? wk.actS[l] : act[l];
         }
 
-        int actOff(int l, int b, int tN) {
-            return actLocal ? 0 : b * tN * hp[l];
+        int actOff(int l, int b) {
+            return actLocal ? 0 : rowStart[b] * hp[l];
         }
 
         Workspace(AttentionUnit unit, int maxBatch, int maxHistory, int threads, boolean fold) {
@@ -274,6 +282,7 @@ final class CpuAttentionOps implements AttentionOps {
                         + "workspace for a smaller batch or history");
             }
             int rowsMax = maxBatch * maxHistory;
+            rowStart = new int[maxBatch];
             for (int l = 0; l < layers; l++) {
                 if (l > 0) {
                     wT[l] = new float[h[l - 1] * hp[l]];
@@ -530,6 +539,7 @@ final class CpuAttentionOps implements AttentionOps {
         }
         int rows = 0;
         for (int b = 0; b < bN; b++) {
+            w.rowStart[b] = rows;
             rows += lengths.getInt(b);
         }
         w.rows = rows;
@@ -652,10 +662,10 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
-        int off = w.preOff(l, b, tN);
+        int off = w.preOff(l, b);
         float[] pre = w.pre(l, wk);
         if (l > 0) {
-            SeqKernels.gemm(w.act(l - 1, wk), w.actOff(l - 1, b, tN), w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
+            SeqKernels.gemm(w.act(l - 1, wk), w.actOff(l - 1, b), w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
                     w.bias[l], pre, off, hp, false, wk.panel);
             return;
         }
@@ -701,7 +711,7 @@ final class CpuAttentionOps implements AttentionOps {
     private static void batchSums(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
         int len = lengths.getInt(b);
         int hp = w.hp[l];
-        int off = b * tN * hp;
+        int off = w.rowStart[b] * hp;
         float[] x = w.pre[l];
         for (int j = 0; j < w.h[l]; j += L) {
             FloatVector shift = FloatVector.fromArray(S, w.shift, j);
@@ -724,8 +734,8 @@ final class CpuAttentionOps implements AttentionOps {
     private static void activate(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
         int len = lengths.getInt(b);
         int hp = w.hp[l];
-        int off = w.preOff(l, b, tN);
-        int yOff = w.actOff(l, b, tN);
+        int off = w.preOff(l, b);
+        int yOff = w.actOff(l, b);
         float[] x = w.pre(l, wk);
         float[] y = w.act(l, wk);
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -781,7 +791,7 @@ final class CpuAttentionOps implements AttentionOps {
         int last = w.layers - 1;
         int hp = w.hp[last];
         float[] a = w.act(last, wk);
-        int off = w.actOff(last, b, tN);
+        int off = w.actOff(last, b);
         float[] out = wk.scores;
         for (int t = 0; t < len; t++) {
             out[t] = w.bOut + SeqKernels.dot(a, off + t * hp, w.wOut, 0, hp, wk.lanes, t * SeqKernels.L);
@@ -904,7 +914,7 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
-        int off = w.gradOff(l, b, tN);
+        int off = w.gradOff(l, b);
         float[] g = w.grad(l, wk);
         if (l == w.layers - 1) {
             for (int t = 0; t < len; t++) {
@@ -915,17 +925,17 @@ final class CpuAttentionOps implements AttentionOps {
                     // scalar math: g[t, j] = ds_t·w_out[j]
                     dv.mul(FloatVector.fromArray(S, w.wOut, j)).intoArray(g, off + t * hp + j);
                 }
-                SeqKernels.axpy(ds, w.act(l, wk), w.actOff(l, b, tN) + t * hp, wk.dWOut, 0, hp);
+                SeqKernels.axpy(ds, w.act(l, wk), w.actOff(l, b) + t * hp, wk.dWOut, 0, hp);
             }
             return;
         }
         int hpUp = w.hp[l + 1];
         int hUp = w.h[l + 1];
         float[] gUp = w.grad(l + 1, wk);
-        int offUp = w.gradOff(l + 1, b, tN);
+        int offUp = w.gradOff(l + 1, b);
         SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false, wk.panel);
         // ∂W_{l+1} += Gᵀ·A_l
-        SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b, tN), hp, hp, wk.dW[l + 1], 0, hp);
+        SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b), hp, hp, wk.dW[l + 1], 0, hp);
     }
 
     /**
@@ -938,10 +948,10 @@ final class CpuAttentionOps implements AttentionOps {
     private static void diceGradSums(Workspace w, int l, int b, int tN, Tensor lengths, Worker wk) {
         int len = lengths.getInt(b);
         int hp = w.hp[l];
-        int off = w.gradOff(l, b, tN);
+        int off = w.gradOff(l, b);
         float[] g = w.grad(l, wk);
         float[] x = w.pre[l];
-        int xOff = b * tN * hp;
+        int xOff = w.rowStart[b] * hp;
         float[] da = wk.dAlpha[l];
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < hp; j += L) {
@@ -991,8 +1001,8 @@ final class CpuAttentionOps implements AttentionOps {
             return;
         }
         int hp = w.hp[l];
-        int gOff = w.gradOff(l, b, tN);
-        int off = b * tN * hp;
+        int gOff = w.gradOff(l, b);
+        int off = w.rowStart[b] * hp;
         float[] g = w.grad(l, wk);
         float[] x = w.pre[l];
         float[] db = wk.db[l];
@@ -1035,7 +1045,7 @@ final class CpuAttentionOps implements AttentionOps {
                     case RELU -> out = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
                     case SIGMOID -> {
                         // scalar math: g·y·(1 − y)
-                        FloatVector y = FloatVector.fromArray(S, w.act(l, wk), w.actOff(l, b, tN) + t * hp + j);
+                        FloatVector y = FloatVector.fromArray(S, w.act(l, wk), w.actOff(l, b) + t * hp + j);
                         out = gv.mul(y).mul(one.sub(y));
                     }
                     case PRELU -> {
@@ -1066,7 +1076,7 @@ final class CpuAttentionOps implements AttentionOps {
         int h0 = w.h[0];
         int dp = w.dp;
         int d = w.d;
-        int off = w.gradOff(0, b, tN);
+        int off = w.gradOff(0, b);
         float[] g = w.grad(0, wk);
         loadSample(w, b, tN, len, q, keys, wk);
         if (!gsumReady) {
