@@ -243,8 +243,11 @@ final class BenchCommand implements Callable<Integer> {
         if (type.usesAttention() && schema.sequences().isEmpty()) {
             throw new UserError("--model " + model + ": needs behaviour sequences (hist_* columns), " + data + " has none");
         }
-        Training.Settings settings = new Training.Settings(type, 1, batch, 1e-3, OptimizerSpec.Kind.ADAM, 1, embeddingDim, 0, 1,
-                TRAIN_SHUFFLE_BUFFER, (long) Training.DEFAULT_SHUFFLE_MIB << 20, sortWindow, 0, 0, null, null, null, 0);
+        // train's defaults (rare ids' shared row, mini-batch aware regularization), so that both time the model a
+        // plain `din4j train` on this file builds.
+        Training.Settings settings = new Training.Settings(type, 1, batch, 1e-3, OptimizerSpec.Kind.ADAM, 1, embeddingDim, 0,
+                Training.DEFAULT_MIN_COUNT, TRAIN_SHUFFLE_BUFFER, (long) Training.DEFAULT_SHUFFLE_MIB << 20, sortWindow,
+                Training.DEFAULT_MBA_LAMBDA, 0, null, null, null, 0);
         long[] counts = new long[2];
         Result r;
         Pipeline p;
