@@ -8,8 +8,9 @@ import java.util.List;
  * Batches of a re-readable row source, for training loops that iterate once per epoch. With a shuffle buffer each
  * pass mixes rows differently (the seed advances per pass) but reproducibly; with a sort window, batches group rows
  * of similar history length so that each is padded about as far as its own rows need. When a pass finds that
- * the whole source fits the shuffle buffer's bounds, later passes shuffle those encoded rows in memory instead of
- * reading the source again: on a small file, parsing then costs the first epoch only. With prefetching, batches are built on
+ * the whole source's encoded rows fit the shuffle buffer's memory bound, later passes shuffle those rows in memory
+ * instead of reading the source again: parsing then costs the first epoch only. The buffer's row count does not
+ * limit this: it bounds how far a streaming pass mixes rows, while the kept rows are already in memory. With prefetching, batches are built on
  * a background thread while the model computes; starting a new pass (or {@link #close()}) stops the previous one.
  */
 public final class BatchStream implements Iterable<Batch>, AutoCloseable {
@@ -22,7 +23,7 @@ public final class BatchStream implements Iterable<Batch>, AutoCloseable {
     private final long seed;
     private final int prefetch;
     private int passes;
-    /** Every row of the source, encoded, once a pass found that they all fit the shuffle buffer; else null. */
+    /** Every row of the source, encoded, once a pass found that they all fit the shuffle buffer's bytes; else null. */
     private volatile BatchBuilder.Encoded[] cache;
     /** A pass begun by {@link #startPass()} that the next {@link #iterator()} hands out. */
     private Iterator<Batch> started;
@@ -121,7 +122,7 @@ public final class BatchStream implements Iterable<Batch>, AutoCloseable {
         return current;
     }
 
-    /** Whether later passes read the rows from memory instead of the source (the whole source fit the buffer). */
+    /** Whether later passes read the rows from memory instead of the source (the whole source fit the buffer's bytes). */
     public boolean cached() {
         return cache != null;
     }
@@ -140,9 +141,12 @@ public final class BatchStream implements Iterable<Batch>, AutoCloseable {
     }
 
     /**
-     * Passes a pass's encoded rows through and keeps them while they stay within the shuffle buffer's bounds; when
-     * the source ends within them, the shuffle buffer has held the whole source at once, and later passes shuffle
-     * the kept rows in memory instead of reading, parsing and mapping the file again (memory already spent).
+     * Passes a pass's encoded rows through and keeps them while their bytes stay within the shuffle buffer's memory
+     * bound; when the source ends within it, later passes shuffle the kept rows in memory instead of reading,
+     * parsing and mapping the file again. The kept rows and the buffer's share the same objects, so a pass holds
+     * no more than that bound of rows either way. Not the buffer's row count: a file of 196,000 rows (the 100,000-row
+     * default) was parsed again every epoch, and on two cores the parsing took a core from the step (a pass read
+     * from the file ran at 60–67% of the synthetic step, from memory at 90–99%; docs/cli.md, bench).
      */
     private final class Recorder implements Iterator<BatchBuilder.Encoded> {
         private final Iterator<BatchBuilder.Encoded> source;
@@ -168,7 +172,7 @@ public final class BatchStream implements Iterable<Batch>, AutoCloseable {
             BatchBuilder.Encoded e = source.next();
             if (kept != null) {
                 bytes += e.bytes();
-                if (kept.size() >= shuffleBuffer || bytes > shuffleBytes) {
+                if (bytes > shuffleBytes) {
                     kept = null;
                 } else {
                     kept.add(e);

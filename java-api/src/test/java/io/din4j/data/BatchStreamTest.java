@@ -70,16 +70,35 @@ class BatchStreamTest {
     }
 
     @Test
-    void aSourceLargerThanTheBufferIsReadEveryPass() {
+    void aSourceOverTheBuffersBytesIsReadEveryPass() {
         List<Row> rows = WORLD.rows(false);
         BatchBuilder builder = new BatchBuilder(Vocabularies.build(WORLD.schema(), rows.iterator(), 1), 0);
         long oneRow = builder.encode(rows.get(0)).bytes();
-        for (BatchStream s : new BatchStream[] {
-                new BatchStream(new Counting(rows), builder, 32, rows.size() - 1, Long.MAX_VALUE, 4, 3, 0),
-                new BatchStream(new Counting(rows), builder, 32, rows.size(), 50 * oneRow, 4, 3, 0)}) {
+        Counting src = new Counting(rows);
+        try (BatchStream s = new BatchStream(src, builder, 32, rows.size(), 50 * oneRow, 4, 3, 0)) {
             assertEquals(rows.size(), pass(s).size());
             assertFalse(s.cached());
             assertEquals(rows.size(), pass(s).size());
+            assertEquals(2, src.passes, "read every pass");
+        }
+    }
+
+    @Test
+    void aSourceOverTheBuffersRowCountButWithinItsBytesIsReadOnce() {
+        List<Row> rows = WORLD.rows(false);
+        BatchBuilder builder = new BatchBuilder(Vocabularies.build(WORLD.schema(), rows.iterator(), 1), 0);
+        Counting src = new Counting(rows);
+        try (BatchStream s = new BatchStream(src, builder, 32, rows.size() / 10, Long.MAX_VALUE, 0, 3, 2)) {
+            List<String> first = pass(s);
+            assertTrue(s.cached());
+            List<String> second = pass(s);
+            assertEquals(1, src.passes, "read once");
+            List<String> a = new ArrayList<>(first);
+            List<String> b = new ArrayList<>(second);
+            a.sort(null);
+            b.sort(null);
+            assertEquals(a, b, "the same rows every pass");
+            assertNotEquals(first, second);
         }
     }
 }
