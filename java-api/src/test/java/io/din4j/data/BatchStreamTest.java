@@ -40,6 +40,16 @@ class BatchStreamTest {
         return ids;
     }
 
+    /** Two passes hold the same rows, in another order. */
+    private static void assertSameRowsReshuffled(List<String> first, List<String> second) {
+        List<String> a = new ArrayList<>(first);
+        List<String> b = new ArrayList<>(second);
+        a.sort(null);
+        b.sort(null);
+        assertEquals(a, b, "the same rows every pass");
+        assertNotEquals(first, second);
+    }
+
     @Test
     void aSourceThatFitsTheShuffleBufferIsReadOnceAndShuffledAnewEachPass() {
         List<Row> rows = WORLD.rows(false);
@@ -54,12 +64,7 @@ class BatchStreamTest {
                 List<String> third = pass(s);
                 assertEquals(1, src.passes, "read once");
                 assertEquals(rows.size(), first.size());
-                List<String> a = new ArrayList<>(first);
-                List<String> b = new ArrayList<>(second);
-                a.sort(null);
-                b.sort(null);
-                assertEquals(a, b, "the same rows every pass");
-                assertNotEquals(first, second);
+                assertSameRowsReshuffled(first, second);
                 assertNotEquals(second, third);
                 try (BatchStream again = new BatchStream(src, builder, 32, rows.size(), Long.MAX_VALUE, 4, 3, prefetch)) {
                     assertEquals(first, pass(again));
@@ -93,12 +98,7 @@ class BatchStreamTest {
             assertTrue(s.cached());
             List<String> second = pass(s);
             assertEquals(1, src.passes, "read once");
-            List<String> a = new ArrayList<>(first);
-            List<String> b = new ArrayList<>(second);
-            a.sort(null);
-            b.sort(null);
-            assertEquals(a, b, "the same rows every pass");
-            assertNotEquals(first, second);
+            assertSameRowsReshuffled(first, second);
         }
     }
 }
