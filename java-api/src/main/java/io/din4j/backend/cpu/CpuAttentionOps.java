@@ -168,6 +168,13 @@ final class CpuAttentionOps implements AttentionOps {
         final float[] w4N;
         final float[][] wT;
         final float[][] wN;
+        /**
+         * {@link #wT} and {@link #wN} as {@link SeqKernels#gemm}'s tiles read them ({@link SeqKernels#panelize}), laid
+         * out once per change of the weights instead of once per sample (the layer's forward and the backward's
+         * gradient through it).
+         */
+        final float[][] wTp;
+        final float[][] wNp;
         final float[][] bias;
         final float[][] alpha;
         final float[] wOut;
@@ -269,6 +276,8 @@ final class CpuAttentionOps implements AttentionOps {
             w0T = fold ? null : new float[4 * d * hp[0]];
             wT = new float[layers][];
             wN = new float[layers][];
+            wTp = new float[layers][];
+            wNp = new float[layers][];
             bias = new float[layers][];
             alpha = new float[layers][];
             mean = new float[layers][];
@@ -287,6 +296,8 @@ final class CpuAttentionOps implements AttentionOps {
                 if (l > 0) {
                     wT[l] = new float[h[l - 1] * hp[l]];
                     wN[l] = new float[h[l] * hp[l - 1]];
+                    wTp[l] = new float[wT[l].length];
+                    wNp[l] = new float[wN[l].length];
                 }
                 bias[l] = new float[hp[l]];
                 alpha[l] = new float[hp[l]];
@@ -421,6 +432,8 @@ final class CpuAttentionOps implements AttentionOps {
                         transposeRow(relayout, o * k, k, wT[l], hp[l], o);
                         System.arraycopy(relayout, o * k, wN[l], o * hp[l - 1], k);
                     }
+                    SeqKernels.panelize(wT[l], 0, hp[l], k, hp[l], wTp[l]);
+                    SeqKernels.panelize(wN[l], 0, hp[l - 1], h[l], hp[l - 1], wNp[l]);
                 }
             }
             SeqKernels.load(p.weights()[layers].segment(), 0, wOut, 0, h[layers - 1]);
@@ -666,7 +679,7 @@ final class CpuAttentionOps implements AttentionOps {
         float[] pre = w.pre(l, wk);
         if (l > 0) {
             SeqKernels.gemm(w.act(l - 1, wk), w.actOff(l - 1, b), w.hp[l - 1], len, w.h[l - 1], w.wT[l], 0, hp, hp,
-                    w.bias[l], pre, off, hp, false, wk.panel);
+                    w.bias[l], pre, off, hp, false, wk.panel, w.wTp[l]);
             return;
         }
         loadSample(w, b, tN, len, q, keys, wk);
@@ -686,7 +699,7 @@ final class CpuAttentionOps implements AttentionOps {
                 qv.fma(FloatVector.fromArray(S, w.w13T, i), FloatVector.fromArray(S, wk.c, j)).intoArray(wk.c, j);
             }
         }
-        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false, wk.panel);
+        SeqKernels.gemm(wk.kp, 0, w.dp, len, w.d, wk.aq, 0, hp, hp, wk.c, pre, off, hp, false, wk.panel, null);
     }
 
     /** The diagnostic unfolded first layer: explicit {@code [q, k, q − k, q ⊙ k]} rows times the 4D×H₁ weight. */
@@ -704,7 +717,7 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         int hp = w.hp[0];
-        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], pre, off, hp, false, wk.panel);
+        SeqKernels.gemm(wk.xu, 0, 4 * d, len, 4 * d, w.w0T, 0, hp, hp, w.bias[0], pre, off, hp, false, wk.panel, null);
     }
 
     /** Per-channel sums of (x − running mean) and its square over sample b's valid rows of layer l. */
@@ -933,7 +946,7 @@ final class CpuAttentionOps implements AttentionOps {
         int hUp = w.h[l + 1];
         float[] gUp = w.grad(l + 1, wk);
         int offUp = w.gradOff(l + 1, b);
-        SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false, wk.panel);
+        SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false, wk.panel, w.wNp[l + 1]);
         // ∂W_{l+1} += Gᵀ·A_l
         SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b), hp, hp, wk.dW[l + 1], 0, hp);
     }
@@ -1088,7 +1101,7 @@ final class CpuAttentionOps implements AttentionOps {
         accumulateFolded(w, wk, h0, dp);
         SeqKernels.addInto(dq.segment(), (long) b * d * Float.BYTES, wk.dq, 0, d);
         // ∂K = G·A_q  [len, dp]
-        SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false, wk.panel);
+        SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false, wk.panel, null);
         MemorySegment dks = dKeys.segment();
         for (int t = 0; t < len; t++) {
             SeqKernels.addInto(dks, ((long) b * tN + t) * d * Float.BYTES, wk.dk, t * dp, d);

@@ -132,9 +132,12 @@ final class SeqKernels {
      * stride's multiply and a base reloaded from the stack (36 instructions per 12 FMAs); an index written
      * {@code k·(3·L)} became two shifts, which at 512 bits compete with the FMAs for their ports. Figures in
      * docs/architecture.md ("Sequence GEMM panels").
+     *
+     * <p>{@code paneled}, when not null, is B already in that layout ({@link #panelize}): a weight that many calls
+     * share is laid out once instead of once per call. The rows left over after the tiles still read {@code b}.
      */
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
-                     float[] bias, float[] c, int cOff, int cStride, boolean accumulate, float[] panel) {
+                     float[] bias, float[] c, int cOff, int cStride, boolean accumulate, float[] panel, float[] paneled) {
         if (!accumulate) {
             for (int r = 0; r < rows; r++) {
                 if (bias == null) {
@@ -149,14 +152,19 @@ final class SeqKernels {
         // Every tile of the plan covers the same rows, so the rows left over are done across the whole width.
         int full = rows - rows % rowBlock(plan);
         int j = 0;
+        int paneledOff = 0;
         for (int v : plan) {
             if (full == 0) {
                 break;
             }
             float[] p = b;
             int pOff = bOff + j;
-            if (bStride != v * L) {
-                packPanel(b, bOff + j, bStride, kN, v * L, panel);
+            if (paneled != null) {
+                p = paneled;
+                pOff = paneledOff;
+                paneledOff += kN * v * L;
+            } else if (bStride != v * L) {
+                packPanel(b, bOff + j, bStride, kN, v * L, panel, 0);
                 p = panel;
                 pOff = 0;
             }
@@ -405,12 +413,27 @@ final class SeqKernels {
         return maxK * 5 * L;
     }
 
-    /** {@code panel[k, 0:width] = B[k, j0:j0 + width]} for {@code k < K}: one tile column of B, rows back to back. */
-    private static void packPanel(float[] b, int j0, int bs, int kN, int width, float[] panel) {
+    /** {@code panel[at + k·width + i] = B[k, j0 + i]} for {@code k < K, i < width}: one tile column of B, rows back to back. */
+    private static void packPanel(float[] b, int j0, int bs, int kN, int width, float[] panel, int at) {
         for (int k = 0; k < kN; k++) {
             for (int i = 0; i < width; i += L) {
-                FloatVector.fromArray(S, b, j0 + k * bs + i).intoArray(panel, k * width + i);
+                FloatVector.fromArray(S, b, j0 + k * bs + i).intoArray(panel, at + k * width + i);
             }
+        }
+    }
+
+    /**
+     * B ({@code K} rows of {@code n} floats at stride {@code bStride}) laid out as {@link #gemm} reads its tiles: every
+     * tile column of the plan for {@code n}, {@code K} rows of exactly its width, one column after another;
+     * {@code K·n} floats in {@code dst}.
+     */
+    static void panelize(float[] b, int bOff, int bStride, int kN, int n, float[] dst) {
+        int j = 0;
+        int at = 0;
+        for (int v : plan(n / L)) {
+            packPanel(b, bOff + j, bStride, kN, v * L, dst, at);
+            j += v * L;
+            at += kN * v * L;
         }
     }
 

@@ -57,7 +57,8 @@ class SeqKernelsTest {
      * The blocked GEMM against a triple loop, over row counts 1..13 (6-row and 4-row tiles with every tail) and
      * column counts 1..11 vectors (every tile plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or
      * 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
-     * tile column goes through the panel).
+     * tile column goes through the panel), and given either as it is or already laid out as panels
+     * ({@code SeqKernels.panelize}, the attention unit's weights).
      */
     @Test
     void gemmMatchesNaiveProduct() {
@@ -81,7 +82,12 @@ class SeqKernelsTest {
                         }
                     }
                     float[] c0 = c.clone();
-                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc, new float[SeqKernels.panelFloats(k)]);
+                    float[] paneled = null;
+                    if (r.nextBoolean()) {
+                        paneled = new float[k * n];
+                        SeqKernels.panelize(b, 0, bs, k, n, paneled);
+                    }
+                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc, new float[SeqKernels.panelFloats(k)], paneled);
                     for (int i = 0; i < c.length; i++) {
                         assertEquals(expect[i], c[i], 1e-5f * (1 + Math.abs(expect[i])),
                                 "rows=" + rows + " vectors=" + nv + " acc=" + acc + " at " + i);
