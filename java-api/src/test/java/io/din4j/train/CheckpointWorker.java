@@ -53,6 +53,15 @@ public final class CheckpointWorker {
                 t.checkpoint(dir);
                 System.out.println("saved " + t.steps());
                 System.out.flush();
+                // A pause before the next step, so that a kill aimed a few milliseconds into the save of step n cannot
+                // land after step n + 1's save as well: steps and saves of this small model take a few milliseconds,
+                // and a kill 8 ms after "saving 6" once found the checkpoint at step 7 (CheckpointKillTest).
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
