@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Register-blocked single-precision GEMM, {@code C (+)= A·B (+ bias)}, for the dense layers.
  *
  * <p>B ({@code K × N}) is packed per call into panels of a few vectors of columns ({@link #panelPlan}: sized to
- * the register file of the ISA found at start-up, see {@link VectorIsa}), each panel row-major by k, zero-padded to whole vectors, so a micro-kernel
- * streams it contiguously with no masks. A is copied four rows at a time into a k-contiguous buffer (or
- * interleaved by k). A micro-kernel
- * holds a 4-row × C-vector tile of C in registers (≤ 20 accumulators on the 32 registers of AVX-512, 8 on AVX2's 16),
+ * the register file of the ISA found at start-up, see {@link VectorIsa}), each panel row-major by k, zero-padded to
+ * whole vectors, so a micro-kernel streams it contiguously with no masks. A is copied six rows at a time into a
+ * k-contiguous buffer (four, interleaved by k, when A's rows are adjacent in memory). A micro-kernel holds a 6-row
+ * × C-vector tile of C in registers (≤ 24 accumulators on the 32 registers of AVX-512, 12 on AVX2's 16),
  * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
  * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
  * {@link #KC} so a panel's block stays in L1 while the rows stream past it.
@@ -22,22 +22,25 @@ import jdk.incubator.vector.VectorSpecies;
 final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Rows of A per micro-kernel when A is packed interleaved by k, and on 32 registers. */
+    /** Rows of A per micro-kernel when A is packed interleaved by k, and for products of at most 4 rows. */
     static final int R = 4;
     /**
-     * Rows of A per micro-kernel when A is packed k-contiguous: 4 on 32 registers, 6 on 16. With 16 registers the
-     * panels are 2 vectors wide, and a 4 × 2 tile holds only 8 accumulators: fewer independent FMA chains than two
-     * FMA pipes × 4–5 cycles of latency need. 6 × 2 holds 12 (plus 2 B vectors and a broadcast: 15 registers).
+     * Rows of A per micro-kernel when A is packed k-contiguous. With 16 registers the panels are 2 vectors wide, and
+     * a 4 × 2 tile holds only 8 accumulators: fewer independent FMA chains than two FMA pipes × 4–5 cycles of latency
+     * need; 6 × 2 holds 12 (plus 2 B vectors and a broadcast: 15 registers). With 32, a 6 × 4 tile holds 24 (plus 4
+     * B vectors and a broadcast: 29): six broadcasts and four loads of B per 24 FMAs instead of four and four per 16.
+     * Over one 128-k block in L1, one thread at 512 bits on the Intel host, 6 × 4 ran 206–211 GFLOP/s against
+     * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243).
      */
-    static final int ROWS = VectorIsa.REGISTERS >= 32 ? R : 6;
+    static final int ROWS = 6;
     /**
-     * Vectors per full panel: 4 rows × PV accumulators must fit the register file with the B row and the broadcasts
+     * Vectors per full panel: ROWS × PV accumulators must fit the register file with the B row and the broadcasts
      * beside them. On 16 registers 4 × 3 spills one accumulator (C2 keeps two broadcasts live) and ran at 36–39
      * GFLOP/s on the AVX2 host against 50–63 for 4 × 2 (single-thread micro-kernel, same run).
      */
     static final int PV = VectorIsa.REGISTERS >= 32 ? 4 : 2;
-    /** Tile row stride in the scratch tile (room for a 5-vector panel). */
-    private static final int TW = 5 * L;
+    /** Tile row stride in the scratch tile (room for a full panel). */
+    private static final int TW = 4 * L;
     /**
      * K block: a full panel's block of packed B fills 32 KiB, the smallest L1 data cache of the hosts we target:
      * 128 k on AVX-512 (4 vectors × 64 bytes), 512 on AVX2 (2 × 32 bytes), 1,024 at 128 bits. A fixed 128 on
@@ -90,9 +93,10 @@ final class Gemm {
     }
 
     /**
-     * Panel widths, in vectors, of a B with {@code nv} column vectors: 4-vector panels on 32 registers (4 + 1
-     * becomes one 5-vector panel: a 1-vector kernel would run at a quarter of the FMA rate), 2-vector panels on
-     * 16 registers, so a 4-row tile's accumulators always fit the register file.
+     * Panel widths, in vectors, of a B with {@code nv} column vectors: {@link #PV}-vector panels, so a 6-row tile's
+     * accumulators always fit the register file. On 32 registers a remainder of one vector after a full panel makes
+     * the last two panels 3 + 2 rather than 4 + 1: a 1-vector panel holds 6 accumulators, too few FMA chains, and a
+     * merged 5-vector panel (the plan of the old 4-row tiles) would need 30 at 6 rows.
      */
     static int[] panelPlan(int nv) {
         return nv < PANELS.length ? PANELS[nv] : computePanels(nv);
@@ -101,12 +105,12 @@ final class Gemm {
     private static int[] computePanels(int nv) {
         int full = nv / PV;
         int rem = nv % PV;
-        // 4 + 1 → 5 on 32 registers (20 accumulators still fit); on 16 registers a merged panel would spill.
-        boolean mergeLast = VectorIsa.REGISTERS >= 32 && rem == 1 && full >= 1;
-        int[] w = new int[full + (rem == 0 || mergeLast ? 0 : 1)];
+        boolean split = PV == 4 && rem == 1 && full >= 1;
+        int[] w = new int[full + (rem == 0 ? 0 : 1)];
         java.util.Arrays.fill(w, PV);
-        if (mergeLast) {
-            w[full - 1] = PV + 1;
+        if (split) {
+            w[full - 1] = 3;
+            w[full] = 2;
         } else if (rem != 0) {
             w[full] = rem;
         }
@@ -294,31 +298,33 @@ final class Gemm {
                 int rows = Math.min(blockRows(block, rb, shortFrom), rowEnd - mb);
                 // The K-phased one-row kernels sum in another order than the tiles, so only a product of one row
                 // (its first block, of one row) takes them: a one-row block at the end of a larger product (129 rows
-                // in 4-row blocks, its last group of 16 blocks holding one) would score that row differently from
+                // in 4-row interleaved blocks, the last holding one) would score that row differently from
                 // the same row in a batch cut otherwise (PredictorPartsTest, 128-bit vectors).
                 if (rows == 1 && mb == 0 && !interleaved && blocks == 1) {
                     oneRow(pv, a, a0, kc, b, bo, t);
                 } else if (interleaved) {
                     switch (pv) {
                         case 4 -> k4i(a, a0, kc, b, bo, t);
-                        case 5 -> k5i(a, a0, kc, b, bo, t);
                         case 3 -> k3i(a, a0, kc, b, bo, t);
                         case 2 -> k2i(a, a0, kc, b, bo, t);
                         default -> k1i(a, a0, kc, b, bo, t);
                     }
                 } else if (rb == 6) {
-                    // 16 registers: panels are at most PV = 2 vectors wide
-                    boolean five = block >= shortFrom;
-                    if (pv == 2) {
-                        if (five) {
-                            k52(a, a0, kc, b, bo, t);
-                        } else {
-                            k62(a, a0, kc, b, bo, t);
+                    // panels are at most PV vectors wide: 4 on 32 registers, 2 on 16
+                    if (block >= shortFrom) {
+                        switch (pv) {
+                            case 4 -> k54(a, a0, kc, b, bo, t);
+                            case 3 -> k53(a, a0, kc, b, bo, t);
+                            case 2 -> k52(a, a0, kc, b, bo, t);
+                            default -> k51(a, a0, kc, b, bo, t);
                         }
-                    } else if (five) {
-                        k51(a, a0, kc, b, bo, t);
                     } else {
-                        k61(a, a0, kc, b, bo, t);
+                        switch (pv) {
+                            case 4 -> k64(a, a0, kc, b, bo, t);
+                            case 3 -> k63(a, a0, kc, b, bo, t);
+                            case 2 -> k62(a, a0, kc, b, bo, t);
+                            default -> k61(a, a0, kc, b, bo, t);
+                        }
                     }
                 } else {
                     int a1 = a0 + kc;
@@ -326,7 +332,6 @@ final class Gemm {
                     int a3 = a2 + kc;
                     switch (pv) {
                         case 4 -> k4(a, a0, a1, a2, a3, kc, b, bo, t);
-                        case 5 -> k5(a, a0, a1, a2, a3, kc, b, bo, t);
                         case 3 -> k3(a, a0, a1, a2, a3, kc, b, bo, t);
                         case 2 -> k2(a, a0, a1, a2, a3, kc, b, bo, t);
                         default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
@@ -436,8 +441,7 @@ final class Gemm {
             case 1 -> oneRow1(a, a0, kc, b, bo, t);
             case 2 -> oneRow2(a, a0, kc, b, bo, t);
             case 3 -> oneRow3(a, a0, kc, b, bo, t);
-            case 4 -> oneRow4(a, a0, kc, b, bo, t);
-            default -> oneRow5(a, a0, kc, b, bo, t);
+            default -> oneRow4(a, a0, kc, b, bo, t);
         }
     }
 
@@ -565,44 +569,6 @@ final class Gemm {
         x01.add(x11).intoArray(t, L);
         x02.add(x12).intoArray(t, 2 * L);
         x03.add(x13).intoArray(t, 3 * L);
-    }
-
-    /** One row × a 5-vector panel, K in 2 phases (10 accumulators). */
-    private static void oneRow5(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
-        int pw = 5 * L;
-        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S), x02 = FloatVector.zero(S), x03 = FloatVector.zero(S), x04 = FloatVector.zero(S);
-        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S), x12 = FloatVector.zero(S), x13 = FloatVector.zero(S), x14 = FloatVector.zero(S);
-        int k = 0;
-        for (; k + 2 <= kc; k += 2) {
-            // scalar math: C[0, j] += A[0, k]·B[k, j] for 2 values of k
-            int bk = bo + k * pw;
-            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
-            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
-            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
-            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
-            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
-            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
-            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
-            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
-            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
-            x12 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 2 * L), x12);
-            x13 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 3 * L), x13);
-            x14 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 4 * L), x14);
-        }
-        for (; k < kc; k++) {
-            int bk = bo + k * pw;
-            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
-            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
-            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
-            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
-            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
-            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
-        }
-        x00.add(x10).intoArray(t, 0);
-        x01.add(x11).intoArray(t, L);
-        x02.add(x12).intoArray(t, 2 * L);
-        x03.add(x13).intoArray(t, 3 * L);
-        x04.add(x14).intoArray(t, 4 * L);
     }
 
     // ---- dot-product kernels for products with fewer outputs than lanes (CpuDenseOps.narrowLinear): A rows and
@@ -761,67 +727,6 @@ final class Gemm {
         c33.intoArray(t, 3 * TW + 3 * L);
     }
 
-    private static void k5(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
-        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
-        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
-        for (int k = 0; k < kc; k++) {
-            // scalar math: c[r][j] += a[r][k] · b[k][j]
-            int bk = bo + k * (5 * L);
-            FloatVector b0 = FloatVector.fromArray(S, b, bk);
-            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
-            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
-            c04 = x.fma(b4, c04);
-            x = FloatVector.broadcast(S, a[a1 + k]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
-            c14 = x.fma(b4, c14);
-            x = FloatVector.broadcast(S, a[a2 + k]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
-            c24 = x.fma(b4, c24);
-            x = FloatVector.broadcast(S, a[a3 + k]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
-            c34 = x.fma(b4, c34);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c02.intoArray(t, 2 * L);
-        c03.intoArray(t, 3 * L);
-        c04.intoArray(t, 4 * L);
-        c10.intoArray(t, TW);
-        c11.intoArray(t, TW + L);
-        c12.intoArray(t, TW + 2 * L);
-        c13.intoArray(t, TW + 3 * L);
-        c14.intoArray(t, TW + 4 * L);
-        c20.intoArray(t, 2 * TW);
-        c21.intoArray(t, 2 * TW + L);
-        c22.intoArray(t, 2 * TW + 2 * L);
-        c23.intoArray(t, 2 * TW + 3 * L);
-        c24.intoArray(t, 2 * TW + 4 * L);
-        c30.intoArray(t, 3 * TW);
-        c31.intoArray(t, 3 * TW + L);
-        c32.intoArray(t, 3 * TW + 2 * L);
-        c33.intoArray(t, 3 * TW + 3 * L);
-        c34.intoArray(t, 3 * TW + 4 * L);
-    }
-
     private static void k3(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z;
@@ -913,7 +818,269 @@ final class Gemm {
         c3.intoArray(t, 3 * TW);
     }
 
-    // ---- 6 rows × 2 and × 1 vectors, for 16 registers (ROWS = 6): A rows at a0 + r·kc. ----
+    // ---- 6 rows × 1 to 4 vectors (ROWS = 6), and the 5-row blocks that end a product: A rows at a0 + r·kc. ----
+
+    private static void k64(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        int a5 = a4 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (4 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[a5 + k]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            c53 = x.fma(b3, c53);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+        c43.intoArray(t, 4 * TW + 3 * L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+        c52.intoArray(t, 5 * TW + 2 * L);
+        c53.intoArray(t, 5 * TW + 3 * L);
+    }
+
+    private static void k54(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (4 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+        c43.intoArray(t, 4 * TW + 3 * L);
+    }
+
+    private static void k63(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        int a5 = a4 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[a5 + k]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+        c52.intoArray(t, 5 * TW + 2 * L);
+    }
+
+    private static void k53(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int a1 = a0 + kc;
+        int a2 = a1 + kc;
+        int a3 = a2 + kc;
+        int a4 = a3 + kc;
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[a4 + k]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+    }
 
     private static void k62(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         int a1 = a0 + kc;
@@ -1106,67 +1273,6 @@ final class Gemm {
         c31.intoArray(t, 3 * TW + L);
         c32.intoArray(t, 3 * TW + 2 * L);
         c33.intoArray(t, 3 * TW + 3 * L);
-    }
-
-    private static void k5i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
-        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
-        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
-        for (int k = 0; k < kc; k++) {
-            // scalar math: c[r][j] += a[r][k] · b[k][j]
-            int bk = bo + k * (5 * L);
-            FloatVector b0 = FloatVector.fromArray(S, b, bk);
-            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
-            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            c03 = x.fma(b3, c03);
-            c04 = x.fma(b4, c04);
-            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            c13 = x.fma(b3, c13);
-            c14 = x.fma(b4, c14);
-            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            c23 = x.fma(b3, c23);
-            c24 = x.fma(b4, c24);
-            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            c33 = x.fma(b3, c33);
-            c34 = x.fma(b4, c34);
-        }
-        c00.intoArray(t, 0);
-        c01.intoArray(t, L);
-        c02.intoArray(t, 2 * L);
-        c03.intoArray(t, 3 * L);
-        c04.intoArray(t, 4 * L);
-        c10.intoArray(t, TW);
-        c11.intoArray(t, TW + L);
-        c12.intoArray(t, TW + 2 * L);
-        c13.intoArray(t, TW + 3 * L);
-        c14.intoArray(t, TW + 4 * L);
-        c20.intoArray(t, 2 * TW);
-        c21.intoArray(t, 2 * TW + L);
-        c22.intoArray(t, 2 * TW + 2 * L);
-        c23.intoArray(t, 2 * TW + 3 * L);
-        c24.intoArray(t, 2 * TW + 4 * L);
-        c30.intoArray(t, 3 * TW);
-        c31.intoArray(t, 3 * TW + L);
-        c32.intoArray(t, 3 * TW + 2 * L);
-        c33.intoArray(t, 3 * TW + 3 * L);
-        c34.intoArray(t, 3 * TW + 4 * L);
     }
 
     private static void k3i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {

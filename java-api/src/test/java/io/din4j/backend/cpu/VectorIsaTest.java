@@ -30,13 +30,15 @@ class VectorIsaTest {
             int[][] plans = {SeqKernels.plan(nv), SeqKernels.planTN(nv), Gemm.panelPlan(nv)};
             for (int p = 0; p < plans.length; p++) {
                 int[] plan = plans[p];
-                // the sequence kernels take the wide tiles only when asked (SeqKernels.WIDE_TILES)
-                boolean wide = p < 2 ? SeqKernels.WIDE_TILES : VectorIsa.REGISTERS >= 32;
-                int maxAccumulators = wide ? 20 : 12;
+                // the sequence kernels take the wide tiles only when asked (SeqKernels.WIDE_TILES); the dense
+                // GEMM's tiles are Gemm.ROWS rows high
+                boolean gemm = p == 2;
+                boolean wide = gemm ? VectorIsa.REGISTERS >= 32 : SeqKernels.WIDE_TILES;
+                int maxAccumulators = gemm ? (wide ? 24 : 12) : (wide ? 20 : 12);
                 assertEquals(nv, Arrays.stream(plan).sum(), "nv=" + nv + " plan " + Arrays.toString(plan));
                 for (int v : plan) {
-                    int rows = wide ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
-                    assertTrue(v >= 1 && v * Math.min(rows, 4) <= maxAccumulators,
+                    int rows = gemm ? Gemm.ROWS : wide ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
+                    assertTrue(v >= 1 && v * (gemm ? rows : Math.min(rows, 4)) <= maxAccumulators,
                             "nv=" + nv + " plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
                 }
             }
