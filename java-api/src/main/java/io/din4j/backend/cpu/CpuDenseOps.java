@@ -221,11 +221,11 @@ final class CpuDenseOps implements DenseOps {
      */
     private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
             MemorySegment bias, boolean add, MemorySegment colSums, boolean relu) {
-        // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, four contiguous floats per k.
+        // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, the block's rows contiguous per k.
         boolean interleaved = mStride == 1 && kStride != 1;
-        int rb = Gemm.rowsPerBlock(interleaved, rows);
+        int rb = Gemm.rowsPerBlock(rows);
         int blocks = (rows + rb - 1) / rb;
-        int shortFrom = Gemm.shortBlocksFrom(rows, rb, blocks);
+        int shortFrom = Gemm.shortBlocksFrom(rows, rb, blocks, interleaved);
         // Chunks of up to GROUP row blocks claimed by whichever thread is free: at B=64 (11 blocks of 6 rows) two
         // static halves left the caller waiting for the other thread ~10% of the time on the AVX2 host. A chunk
         // holds at least MIN_CHUNK_FMAS multiply-adds, so a small product (a gate's 4 logits) stays on one thread.
@@ -269,7 +269,7 @@ final class CpuDenseOps implements DenseOps {
                         int at = (blk - g) * rb * kc;
                         int r = packBlock(a, mStride, kStride, interleaved, rb, shortFrom, blk, rows, k0, kc, ab, at);
                         if (colSums != null) {
-                            addRowSums(ab, at, interleaved, kc, r, colSums, Gemm.blockStart(blk, rb, shortFrom));
+                            addRowSums(ab, at, interleaved, rb, kc, r, colSums, Gemm.blockStart(blk, rb, shortFrom));
                         }
                     }
                     Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp, n, s.tile, c, 0, n, rowEnd, bias,
@@ -288,15 +288,15 @@ final class CpuDenseOps implements DenseOps {
         int mb = Gemm.blockStart(blk, rb, shortFrom);
         int r = Math.min(Gemm.blockRows(blk, rb, shortFrom), rows - mb);
         if (interleaved) {
-            Gemm.packAInterleaved(a, 0, kStride, mb, r, k0, kc, ab, at);
+            Gemm.packAInterleaved(a, 0, kStride, mb, r, rb, k0, kc, ab, at);
         } else {
             Gemm.packA(a, 0, mStride, kStride, mb, r, rb, k0, kc, ab, at);
         }
         return r;
     }
 
-    private static void addRowSums(float[] ab, int at, boolean interleaved, int kc, int rows, MemorySegment sums, int m0) {
-        if (interleaved) {
+    private static void addRowSums(float[] ab, int at, boolean interleaved, int rb, int kc, int rows, MemorySegment sums, int m0) {
+        if (interleaved && rb == 4) {
             // scalar math: sums[m0 + r] += Σ_k ab[4·k + r], four rows per 4-lane vector
             FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
             for (int k = 0; k < kc; k++) {
@@ -305,6 +305,22 @@ final class CpuDenseOps implements DenseOps {
             for (int r = 0; r < rows; r++) {
                 long o = (long) (m0 + r) * Float.BYTES;
                 sums.set(F, o, sums.get(F, o) + acc.lane(r));
+            }
+            return;
+        }
+        if (interleaved) {
+            // scalar math: sums[m0 + r] += Σ_k ab[6·k + r]: rows 0–3 from the 4 lanes at 6·k, rows 4–5 from lanes 2–3
+            // of the 4 at 6·k + 2, each lane summed in k order as the 4-row loop above (a scalar loop per row was one
+            // dependent chain of adds: 1024 × 128 of them took ~0.1 ms of a 0.6-ms weight gradient)
+            FloatVector lo = FloatVector.zero(FloatVector.SPECIES_128);
+            FloatVector hi = lo;
+            for (int k = 0; k < kc; k++) {
+                lo = lo.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 6 * k));
+                hi = hi.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 6 * k + 2));
+            }
+            for (int r = 0; r < rows; r++) {
+                long o = (long) (m0 + r) * Float.BYTES;
+                sums.set(F, o, sums.get(F, o) + (r < 4 ? lo.lane(r) : hi.lane(r - 2)));
             }
             return;
         }

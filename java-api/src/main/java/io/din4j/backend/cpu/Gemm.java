@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>B ({@code K × N}) is packed per call into panels of a few vectors of columns ({@link #panelPlan}: sized to
  * the register file of the ISA found at start-up, see {@link VectorIsa}), each panel row-major by k, zero-padded to
  * whole vectors, so a micro-kernel streams it contiguously with no masks. A is copied six rows at a time into a
- * k-contiguous buffer (four, interleaved by k, when A's rows are adjacent in memory). A micro-kernel holds a 6-row
+ * k-contiguous buffer (interleaved by k when A's rows are adjacent in memory). A micro-kernel holds a 6-row
  * × C-vector tile of C in registers (≤ 24 accumulators on the 32 registers of AVX-512, 12 on AVX2's 16),
  * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
  * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class Gemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Rows of A per micro-kernel when A is packed interleaved by k, and for products of at most 4 rows. */
+    /** Rows of A per micro-kernel for products of at most 4 rows. */
     static final int R = 4;
     /**
      * Rows of A per micro-kernel when A is packed k-contiguous. With 16 registers the panels are 2 vectors wide, and
@@ -242,17 +242,46 @@ final class Gemm {
     private static final VectorMask<Float>[] ROWS4 = Lanes.prefixMasks(S4);
 
     /**
-     * Copies rows {@code m0 .. m0+rows} of an A whose rows are adjacent in memory ({@code A[m][k] = src[base + m +
-     * k·kStride]}, e.g. A = dyᵀ for the weight gradient) into {@code a} interleaved by k:
-     * {@code a[at + 4·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k instead of four strided reads. Missing
-     * rows read as 0 (their results are discarded).
+     * Copies rows {@code m0 .. m0+rows} (rows ≤ {@code rb}, 4 or 6) of an A whose rows are adjacent in memory
+     * ({@code A[m][k] = src[base + m + k·kStride]}, e.g. A = dyᵀ for the weight gradient) into {@code a} interleaved
+     * by k: {@code a[at + rb·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k (two for 6 rows) instead of
+     * {@code rb} strided reads. Missing rows read as 0 (their results are discarded).
      */
-    static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int k0, int kc, float[] a, int at) {
-        VectorMask<Float> m = ROWS4[Math.max(0, Math.min(4, rows))];
+    static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int rb, int k0, int kc, float[] a,
+            int at) {
         long from = (base + m0 + k0 * kStride) * Float.BYTES;
         long step = kStride * Float.BYTES;
+        if (rows < rb) {
+            packAInterleavedMasked(src, from, step, rows, rb, kc, a, at);
+        } else if (rb == 4) {
+            for (int k = 0; k < kc; k++) {
+                FloatVector.fromMemorySegment(S4, src, from + k * step, NO).intoArray(a, at + 4 * k);
+            }
+        } else {
+            // 6 rows as two 4-lane loads, rows 0–3 and rows 2–5, the second stored over the first's rows 2–3 (same
+            // values)
+            long from2 = from + 2L * Float.BYTES;
+            for (int k = 0; k < kc; k++) {
+                FloatVector.fromMemorySegment(S4, src, from + k * step, NO).intoArray(a, at + 6 * k);
+                FloatVector.fromMemorySegment(S4, src, from2 + k * step, NO).intoArray(a, at + 6 * k + 2);
+            }
+        }
+    }
+
+    /**
+     * {@link #packAInterleaved} of a product's last, partial block, with masked loads: unmasked ones would read past
+     * the matrix's last row. Only here: in a JFR profile of the weight gradient (1024 × 128 → 128, one thread),
+     * masked loads in every block made the packing 16% of the time, against ~3% with plain loads.
+     */
+    private static void packAInterleavedMasked(MemorySegment src, long from, long step, int rows, int rb, int kc, float[] a, int at) {
+        VectorMask<Float> m = ROWS4[Math.max(0, Math.min(4, rows))];
+        VectorMask<Float> m2 = ROWS4[Math.max(0, Math.min(4, rows - 2))];
+        long from2 = from + 2L * Float.BYTES;
         for (int k = 0; k < kc; k++) {
-            FloatVector.fromMemorySegment(S4, src, from + k * step, NO, m).intoArray(a, at + 4 * k);
+            FloatVector.fromMemorySegment(S4, src, from + k * step, NO, m).intoArray(a, at + rb * k);
+            if (rb == 6) {
+                FloatVector.fromMemorySegment(S4, src, from2 + k * step, NO, m2).intoArray(a, at + 6 * k + 2);
+            }
         }
     }
 
@@ -302,6 +331,13 @@ final class Gemm {
                 // the same row in a batch cut otherwise (PredictorPartsTest, 128-bit vectors).
                 if (rows == 1 && mb == 0 && !interleaved && blocks == 1) {
                     oneRow(pv, a, a0, kc, b, bo, t);
+                } else if (interleaved && rb == 6) {
+                    switch (pv) {
+                        case 4 -> k64i(a, a0, kc, b, bo, t);
+                        case 3 -> k63i(a, a0, kc, b, bo, t);
+                        case 2 -> k62i(a, a0, kc, b, bo, t);
+                        default -> k61i(a, a0, kc, b, bo, t);
+                    }
                 } else if (interleaved) {
                     switch (pv) {
                         case 4 -> k4i(a, a0, kc, b, bo, t);
@@ -376,25 +412,25 @@ final class Gemm {
     }
 
     /**
-     * Rows of A per block for a product of {@code rows} rows: {@link #R} for A packed interleaved by k, {@link #ROWS}
-     * for A packed k-contiguous — but {@link #R} when there are at most {@code R} rows: a 6-row kernel on one row
-     * (batch-1 inference) multiplies five copies of it, half again the work of the 4-row kernel (PLE at B = 1 ran
-     * 0.88× as fast).
+     * Rows of A per block for a product of {@code rows} rows: {@link #ROWS}, but {@link #R} when there are at most
+     * {@code R} rows: a 6-row kernel on one row (batch-1 inference) multiplies five copies of it, half again the
+     * work of the 4-row kernel (PLE at B = 1 ran 0.88× as fast).
      */
-    static int rowsPerBlock(boolean interleaved, int rows) {
-        return interleaved || rows <= R ? R : ROWS;
+    static int rowsPerBlock(int rows) {
+        return rows <= R ? R : ROWS;
     }
 
     /**
      * The first short block of a product of {@code rows} rows in {@code blocks} blocks of {@code rb} rows: on the
-     * 16-register plan (6-row blocks) the last blocks hold 5 rows, as many as it takes to cover the rows with the
+     * 6-row plan the last blocks hold 5 rows, as many as it takes to cover the rows with the
      * fewest spare ones (32 rows: 6 + 6 + 5 + 5 + 5 + 5 instead of 6 × 6, whose last 4 rows were multiplied and
      * dropped). One thread, {@code UseAVX=2} on an AVX-512 host: 32 × 256 → 768 took as long as 36 × 256 → 768
      * (128 µs), and 30 rows 107 µs.
-     * {@code blocks} when every block is full (4-row blocks keep their spare rows).
+     * {@code blocks} when every block is full: 4-row blocks, and A interleaved by k (its kernels are 6 rows only),
+     * keep their spare rows.
      */
-    static int shortBlocksFrom(int rows, int rb, int blocks) {
-        if (rb != 6) {
+    static int shortBlocksFrom(int rows, int rb, int blocks, boolean interleaved) {
+        if (rb != 6 || interleaved) {
             return blocks;
         }
         int spare = blocks * rb - rows;
@@ -1221,7 +1257,7 @@ final class Gemm {
         c4.intoArray(t, 4 * TW);
     }
 
-    // ---- the same micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
+    // ---- the 4-row micro-kernels reading A interleaved by k: a[4·k + r] (see packAInterleaved). ----
 
     private static void k4i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
@@ -1364,5 +1400,222 @@ final class Gemm {
         c1.intoArray(t, TW);
         c2.intoArray(t, 2 * TW);
         c3.intoArray(t, 3 * TW);
+    }
+
+    // ---- 6 rows × 1 to 4 vectors with A interleaved by k (a[a0 + 6·k + r]): the weight gradient's dyᵀ, no 5-row
+    // variants (a product's spare rows are multiplied as zeros). ----
+
+    private static void k64i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+        FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (4 * L);
+            int ak = a0 + 6 * k;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            c53 = x.fma(b3, c53);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+        c43.intoArray(t, 4 * TW + 3 * L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+        c52.intoArray(t, 5 * TW + 2 * L);
+        c53.intoArray(t, 5 * TW + 3 * L);
+    }
+
+    private static void k63i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (3 * L);
+            int ak = a0 + 6 * k;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c42.intoArray(t, 4 * TW + 2 * L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+        c52.intoArray(t, 5 * TW + 2 * L);
+    }
+
+    private static void k62i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (2 * L);
+            int ak = a0 + 6 * k;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c40.intoArray(t, 4 * TW);
+        c41.intoArray(t, 4 * TW + L);
+        c50.intoArray(t, 5 * TW);
+        c51.intoArray(t, 5 * TW + L);
+    }
+
+    private static void k61i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z;
+        FloatVector c10 = z;
+        FloatVector c20 = z;
+        FloatVector c30 = z;
+        FloatVector c40 = z;
+        FloatVector c50 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (1 * L);
+            int ak = a0 + 6 * k;
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = x.fma(b0, c50);
+        }
+        c00.intoArray(t, 0);
+        c10.intoArray(t, TW);
+        c20.intoArray(t, 2 * TW);
+        c30.intoArray(t, 3 * TW);
+        c40.intoArray(t, 4 * TW);
+        c50.intoArray(t, 5 * TW);
     }
 }
