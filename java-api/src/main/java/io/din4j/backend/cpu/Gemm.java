@@ -25,12 +25,23 @@ final class Gemm {
     /** Rows of A per micro-kernel for products of at most 4 rows. */
     static final int R = 4;
     /**
+     * Rows of A per micro-kernel when A is interleaved by k (the weight gradient's dyᵀ): 6 on 32 registers, 4 on 16.
+     * One JVM alternating the old and new jars call block by call block, four JVMs, one thread, on the Intel host:
+     * 1024 × 128 → 128's backward took 0.80–0.96× as long with 6 rows at 512 bits, but 1.06–1.11× at 256 bits
+     * (1024 × 256 → 768: 0.92–1.00× and 1.13–1.20×), where a 6 × 2 tile's A block (6 × 512 k) and B panel block
+     * (32 KiB) nearly fill L1.
+     */
+    static final int INTERLEAVED_ROWS = VectorIsa.REGISTERS >= 32 ? 6 : 4;
+    /**
      * Rows of A per micro-kernel when A is packed k-contiguous. With 16 registers the panels are 2 vectors wide, and
      * a 4 × 2 tile holds only 8 accumulators: fewer independent FMA chains than two FMA pipes × 4–5 cycles of latency
      * need; 6 × 2 holds 12 (plus 2 B vectors and a broadcast: 15 registers). With 32, a 6 × 4 tile holds 24 (plus 4
      * B vectors and a broadcast: 29): six broadcasts and four loads of B per 24 FMAs instead of four and four per 16.
      * Over one 128-k block in L1, one thread at 512 bits on the Intel host, 6 × 4 ran 206–211 GFLOP/s against
-     * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243).
+     * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243). In the
+     * whole forward the gain is smaller (old and new jars alternated in one JVM, four JVMs, one thread):
+     * 1024 × 256 → 768 and 1024 × 256 → 128 0.91–1.05× the time, 1024 × 576 → 200 0.98–1.00×, 64 × 256 → 768
+     * 0.96–0.99×, but 1024 × 128 → 128 0.94–1.14×.
      */
     static final int ROWS = 6;
     /**
@@ -412,12 +423,13 @@ final class Gemm {
     }
 
     /**
-     * Rows of A per block for a product of {@code rows} rows: {@link #ROWS}, but {@link #R} when there are at most
-     * {@code R} rows: a 6-row kernel on one row (batch-1 inference) multiplies five copies of it, half again the
-     * work of the 4-row kernel (PLE at B = 1 ran 0.88× as fast).
+     * Rows of A per block for a product of {@code rows} rows: {@link #ROWS}, or {@link #INTERLEAVED_ROWS} for A
+     * interleaved by k, but {@link #R} when there are at most {@code R} rows: a 6-row kernel on one row (batch-1
+     * inference) multiplies five copies of it, half again the work of the 4-row kernel (PLE at B = 1 ran 0.88× as
+     * fast).
      */
-    static int rowsPerBlock(int rows) {
-        return rows <= R ? R : ROWS;
+    static int rowsPerBlock(boolean interleaved, int rows) {
+        return rows <= R ? R : interleaved ? INTERLEAVED_ROWS : ROWS;
     }
 
     /**
