@@ -29,9 +29,9 @@ final class Gemm {
      * One JVM alternating the old and new jars call block by call block, four JVMs, one thread, on the Intel host:
      * 1024 × 128 → 128's backward took 0.80–0.96× as long with 6 rows at 512 bits, but 1.06–1.11× at 256 bits
      * (1024 × 256 → 768: 0.92–1.00× and 1.13–1.20×), where a 6 × 2 tile's A block (6 × 512 k) and B panel block
-     * (32 KiB) nearly fill L1.
+     * (32 KiB) nearly fill L1; and at 128 bits on 32 registers, where the backward took 1.04–1.09× as long.
      */
-    static final int INTERLEAVED_ROWS = VectorIsa.REGISTERS >= 32 ? 6 : 4;
+    static final int INTERLEAVED_ROWS = VectorIsa.REGISTERS >= 32 && L >= 8 ? 6 : R;
     /**
      * Rows of A per micro-kernel when A is packed k-contiguous. With 16 registers the panels are 2 vectors wide, and
      * a 4 × 2 tile holds only 8 accumulators: fewer independent FMA chains than two FMA pipes × 4–5 cycles of latency
@@ -41,9 +41,10 @@ final class Gemm {
      * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243). In the
      * whole forward the gain is smaller (old and new jars alternated in one JVM, four JVMs, one thread):
      * 1024 × 256 → 768 and 1024 × 256 → 128 0.91–1.05× the time, 1024 × 576 → 200 0.98–1.00×, 64 × 256 → 768
-     * 0.96–0.99×, but 1024 × 128 → 128 0.94–1.14×.
+     * 0.96–0.99×, but 1024 × 128 → 128 0.94–1.14×. At 128 bits on 32 registers ({@code MaxVectorSize=16} on the same
+     * host, the shape of NEON) the 6-row tiles took 1.14–1.16× as long in both forwards, so there it stays 4 rows.
      */
-    static final int ROWS = 6;
+    static final int ROWS = VectorIsa.REGISTERS >= 32 && L < 8 ? R : 6;
     /**
      * Vectors per full panel: ROWS × PV accumulators must fit the register file with the B row and the broadcasts
      * beside them. On 16 registers 4 × 3 spills one accumulator (C2 keeps two broadcasts live) and ran at 36–39
