@@ -223,7 +223,7 @@ final class CpuDenseOps implements DenseOps {
             MemorySegment bias, boolean add, MemorySegment colSums, boolean relu) {
         // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, the block's rows contiguous per k.
         boolean interleaved = mStride == 1 && kStride != 1;
-        int rb = Gemm.rowsPerBlock(interleaved, rows);
+        int rb = Gemm.rowsPerBlock(interleaved, rows, (n + Gemm.L - 1) / Gemm.L);
         int blocks = (rows + rb - 1) / rb;
         int shortFrom = Gemm.shortBlocksFrom(rows, rb, blocks, interleaved);
         // Chunks of up to GROUP row blocks claimed by whichever thread is free: at B=64 (11 blocks of 6 rows) two

@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>B ({@code K × N}) is packed per call into panels of a few vectors of columns ({@link #panelPlan}: sized to
  * the register file of the ISA found at start-up, see {@link VectorIsa}), each panel row-major by k, zero-padded to
- * whole vectors, so a micro-kernel streams it contiguously with no masks. A is copied six rows at a time into a
- * k-contiguous buffer (interleaved by k when A's rows are adjacent in memory). A micro-kernel holds a 6-row
- * × C-vector tile of C in registers (≤ 24 accumulators on the 32 registers of AVX-512, 12 on AVX2's 16),
+ * whole vectors, so a micro-kernel streams it contiguously with no masks. A is copied six (or four, see
+ * {@link #rowsPerBlock}) rows at a time into a k-contiguous buffer (interleaved by k when A's rows are adjacent in
+ * memory). A micro-kernel holds a 6-row × C-vector tile of C in registers (≤ 24 accumulators on the 32 registers of
+ * AVX-512, 12 on AVX2's 16),
  * broadcasting one element of A per row and k into C fused multiply-adds; the tile is then written out by a small
  * separate loop that adds the bias or the existing C and masks the last vector. K is processed in blocks of
  * {@link #KC} so a panel's block stays in L1 while the rows stream past it.
@@ -25,7 +26,8 @@ final class Gemm {
     /** Rows of A per micro-kernel for products of at most 4 rows. */
     static final int R = 4;
     /**
-     * Rows of A per micro-kernel when A is interleaved by k (the weight gradient's dyᵀ): 6 on 32 registers, 4 on 16.
+     * Rows of A per micro-kernel when A is interleaved by k (the weight gradient's dyᵀ): 6 on 32 registers at 256
+     * bits and wider, otherwise 4.
      * One JVM alternating the old and new jars call block by call block, four JVMs, one thread, on the Intel host:
      * 1024 × 128 → 128's backward took 0.80–0.96× as long with 6 rows at 512 bits, but 1.06–1.11× at 256 bits
      * (1024 × 256 → 768: 0.92–1.00× and 1.13–1.20×), where a 6 × 2 tile's A block (6 × 512 k) and B panel block
@@ -40,8 +42,8 @@ final class Gemm {
      * Over one 128-k block in L1, one thread at 512 bits on the Intel host, 6 × 4 ran 206–211 GFLOP/s against
      * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243). In the
      * whole forward the gain is smaller (old and new jars alternated in one JVM, four JVMs, one thread):
-     * 1024 × 256 → 768 and 1024 × 256 → 128 0.91–1.05× the time, 1024 × 576 → 200 0.98–1.00×, 64 × 256 → 768
-     * 0.96–0.99×, but 1024 × 128 → 128 0.94–1.14×. At 128 bits on 32 registers ({@code MaxVectorSize=16} on the same
+     * 1024 × 256 → 768 and 1024 × 256 → 128 0.91–1.05× the time, 64 × 256 → 768 0.96–0.99×, but 1024 × 128 → 128
+     * 0.94–1.14×. At 128 bits on 32 registers ({@code MaxVectorSize=16} on the same
      * host, the shape of NEON) the 6-row tiles took 1.14–1.16× as long in both forwards, so there it stays 4 rows.
      */
     static final int ROWS = VectorIsa.REGISTERS >= 32 && L < 8 ? R : 6;
@@ -51,8 +53,8 @@ final class Gemm {
      * GFLOP/s on the AVX2 host against 50–63 for 4 × 2 (single-thread micro-kernel, same run).
      */
     static final int PV = VectorIsa.REGISTERS >= 32 ? 4 : 2;
-    /** Tile row stride in the scratch tile (room for a full panel). */
-    private static final int TW = 4 * L;
+    /** Tile row stride in the scratch tile (room for a 5-vector panel). */
+    private static final int TW = 5 * L;
     /**
      * K block: a full panel's block of packed B fills 32 KiB, the smallest L1 data cache of the hosts we target:
      * 128 k on AVX-512 (4 vectors × 64 bytes), 512 on AVX2 (2 × 32 bytes), 1,024 at 128 bits. A fixed 128 on
@@ -106,23 +108,27 @@ final class Gemm {
 
     /**
      * Panel widths, in vectors, of a B with {@code nv} column vectors: {@link #PV}-vector panels, so a 6-row tile's
-     * accumulators always fit the register file. On 32 registers a remainder of one vector after a full panel makes
-     * the last two panels 3 + 2 rather than 4 + 1: a 1-vector panel holds 6 accumulators, too few FMA chains, and a
-     * merged 5-vector panel (the plan of the old 4-row tiles) would need 30 at 6 rows.
+     * accumulators fit the register file; on 32 registers a remainder of one vector after a full panel joins it as
+     * one 5-vector panel (a 1-vector panel would hold too few FMA chains), which {@link #rowsPerBlock} then
+     * multiplies in 4-row tiles (6 × 5 would take 30 accumulators).
      */
     static int[] panelPlan(int nv) {
         return nv < PANELS.length ? PANELS[nv] : computePanels(nv);
     }
 
+    /** Whether {@link #panelPlan} ends in a 5-vector panel. */
+    static boolean hasFiveVectorPanel(int nv) {
+        return PV == 4 && nv % PV == 1 && nv > PV;
+    }
+
     private static int[] computePanels(int nv) {
         int full = nv / PV;
         int rem = nv % PV;
-        boolean split = PV == 4 && rem == 1 && full >= 1;
-        int[] w = new int[full + (rem == 0 ? 0 : 1)];
+        boolean merge = hasFiveVectorPanel(nv);
+        int[] w = new int[full + (rem == 0 || merge ? 0 : 1)];
         java.util.Arrays.fill(w, PV);
-        if (split) {
-            w[full - 1] = 3;
-            w[full] = 2;
+        if (merge) {
+            w[full - 1] = PV + 1;
         } else if (rem != 0) {
             w[full] = rem;
         }
@@ -353,6 +359,7 @@ final class Gemm {
                 } else if (interleaved) {
                     switch (pv) {
                         case 4 -> k4i(a, a0, kc, b, bo, t);
+                        case 5 -> k5i(a, a0, kc, b, bo, t);
                         case 3 -> k3i(a, a0, kc, b, bo, t);
                         case 2 -> k2i(a, a0, kc, b, bo, t);
                         default -> k1i(a, a0, kc, b, bo, t);
@@ -380,6 +387,7 @@ final class Gemm {
                     int a3 = a2 + kc;
                     switch (pv) {
                         case 4 -> k4(a, a0, a1, a2, a3, kc, b, bo, t);
+                        case 5 -> k5(a, a0, a1, a2, a3, kc, b, bo, t);
                         case 3 -> k3(a, a0, a1, a2, a3, kc, b, bo, t);
                         case 2 -> k2(a, a0, a1, a2, a3, kc, b, bo, t);
                         default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
@@ -424,13 +432,18 @@ final class Gemm {
     }
 
     /**
-     * Rows of A per block for a product of {@code rows} rows: {@link #ROWS}, or {@link #INTERLEAVED_ROWS} for A
-     * interleaved by k, but {@link #R} when there are at most {@code R} rows: a 6-row kernel on one row (batch-1
-     * inference) multiplies five copies of it, half again the work of the 4-row kernel (PLE at B = 1 ran 0.88× as
-     * fast).
+     * Rows of A per block for a product of {@code rows} rows by a B of {@code nv} column vectors: {@link #ROWS}, or
+     * {@link #INTERLEAVED_ROWS} for A interleaved by k, but {@link #R} when there are at most {@code R} rows (a
+     * 6-row kernel on one row, batch-1 inference, multiplies five copies of it, half again the work of the 4-row
+     * kernel: PLE at B = 1 ran 0.88× as fast), and when B's plan has a 5-vector panel. Splitting 4 + 1 as 3 + 2 for
+     * 6-row tiles instead made DIN's MLP slower at 512 bits: 1024 × 200 → 80 (N = 5 vectors) 1.02–1.24× the time
+     * forward and 0.99–1.47× backward, 1024 × 160 → 200 1.03–1.13× forward (both jars in one JVM, 2 threads).
      */
-    static int rowsPerBlock(boolean interleaved, int rows) {
-        return rows <= R ? R : interleaved ? INTERLEAVED_ROWS : ROWS;
+    static int rowsPerBlock(boolean interleaved, int rows, int nv) {
+        if (rows <= R || hasFiveVectorPanel(nv)) {
+            return R;
+        }
+        return interleaved ? INTERLEAVED_ROWS : ROWS;
     }
 
     /**
@@ -490,7 +503,8 @@ final class Gemm {
             case 1 -> oneRow1(a, a0, kc, b, bo, t);
             case 2 -> oneRow2(a, a0, kc, b, bo, t);
             case 3 -> oneRow3(a, a0, kc, b, bo, t);
-            default -> oneRow4(a, a0, kc, b, bo, t);
+            case 4 -> oneRow4(a, a0, kc, b, bo, t);
+            default -> oneRow5(a, a0, kc, b, bo, t);
         }
     }
 
@@ -618,6 +632,44 @@ final class Gemm {
         x01.add(x11).intoArray(t, L);
         x02.add(x12).intoArray(t, 2 * L);
         x03.add(x13).intoArray(t, 3 * L);
+    }
+
+    /** One row × a 5-vector panel, K in 2 phases (10 accumulators). */
+    private static void oneRow5(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        int pw = 5 * L;
+        FloatVector x00 = FloatVector.zero(S), x01 = FloatVector.zero(S), x02 = FloatVector.zero(S), x03 = FloatVector.zero(S), x04 = FloatVector.zero(S);
+        FloatVector x10 = FloatVector.zero(S), x11 = FloatVector.zero(S), x12 = FloatVector.zero(S), x13 = FloatVector.zero(S), x14 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 2 <= kc; k += 2) {
+            // scalar math: C[0, j] += A[0, k]·B[k, j] for 2 values of k
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
+            FloatVector v1 = FloatVector.broadcast(S, a[a0 + k + 1]);
+            x10 = v1.fma(FloatVector.fromArray(S, b, bk + pw), x10);
+            x11 = v1.fma(FloatVector.fromArray(S, b, bk + pw + L), x11);
+            x12 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 2 * L), x12);
+            x13 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 3 * L), x13);
+            x14 = v1.fma(FloatVector.fromArray(S, b, bk + pw + 4 * L), x14);
+        }
+        for (; k < kc; k++) {
+            int bk = bo + k * pw;
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            x00 = v0.fma(FloatVector.fromArray(S, b, bk), x00);
+            x01 = v0.fma(FloatVector.fromArray(S, b, bk + L), x01);
+            x02 = v0.fma(FloatVector.fromArray(S, b, bk + 2 * L), x02);
+            x03 = v0.fma(FloatVector.fromArray(S, b, bk + 3 * L), x03);
+            x04 = v0.fma(FloatVector.fromArray(S, b, bk + 4 * L), x04);
+        }
+        x00.add(x10).intoArray(t, 0);
+        x01.add(x11).intoArray(t, L);
+        x02.add(x12).intoArray(t, 2 * L);
+        x03.add(x13).intoArray(t, 3 * L);
+        x04.add(x14).intoArray(t, 4 * L);
     }
 
     // ---- dot-product kernels for products with fewer outputs than lanes (CpuDenseOps.narrowLinear): A rows and
@@ -774,6 +826,67 @@ final class Gemm {
         c31.intoArray(t, 3 * TW + L);
         c32.intoArray(t, 3 * TW + 2 * L);
         c33.intoArray(t, 3 * TW + 3 * L);
+    }
+
+    private static void k5(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (5 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            c04 = x.fma(b4, c04);
+            x = FloatVector.broadcast(S, a[a1 + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            c14 = x.fma(b4, c14);
+            x = FloatVector.broadcast(S, a[a2 + k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            c24 = x.fma(b4, c24);
+            x = FloatVector.broadcast(S, a[a3 + k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            c34 = x.fma(b4, c34);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c04.intoArray(t, 4 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c14.intoArray(t, TW + 4 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c24.intoArray(t, 2 * TW + 4 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c34.intoArray(t, 3 * TW + 4 * L);
     }
 
     private static void k3(float[] a, int a0, int a1, int a2, int a3, int kc, float[] b, int bo, float[] t) {
@@ -1322,6 +1435,67 @@ final class Gemm {
         c31.intoArray(t, 3 * TW + L);
         c32.intoArray(t, 3 * TW + 2 * L);
         c33.intoArray(t, 3 * TW + 3 * L);
+    }
+
+    private static void k5i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z, c24 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z, c34 = z;
+        for (int k = 0; k < kc; k++) {
+            // scalar math: c[r][j] += a[r][k] · b[k][j]
+            int bk = bo + k * (5 * L);
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * L);
+            FloatVector b4 = FloatVector.fromArray(S, b, bk + 4 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + 4 * k]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            c04 = x.fma(b4, c04);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            c14 = x.fma(b4, c14);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            c24 = x.fma(b4, c24);
+            x = FloatVector.broadcast(S, a[a0 + 4 * k + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            c34 = x.fma(b4, c34);
+        }
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c02.intoArray(t, 2 * L);
+        c03.intoArray(t, 3 * L);
+        c04.intoArray(t, 4 * L);
+        c10.intoArray(t, TW);
+        c11.intoArray(t, TW + L);
+        c12.intoArray(t, TW + 2 * L);
+        c13.intoArray(t, TW + 3 * L);
+        c14.intoArray(t, TW + 4 * L);
+        c20.intoArray(t, 2 * TW);
+        c21.intoArray(t, 2 * TW + L);
+        c22.intoArray(t, 2 * TW + 2 * L);
+        c23.intoArray(t, 2 * TW + 3 * L);
+        c24.intoArray(t, 2 * TW + 4 * L);
+        c30.intoArray(t, 3 * TW);
+        c31.intoArray(t, 3 * TW + L);
+        c32.intoArray(t, 3 * TW + 2 * L);
+        c33.intoArray(t, 3 * TW + 3 * L);
+        c34.intoArray(t, 3 * TW + 4 * L);
     }
 
     private static void k3i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {

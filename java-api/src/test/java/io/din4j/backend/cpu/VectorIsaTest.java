@@ -37,7 +37,7 @@ class VectorIsaTest {
                 int maxAccumulators = gemm ? (wide ? 24 : 12) : (wide ? 20 : 12);
                 assertEquals(nv, Arrays.stream(plan).sum(), "nv=" + nv + " plan " + Arrays.toString(plan));
                 for (int v : plan) {
-                    int rows = gemm ? Gemm.ROWS : wide ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
+                    int rows = gemm ? (v == 5 ? Gemm.R : Gemm.ROWS) : wide ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
                     assertTrue(v >= 1 && v * (gemm ? rows : Math.min(rows, 4)) <= maxAccumulators,
                             "nv=" + nv + " plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
                 }
