@@ -1774,15 +1774,10 @@ final class Gemm {
 
     private static void k61i(float[] a, int a0, int kc, float[] b, int bo, float[] t) {
         FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z;
-        FloatVector c10 = z;
-        FloatVector c20 = z;
-        FloatVector c30 = z;
-        FloatVector c40 = z;
-        FloatVector c50 = z;
+        FloatVector c00 = z, c10 = z, c20 = z, c30 = z, c40 = z, c50 = z;
         for (int k = 0; k < kc; k++) {
             // scalar math: c[r][j] += a[r][k] · b[k][j]
-            int bk = bo + k * (1 * L);
+            int bk = bo + k * L;
             int ak = a0 + 6 * k;
             FloatVector b0 = FloatVector.fromArray(S, b, bk);
             FloatVector x = FloatVector.broadcast(S, a[ak]);
