@@ -31,7 +31,8 @@ final class Gemm {
      * One JVM alternating the old and new jars call block by call block, four JVMs, one thread, on the Intel host:
      * 1024 × 128 → 128's backward took 0.80–0.96× as long with 6 rows at 512 bits, but 1.06–1.11× at 256 bits
      * (1024 × 256 → 768: 0.92–1.00× and 1.13–1.20×), where a 6 × 2 tile's A block (6 × 512 k) and B panel block
-     * (32 KiB) nearly fill L1; and at 128 bits on 32 registers, where the backward took 1.04–1.09× as long.
+     * (32 KiB) nearly fill L1 (halving the K block for them made it worse: 1.19–1.25×); and at 128 bits on 32
+     * registers, where the backward took 1.04–1.09× as long.
      */
     static final int INTERLEAVED_ROWS = VectorIsa.REGISTERS >= 32 && L >= 8 ? 6 : R;
     /**
