@@ -44,8 +44,8 @@ final class Gemm {
      * 185–188 for 4 × 4 (a scratch harness with copies of both, same JVM; the one-thread FMA peak is ~243). In the
      * whole forward the gain is smaller (old and new jars alternated in one JVM, four JVMs, one thread):
      * 1024 × 256 → 768 and 1024 × 256 → 128 0.91–1.05× the time, 64 × 256 → 768 0.96–0.99×, but 1024 × 128 → 128
-     * 0.94–1.14×. At 128 bits on 32 registers ({@code MaxVectorSize=16} on the same
-     * host, the shape of NEON) the 6-row tiles took 1.14–1.16× as long in both forwards, so there it stays 4 rows.
+     * 0.94–1.14×. At 128 bits on 32 registers ({@code MaxVectorSize=16} on the same host, the shape of NEON) the
+     * 6-row tiles took 1.14–1.16× as long in both forwards, so there it stays 4 rows.
      */
     static final int ROWS = VectorIsa.REGISTERS >= 32 && L < 8 ? R : 6;
     /**
@@ -290,7 +290,7 @@ final class Gemm {
     /**
      * {@link #packAInterleaved} of a product's last, partial block, with masked loads: unmasked ones would read past
      * the matrix's last row. Only here: in a JFR profile of the weight gradient (1024 × 128 → 128, one thread),
-     * masked loads in every block made the packing 16% of the time, against ~3% with plain loads.
+     * masked loads in every block made the packing 16% of the time, against 6% with plain loads.
      */
     private static void packAInterleavedMasked(MemorySegment src, long from, long step, int rows, int rb, int kc, float[] a, int at) {
         VectorMask<Float> m = ROWS4[Math.max(0, Math.min(4, rows))];
