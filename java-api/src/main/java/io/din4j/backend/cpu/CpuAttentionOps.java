@@ -889,11 +889,19 @@ final class CpuAttentionOps implements AttentionOps {
                 }
             });
         } else {
+            // One pass per layer, top down. The pass of layer l first finishes layer l + 1's ∂/∂pre for the sample
+            // (its sums were reduced after the last pass) into the worker's scratch, where gradOutput takes it from
+            // L1 a moment later, then leaves ĝ of layer l in the batch-wide buffer for the next pass; a last pass
+            // finishes the first layer's ∂/∂pre and runs the folded backward. Before, each layer's ∂/∂pre had a
+            // pass of its own that wrote it back over the batch-wide buffer, from which the next pass read it again.
             for (int l = w.layers - 1; l >= 0; l--) {
                 int layer = l;
                 zeroSums(w);
                 parallel.forRange(bN, 1, (wk, from, to) -> {
                     for (int b = from; b < to; b++) {
+                        if (layer + 1 < w.layers) {
+                            gradPre(w, layer + 1, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
+                        }
                         gradOutput(w, layer, b, tN, lengths, dScores, w.workers[wk]);
                         diceGradSums(w, layer, b, tN, lengths, w.workers[wk]);
                     }
@@ -907,12 +915,12 @@ final class CpuAttentionOps implements AttentionOps {
                 // The buffers are shared by the layers: a padding lane may hold a wider layer's value.
                 Arrays.fill(w.dxShift, w.h[l], w.hp[l], 0f);
                 Arrays.fill(w.dxSlope, w.h[l], w.hp[l], 0f);
-                parallel.forRange(bN, 1, (wk, from, to) -> {
-                    for (int b = from; b < to; b++) {
-                        gradPre(w, layer, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
-                    }
-                });
             }
+            parallel.forRange(bN, 1, (wk, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    gradPre(w, 0, b, tN, q, keys, lengths, dq, dKeys, w.workers[wk]);
+                }
+            });
         }
         writeGradients(w, grads);
     }
@@ -944,8 +952,9 @@ final class CpuAttentionOps implements AttentionOps {
         }
         int hpUp = w.hp[l + 1];
         int hUp = w.h[l + 1];
-        float[] gUp = w.grad(l + 1, wk);
-        int offUp = w.gradOff(l + 1, b);
+        // gradPre left layer l + 1's ∂/∂pre for this sample in the worker's scratch (with or without Dice)
+        float[] gUp = wk.gradS[(l + 1) & 1];
+        int offUp = 0;
         SeqKernels.gemm(gUp, offUp, hpUp, len, hUp, w.wN[l + 1], 0, hp, hp, null, g, off, hp, false, wk.panel, w.wNp[l + 1]);
         // ∂W_{l+1} += Gᵀ·A_l
         SeqKernels.gemmTN(gUp, offUp, hpUp, hUp, len, w.act(l, wk), w.actOff(l, b), hp, hp, wk.dW[l + 1], 0, hp);
@@ -1003,9 +1012,10 @@ final class CpuAttentionOps implements AttentionOps {
     }
 
     /**
-     * Turns sample b's ∂/∂(output of layer l) into ∂/∂pre in place, accumulates the bias and α gradients (Dice's α:
-     * already in {@link #diceGradSums}), and for the first layer runs the folded backward into q, the keys and the
-     * first layer's weights.
+     * Turns sample b's ∂/∂(output of layer l) into ∂/∂pre in the worker's scratch {@code gradS[l & 1]} (in place
+     * where the gradient is there already, without Dice; from the batch-wide ĝ with Dice), accumulates the bias and α
+     * gradients (Dice's α: already in {@link #diceGradSums}), and for the first layer runs the folded backward into
+     * q, the keys and the first layer's weights.
      */
     private static void gradPre(Workspace w, int l, int b, int tN, Tensor q, Tensor keys, Tensor lengths,
                                 Tensor dq, Tensor dKeys, Worker wk) {
@@ -1022,6 +1032,10 @@ final class CpuAttentionOps implements AttentionOps {
         float[] da = wk.dAlpha[l];
         FloatVector one = FloatVector.broadcast(S, 1f);
         if (w.unit.activation() == Activation.DICE) {
+            // ĝ is read from the batch-wide buffer and ∂/∂pre written to the worker's scratch, where the next step
+            // (gradOutput of the layer below, or the folded backward) reads it; it is needed nowhere else, so it
+            // never goes back to memory.
+            float[] out = wk.gradS[l & 1];
             // Channels outer, so that ∂b's sum stays in a register over the rows instead of a load and store of
             // db[j] per row, each waiting for the last.
             for (int j = 0; j < hp; j += L) {
@@ -1032,10 +1046,10 @@ final class CpuAttentionOps implements AttentionOps {
                 for (int t = 0; t < len; t++) {
                     // scalar math: ∂x = ĝ + dxShift + (x − μ)·dxSlope  (ĝ, dxShift, dxSlope: Workspace.dxShift); ∂b += ∂x
                     int i = t * hp + j;
-                    FloatVector out = FloatVector.fromArray(S, x, off + i).sub(mu)
+                    FloatVector dx = FloatVector.fromArray(S, x, off + i).sub(mu)
                             .fma(slope, FloatVector.fromArray(S, g, gOff + i).add(shift));
-                    out.intoArray(g, gOff + i);
-                    dbSum = dbSum.add(out);
+                    dx.intoArray(out, t * hp + j);
+                    dbSum = dbSum.add(dx);
                 }
                 FloatVector.fromArray(S, db, j).add(dbSum).intoArray(db, j);
                 if (l == 0) {
@@ -1044,7 +1058,7 @@ final class CpuAttentionOps implements AttentionOps {
                 }
             }
             if (l == 0) {
-                foldedBackward(w, b, tN, len, q, keys, dq, dKeys, wk, true);
+                foldedBackward(w, b, tN, len, out, 0, q, keys, dq, dKeys, wk, true);
             }
             return;
         }
@@ -1075,22 +1089,20 @@ final class CpuAttentionOps implements AttentionOps {
             }
         }
         if (l == 0) {
-            foldedBackward(w, b, tN, len, q, keys, dq, dKeys, wk, false);
+            foldedBackward(w, b, tN, len, g, gOff, q, keys, dq, dKeys, wk, false);
         }
     }
 
     /**
-     * The first layer's backward for sample b from G = ∂/∂pre₁ (see the class comment for the algebra);
-     * {@code gsumReady}: the caller has already put G's column sums in the worker's {@code gsum}.
+     * The first layer's backward for sample b from G = ∂/∂pre₁, its rows at {@code g[off..]} (see the class comment
+     * for the algebra); {@code gsumReady}: the caller has already put G's column sums in the worker's {@code gsum}.
      */
-    private static void foldedBackward(Workspace w, int b, int tN, int len, Tensor q, Tensor keys, Tensor dq,
-                                       Tensor dKeys, Worker wk, boolean gsumReady) {
+    private static void foldedBackward(Workspace w, int b, int tN, int len, float[] g, int off, Tensor q, Tensor keys,
+                                       Tensor dq, Tensor dKeys, Worker wk, boolean gsumReady) {
         int hp = w.hp[0];
         int h0 = w.h[0];
         int dp = w.dp;
         int d = w.d;
-        int off = w.gradOff(0, b);
-        float[] g = w.grad(0, wk);
         loadSample(w, b, tN, len, q, keys, wk);
         if (!gsumReady) {
             sumRows(g, off, hp, len, wk.gsum);
