@@ -54,7 +54,7 @@ class SeqKernelsTest {
     }
 
     /**
-     * The blocked GEMM against a triple loop, over row counts 1..13 (6-row and 4-row tiles with every tail) and
+     * The blocked GEMM against a triple loop, over row counts 1..21 (8-, 6- and 4-row tiles with every tail) and
      * column counts 1..11 vectors (every tile plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or
      * 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
      * tile column goes through the panel), and given either as it is or already laid out as panels
@@ -64,7 +64,7 @@ class SeqKernelsTest {
     void gemmMatchesNaiveProduct() {
         Random r = new Random(3);
         int l = SeqKernels.L;
-        for (int rows = 1; rows <= 13; rows++) {
+        for (int rows = 1; rows <= 21; rows++) {
             for (int nv = 1; nv <= 11; nv++) {
                 for (boolean acc : new boolean[] {false, true}) {
                     int k = 1 + r.nextInt(20);

@@ -40,6 +40,12 @@ class VectorIsaTest {
                     int rows = gemm ? (v == 5 ? Gemm.R : Gemm.ROWS) : wide ? (v == 3 ? 6 : 4) : (v == 2 ? 6 : v == 3 ? 3 : 4);
                     assertTrue(v >= 1 && v * (gemm ? rows : Math.min(rows, 4)) <= maxAccumulators,
                             "nv=" + nv + " plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
+                    if (p == 1) {
+                        // gemmTN's tiles: rows × v accumulators, v vectors of B and a broadcast in the register file
+                        int tnRows = v <= 2 ? SeqKernels.TN_ROWS : 4;
+                        assertTrue(tnRows * v + v + 1 <= VectorIsa.REGISTERS,
+                                "nv=" + nv + " transposed plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
+                    }
                 }
             }
         }
