@@ -449,14 +449,27 @@ final class SeqKernels {
 
     /**
      * Rows of Aᵀ per tile of {@link #gemmTN}'s 1- and 2-vector columns: 8 on 32 registers (16 accumulators, 2 B
-     * vectors and a broadcast), 4 on 16. With 4 rows a 2-vector tile holds 8 FMA chains, the fewest that cover two
-     * FMA pipes' latency, and loads one broadcast per 2 FMAs; 8 rows halve B's loads per FMA and double the chains.
-     * A scratch harness over the attention unit's per-sample weight-gradient shapes (one thread, 512 bits, the Intel
-     * AVX-512 host, both kernels in one JVM, 64 samples' operands in L2): {@code M = Gᵀ·K} (80 × 50 → 64) ran at
-     * 142–147 GFLOP/s against 105–108 with 4 rows (a 4-row × 4-vector tile: 134–137). Each element still sums its
-     * k in order, so the results are the same bits.
+     * vectors and a broadcast), 6 for 2-vector columns on 16 (12 + 2 + 1 = 15 registers), else 4. With 4 rows a
+     * 2-vector tile holds 8 FMA chains, the fewest that cover two FMA pipes' latency, and loads one broadcast per
+     * 2 FMAs; more rows load B less often per FMA and keep more chains in flight. A scratch harness over the
+     * attention unit's per-sample weight-gradient shape {@code M = Gᵀ·K} (80 × 50 → 64, one thread, the Intel
+     * AVX-512 host, the kernels side by side in one JVM, 64 samples' operands in L2): at 512 bits 142–147 GFLOP/s
+     * with 8 rows against 105–108 with 4 (a 4-row × 4-vector tile: 134–137); at 256 bits ({@code UseAVX=2}) 90
+     * with 6 rows against 69. Each element still sums its k in order, so the results are the same bits.
      */
-    static final int TN_ROWS = VectorIsa.REGISTERS >= 32 ? 8 : 4;
+    static final int TN_ROWS = VectorIsa.REGISTERS >= 32 ? 8 : 6;
+
+    /**
+     * Rows of a {@code rows}-row {@link #gemmTN} that its {@link #TN_ROWS}-row tiles take for {@code v}-vector
+     * columns; the 4-row tiles take the rest down to a multiple of 4. With 6 rows, an even number of tiles, so what
+     * is left is a multiple of 4 (80 rows: 12 tiles of 6 and 2 of 4, not 13 of 6 and 2 single rows).
+     */
+    private static int tallRows(int rows, int v) {
+        if (TN_ROWS == 8) {
+            return v <= 2 ? rows & ~7 : 0;
+        }
+        return v == 2 ? ((rows & ~3) / 6 & ~1) * 6 : 0;
+    }
 
     /**
      * As {@link #gemm} with A stored transposed: element (r, k) at {@code a[aOff + k·aStride + r]}. Used for
@@ -468,25 +481,27 @@ final class SeqKernels {
         int j = 0;
         int full = rows & ~3;
         for (int v : planTN(nv)) {
-            // 8-row tiles where they fit (1- and 2-vector columns on 32 registers), then 4-row tiles, then single rows
-            int eight = TN_ROWS == 8 && v <= 2 ? rows & ~7 : 0;
-            if (eight > 0) {
-                if (v == 2) {
-                    blockT8x2(a, aOff, aStride, eight, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+            // TN_ROWS-row tiles where they fit, then 4-row tiles, then single rows
+            int tall = tallRows(rows, v);
+            if (tall > 0) {
+                if (v == 1) {
+                    blockT8x1(a, aOff, aStride, tall, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                } else if (TN_ROWS == 8) {
+                    blockT8x2(a, aOff, aStride, tall, kN, b, bOff + j, bStride, c, cOff + j, cStride);
                 } else {
-                    blockT8x1(a, aOff, aStride, eight, kN, b, bOff + j, bStride, c, cOff + j, cStride);
+                    blockT6x2(a, aOff, aStride, tall, kN, b, bOff + j, bStride, c, cOff + j, cStride);
                 }
             }
-            int a4 = aOff + eight;
-            int c4 = cOff + eight * cStride + j;
+            int a4 = aOff + tall;
+            int c4 = cOff + tall * cStride + j;
             switch (v) {
-                case 5 -> blockT5(a, a4, aStride, full - eight, kN, b, bOff + j, bStride, c, c4, cStride);
-                case 4 -> blockT4(a, a4, aStride, full - eight, kN, b, bOff + j, bStride, c, c4, cStride);
-                case 3 -> blockT3(a, a4, aStride, full - eight, kN, b, bOff + j, bStride, c, c4, cStride);
-                case 2 -> blockT2(a, a4, aStride, full - eight, kN, b, bOff + j, bStride, c, c4, cStride);
-                default -> blockT1(a, a4, aStride, full - eight, kN, b, bOff + j, bStride, c, c4, cStride);
+                case 5 -> blockT5(a, a4, aStride, full - tall, kN, b, bOff + j, bStride, c, c4, cStride);
+                case 4 -> blockT4(a, a4, aStride, full - tall, kN, b, bOff + j, bStride, c, c4, cStride);
+                case 3 -> blockT3(a, a4, aStride, full - tall, kN, b, bOff + j, bStride, c, c4, cStride);
+                case 2 -> blockT2(a, a4, aStride, full - tall, kN, b, bOff + j, bStride, c, c4, cStride);
+                default -> blockT1(a, a4, aStride, full - tall, kN, b, bOff + j, bStride, c, c4, cStride);
             }
-            for (int r = Math.max(full, eight); r < rows; r++) {
+            for (int r = full; r < rows; r++) {
                 int cRow = cOff + r * cStride + j;
                 switch (v) {
                     case 5 -> rowT5(a, aOff + r, aStride, kN, b, bOff + j, bStride, c, cRow);
@@ -497,6 +512,43 @@ final class SeqKernels {
                 }
             }
             j += v * L;
+        }
+    }
+
+    /** {@link #gemmTN}'s 6 rows of Aᵀ × 2 vectors (12 accumulators: the 16-register tile; see {@link #TN_ROWS}). */
+    private static void blockT6x2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff, int bs,
+                                  float[] c, int cOff, int cs) {
+        for (int r = 0; r + 6 <= rows; r += 6) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
+            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
+            FloatVector x40 = FloatVector.fromArray(S, c, c4), x41 = FloatVector.fromArray(S, c, c4 + L);
+            FloatVector x50 = FloatVector.fromArray(S, c, c5), x51 = FloatVector.fromArray(S, c, c5 + L);
+            for (int k = 0, ak = aOff + r, bk = bOff; k < kN; k++, ak += as, bk += bs) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 6 rows of Aᵀ × 2 vectors
+                FloatVector b0 = FloatVector.fromArray(S, b, bk);
+                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
+                FloatVector v = FloatVector.broadcast(S, a[ak]);
+                x00 = v.fma(b0, x00); x01 = v.fma(b1, x01);
+                v = FloatVector.broadcast(S, a[ak + 1]);
+                x10 = v.fma(b0, x10); x11 = v.fma(b1, x11);
+                v = FloatVector.broadcast(S, a[ak + 2]);
+                x20 = v.fma(b0, x20); x21 = v.fma(b1, x21);
+                v = FloatVector.broadcast(S, a[ak + 3]);
+                x30 = v.fma(b0, x30); x31 = v.fma(b1, x31);
+                v = FloatVector.broadcast(S, a[ak + 4]);
+                x40 = v.fma(b0, x40); x41 = v.fma(b1, x41);
+                v = FloatVector.broadcast(S, a[ak + 5]);
+                x50 = v.fma(b0, x50); x51 = v.fma(b1, x51);
+            }
+            x00.intoArray(c, c0); x01.intoArray(c, c0 + L);
+            x10.intoArray(c, c1); x11.intoArray(c, c1 + L);
+            x20.intoArray(c, c2); x21.intoArray(c, c2 + L);
+            x30.intoArray(c, c3); x31.intoArray(c, c3 + L);
+            x40.intoArray(c, c4); x41.intoArray(c, c4 + L);
+            x50.intoArray(c, c5); x51.intoArray(c, c5 + L);
         }
     }
 

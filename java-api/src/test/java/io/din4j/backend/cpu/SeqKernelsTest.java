@@ -54,9 +54,9 @@ class SeqKernelsTest {
     }
 
     /**
-     * The blocked GEMM against a triple loop, over row counts 1..21 (8-, 6- and 4-row tiles with every tail) and
-     * column counts 1..11 vectors (every tile plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or
-     * 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
+     * The blocked GEMM against a triple loop, over row counts 1..21 (8-, 6- and 4-row tiles with every tail; 16
+     * and 20 rows: gemmTN's 6-row tiles with 4-row ones after them) and column counts 1..11 vectors (every tile
+     * plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
      * tile column goes through the panel), and given either as it is or already laid out as panels
      * ({@code SeqKernels.panelize}, the attention unit's weights).
      */

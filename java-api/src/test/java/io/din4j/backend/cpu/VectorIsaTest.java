@@ -42,7 +42,7 @@ class VectorIsaTest {
                             "nv=" + nv + " plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
                     if (p == 1) {
                         // gemmTN's tiles: rows × v accumulators, v vectors of B and a broadcast in the register file
-                        int tnRows = v <= 2 ? SeqKernels.TN_ROWS : 4;
+                        int tnRows = v == 2 || v == 1 && SeqKernels.TN_ROWS == 8 ? SeqKernels.TN_ROWS : 4;
                         assertTrue(tnRows * v + v + 1 <= VectorIsa.REGISTERS,
                                 "nv=" + nv + " transposed plan " + Arrays.toString(plan) + " on " + VectorIsa.REGISTERS + " registers");
                     }
