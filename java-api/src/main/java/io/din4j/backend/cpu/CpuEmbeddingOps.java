@@ -107,14 +107,8 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     @Override
     public void gatherIntoBackward(Tensor ids, Tensor lengths, Tensor dOut, long column, SparseGrad grad) {
         long[] r = SeqArgs.gatherIntoBackward(ids, lengths, dOut, column, grad, V);
-        RowSparseGrad g = (RowSparseGrad) grad;
-        int d = g.width();
-        long rowBytes = (long) d * Float.BYTES;
         long stride = r[3] * Float.BYTES;
-        long first = column * Float.BYTES;
-        MemorySegment values = g.values().segment();
-        MemorySegment src = dOut.segment();
-        g.addRows(ids, lengths, (pos, slot) -> SeqKernels.addInto(values, slot * rowBytes, src, pos * stride + first, d));
+        addRows((RowSparseGrad) grad, ids, lengths, dOut.segment(), column * Float.BYTES, r[1] * stride, stride);
     }
 
     @Override
@@ -262,18 +256,41 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         SeqArgs.gatherSumPoolBackward(ids, lengths, dOut, grad, V);
         RowSparseGrad g = (RowSparseGrad) grad;
         int d = g.width();
-        long t = ids.dim(1);
         long rowBytes = (long) d * Float.BYTES;
-        MemorySegment values = g.values().segment();
-        MemorySegment src = dOut.segment();
-        g.addRows(ids, lengths, (pos, slot) -> SeqKernels.addInto(values, slot * rowBytes, src, pos / t * rowBytes, d));
+        addRows(g, ids, lengths, dOut.segment(), 0, rowBytes, 0);
     }
 
     private static void addRows(Tensor ids, Tensor lengths, Tensor dOut, RowSparseGrad g) {
+        long rowBytes = (long) g.width() * Float.BYTES;
+        long t = lengths == null ? ids.dim(0) : ids.dim(1);
+        addRows(g, ids, lengths, dOut.segment(), 0, t * rowBytes, rowBytes);
+    }
+
+    /**
+     * Reserves the gradient rows of every valid id ({@link RowSparseGrad#reserveSlots}) and adds, in input order,
+     * the dOut row of position (b, t) into its id's row: the row at byte {@code first + b·sampleStride +
+     * t·positionStride} of {@code src} (flat ids read as one sample). The loop is here, one per backend, calling
+     * {@link SeqKernels#addInto} directly. Through {@link RowSparseGrad#addRows}' callback, one call site served
+     * the lambdas of every gather (a DIN step's item table has the history's and the candidate's), C2 compiled it
+     * as a virtual call, and the add was not inlined ({@code -XX:+PrintInlining}: "callee uses too much stack").
+     */
+    private static void addRows(RowSparseGrad g, Tensor ids, Tensor lengths, MemorySegment src, long first, long sampleStride,
+                                long positionStride) {
+        int[] slots = g.reserveSlots(ids, lengths);
+        MemorySegment values = g.values().segment();
         int d = g.width();
         long rowBytes = (long) d * Float.BYTES;
-        MemorySegment values = g.values().segment();
-        MemorySegment src = dOut.segment();
-        g.addRows(ids, lengths, (pos, slot) -> SeqKernels.addInto(values, slot * rowBytes, src, pos * rowBytes, d));
+        long samples = lengths == null ? 1 : ids.dim(0);
+        int t = Math.toIntExact(lengths == null ? ids.dim(0) : ids.dim(1));
+        for (long b = 0; b < samples; b++) {
+            long at = first + b * sampleStride;
+            int pos = (int) (b * t);
+            for (int j = 0; j < t; j++, at += positionStride) {
+                int slot = slots[pos + j];
+                if (slot >= 0) {
+                    SeqKernels.addInto(values, slot * rowBytes, src, at, d);
+                }
+            }
+        }
     }
 }

@@ -1205,19 +1205,22 @@ final class SeqKernels {
 
     /** {@code dst[i] += src[i]} for {@code n} floats between two segments (byte offsets). */
     static void addInto(MemorySegment dst, long dOff, MemorySegment src, long sOff, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
             // scalar math: dst[i] += src[i]
             long o = (long) i * Float.BYTES;
             FloatVector.fromMemorySegment(S, dst, dOff + o, NATIVE).add(FloatVector.fromMemorySegment(S, src, sOff + o, NATIVE))
                     .intoMemorySegment(dst, dOff + o, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = Lanes.tail(i, n);
-            long o = (long) i * Float.BYTES;
-            Lanes.storeAt(Lanes.loadAt(dst, dOff + o, m)
-                    .add(Lanes.loadAt(src, sOff + o, m)),
-                    dst, dOff + o, m);
+        if (bound < n) {
+            // in its own method, so that this one stays small enough to inline into the embedding backward's loop
+            addTailInto(dst, dOff, src, sOff, bound, n);
         }
+    }
+
+    private static void addTailInto(MemorySegment dst, long dOff, MemorySegment src, long sOff, int i, int n) {
+        VectorMask<Float> m = Lanes.tail(i, n);
+        long o = (long) i * Float.BYTES;
+        Lanes.storeAt(Lanes.loadAt(dst, dOff + o, m).add(Lanes.loadAt(src, sOff + o, m)), dst, dOff + o, m);
     }
 }
