@@ -38,6 +38,10 @@ import java.util.Map;
  * <pre>
  * for i in 1 2 3 4; do java ... tools/JarAB.java T P old.jar new.jar; java ... tools/JarAB.java T P new.jar old.jar; done
  * </pre>
+ *
+ * <p>Where the second jar's penalty is large, one JVM cannot compare the jars: the DIN training step with two threads
+ * at 256 bits ({@code -XX:UseAVX=2}) ran 1.5–1.6× as long in whichever jar came second, in four JVMs of four. Use
+ * {@code benchmarks/peers/abpair.py} (one JVM per jar, asked in turn) there.
  */
 public final class JarAB {
     private JarAB() {

@@ -104,6 +104,15 @@ class EmbeddingOpsTest extends CpuVsReference {
                                         }
                                     }
                                 }
+                                // The backward reads the same window of every valid row: the same rows and bits
+                                Tensor dOut = uniform(a, DType.F32, r, 1, shape);
+                                SparseGrad gRef = ref.embedding().newSparseGrad(a, v, d, Math.max(1, b * t));
+                                SparseGrad gCpu = cpu.embedding().newSparseGrad(a, v, d, Math.max(1, b * t));
+                                ref.embedding().gatherIntoBackward(id, l, dOut, before, gRef);
+                                cpu.embedding().gatherIntoBackward(id, l, dOut, before, gCpu);
+                                assertEquals(gRef.count(), gCpu.count(), what);
+                                assertSame(what + " grad rows", gRef.rows().rows(0, gRef.count()), gCpu.rows().rows(0, gCpu.count()));
+                                assertSame(what + " grad values", gRef.values().rows(0, gRef.count()), gCpu.values().rows(0, gCpu.count()));
                             }
                         }
                     }

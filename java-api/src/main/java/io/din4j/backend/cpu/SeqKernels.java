@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * e^−|x|, and segment ↔ array moves.
  *
  * <p>Column counts handed to {@link #gemm} are padded to whole vectors (buffers are planned padded with zeros),
- * so the inner loops need no masks.
+ * so the inner loops need no masks. Each tile kernel is written out in full, one local per accumulator, so that
+ * C2 keeps every accumulator in a register; the kernels of one shape repeat each other on purpose.
  */
 final class SeqKernels {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
