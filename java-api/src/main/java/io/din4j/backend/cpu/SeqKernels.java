@@ -135,8 +135,9 @@ final class SeqKernels {
      * {@code k·(3·L)} became two shifts, which at 512 bits compete with the FMAs for their ports. Figures in
      * docs/architecture.md ("Sequence GEMM panels").
      *
-     * <p>{@code paneled}, when not null, is B already in that layout ({@link #panelize}): a weight that many calls
-     * share is laid out once instead of once per call. The rows left over after the tiles still read {@code b}.
+     * <p>{@code paneled}, when not null, is B already in that layout ({@link #panelize}, {@link #panelMap}): a weight
+     * that many calls share is laid out once instead of once per call, and a per-sample operand is built in it. The
+     * rows left over after the tiles then read it too, tile column by tile column, and {@code b} is not read.
      */
     /** The starting row of a product without bias ({@link #gemm}); wider products fill C first. */
     private static final float[] ZEROS = new float[1024];
@@ -198,7 +199,18 @@ final class SeqKernels {
             }
             j += v * L;
         }
-        leftoverRows(a, aOff, aStride, full, rows, kN, b, bOff, bStride, nv, c, cOff, cStride);
+        if (paneled == null) {
+            leftoverRows(a, aOff, aStride, full, rows, kN, b, bOff, bStride, nv, c, cOff, cStride);
+        } else if (full < rows) {
+            // each element still sums its k in order, so the results are those of the row-major B
+            j = 0;
+            paneledOff = 0;
+            for (int v : plan) {
+                leftoverRows(a, aOff, aStride, full, rows, kN, paneled, paneledOff, v * L, v, c, cOff + j, cStride);
+                j += v * L;
+                paneledOff += kN * v * L;
+            }
+        }
     }
 
     /** Rows per step of the tiles of {@code plan}: every tile runs a whole number of steps over the same rows. */
@@ -438,6 +450,24 @@ final class SeqKernels {
             for (int i = 0; i < width; i += L) {
                 FloatVector.fromArray(S, b, j0 + k * bs + i).intoArray(panel, at + k * width + i);
             }
+        }
+    }
+
+    /**
+     * Where {@link #panelize} puts B's column vector {@code v} ({@code v < n/L}) of a {@code kN}-row B: row k of it at
+     * {@code at[v] + k·width[v]}, so that an operand built per call (the attention unit's folded {@code A_q}) can be
+     * written straight into the panels.
+     */
+    static void panelMap(int n, int kN, int[] at, int[] width) {
+        int v0 = 0;
+        int base = 0;
+        for (int v : plan(n / L)) {
+            for (int i = 0; i < v; i++) {
+                at[v0 + i] = base + i * L;
+                width[v0 + i] = v * L;
+            }
+            v0 += v;
+            base += kN * v * L;
         }
     }
 
