@@ -1133,8 +1133,13 @@ final class CpuAttentionOps implements AttentionOps {
         // ∂K = G·A_q  [len, dp]
         SeqKernels.gemm(g, off, hp, len, h0, wk.aT, 0, dp, dp, null, wk.dk, 0, dp, false, wk.panel, wk.aT);
         MemorySegment dks = dKeys.segment();
-        for (int t = 0; t < len; t++) {
-            SeqKernels.addInto(dks, ((long) b * tN + t) * d * Float.BYTES, wk.dk, t * dp, d);
+        if (dp == d) {
+            // unpadded rows are back to back in both: the sample's rows in one call
+            SeqKernels.addInto(dks, (long) b * tN * d * Float.BYTES, wk.dk, 0, len * d);
+        } else {
+            for (int t = 0; t < len; t++) {
+                SeqKernels.addInto(dks, ((long) b * tN + t) * d * Float.BYTES, wk.dk, t * dp, d);
+            }
         }
     }
 
