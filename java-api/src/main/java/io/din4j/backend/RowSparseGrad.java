@@ -203,6 +203,20 @@ public final class RowSparseGrad implements SparseGrad {
      * throws. The ids must have been range-checked already.
      */
     public int[] reserveSlots(Tensor ids, Tensor lengths) {
+        return reserveSlots(ids, lengths, true);
+    }
+
+    /**
+     * {@link #reserveSlots} without zeroing the rows it appends: at the position where a new row first occurs the
+     * array reads {@code −2 − slot}, and the caller must write that row there instead of adding to it, as
+     * {@code 0 + x} so that its bits are those of an add to a zero row (−0 becomes +0). The cpu backend's row adds:
+     * the zeroing was a pass of stores over every new row just before the adds read them back.
+     */
+    public int[] reserveSlotsUnzeroed(Tensor ids, Tensor lengths) {
+        return reserveSlots(ids, lengths, false);
+    }
+
+    private int[] reserveSlots(Tensor ids, Tensor lengths, boolean zero) {
         // Flat ids [N] are read as one sequence of N, so that their blocks are full too.
         long b = lengths == null ? 1 : ids.dim(0);
         long t = lengths == null ? ids.dim(0) : ids.dim(1);
@@ -226,6 +240,7 @@ public final class RowSparseGrad implements SparseGrad {
                     touched += index[(hash(block[k]) & mask) * ENTRY + STAMP];
                 }
                 for (int k = 0; k < n; k++) {
+                    int before = count;
                     int slot = reserveUnzeroed(block[k]);
                     if (slot < 0) {
                         rollbackTo(mark);
@@ -233,13 +248,13 @@ public final class RowSparseGrad implements SparseGrad {
                                 + " = " + block[k] + " would be unique row " + (capacity + 1) + " but the sparse gradient's capacity is "
                                 + capacity);
                     }
-                    positionSlots[first + j0 + k] = slot;
+                    positionSlots[first + j0 + k] = zero || count == before ? slot : -2 - slot;
                 }
             }
             Arrays.fill(positionSlots, first + len, (int) (first + t), -1);
         }
         touchSink = touched;
-        if (count > mark) {
+        if (zero && count > mark) {
             zeroValues(mark, count);
         }
         return positionSlots;

@@ -136,6 +136,47 @@ class EmbeddingOpsTest extends CpuVsReference {
         }
     }
 
+    /**
+     * The cpu backend writes a new row at its first occurrence instead of adding it to a zeroed row; it must leave
+     * the bits of that add, where −0 becomes +0 (a plain copy would keep −0). dOut holds −0 in every other element,
+     * and ids repeat, for each backward that adds rows.
+     */
+    @Test
+    void aNewRowKeepsTheBitsOfAnAddToZero() {
+        try (HostArena a = new HostArena()) {
+            int d = 19;
+            Tensor ids = a.i32(3, 4).copyFrom(new int[] {4, 9, 4, 2, 9, 7, 7, 1, 3, 3, 8, 4});
+            Tensor len = a.i32(3).copyFrom(new int[] {4, 3, 2});
+            Tensor dSeq = a.f32(3, 4, d);
+            for (long i = 0; i < dSeq.size(); i++) {
+                dSeq.setFloat(i, i % 2 == 0 ? -0f : (i % 3 == 0 ? -1.5f : 0.25f));
+            }
+            Tensor dPooled = a.f32(3, d);
+            for (long i = 0; i < dPooled.size(); i++) {
+                dPooled.setFloat(i, i % 2 == 0 ? -0f : 2f);
+            }
+            for (int op = 0; op < 4; op++) {
+                SparseGrad gRef = ref.embedding().newSparseGrad(a, 10, d, 12);
+                SparseGrad gCpu = cpu.embedding().newSparseGrad(a, 10, d, 12);
+                for (Backend be : new Backend[] {ref, cpu}) {
+                    SparseGrad g = be == ref ? gRef : gCpu;
+                    switch (op) {
+                        case 0 -> be.embedding().gatherSequenceBackward(ids, len, dSeq, g);
+                        case 1 -> be.embedding().gatherIntoBackward(ids, len, dSeq, 0, g);
+                        case 2 -> be.embedding().gatherBackward(ids.reshape(12), dSeq.reshape(12, d), g);
+                        default -> be.embedding().gatherSumPoolBackward(ids, len, dPooled, g);
+                    }
+                }
+                assertEquals(gRef.count(), gCpu.count(), "op " + op);
+                float[] r = gRef.values().rows(0, gRef.count()).toFloatArray();
+                float[] c = gCpu.values().rows(0, gCpu.count()).toFloatArray();
+                for (int i = 0; i < r.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(r[i]), Float.floatToRawIntBits(c[i]), "op " + op + " value " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void sparseGradHoldsTouchedRowsInOrderOfFirstAppearanceWithDuplicatesSummed() {
         for (Backend be : new Backend[] {cpu, ref}) {

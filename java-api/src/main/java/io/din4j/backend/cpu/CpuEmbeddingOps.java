@@ -267,7 +267,7 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     }
 
     /**
-     * Reserves the gradient rows of every valid id ({@link RowSparseGrad#reserveSlots}) and adds, in input order,
+     * Reserves the gradient rows of every valid id ({@link RowSparseGrad#reserveSlotsUnzeroed}) and adds, in input order,
      * the dOut row of position (b, t) into its id's row: the row at byte {@code first + b·sampleStride +
      * t·positionStride} of {@code src} (flat ids read as one sample). The loop is here, one per backend, calling
      * {@link SeqKernels#addInto} directly. Through {@link RowSparseGrad#addRows}' callback, one call site served
@@ -276,7 +276,7 @@ final class CpuEmbeddingOps implements EmbeddingOps {
      */
     private static void addRows(RowSparseGrad g, Tensor ids, Tensor lengths, MemorySegment src, long first, long sampleStride,
                                 long positionStride) {
-        int[] slots = g.reserveSlots(ids, lengths);
+        int[] slots = g.reserveSlotsUnzeroed(ids, lengths);
         MemorySegment values = g.values().segment();
         int d = g.width();
         long rowBytes = (long) d * Float.BYTES;
@@ -289,6 +289,9 @@ final class CpuEmbeddingOps implements EmbeddingOps {
                 int slot = slots[pos + j];
                 if (slot >= 0) {
                     SeqKernels.addInto(values, slot * rowBytes, src, at, d);
+                } else if (slot < -1) {
+                    // a new row's first occurrence: written, not added to a zeroed row (the same bits)
+                    SeqKernels.addZeroInto(values, (-2L - slot) * rowBytes, src, at, d);
                 }
             }
         }

@@ -1249,6 +1249,24 @@ final class SeqKernels {
         }
     }
 
+    /**
+     * {@code dst[i] = 0 + src[i]} for {@code n} floats between two segments (byte offsets): what {@link #addInto} leaves
+     * in a zeroed {@code dst}, bit for bit (−0 becomes +0), without the zeroing or the read of {@code dst}.
+     */
+    static void addZeroInto(MemorySegment dst, long dOff, MemorySegment src, long sOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            // scalar math: dst[i] = 0 + src[i]
+            long o = (long) i * Float.BYTES;
+            zero.add(FloatVector.fromMemorySegment(S, src, sOff + o, NATIVE)).intoMemorySegment(dst, dOff + o, NATIVE);
+        }
+        for (int i = bound; i < n; i++) {
+            long o = (long) i * Float.BYTES;
+            dst.set(F, dOff + o, 0f + src.get(F, sOff + o));
+        }
+    }
+
     private static void addTailInto(MemorySegment dst, long dOff, MemorySegment src, long sOff, int i, int n) {
         VectorMask<Float> m = Lanes.tail(i, n);
         long o = (long) i * Float.BYTES;
