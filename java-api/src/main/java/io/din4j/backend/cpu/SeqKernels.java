@@ -118,6 +118,9 @@ final class SeqKernels {
 
     // ---- GEMM on padded float[] blocks ----
 
+    /** The starting row of a product without bias ({@link #gemm}); wider products fill C first. */
+    private static final float[] ZEROS = new float[1024];
+
     /**
      * {@code C[r, 0:n] = init + Σ_{k<K} A[r, k]·B[k, 0:n]} for {@code r < rows}, where {@code init} is
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
@@ -139,9 +142,6 @@ final class SeqKernels {
      * that many calls share is laid out once instead of once per call, and a per-sample operand is built in it. The
      * rows left over after the tiles then read it too, tile column by tile column, and {@code b} is not read.
      */
-    /** The starting row of a product without bias ({@link #gemm}); wider products fill C first. */
-    private static final float[] ZEROS = new float[1024];
-
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
                      float[] bias, float[] c, int cOff, int cStride, boolean accumulate, float[] panel, float[] paneled) {
         int nv = n / L;
