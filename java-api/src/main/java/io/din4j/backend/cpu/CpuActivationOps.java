@@ -9,6 +9,8 @@ import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -22,6 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuActivationOps implements ActivationOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /**
+     * The Dice row loops call the Vector API's segment loads and stores directly, not through {@link Lanes}: those
+     * are {@code @ForceInline} and C2 inlines them whatever the method's size, where a small helper of ours is
+     * dropped once the method reaches C2's node limit (NodeCountInliningCutoff), and its vectors are then boxed.
+     */
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO);
     /** Elements per task for row-parallel loops. */
     private static final int GRAIN = 1 << 14;
 
@@ -187,21 +196,6 @@ final class CpuActivationOps implements ActivationOps {
     private static final int STRIP_ROWS = 64;
     private static final ThreadLocal<float[]> STRIP = ThreadLocal.withInitial(() -> new float[STRIP_ROWS * L + 32]);
 
-    /**
-     * {@code p[r·L ..] = σ((x[r0 + r][j ..] − μ)·inv)} for one vector of channels over {@code rows} rows: x̂ is
-     * written first, then one call turns the whole strip into p (see {@link CpuMath#sigmoidInPlace}). Called where
-     * the mask, μ and inv are already in registers, so that C2 inlines it into the column method.
-     */
-    private static void normalised(MemorySegment xs, int c, int j, VectorMask<Float> m, int r0, int rows, FloatVector mean,
-            FloatVector inv, float[] p) {
-        boolean full = j + L <= c;
-        for (int r = 0; r < rows; r++) {
-            long i = (long) (r0 + r) * c + j;
-            (full ? Lanes.load(xs, i) : Lanes.load(xs, i, m)).sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
-    }
-
     @Override
     public DiceState newDiceState(TensorArena arena, int channels) {
         return new DiceBuffers(arena, DType.F32, channels);
@@ -251,28 +245,23 @@ final class CpuActivationOps implements ActivationOps {
         }
     }
 
-    /** Batch mean and variance of channels {@code [j, j + L)} into bm, bv; the running statistics updated. */
+    /**
+     * Batch mean and variance of channels {@code [j, j + L)} into bm, bv; the running statistics updated. The row
+     * loops are methods of their own that leave their results in an array, as in {@link #diceApply}: with the whole
+     * and the partial vector's loads in one loop ({@code full ? load : masked load}), a 128-bit JVM boxed every row's
+     * vector (JFR allocation samples at the loop's add).
+     */
     private static void diceStatistics(MemorySegment xs, int c, int n, int j, float invN, float mom, MemorySegment bm,
             MemorySegment bv, MemorySegment rm, MemorySegment rv) {
         VectorMask<Float> m = Lanes.tail(j, c);
-        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
-        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
-        // mask per row (JFR, docs/architecture.md).
-        boolean full = j + L <= c;
-        // Two passes (mean, then squared deviations) to keep the variance accurate in f32; the mean sums x − x_0, so
-        // a channel far from zero does not lose its spread to rounding.
-        FloatVector x0 = Lanes.load(xs, j, m);
-        FloatVector s = FloatVector.zero(S);
-        for (int r = 1; r < n; r++) {
-            s = s.add((full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(x0));
+        float[] k = SUMS.get();
+        if (j + L <= c) {
+            diceMoments(xs, c, n, j, invN, k);
+        } else {
+            diceMomentsMasked(xs, c, n, j, invN, k);
         }
-        FloatVector mean = s.mul(invN).add(x0);
-        FloatVector q = FloatVector.zero(S);
-        for (int r = 0; r < n; r++) {
-            FloatVector d = (full ? Lanes.load(xs, (long) r * c + j) : Lanes.load(xs, (long) r * c + j, m)).sub(mean);
-            q = d.fma(d, q);
-        }
-        FloatVector var = q.mul(invN);
+        FloatVector mean = FloatVector.fromArray(S, k, 0);
+        FloatVector var = FloatVector.fromArray(S, k, L);
         Lanes.store(mean, bm, j, m);
         Lanes.store(var, bv, j, m);
         // scalar math: running = (1 − m)·running + m·batch
@@ -280,30 +269,162 @@ final class CpuActivationOps implements ActivationOps {
         Lanes.store(Lanes.load(rv, j, m).mul(1f - mom).add(var.mul(mom)), rv, j, m);
     }
 
-    /** y = x·(α + (1 − α)·σ((x − μ)·inv)) for channels {@code [j, j + L)} of every row (DIN eq. 9). */
+    /**
+     * Mean and variance of a whole vector of channels over the n rows, into {@code k[0..L)} and {@code k[L..2L)}. Two
+     * passes (mean, then squared deviations) to keep the variance accurate in f32; the mean sums x − x_0, so a channel
+     * far from zero does not lose its spread to rounding.
+     */
+    private static void diceMoments(MemorySegment xs, int c, int n, int j, float invN, float[] k) {
+        FloatVector x0 = FloatVector.fromMemorySegment(S, xs, (long) j * 4, NO);
+        FloatVector s = FloatVector.zero(S);
+        for (int r = 1; r < n; r++) {
+            s = s.add(FloatVector.fromMemorySegment(S, xs, ((long) r * c + j) * 4, NO).sub(x0));
+        }
+        FloatVector mean = s.mul(invN).add(x0);
+        FloatVector q = FloatVector.zero(S);
+        for (int r = 0; r < n; r++) {
+            FloatVector d = FloatVector.fromMemorySegment(S, xs, ((long) r * c + j) * 4, NO).sub(mean);
+            q = d.fma(d, q);
+        }
+        mean.intoArray(k, 0);
+        q.mul(invN).intoArray(k, L);
+    }
+
+    /**
+     * {@link #diceMoments} for the last, partial vector of channels. A whole vector's load blended with zero where
+     * the vector lies inside the segment, and the row copied into an array ({@link #readRow}) where it would run past
+     * the segment's end, so that no masked-load helper is left for C2 to inline: in a small method called rarely it
+     * may stay out of line and box every row's vector (JFR at 512 bits, 200 channels: 2 GB/s of garbage).
+     */
+    private static void diceMomentsMasked(MemorySegment xs, int c, int n, int j, float invN, float[] k) {
+        float[] row = ROW.get();
+        int w = c - j;
+        VectorMask<Float> m = Lanes.tail(j, c);
+        int safe = inBounds(xs, c, j, 0, n);
+        FloatVector x0 = FloatVector.fromArray(S, readRow(xs, j, w, row), 0);
+        FloatVector s = FloatVector.zero(S);
+        for (int r = 1; r < n; r++) {
+            long i = (long) r * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            s = s.add(xv.sub(x0));
+        }
+        FloatVector mean = s.mul(invN).add(x0);
+        FloatVector q = FloatVector.zero(S);
+        for (int r = 0; r < n; r++) {
+            long i = (long) r * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            FloatVector d = xv.sub(mean);
+            q = d.fma(d, q);
+        }
+        mean.intoArray(k, 0);
+        q.mul(invN).intoArray(k, L);
+    }
+
+    /** How many of the rows {@code r0 .. r0 + rows} have their vector at channel j wholly inside {@code s}. */
+    private static int inBounds(MemorySegment s, int c, int j, int r0, int rows) {
+        long last = s.byteSize() / 4 - L - j;  // the highest r·c with a whole vector at j
+        return last < 0 ? 0 : (int) Math.max(0, Math.min(rows, last / c - r0 + 1));
+    }
+
+    /**
+     * A row's {@code w < L} channels from element {@code i} into {@code row}, its other lanes 0 (as a masked load
+     * reads them; another partial width may have left values there). Arrays only cross this call and
+     * {@link #writeRow}, never a vector: a vector passed to or returned from a call C2 does not inline is boxed.
+     */
+    private static float[] readRow(MemorySegment s, long i, int w, float[] row) {
+        MemorySegment.copy(s, F, i * 4, row, 0, w);
+        java.util.Arrays.fill(row, w, L, 0f);
+        return row;
+    }
+
+    /** Writes {@code row[0..w)} to the segment from element {@code i}. */
+    private static void writeRow(float[] row, MemorySegment s, long i, int w) {
+        MemorySegment.copy(row, 0, s, F, i * 4, w);
+    }
+
+    /** A row of L floats for {@link #readRow}. */
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[L]);
+
+    /**
+     * y = x·(α + (1 − α)·σ((x − μ)·inv)) for channels {@code [j, j + L)} of every row (DIN eq. 9). The per-channel
+     * vectors go to {@code k} and the rows to a method of their own, one for whole channel vectors and one for the
+     * last partial one, as in {@link #diceBackwardStrip}: at 128 bits C2 stopped inlining inside the one method that
+     * held them all (NodeCountInliningCutoff at the row loop's {@code Lanes.store}), and every row's product was
+     * boxed — 13.9 KB of garbage per sample of a DIN training step (B = 1024, T = 50) in every JVM, JFR allocation
+     * samples at this loop's multiply.
+     */
     private static void diceApply(MemorySegment xs, MemorySegment as, MemorySegment ys, int c, int n, int j,
             MemorySegment means, MemorySegment vars, float eps, float[] p) {
         VectorMask<Float> m = Lanes.tail(j, c);
-        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
-        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
-        // mask per row (JFR, docs/architecture.md).
-        boolean full = j + L <= c;
-        FloatVector mean = Lanes.load(means, j, m);
-        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(vars, j, m).add(eps).lanewise(VectorOperators.SQRT));
+        float[] k = SUMS.get();
+        Lanes.load(means, j, m).intoArray(k, 0);
+        FloatVector.broadcast(S, 1f).div(Lanes.load(vars, j, m).add(eps).lanewise(VectorOperators.SQRT)).intoArray(k, L);
         FloatVector a = Lanes.load(as, j, m);
-        FloatVector oneMinusA = a.neg().add(1f);
+        a.intoArray(k, 2 * L);
+        a.neg().add(1f).intoArray(k, 3 * L);
         for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
             int rows = Math.min(STRIP_ROWS, n - r0);
-            normalised(xs, c, j, m, r0, rows, mean, inv, p);
-            for (int r = 0; r < rows; r++) {
-                // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
-                long i = (long) (r0 + r) * c + j;
-                FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                if (full) {
-                    Lanes.store(Lanes.load(xs, i).mul(pv.fma(oneMinusA, a)), ys, i);
-                } else {
-                    Lanes.store(Lanes.load(xs, i, m).mul(pv.fma(oneMinusA, a)), ys, i, m);
-                }
+            if (j + L <= c) {
+                diceApplyRows(xs, ys, c, j, p, k, r0, rows);
+            } else {
+                diceApplyRowsMasked(xs, ys, c, j, p, k, r0, rows);
+            }
+        }
+    }
+
+    /** One strip of {@link #diceApply} for a whole vector of channels: {@code k} = μ, inv, α, 1 − α. */
+    private static void diceApplyRows(MemorySegment xs, MemorySegment ys, int c, int j, float[] p, float[] k, int r0,
+            int rows) {
+        FloatVector mean = FloatVector.fromArray(S, k, 0);
+        FloatVector inv = FloatVector.fromArray(S, k, L);
+        FloatVector a = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 3 * L);
+        for (int r = 0; r < rows; r++) {
+            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
+            // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
+            long i = (long) (r0 + r) * c + j;
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector.fromMemorySegment(S, xs, i * 4, NO).mul(pv.fma(oneMinusA, a)).intoMemorySegment(ys, i * 4, NO);
+        }
+    }
+
+    /** {@link #diceApplyRows} for the last, partial vector of channels, loaded as in {@link #diceMomentsMasked}. */
+    private static void diceApplyRowsMasked(MemorySegment xs, MemorySegment ys, int c, int j, float[] p, float[] k,
+            int r0, int rows) {
+        float[] row = ROW.get();
+        int w = c - j;
+        VectorMask<Float> m = Lanes.tail(j, c);
+        int safe = Math.min(inBounds(xs, c, j, r0, rows), inBounds(ys, c, j, r0, rows));
+        FloatVector mean = FloatVector.fromArray(S, k, 0);
+        FloatVector inv = FloatVector.fromArray(S, k, L);
+        FloatVector a = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 3 * L);
+        for (int r = 0; r < rows; r++) {
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            xv.sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
+            // scalar math: as above, on the first w lanes
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            FloatVector y = xv.mul(FloatVector.fromArray(S, p, r * L).fma(oneMinusA, a));
+            if (r < safe) {
+                y.intoMemorySegment(ys, i * 4, NO, m);
+            } else {
+                writeRow(y.toArray(), ys, i, w);
             }
         }
     }
@@ -347,36 +468,102 @@ final class CpuActivationOps implements ActivationOps {
     private static void diceBackwardSums(MemorySegment xs, MemorySegment as, MemorySegment gs, MemorySegment das,
             MemorySegment bm, MemorySegment bv, int c, int n, int j, float eps, float[] p, float[] sums) {
         VectorMask<Float> m = Lanes.tail(j, c);
-        // Per-row loads and stores unmasked when the channels fill the vector (all of them at L = 8 for DIN's widths):
-        // C2 prunes the masked branch it never saw taken; the masked helpers, when not inlined, boxed a vector and a
-        // mask per row (JFR, docs/architecture.md).
-        boolean full = j + L <= c;
-        FloatVector mean = Lanes.load(bm, j, m);
-        FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
-        FloatVector oneMinusA = Lanes.load(as, j, m).neg().add(1f);
-        FloatVector sumD = FloatVector.zero(S);
-        FloatVector sumDX = FloatVector.zero(S);
-        FloatVector sumA = FloatVector.zero(S);
+        // The row loops are methods of their own that keep the sums in k between strips (Σdxh at 0, Σdxh·x̂ at L,
+        // Σ dy·(1 − p)·x at 5L; μ, inv, 1 − α at 2L, 3L, 4L), one for whole channel vectors and one for the last
+        // partial one: with both kinds of load in one loop ({@code full ? load : masked load}) a 128-bit JVM ran
+        // this loop's loads in their Java fallback, 16 GB/s of garbage in DiceBench.backward (JFR allocation samples).
+        float[] k = sums;
+        FloatVector zero = FloatVector.zero(S);
+        zero.intoArray(k, 0);
+        zero.intoArray(k, L);
+        zero.intoArray(k, 5 * L);
+        Lanes.load(bm, j, m).intoArray(k, 2 * L);
+        FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT)).intoArray(k, 3 * L);
+        Lanes.load(as, j, m).neg().add(1f).intoArray(k, 4 * L);
         for (int r0 = 0; r0 < n; r0 += STRIP_ROWS) {
             int rows = Math.min(STRIP_ROWS, n - r0);
-            normalised(xs, c, j, m, r0, rows, mean, inv, p);
-            for (int r = 0; r < rows; r++) {
-                // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
-                long i = (long) (r0 + r) * c + j;
-                FloatVector xv = full ? Lanes.load(xs, i) : Lanes.load(xs, i, m);
-                FloatVector xh = xv.sub(mean).mul(inv);
-                FloatVector pv = FloatVector.fromArray(S, p, r * L);
-                FloatVector q = pv.neg().add(1f);
-                FloatVector gx = (full ? Lanes.load(gs, i) : Lanes.load(gs, i, m)).mul(xv);
-                FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
-                sumD = sumD.add(dxh);
-                sumDX = dxh.fma(xh, sumDX);
-                sumA = gx.fma(q, sumA);
+            if (j + L <= c) {
+                diceSumsRows(xs, gs, c, j, p, k, r0, rows);
+            } else {
+                diceSumsRowsMasked(xs, gs, c, j, p, k, r0, rows);
             }
         }
-        Lanes.store(Lanes.load(das, j, m).add(sumA), das, j, m);
-        sumD.intoArray(sums, 0);
-        sumDX.intoArray(sums, L);
+        Lanes.store(Lanes.load(das, j, m).add(FloatVector.fromArray(S, k, 5 * L)), das, j, m);
+    }
+
+    /** One strip of {@link #diceBackwardSums} for a whole vector of channels. */
+    private static void diceSumsRows(MemorySegment xs, MemorySegment gs, int c, int j, float[] p, float[] k, int r0,
+            int rows) {
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector sumA = FloatVector.fromArray(S, k, 5 * L);
+        for (int r = 0; r < rows; r++) {
+            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
+            // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = FloatVector.fromMemorySegment(S, xs, i * 4, NO);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector q = pv.neg().add(1f);
+            FloatVector gx = FloatVector.fromMemorySegment(S, gs, i * 4, NO).mul(xv);
+            FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
+            sumD = sumD.add(dxh);
+            sumDX = dxh.fma(xh, sumDX);
+            sumA = gx.fma(q, sumA);
+        }
+        sumD.intoArray(k, 0);
+        sumDX.intoArray(k, L);
+        sumA.intoArray(k, 5 * L);
+    }
+
+    /** {@link #diceSumsRows} for the last, partial vector of channels, loaded as in {@link #diceMomentsMasked}. */
+    private static void diceSumsRowsMasked(MemorySegment xs, MemorySegment gs, int c, int j, float[] p, float[] k,
+            int r0, int rows) {
+        float[] row = ROW.get();
+        int w = c - j;
+        VectorMask<Float> m = Lanes.tail(j, c);
+        int safe = Math.min(inBounds(xs, c, j, r0, rows), inBounds(gs, c, j, r0, rows));
+        FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
+        FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
+        FloatVector oneMinusA = FloatVector.fromArray(S, k, 4 * L);
+        FloatVector sumD = FloatVector.fromArray(S, k, 0);
+        FloatVector sumDX = FloatVector.fromArray(S, k, L);
+        FloatVector sumA = FloatVector.fromArray(S, k, 5 * L);
+        for (int r = 0; r < rows; r++) {
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            xv.sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
+            // scalar math: as above, on the first w lanes
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            FloatVector xh = xv.sub(mean).mul(inv);
+            FloatVector pv = FloatVector.fromArray(S, p, r * L);
+            FloatVector q = pv.neg().add(1f);
+            FloatVector gv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, gs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(gs, i, w, row), 0);
+            FloatVector gx = gv.mul(xv);
+            FloatVector dxh = gx.mul(oneMinusA).mul(pv).mul(q);
+            sumD = sumD.add(dxh);
+            sumDX = dxh.fma(xh, sumDX);
+            sumA = gx.fma(q, sumA);
+        }
+        sumD.intoArray(k, 0);
+        sumDX.intoArray(k, L);
+        sumA.intoArray(k, 5 * L);
     }
 
     /** Second pass: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂)) for channels {@code [j, j + L)}. */
@@ -400,7 +587,6 @@ final class CpuActivationOps implements ActivationOps {
         VectorMask<Float> m = Lanes.tail(j, c);
         FloatVector mean = Lanes.load(bm, j, m);
         FloatVector inv = FloatVector.broadcast(S, 1f).div(Lanes.load(bv, j, m).add(eps).lanewise(VectorOperators.SQRT));
-        normalised(xs, c, j, m, r0, rows, mean, inv, p);
         FloatVector a = Lanes.load(as, j, m);
         float[] k = sums;  // sums holds Σdxh and Σdxh·x̂ at 0 and L; the constants go after them
         mean.intoArray(k, 2 * L);
@@ -427,23 +613,30 @@ final class CpuActivationOps implements ActivationOps {
         FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
         float fn = n;
         for (int r = 0; r < rows; r++) {
+            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
             // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
             long i = (long) (r0 + r) * c + j;
-            FloatVector xv = Lanes.load(xs, i);
+            FloatVector xv = FloatVector.fromMemorySegment(S, xs, i * 4, NO);
             FloatVector xh = xv.sub(mean).mul(inv);
             FloatVector pv = FloatVector.fromArray(S, p, r * L);
-            FloatVector g = Lanes.load(gs, i);
+            FloatVector g = FloatVector.fromMemorySegment(S, gs, i * 4, NO);
             FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
             FloatVector direct = g.mul(pv.fma(oneMinusA, a));
             FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-            Lanes.store(Lanes.load(ds, i).add(direct).add(viaNorm), ds, i);
+            FloatVector.fromMemorySegment(S, ds, i * 4, NO).add(direct).add(viaNorm).intoMemorySegment(ds, i * 4, NO);
         }
     }
 
-    /** {@link #diceBackwardRows} for the last, partial vector of channels. */
+    /** {@link #diceBackwardRows} for the last, partial vector of channels, loaded as in {@link #diceMomentsMasked}. */
     private static void diceBackwardRowsMasked(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
             float[] p, float[] k, int r0, int rows) {
+        float[] row = ROW.get();
+        int w = c - j;
         VectorMask<Float> m = Lanes.tail(j, c);
+        int safe = Math.min(Math.min(inBounds(xs, c, j, r0, rows), inBounds(gs, c, j, r0, rows)), inBounds(ds, c, j, r0, rows));
         FloatVector sumD = FloatVector.fromArray(S, k, 0);
         FloatVector sumDX = FloatVector.fromArray(S, k, L);
         FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
@@ -453,16 +646,36 @@ final class CpuActivationOps implements ActivationOps {
         FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
         float fn = n;
         for (int r = 0; r < rows; r++) {
-            // scalar math: as in diceBackwardRows, lanes outside the channels masked
             long i = (long) (r0 + r) * c + j;
-            FloatVector xv = Lanes.load(xs, i, m);
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+            xv.sub(mean).mul(inv).intoArray(p, r * L);
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+        for (int r = 0; r < rows; r++) {
+            // scalar math: as in diceBackwardRows, on the first w lanes
+            long i = (long) (r0 + r) * c + j;
+            FloatVector xv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
             FloatVector xh = xv.sub(mean).mul(inv);
             FloatVector pv = FloatVector.fromArray(S, p, r * L);
-            FloatVector g = Lanes.load(gs, i, m);
+            FloatVector g = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, gs, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(gs, i, w, row), 0);
             FloatVector dxh = g.mul(xv).mul(oneMinusA).mul(pv).mul(pv.neg().add(1f));
             FloatVector direct = g.mul(pv.fma(oneMinusA, a));
             FloatVector viaNorm = dxh.mul(fn).sub(sumD).sub(xh.mul(sumDX)).mul(k1);
-            Lanes.store(Lanes.load(ds, i, m).add(direct).add(viaNorm), ds, i, m);
+            FloatVector dv = r < safe
+                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, ds, i * 4, NO), m)
+                    : FloatVector.fromArray(S, readRow(ds, i, w, row), 0);
+            FloatVector out = dv.add(direct).add(viaNorm);
+            if (r < safe) {
+                out.intoMemorySegment(ds, i * 4, NO, m);
+            } else {
+                writeRow(out.toArray(), ds, i, w);
+            }
         }
     }
 }
