@@ -350,6 +350,36 @@ final class CpuActivationOps implements ActivationOps {
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[L]);
 
     /**
+     * Dice's gates for one strip: {@code p[r·L ..] = σ((x[r0 + r][j ..] − μ)·inv)} over {@code rows} rows, with μ and
+     * inv read from {@code k} at {@code meanAt} and {@code meanAt + L}; x̂ is written first, then one call turns the
+     * whole strip into p (see {@link CpuMath#sigmoidInPlace}). A partial vector of channels is loaded as in
+     * {@link #diceMomentsMasked}. Only arrays, segments and scalars cross this call.
+     */
+    private static void gates(MemorySegment xs, int c, int j, float[] k, int meanAt, float[] p, int r0, int rows) {
+        FloatVector mean = FloatVector.fromArray(S, k, meanAt);
+        FloatVector inv = FloatVector.fromArray(S, k, meanAt + L);
+        if (j + L <= c) {
+            for (int r = 0; r < rows; r++) {
+                long i = (long) (r0 + r) * c + j;
+                FloatVector.fromMemorySegment(S, xs, i * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
+            }
+        } else {
+            float[] row = ROW.get();
+            int w = c - j;
+            VectorMask<Float> m = Lanes.tail(j, c);
+            int safe = inBounds(xs, c, j, r0, rows);
+            for (int r = 0; r < rows; r++) {
+                long i = (long) (r0 + r) * c + j;
+                FloatVector xv = r < safe
+                        ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
+                        : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
+                xv.sub(mean).mul(inv).intoArray(p, r * L);
+            }
+        }
+        CpuMath.sigmoidInPlace(p, rows * L);
+    }
+
+    /**
      * y = x·(α + (1 − α)·σ((x − μ)·inv)) for channels {@code [j, j + L)} of every row (DIN eq. 9). The per-channel
      * vectors go to {@code k} and the rows to a method of their own, one for whole channel vectors and one for the
      * last partial one, as in {@link #diceBackwardStrip}: at 128 bits C2 stopped inlining inside the one method that
@@ -379,14 +409,10 @@ final class CpuActivationOps implements ActivationOps {
     /** One strip of {@link #diceApply} for a whole vector of channels: {@code k} = μ, inv, α, 1 − α. */
     private static void diceApplyRows(MemorySegment xs, MemorySegment ys, int c, int j, float[] p, float[] k, int r0,
             int rows) {
-        FloatVector mean = FloatVector.fromArray(S, k, 0);
-        FloatVector inv = FloatVector.fromArray(S, k, L);
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 0, p, r0, rows);
         FloatVector a = FloatVector.fromArray(S, k, 2 * L);
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 3 * L);
-        for (int r = 0; r < rows; r++) {
-            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: y = x·(α + (1 − α)·p)   (DIN eq. 9)
             long i = (long) (r0 + r) * c + j;
@@ -402,18 +428,10 @@ final class CpuActivationOps implements ActivationOps {
         int w = c - j;
         VectorMask<Float> m = Lanes.tail(j, c);
         int safe = Math.min(inBounds(xs, c, j, r0, rows), inBounds(ys, c, j, r0, rows));
-        FloatVector mean = FloatVector.fromArray(S, k, 0);
-        FloatVector inv = FloatVector.fromArray(S, k, L);
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 0, p, r0, rows);
         FloatVector a = FloatVector.fromArray(S, k, 2 * L);
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 3 * L);
-        for (int r = 0; r < rows; r++) {
-            long i = (long) (r0 + r) * c + j;
-            FloatVector xv = r < safe
-                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
-                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
-            xv.sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: as above, on the first w lanes
             long i = (long) (r0 + r) * c + j;
@@ -494,16 +512,14 @@ final class CpuActivationOps implements ActivationOps {
     /** One strip of {@link #diceBackwardSums} for a whole vector of channels. */
     private static void diceSumsRows(MemorySegment xs, MemorySegment gs, int c, int j, float[] p, float[] k, int r0,
             int rows) {
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 2 * L, p, r0, rows);
         FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
         FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 4 * L);
         FloatVector sumD = FloatVector.fromArray(S, k, 0);
         FloatVector sumDX = FloatVector.fromArray(S, k, L);
         FloatVector sumA = FloatVector.fromArray(S, k, 5 * L);
-        for (int r = 0; r < rows; r++) {
-            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: dxh = dy·x·(1 − α)·p(1 − p); Σdxh; Σdxh·x̂; dα += Σ dy·(1 − p)·x
             long i = (long) (r0 + r) * c + j;
@@ -529,20 +545,14 @@ final class CpuActivationOps implements ActivationOps {
         int w = c - j;
         VectorMask<Float> m = Lanes.tail(j, c);
         int safe = Math.min(inBounds(xs, c, j, r0, rows), inBounds(gs, c, j, r0, rows));
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 2 * L, p, r0, rows);
         FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
         FloatVector inv = FloatVector.fromArray(S, k, 3 * L);
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 4 * L);
         FloatVector sumD = FloatVector.fromArray(S, k, 0);
         FloatVector sumDX = FloatVector.fromArray(S, k, L);
         FloatVector sumA = FloatVector.fromArray(S, k, 5 * L);
-        for (int r = 0; r < rows; r++) {
-            long i = (long) (r0 + r) * c + j;
-            FloatVector xv = r < safe
-                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
-                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
-            xv.sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: as above, on the first w lanes
             long i = (long) (r0 + r) * c + j;
@@ -604,6 +614,8 @@ final class CpuActivationOps implements ActivationOps {
     /** The rows of a strip for a whole vector of channels: {@code k} = Σdxh, Σdxh·x̂, μ, inv, α, 1 − α, inv/N. */
     private static void diceBackwardRows(MemorySegment xs, MemorySegment gs, MemorySegment ds, int c, int n, int j,
             float[] p, float[] k, int r0, int rows) {
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 2 * L, p, r0, rows);
         FloatVector sumD = FloatVector.fromArray(S, k, 0);
         FloatVector sumDX = FloatVector.fromArray(S, k, L);
         FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
@@ -612,10 +624,6 @@ final class CpuActivationOps implements ActivationOps {
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
         FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
         float fn = n;
-        for (int r = 0; r < rows; r++) {
-            FloatVector.fromMemorySegment(S, xs, ((long) (r0 + r) * c + j) * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: dx += dy·(α + (1 − α)·p) + inv/N·(N·dxh − Σdxh − x̂·Σ(dxh·x̂))
             long i = (long) (r0 + r) * c + j;
@@ -637,6 +645,8 @@ final class CpuActivationOps implements ActivationOps {
         int w = c - j;
         VectorMask<Float> m = Lanes.tail(j, c);
         int safe = Math.min(Math.min(inBounds(xs, c, j, r0, rows), inBounds(gs, c, j, r0, rows)), inBounds(ds, c, j, r0, rows));
+        // first: no vector of this method is live across the call
+        gates(xs, c, j, k, 2 * L, p, r0, rows);
         FloatVector sumD = FloatVector.fromArray(S, k, 0);
         FloatVector sumDX = FloatVector.fromArray(S, k, L);
         FloatVector mean = FloatVector.fromArray(S, k, 2 * L);
@@ -645,14 +655,6 @@ final class CpuActivationOps implements ActivationOps {
         FloatVector oneMinusA = FloatVector.fromArray(S, k, 5 * L);
         FloatVector k1 = FloatVector.fromArray(S, k, 6 * L);
         float fn = n;
-        for (int r = 0; r < rows; r++) {
-            long i = (long) (r0 + r) * c + j;
-            FloatVector xv = r < safe
-                    ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
-                    : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
-            xv.sub(mean).mul(inv).intoArray(p, r * L);
-        }
-        CpuMath.sigmoidInPlace(p, rows * L);
         for (int r = 0; r < rows; r++) {
             // scalar math: as in diceBackwardRows, on the first w lanes
             long i = (long) (r0 + r) * c + j;
