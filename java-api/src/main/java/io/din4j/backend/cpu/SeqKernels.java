@@ -360,15 +360,24 @@ final class SeqKernels {
 
     /**
      * Whether the sequence kernels use the wide tiles sized for 32 registers (4 rows × 4 or 5 vectors, 20
-     * accumulators; 6 × 3 was among them until it became {@link #THREE_VECTOR_ROWS}'s tile). Off by default on every ISA: on an AVX-512 host (2026-12-04) those kernels came out of
-     * C2 with some of their vector operations left in the Vector API's Java fallback in some JVMs and not in others —
-     * twelve DIN training runs (B = 1024, T = 50, two threads) took 59–217 ms per step, the slow ones allocating
-     * 1.3–3.2 MB of boxed vectors per sample in {@code block4}, {@code blockT4}, {@code blockT5} and {@code pair5}
-     * (and every run with {@code -XX:-TieredCompilation}) — while the 16-register tiles (at most 12 accumulators)
-     * ran 55–67 ms in four of four, with no such garbage. {@code -Ddin4j.cpu.seq.wideTiles=true} brings the wide
-     * tiles back where there are 32 registers, to measure them; the op tests run them under that flag.
+     * accumulators; 6 × 3 was among them until it became {@link #THREE_VECTOR_ROWS}'s tile). On by default only at
+     * 128 bits with 32 registers (the shape of NEON), off at 256 and 512 bits.
+     *
+     * <p>Off at 512 bits: on an AVX-512 host (2026-12-04) those kernels came out of C2 with some of their vector
+     * operations left in the Vector API's Java fallback in some JVMs and not in others — twelve DIN training runs
+     * (B = 1024, T = 50, two threads) took 59–217 ms per step, the slow ones allocating 1.3–3.2 MB of boxed vectors
+     * per sample in {@code block4}, {@code blockT4}, {@code blockT5} and {@code pair5} (and every run with
+     * {@code -XX:-TieredCompilation}) — while the 16-register tiles (at most 12 accumulators) ran 55–67 ms in four
+     * of four, with no such garbage.
+     *
+     * <p>On at 128 bits (2026-12-05, the same host with {@code -XX:MaxVectorSize=16}): DIN inference (B = 1024,
+     * T = 50, two threads) took 13.8–14.2 ms against 16.3–17.3 with the narrow tiles, and the DIN training step
+     * 68–76 ms against 68–71, allocating 114–254 bytes per sample (114–139 narrow) in eight runs, none with boxed
+     * tiles. {@code -Ddin4j.cpu.seq.wideTiles=true|false} overrides the default where there are 32 registers; the
+     * op tests run the wide tiles at 128 bits and the narrow ones elsewhere.
      */
-    static final boolean WIDE_TILES = VectorIsa.REGISTERS >= 32 && Boolean.getBoolean("din4j.cpu.seq.wideTiles");
+    static final boolean WIDE_TILES = VectorIsa.REGISTERS >= 32
+            && Boolean.parseBoolean(System.getProperty("din4j.cpu.seq.wideTiles", String.valueOf(L == 4)));
 
     /**
      * Rows of the 3-vector tile: 6 on 32 registers ({@code block6x3}, 18 accumulators), 3 on 16 ({@code block3x3}).
@@ -403,7 +412,7 @@ final class SeqKernels {
 
     /**
      * With the wide tiles ({@link #WIDE_TILES}): one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
-     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (every ISA by default): 6
+     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (256 and 512 bits): 6
      * rows × 2 vectors, with one 3-vector tile where the count is odd ({@link #THREE_VECTOR_ROWS}); on 16 registers
      * these hold at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
      * spilling. The transposed kernels (4 rows) take 2-vector tiles.

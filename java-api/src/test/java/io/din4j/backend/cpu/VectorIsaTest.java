@@ -30,7 +30,7 @@ class VectorIsaTest {
             int[][] plans = {SeqKernels.plan(nv), SeqKernels.planTN(nv), Gemm.panelPlan(nv)};
             for (int p = 0; p < plans.length; p++) {
                 int[] plan = plans[p];
-                // the sequence kernels take the wide tiles only when asked (SeqKernels.WIDE_TILES); the dense
+                // the sequence kernels take the wide tiles at 128 bits or when asked (SeqKernels.WIDE_TILES); the dense
                 // GEMM's tiles are Gemm.ROWS rows high
                 boolean gemm = p == 2;
                 boolean wide = gemm ? VectorIsa.REGISTERS >= 32 : SeqKernels.WIDE_TILES;
