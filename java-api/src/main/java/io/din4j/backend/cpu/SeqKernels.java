@@ -372,7 +372,7 @@ final class SeqKernels {
      *
      * <p>On at 128 bits (2026-12-05, the same host with {@code -XX:MaxVectorSize=16}): DIN inference (B = 1024,
      * T = 50, two threads) took 13.8–14.2 ms against 16.3–17.3 with the narrow tiles, and the DIN training step
-     * 68–76 ms against 68–71, allocating 114–254 bytes per sample (114–139 narrow) in eight runs, none with boxed
+     * 68–76 ms against 68–71, allocating 114–254 bytes per sample (114–139 narrow) in seven runs, none with boxed
      * tiles. {@code -Ddin4j.cpu.seq.wideTiles=true|false} overrides the default where there are 32 registers; the
      * op tests run the wide tiles at 128 bits and the narrow ones elsewhere.
      */
