@@ -374,7 +374,8 @@ final class SeqKernels {
      * T = 50, two threads) took 13.8–14.2 ms against 16.3–17.3 with the narrow tiles, and the DIN training step
      * 68–76 ms against 68–71, allocating 114–254 bytes per sample (114–139 narrow) in seven runs, none with boxed
      * tiles. {@code -Ddin4j.cpu.seq.wideTiles=true|false} overrides the default where there are 32 registers; the
-     * op tests run the wide tiles at 128 bits and the narrow ones elsewhere.
+     * op tests run the wide tiles at 128 bits and at 512 (the {@code registers-32} run), the narrow ones in the
+     * other runs.
      */
     static final boolean WIDE_TILES = VectorIsa.REGISTERS >= 32
             && Boolean.parseBoolean(System.getProperty("din4j.cpu.seq.wideTiles", String.valueOf(L == 4)));
