@@ -413,7 +413,7 @@ final class SeqKernels {
 
     /**
      * With the wide tiles ({@link #WIDE_TILES}): one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
-     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (256 and 512 bits): 6
+     * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (256 and 512 bits, and 128 bits on 16 registers): 6
      * rows × 2 vectors, with one 3-vector tile where the count is odd ({@link #THREE_VECTOR_ROWS}); on 16 registers
      * these hold at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
      * spilling. The transposed kernels (4 rows) take 2-vector tiles.
