@@ -36,18 +36,25 @@ final class BatchCheck {
     }
 
     static void check(FeatureSchema schema, int[] vocabSizes, Batch batch, Part part, boolean labels) {
+        check(schema, vocabSizes, batch, 0, batch.size(), part, labels);
+    }
+
+    /**
+     * {@link #check} of the rows {@code [from, to)} of {@code batch} only (a part of a call split over threads).
+     * Errors name rows in the batch's own numbering, the caller's, not the part's.
+     */
+    static void check(FeatureSchema schema, int[] vocabSizes, Batch batch, int from, int to, Part part, boolean labels) {
         if (batch.sparseFields() != schema.sparse().size() || batch.sequenceFields() != schema.sequences().size()
                 || batch.denseFeatures() != schema.dense().size()) {
             throw new IllegalArgumentException("batch " + batch + " does not match the schema ("
                     + schema.sparse().size() + " sparse, " + schema.sequences().size() + " sequences, "
                     + schema.dense().size() + " dense)");
         }
-        int b = batch.size();
         for (int f = 0; f < schema.sparse().size(); f++) {
             boolean user = schema.sparse().get(f).role() == FieldRole.USER;
             if (part == Part.ALL || (part == Part.USER) == user) {
                 int[] ids = batch.sparse(f);
-                for (int i = 0; i < b; i++) {
+                for (int i = from; i < to; i++) {
                     if (ids[i] < 0 || ids[i] >= vocabSizes[f]) {
                         throw badId("sparse field '" + schema.sparse().get(f).name() + "' row " + i, ids[i], vocabSizes[f]);
                     }
@@ -65,7 +72,7 @@ final class BatchCheck {
                 String name = schema.sequences().get(s).name();
                 int rows = vocabSizes[schema.sparseIndex(schema.sequences().get(s).table())];
                 int[] ids = batch.sequence(s);
-                for (int i = 0; i < b; i++) {
+                for (int i = from; i < to; i++) {
                     int base = i * t;
                     for (int j = 0; j < lengths[i]; j++) {
                         if (ids[base + j] < 0 || ids[base + j] >= rows) {
@@ -85,7 +92,7 @@ final class BatchCheck {
         if (part != Part.USER) {
             for (int d = 0; d < schema.dense().size(); d++) {
                 float[] x = batch.dense(d);
-                for (int i = 0; i < b; i++) {
+                for (int i = from; i < to; i++) {
                     if (!Float.isFinite(x[i])) {
                         throw new IllegalArgumentException("dense feature '" + schema.dense().get(d) + "' row " + i + " is " + x[i]);
                     }
@@ -100,7 +107,7 @@ final class BatchCheck {
                 String task = schema.tasks().get(k);
                 float[] y = batch.labels(k);
                 float[] m = batch.labelMask(k);
-                for (int i = 0; i < b; i++) {
+                for (int i = from; i < to; i++) {
                     if (m[i] != 0f && m[i] != 1f) {
                         throw new IllegalArgumentException("label mask of task '" + task + "' row " + i + " is " + m[i] + "; masks are 0 or 1");
                     }

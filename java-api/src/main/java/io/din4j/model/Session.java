@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A model's graph planned for one use — training, inference, or scoring many candidates for one user — with its
@@ -152,9 +153,10 @@ public final class Session implements AutoCloseable {
             widest = Math.max(widest, gb.width());
         }
         // Eight bytes per element covers f64 values; host-arena memory so that leak tests account for it. A batched
-        // upload stages, side by side, the zero histories (no behaviours), the dense block and f64 labels/masks.
+        // upload stages, side by side, the histories (zeros when there are no behaviours, or a part's rows cut to
+        // its own length), the dense block, f64 labels/masks, and a candidate call's per-row history lengths.
         long batched = (long) seqs.length * maxBatch * maxHistory / 2 + (long) maxBatch * nd + 2L * k * maxBatch
-                + 4L * (seqs.length + 2 * k + 1);
+                + maxBatch / 2 + 4L * (seqs.length + 2 * k + 2);
         HostArena st = new HostArena();
         try {
             staging = st.allocate(DType.F64, Math.max((long) maxBatch * widest, batched) + 8).segment();
@@ -192,7 +194,17 @@ public final class Session implements AutoCloseable {
 
     /** Runs the forward pass on {@code batch} (at most {@code maxBatch} rows). */
     public void run(Batch batch, boolean training) {
-        upload(batch, training, List.of(), List.of());
+        run(batch, 0, batch.size(), training);
+    }
+
+    /**
+     * Runs the forward pass on the rows {@code [from, to)} of {@code batch} (at most {@code maxBatch} of them), read
+     * in place: no copy of the rows is made on the Java heap (a part of a call split over threads; copying each part
+     * into a new {@link Batch} was ~280 of the 484 bytes a DIN inference allocated per sample). The part's history
+     * is its longest row, as if the rows had been cut out with {@link io.din4j.data.Batches#slice}.
+     */
+    public void run(Batch batch, int from, int to, boolean training) {
+        upload(batch, from, to, training, List.of(), List.of());
         forwardUploaded(training);
     }
 
@@ -203,6 +215,11 @@ public final class Session implements AutoCloseable {
      * and the bound batch size and history (a key for {@link io.din4j.backend.StepReplay#run}).
      */
     public Object upload(Batch batch, boolean training, List<MemorySegment> extraSrcs, List<Tensor> extraDsts) {
+        return upload(batch, 0, batch.size(), training, extraSrcs, extraDsts);
+    }
+
+    private Object upload(Batch batch, int from, int to, boolean training, List<MemorySegment> extraSrcs,
+                          List<Tensor> extraDsts) {
         checkOpen();
         if (mode == Mode.CANDIDATES) {
             throw new IllegalStateException("a candidate session scores with runCandidates");
@@ -213,36 +230,44 @@ public final class Session implements AutoCloseable {
         if (extraSrcs.size() != extraDsts.size()) {
             throw new IllegalArgumentException(extraSrcs.size() + " extra sources for " + extraDsts.size() + " destinations");
         }
-        int b = batch.size();
+        int b = to - from;
+        if (from < 0 || to > batch.size() || from > to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + batch.size());
+        }
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException("batch of " + b + " rows; this session takes 1 to " + maxBatch);
         }
-        BatchCheck.check(schema, vocabSizes, batch, BatchCheck.Part.ALL, mode == Mode.TRAINING);
-        int t = Math.max(1, batch.history());
+        BatchCheck.check(schema, vocabSizes, batch, from, to, BatchCheck.Part.ALL, mode == Mode.TRAINING);
+        int stride = batch.history();
+        int history = b == batch.size() ? stride : longest(batch.lengths(), from, to);
+        int t = Math.max(1, history);
         ensureHistory(t);
         graph.bind(b, t);
         // Every input in one call (one transfer on a device backend): the int and float columns straight from the
-        // batch's arrays, the rest (zero histories, the row-major dense block, f64 conversions) from staging.
+        // batch's arrays, the rest (zero histories, the row-major dense block, f64 conversions, a part's histories
+        // at its own shorter length) from staging.
         Uploads up = new Uploads();
         for (int f = 0; f < inputs.sparse().length; f++) {
-            up.ints(batch.sparse(f), inputs.sparse()[f].v());
+            up.ints(batch.sparse(f), from, b, inputs.sparse()[f].v());
         }
         for (int s = 0; s < inputs.sequences().length; s++) {
             Tensor dst = inputs.sequences()[s].v();
-            if (batch.history() == 0) {
+            if (history == 0) {
                 up.zeros(dst);
+            } else if (history == stride) {
+                up.ints(batch.sequence(s), from * stride, b * stride, dst);
             } else {
-                up.ints(batch.sequence(s), dst);
+                up.rows(batch.sequence(s), from, b, stride, history, dst);
             }
         }
-        up.ints(batch.lengths(), inputs.lengths().v());
+        up.ints(batch.lengths(), from, b, inputs.lengths().v());
         if (inputs.dense() != null) {
-            up.dense(batch, inputs.dense().v());
+            up.dense(batch, from, inputs.dense().v());
         }
         if (mode == Mode.TRAINING) {
             for (int k = 0; k < labels.length; k++) {
-                up.floats(batch.labels(k), labels[k].v());
-                up.floats(batch.labelMask(k), masks[k].v());
+                up.floats(batch.labels(k), from, labels[k].v());
+                up.floats(batch.labelMask(k), from, masks[k].v());
             }
         }
         for (int i = 0; i < extraSrcs.size(); i++) {
@@ -283,28 +308,55 @@ public final class Session implements AutoCloseable {
             add(MemorySegment.ofArray(src), dst);
         }
 
+        /** {@code src[from, from + n)}, read in place. */
+        void ints(int[] src, int from, int n, Tensor dst) {
+            MemorySegment all = MemorySegment.ofArray(src);
+            add(from == 0 && n == src.length ? all : all.asSlice((long) from * Integer.BYTES, (long) n * Integer.BYTES), dst);
+        }
+
+        /** Rows {@code [from, from + n)} of a row-major {@code src} of row length {@code stride}, cut to {@code width}. */
+        void rows(int[] src, int from, int n, int stride, int width, Tensor dst) {
+            MemorySegment m = stage((long) n * width * Integer.BYTES);
+            for (int i = 0; i < n; i++) {
+                MemorySegment.copy(src, (from + i) * stride, m, ValueLayout.JAVA_INT, (long) i * width * Integer.BYTES, width);
+            }
+            add(m, dst);
+        }
+
+        /** {@code n} copies of {@code value}. */
+        void fill(int value, int n, Tensor dst) {
+            MemorySegment m = stage((long) n * Integer.BYTES);
+            for (int i = 0; i < n; i++) {
+                m.setAtIndex(ValueLayout.JAVA_INT, i, value);
+            }
+            add(m, dst);
+        }
+
         void zeros(Tensor dst) {
             MemorySegment m = stage(dst.byteSize());
             m.fill((byte) 0);
             add(m, dst);
         }
 
-        void floats(float[] src, Tensor dst) {
+        /** {@code src[from, from + dst.size())}. */
+        void floats(float[] src, int from, Tensor dst) {
+            int n = Math.toIntExact(dst.size());
             if (dst.dtype() == DType.F32) {
-                add(MemorySegment.ofArray(src), dst);
+                MemorySegment all = MemorySegment.ofArray(src);
+                add(from == 0 && n == src.length ? all : all.asSlice((long) from * Float.BYTES, (long) n * Float.BYTES), dst);
                 return;
             }
-            int n = Math.toIntExact(dst.size());
             MemorySegment m = stage(dst.byteSize());
             for (int i = 0; i < n; i++) {
-                m.setAtIndex(ValueLayout.JAVA_DOUBLE, i, src[i]);
+                m.setAtIndex(ValueLayout.JAVA_DOUBLE, i, src[from + i]);
             }
             add(m, dst);
         }
 
-        void dense(Batch batch, Tensor dst) {
+        /** Rows {@code [from, from + B)} of the batch's dense columns. */
+        void dense(Batch batch, int from, Tensor dst) {
             MemorySegment m = stage(dst.byteSize());
-            fillDense(batch, dst, m);
+            fillDense(batch, from, dst, m);
             add(m, dst);
         }
 
@@ -320,6 +372,11 @@ public final class Session implements AutoCloseable {
      * user's embeddings, behaviour lookups (and, for sum pooling, the pooled history) are computed once.
      */
     public void runCandidates(Batch user, Batch candidates) {
+        runCandidates(user, candidates, 0, candidates.size());
+    }
+
+    /** {@link #runCandidates(Batch, Batch)} for the candidates {@code [from, to)} only, read in place. */
+    public void runCandidates(Batch user, Batch candidates, int from, int to) {
         checkOpen();
         if (mode != Mode.CANDIDATES) {
             throw new IllegalStateException("runCandidates needs a CANDIDATES session");
@@ -327,19 +384,26 @@ public final class Session implements AutoCloseable {
         if (user.size() != 1) {
             throw new IllegalArgumentException("user batch must have exactly one row, got " + user.size());
         }
-        int b = candidates.size();
+        int b = to - from;
+        if (from < 0 || to > candidates.size() || from > to) {
+            throw new IllegalArgumentException("candidates [" + from + ", " + to + ") of " + candidates.size());
+        }
         if (b < 1 || b > maxBatch) {
             throw new IllegalArgumentException(b + " candidates; this session takes 1 to " + maxBatch);
         }
         BatchCheck.check(schema, vocabSizes, user, BatchCheck.Part.USER, false);
-        BatchCheck.check(schema, vocabSizes, candidates, BatchCheck.Part.CANDIDATES, false);
+        BatchCheck.check(schema, vocabSizes, candidates, from, to, BatchCheck.Part.CANDIDATES, false);
         int t = Math.max(1, user.history());
         ensureHistory(t);
         graph.bind(b, t);
         Uploads up = new Uploads();
         for (int f = 0; f < inputs.sparse().length; f++) {
             Buf in = inputs.sparse()[f];
-            up.ints(in.extent() == Extent.ONE ? user.sparse(f) : candidates.sparse(f), in.v());
+            if (in.extent() == Extent.ONE) {
+                up.ints(user.sparse(f), in.v());
+            } else {
+                up.ints(candidates.sparse(f), from, b, in.v());
+            }
         }
         for (int s = 0; s < inputs.sequences().length; s++) {
             Tensor dst = inputs.sequences()[s].v();
@@ -351,11 +415,9 @@ public final class Session implements AutoCloseable {
         }
         up.ints(user.lengths(), inputs.historyLengths().v());
         // Per-candidate copies of the user's length, for the attention unit and pooling after the broadcast.
-        int[] replicated = new int[b];
-        java.util.Arrays.fill(replicated, user.lengths()[0]);
-        up.ints(replicated, inputs.lengths().v());
+        up.fill(user.lengths()[0], b, inputs.lengths().v());
         if (inputs.dense() != null) {
-            up.dense(candidates, inputs.dense().v());
+            up.dense(candidates, from, inputs.dense().v());
         }
         backend.copyFromHost(up.srcs, up.dsts);
         try (Backend.Scope v = backend.hostValidated()) {
@@ -365,7 +427,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** The dense columns of {@code batch} as the row-major {@code [B, nd]} block of {@code dst}'s type, into {@code m}. */
-    private static void fillDense(Batch batch, Tensor dst, MemorySegment m) {
+    private static void fillDense(Batch batch, int from, Tensor dst, MemorySegment m) {
         int b = dst.dimInt(0);
         int nd = dst.dimInt(1);
         boolean f32 = dst.dtype() == DType.F32;
@@ -374,9 +436,9 @@ public final class Session implements AutoCloseable {
             for (int i = 0; i < b; i++) {
                 long at = (long) i * nd + d;
                 if (f32) {
-                    m.setAtIndex(ValueLayout.JAVA_FLOAT, at, col[i]);
+                    m.setAtIndex(ValueLayout.JAVA_FLOAT, at, col[from + i]);
                 } else {
-                    m.setAtIndex(ValueLayout.JAVA_DOUBLE, at, col[i]);
+                    m.setAtIndex(ValueLayout.JAVA_DOUBLE, at, col[from + i]);
                 }
             }
         }
@@ -392,15 +454,47 @@ public final class Session implements AutoCloseable {
         return out;
     }
 
-    private float[] download(Tensor t) {
+    /**
+     * The probabilities of the last run written into {@code out[k][at, at + B)} for each task k, with no array of
+     * their own (a part of a call split over threads writes its rows of the call's result).
+     */
+    public void probabilitiesInto(float[][] out, int at) {
         checkOpen();
-        backend.copyToHost(t, staging);
-        float[] out = new float[Math.toIntExact(t.size())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = t.dtype() == DType.F32 ? staging.getAtIndex(ValueLayout.JAVA_FLOAT, i)
-                    : (float) staging.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+        if (out.length != probs.length) {
+            throw new IllegalArgumentException(out.length + " output rows for " + probs.length + " tasks");
         }
+        for (int k = 0; k < probs.length; k++) {
+            downloadInto(probs[k].v(), out[k], at);
+        }
+    }
+
+    private float[] download(Tensor t) {
+        float[] out = new float[Math.toIntExact(t.size())];
+        downloadInto(t, out, 0);
         return out;
+    }
+
+    private void downloadInto(Tensor t, float[] out, int at) {
+        checkOpen();
+        int n = Math.toIntExact(t.size());
+        Objects.checkFromIndexSize(at, n, out.length);
+        backend.copyToHost(t, staging);
+        if (t.dtype() == DType.F32) {
+            MemorySegment.copy(staging, ValueLayout.JAVA_FLOAT, 0, out, at, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                out[at + i] = (float) staging.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+            }
+        }
+    }
+
+    /** The longest history among {@code lengths[from, to)}. */
+    private static int longest(int[] lengths, int from, int to) {
+        int t = 0;
+        for (int i = from; i < to; i++) {
+            t = Math.max(t, lengths[i]);
+        }
+        return t;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.din4j.predict;
 import io.din4j.backend.Backend;
 import io.din4j.data.Batch;
 import io.din4j.data.BatchBuilder;
-import io.din4j.data.Batches;
 import io.din4j.data.FeatureSchema;
 import io.din4j.data.Row;
 import io.din4j.data.Vocabularies;
@@ -288,11 +287,8 @@ public final class Predictor implements AutoCloseable {
         int k = tasks().size();
         float[][] out = new float[k][batch.size()];
         inParts(inference, Session.Mode.INFERENCE, batch.size(), (s, from, to) -> {
-            s.run(slice(batch, from, to), false);
-            float[][] p = s.probabilities();
-            for (int t = 0; t < k; t++) {
-                System.arraycopy(p[t], 0, out[t], from, p[t].length);
-            }
+            s.run(batch, from, to, false);
+            s.probabilitiesInto(out, from);
         });
         return out;
     }
@@ -325,9 +321,6 @@ public final class Predictor implements AutoCloseable {
         return bounds;
     }
 
-    private static Batch slice(Batch batch, int from, int to) {
-        return from == 0 && to == batch.size() ? batch : Batches.slice(batch, from, to);
-    }
 
     /** Probabilities of one task. */
     public float[] predict(Batch batch, String task) {
@@ -348,11 +341,8 @@ public final class Predictor implements AutoCloseable {
         int k = tasks().size();
         float[][] out = new float[k][candidates.size()];
         inParts(this.candidates, Session.Mode.CANDIDATES, candidates.size(), (s, from, to) -> {
-            s.runCandidates(user, slice(candidates, from, to));
-            float[][] p = s.probabilities();
-            for (int t = 0; t < k; t++) {
-                System.arraycopy(p[t], 0, out[t], from, p[t].length);
-            }
+            s.runCandidates(user, candidates, from, to);
+            s.probabilitiesInto(out, from);
         });
         return out;
     }
@@ -367,12 +357,11 @@ public final class Predictor implements AutoCloseable {
         }
         float[][] out = new float[batch.size()][];
         inParts(inference, Session.Mode.INFERENCE, batch.size(), (s, from, to) -> {
-            Batch part = slice(batch, from, to);
-            s.run(part, false);
+            s.run(batch, from, to, false);
             float[] w = s.attentionWeights();
             int t = s.boundHistory();
-            for (int b = 0; b < part.size(); b++) {
-                out[from + b] = Arrays.copyOfRange(w, b * t, b * t + part.lengths()[b]);
+            for (int b = 0; b < to - from; b++) {
+                out[from + b] = Arrays.copyOfRange(w, b * t, b * t + batch.lengths()[from + b]);
             }
         });
         return out;
@@ -388,9 +377,10 @@ public final class Predictor implements AutoCloseable {
         for (Batch batch : data) {
             for (int from = 0; from < batch.size(); from += maxBatch) {
                 int to = Math.min(batch.size(), from + maxBatch);
-                Batch part = from == 0 && to == batch.size() ? batch : Batches.slice(batch, from, to);
+                int first = from;
+                int end = to;
                 with(inference, Session.Mode.INFERENCE, s -> {
-                    s.run(part, false);
+                    s.run(batch, first, end, false);
                     for (String key : s.gateKeys()) {
                         int e = s.gateWidth(key);
                         double[] acc = sums.computeIfAbsent(key, x -> new double[e]);
@@ -401,7 +391,7 @@ public final class Predictor implements AutoCloseable {
                     }
                     return null;
                 });
-                rows[0] += part.size();
+                rows[0] += to - from;
             }
         }
         sums.values().forEach(a -> {

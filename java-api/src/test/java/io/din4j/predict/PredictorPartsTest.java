@@ -83,6 +83,64 @@ class PredictorPartsTest {
         }
     }
 
+    /**
+     * Parts are read in place from the caller's batch ({@code Session.run(batch, from, to, ...)}): a part whose
+     * longest history is shorter than the batch's is bound at its own length, its rows re-laid at that stride, and
+     * a part with no behaviours at all gets zero histories. Each must score as the whole batch does.
+     */
+    @Test
+    void partsWithShorterHistoriesThanTheBatchScoreAsTheWholeBatch() {
+        Path dir = saved(ModelConfig.Type.DIN);
+        try (Backend one = new CpuBackend(1);
+             Backend three = new CpuBackend(3);
+             Predictor whole = Predictor.load(dir, one, 2048);
+             Predictor parts = Predictor.load(dir, three, 40)) {
+            SplittableRandom r = new SplittableRandom(17);
+            int n = 160;
+            int[] lengths = new int[n];
+            for (int i = 0; i < n; i++) {
+                // rows 0-39 without behaviours, 40-79 at most 3, the rest up to 9 (the batch's history)
+                lengths[i] = i < 40 ? 0 : i < 80 ? r.nextInt(4) : r.nextInt(10);
+            }
+            lengths[n - 1] = 9;
+            Batch b = TestData.random(schema, VOCAB, lengths, r);
+            assertArrayEquals(new int[] {0, 40, 80, 120, 160}, parts.partBounds(n), "parts of the session's 40 rows");
+            float[][] expected = whole.predict(b);
+            float[][] got = parts.predict(b);
+            for (int t = 0; t < expected.length; t++) {
+                assertArrayEquals(expected[t], got[t], "task " + t);
+            }
+            float[][] wa = whole.attention(b);
+            float[][] pa = parts.attention(b);
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(wa[i], pa[i], "attention of row " + i);
+            }
+            Batch user = Batches.slice(b, n - 1, n);
+            float[][] ec = whole.scoreCandidates(user, b);
+            float[][] gc = parts.scoreCandidates(user, b);
+            for (int t = 0; t < ec.length; t++) {
+                assertArrayEquals(ec[t], gc[t], "candidates, task " + t);
+            }
+        }
+    }
+
+    /** An error in a part names the row in the caller's numbering, not the part's. */
+    @Test
+    void aBadIdInAPartIsReportedAtItsRowInTheBatch() {
+        Path dir = saved(ModelConfig.Type.PLE);
+        try (Backend three = new CpuBackend(3); Predictor parts = Predictor.load(dir, three, 200)) {
+            SplittableRandom r = new SplittableRandom(3);
+            int n = 150;
+            Batch b = TestData.random(schema, VOCAB, TestData.lengths(n, 9, r), r);
+            assertTrue(parts.partBounds(n)[1] < 137, "row 137 lies past the first part");
+            b.sparse(3)[137] = VOCAB[3] + 3; // shop, a candidate field
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parts.predict(b));
+            assertTrue(e.getMessage().contains("row 137:"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> parts.scoreCandidates(Batches.slice(b, 0, 1), b));
+            assertTrue(e.getMessage().contains("row 137:"), e.getMessage());
+        }
+    }
+
     @Test
     void partBoundsCoverTheBatchInPartsTheSessionsHold() {
         try (Backend one = new CpuBackend(1); Backend two = new CpuBackend(2)) {
