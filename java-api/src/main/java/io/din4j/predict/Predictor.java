@@ -321,7 +321,6 @@ public final class Predictor implements AutoCloseable {
         return bounds;
     }
 
-
     /** Probabilities of one task. */
     public float[] predict(Batch batch, String task) {
         int t = tasks().indexOf(task);
