@@ -205,21 +205,33 @@ final class Gemm {
         }
     }
 
-    /** One panel of {@code pv} vectors from column {@code j0} of a B read column by column (a transposed operand). */
+    /** Bytes of the panel {@link #packPanelColumns} fills at a time, well inside L1 with the columns it reads. */
+    private static final int TRANSPOSE_BLOCK_BYTES = 16 << 10;
+
+    /**
+     * One panel of {@code pv} vectors from column {@code j0} of a B read column by column (a transposed operand).
+     * In blocks of rows of {@link #TRANSPOSE_BLOCK_BYTES}: each column's reads are contiguous and its writes a panel
+     * row apart, so without the blocks a whole K of panel rows (256 rows of a 4-vector panel are 64 KiB at 512 bits)
+     * left L1 between one column and the next.
+     */
     private static void packPanelColumns(MemorySegment src, long base, long kStride, long jStride, int j0, int pv, int n,
                                          float[] dst, int off, int kFrom, int kTo) {
         int pw = pv * L;
         int w = Math.min(pw, n - j0);
-        for (int j = 0; j < pw; j++) {
-            if (j >= w) {
-                for (int kk = kFrom; kk < kTo; kk++) {
-                    dst[off + kk * pw + j] = 0f;
+        int blockRows = Math.max(8, TRANSPOSE_BLOCK_BYTES / (pw * Float.BYTES));
+        for (int k0 = kFrom; k0 < kTo; k0 += blockRows) {
+            int k1 = Math.min(kTo, k0 + blockRows);
+            for (int j = 0; j < pw; j++) {
+                if (j >= w) {
+                    for (int kk = k0; kk < k1; kk++) {
+                        dst[off + kk * pw + j] = 0f;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            long col = base + (j0 + j) * jStride;
-            for (int kk = kFrom; kk < kTo; kk++) {
-                dst[off + kk * pw + j] = src.getAtIndex(F, col + kk * kStride);
+                long col = base + (j0 + j) * jStride;
+                for (int kk = k0; kk < k1; kk++) {
+                    dst[off + kk * pw + j] = src.getAtIndex(F, col + kk * kStride);
+                }
             }
         }
     }
