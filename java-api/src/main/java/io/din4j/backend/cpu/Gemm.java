@@ -165,42 +165,62 @@ final class Gemm {
     }
 
     /**
-     * {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. Panel by
-     * panel in helpers, so that this method's own loop runs a few times per call: with the rows' loops here, a
+     * {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. The work is
+     * in helpers (a panel, or {@link #ROW_BLOCK} rows, per call), so that this method's own loop runs a few times per
+     * call: with the rows' loops here, a
      * method called once per weight and step crossed the on-stack-replacement threshold, and C2 compiled it on the
      * stack and then as a whole, twice each after a profile-predicate trap (4 compiles, 210–270 ms of C2's time in
      * a DIN warm-up; docs/cli.md, "Compiles the warm-up waits for").
      */
     static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
+        if (jStride == 1) {
+            int[] plan = panelPlan((n + L - 1) / L);
+            for (int k0 = kFrom; k0 < kTo; k0 += ROW_BLOCK) {
+                packRows(src, base, kStride, n, plan, dst, k, k0, Math.min(kTo, k0 + ROW_BLOCK));
+            }
+            return;
+        }
         int off = 0;
         int v0 = 0;
         for (int pv : panelPlan((n + L - 1) / L)) {
-            int j0 = v0 * L;
-            if (jStride == 1) {
-                packPanelRows(src, base, kStride, j0, pv, n, dst, off, kFrom, kTo);
-            } else {
-                packPanelColumns(src, base, kStride, jStride, j0, pv, n, dst, off, kFrom, kTo);
-            }
+            packPanelColumns(src, base, kStride, jStride, v0 * L, pv, n, dst, off, kFrom, kTo);
             off += k * pv * L;
             v0 += pv;
         }
     }
 
-    /** One panel of {@code pv} vectors from column {@code j0} of a B whose rows are contiguous ({@code jStride} 1). */
-    private static void packPanelRows(MemorySegment src, long base, long kStride, int j0, int pv, int n, float[] dst, int off,
-                                      int kFrom, int kTo) {
-        int pw = pv * L;
-        // Whole vectors with plain loads, the panel's last partial vector (if any) lane by lane: a mask computed per
-        // vector is not a constant to C2, and the masked load it fed was boxed (JFR).
-        int whole = Math.min(pv, (n - j0) / L);
+    /** Rows of B {@link #packRows} copies per call: its loop stays short (see {@link #packB}). */
+    private static final int ROW_BLOCK = 64;
+
+    /**
+     * Rows {@code [kFrom, kTo)} of a B whose rows are contiguous ({@code jStride} 1) into every panel: row by row,
+     * so the source is read in order. Panel by panel (as before) read 64 bytes of every row per panel at 256 bits, a
+     * row apart: the backward's pack of X (1,024 × 256, 1 MiB) walked the whole matrix 16 times at a 1 KiB stride,
+     * and took 11% of a one-thread {@code DenseBench.backward} 1024 × 256 → 128 (JFR, {@code UseAVX=2}). Row by
+     * row, that backward took 0.92–0.97× the time at 256 bits and 0.93–0.99× at 512, 0.98–1.03× at 128, and
+     * 0.93–1.07× with two threads (old and new jars alternated in one JVM, four to six JVMs each).
+     */
+    private static void packRows(MemorySegment src, long base, long kStride, int n, int[] plan, float[] dst, int k,
+                                 int kFrom, int kTo) {
         for (int kk = kFrom; kk < kTo; kk++) {
-            long row = (base + kk * kStride + j0) * Float.BYTES;
-            int d = off + kk * pw;
-            for (int c = 0; c < whole; c++) {
-                FloatVector.fromMemorySegment(S, src, row + (long) c * L * Float.BYTES, NO).intoArray(dst, d + c * L);
-            }
-            if (whole < pv) {
-                packTail(src, row + (long) whole * L * Float.BYTES, n - j0 - whole * L, dst, d + whole * L, (pv - whole) * L);
+            long row = (base + kk * kStride) * Float.BYTES;
+            int off = 0;
+            int j0 = 0;
+            for (int pv : plan) {
+                int pw = pv * L;
+                int d = off + kk * pw;
+                // Whole vectors with plain loads, the panel's last partial vector (if any) lane by lane: a mask
+                // computed per vector is not a constant to C2, and the masked load it fed was boxed (JFR).
+                int whole = Math.min(pv, (n - j0) / L);
+                for (int c = 0; c < whole; c++) {
+                    FloatVector.fromMemorySegment(S, src, row + (long) (j0 + c * L) * Float.BYTES, NO).intoArray(dst, d + c * L);
+                }
+                if (whole < pv) {
+                    packTail(src, row + (long) (j0 + whole * L) * Float.BYTES, n - j0 - whole * L, dst, d + whole * L,
+                            (pv - whole) * L);
+                }
+                off += k * pw;
+                j0 += pw;
             }
         }
     }
