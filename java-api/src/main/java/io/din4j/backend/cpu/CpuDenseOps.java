@@ -295,33 +295,46 @@ final class CpuDenseOps implements DenseOps {
         return r;
     }
 
-    private static void addRowSums(float[] ab, int at, boolean interleaved, int rb, int kc, int rows, MemorySegment sums, int m0) {
-        if (interleaved && rb == 4) {
-            // scalar math: sums[m0 + r] += Σ_k ab[4·k + r], four rows per 4-lane vector
-            FloatVector acc = FloatVector.zero(FloatVector.SPECIES_128);
-            for (int k = 0; k < kc; k++) {
-                acc = acc.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 4 * k));
-            }
-            for (int r = 0; r < rows; r++) {
-                long o = (long) (m0 + r) * Float.BYTES;
-                sums.set(F, o, sums.get(F, o) + acc.lane(r));
-            }
-            return;
+    /**
+     * {@link #addRowSums} of a block interleaved by k ({@code ab[at + rb·k + r]}, rb 4 or 6): whole vectors of the
+     * preferred species over the block, {@code 3·L} floats (a whole number of k for both row counts) at a time in
+     * three accumulators, then each lane's sum goes to the row it holds ({@code position mod rb}). The k left over
+     * are added after, per row. The order of the sums is fixed by the block, not by the threads. (4-lane vectors
+     * did this before, one k per vector; see {@link Gemm#packAInterleaved} for why the kernels use one species.)
+     */
+    private static void interleavedRowSums(float[] ab, int at, int rb, int kc, int rows, MemorySegment sums, int m0) {
+        int chunk = 3 * Gemm.L;
+        int whole = rb * kc / chunk * chunk;
+        FloatVector s0 = FloatVector.zero(Gemm.S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        for (int i = 0; i < whole; i += chunk) {
+            // scalar math: lane p of the three accumulators sums ab[at + p + chunk·c] over the chunks c
+            s0 = s0.add(FloatVector.fromArray(Gemm.S, ab, at + i));
+            s1 = s1.add(FloatVector.fromArray(Gemm.S, ab, at + i + Gemm.L));
+            s2 = s2.add(FloatVector.fromArray(Gemm.S, ab, at + i + 2 * Gemm.L));
         }
+        // The thread's tile scratch (free between micro-kernels): the lanes at [0, chunk), the row sums after them.
+        float[] t = Gemm.scratch().tile;
+        s0.intoArray(t, 0);
+        s1.intoArray(t, Gemm.L);
+        s2.intoArray(t, 2 * Gemm.L);
+        java.util.Arrays.fill(t, chunk, chunk + rb, 0f);
+        for (int p = 0; p < chunk; p++) {
+            t[chunk + p % rb] += t[p];
+        }
+        for (int i = whole; i < rb * kc; i++) {
+            t[chunk + i % rb] += ab[at + i];
+        }
+        for (int r = 0; r < rows; r++) {
+            long o = (long) (m0 + r) * Float.BYTES;
+            sums.set(F, o, sums.get(F, o) + t[chunk + r]);
+        }
+    }
+
+    private static void addRowSums(float[] ab, int at, boolean interleaved, int rb, int kc, int rows, MemorySegment sums, int m0) {
         if (interleaved) {
-            // scalar math: sums[m0 + r] += Σ_k ab[6·k + r]: rows 0–3 from the 4 lanes at 6·k, rows 4–5 from lanes 2–3
-            // of the 4 at 6·k + 2, each lane summed in k order as the 4-row loop above (a scalar loop per row would
-            // be one chain of dependent adds per row)
-            FloatVector lo = FloatVector.zero(FloatVector.SPECIES_128);
-            FloatVector hi = lo;
-            for (int k = 0; k < kc; k++) {
-                lo = lo.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 6 * k));
-                hi = hi.add(FloatVector.fromArray(FloatVector.SPECIES_128, ab, at + 6 * k + 2));
-            }
-            for (int r = 0; r < rows; r++) {
-                long o = (long) (m0 + r) * Float.BYTES;
-                sums.set(F, o, sums.get(F, o) + (r < 4 ? lo.lane(r) : hi.lane(r - 2)));
-            }
+            interleavedRowSums(ab, at, rb, kc, rows, sums, m0);
             return;
         }
         for (int r = 0; r < rows; r++) {

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -288,50 +287,44 @@ final class Gemm {
         }
     }
 
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
-    /** The first {@code rows} of 4 lanes set (see {@link Lanes#prefixMasks}). */
-    private static final VectorMask<Float>[] ROWS4 = Lanes.prefixMasks(S4);
-
     /**
      * Copies rows {@code m0 .. m0+rows} (rows ≤ {@code rb}, 4 or 6) of an A whose rows are adjacent in memory
      * ({@code A[m][k] = src[base + m + k·kStride]}, e.g. A = dyᵀ for the weight gradient) into {@code a} interleaved
-     * by k: {@code a[at + rb·k + r] = A[m0+r][k0+k]}: one 4-lane load and store per k (two for 6 rows) instead of
-     * {@code rb} strided reads. Missing rows read as 0 (their results are discarded).
+     * by k: {@code a[at + rb·k + r] = A[m0+r][k0+k]}: one vector load and store per k instead of {@code rb} strided
+     * reads. Missing rows read as 0 (their results are discarded). Writes up to {@code L − rb} floats past the
+     * block's {@code rb·kc}: the next block's slot, packed after it, or {@link Scratch}'s padding.
+     *
+     * <p>Only the preferred species, as everywhere in the kernels: this copy used 4-lane vectors
+     * ({@code SPECIES_128}) at 256 and 512 bits, and every {@code Float128Vector} it made entered the type profiles of
+     * the JDK's shared vector methods ({@code FloatVector.intoArray} calls {@code length()} on its receiver). C2
+     * compiles a kernel's stores after its k-loop from those profiles; a profile with two vector classes in it made
+     * the store a type switch on the accumulator, which must then exist as an object, so C2 boxed the accumulators
+     * on every k. A DIN training step at 256 bits took 1.56–1.70× as long in a JVM that compiled
+     * {@code SeqKernels.block3x3} after the weight gradients had run (its FMAs allocating: JFR), and the same
+     * time as before without the 4-lane vectors (docs/architecture.md, "One vector species").
      */
     static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int rb, int k0, int kc, float[] a,
             int at) {
         long from = (base + m0 + k0 * kStride) * Float.BYTES;
         long step = kStride * Float.BYTES;
-        if (rows < rb) {
-            packAInterleavedMasked(src, from, step, rows, rb, kc, a, at);
-        } else if (rb == 4) {
-            for (int k = 0; k < kc; k++) {
-                FloatVector.fromMemorySegment(S4, src, from + k * step, NO).intoArray(a, at + 4 * k);
-            }
-        } else {
-            // 6 rows as two 4-lane loads, rows 0–3 and rows 2–5, the second stored over the first's rows 2–3 (same
-            // values)
-            long from2 = from + 2L * Float.BYTES;
-            for (int k = 0; k < kc; k++) {
-                FloatVector.fromMemorySegment(S4, src, from + k * step, NO).intoArray(a, at + 6 * k);
-                FloatVector.fromMemorySegment(S4, src, from2 + k * step, NO).intoArray(a, at + 6 * k + 2);
+        int k = 0;
+        if (rows == rb) {
+            // A whole vector per k from the block's first row on: the lanes past row rb − 1 (the next rows, or the
+            // next k's) land where the next k's store goes, or past the block. Only while the vector stays inside
+            // src: the last k of the matrix's last rows end in scalar copies.
+            long last = src.byteSize() - (long) L * Float.BYTES;
+            for (; k < kc && from + k * step <= last; k++) {
+                FloatVector.fromMemorySegment(S, src, from + k * step, NO).intoArray(a, at + rb * k);
             }
         }
-    }
-
-    /**
-     * {@link #packAInterleaved} of a product's last, partial block, with masked loads: unmasked ones would read past
-     * the matrix's last row. Only here: in a JFR profile of the weight gradient (1024 × 128 → 128, one thread),
-     * masked loads in every block made the packing 16% of the time, against 6% with plain loads.
-     */
-    private static void packAInterleavedMasked(MemorySegment src, long from, long step, int rows, int rb, int kc, float[] a, int at) {
-        VectorMask<Float> m = ROWS4[Math.max(0, Math.min(4, rows))];
-        VectorMask<Float> m2 = ROWS4[Math.max(0, Math.min(4, rows - 2))];
-        long from2 = from + 2L * Float.BYTES;
-        for (int k = 0; k < kc; k++) {
-            FloatVector.fromMemorySegment(S4, src, from + k * step, NO, m).intoArray(a, at + rb * k);
-            if (rb == 6) {
-                FloatVector.fromMemorySegment(S4, src, from2 + k * step, NO, m2).intoArray(a, at + 6 * k + 2);
+        for (; k < kc; k++) {
+            long o = from + k * step;
+            int d = at + rb * k;
+            for (int r = 0; r < rows; r++) {
+                a[d + r] = src.get(F, o + (long) r * Float.BYTES);
+            }
+            for (int r = rows; r < rb; r++) {
+                a[d + r] = 0f;
             }
         }
     }
