@@ -39,9 +39,14 @@ import java.util.Map;
  * for i in 1 2 3 4; do java ... tools/JarAB.java T P old.jar new.jar; java ... tools/JarAB.java T P new.jar old.jar; done
  * </pre>
  *
- * <p>Where the second jar's penalty is large, one JVM cannot compare the jars: the DIN training step with two threads
- * at 256 bits ({@code -XX:UseAVX=2}) ran 1.5–1.6× as long in whichever jar came second, in four JVMs of four. Use
- * {@code benchmarks/peers/abpair.py} (one JVM per jar, asked in turn) there.
+ * <p>The two jars share the JDK's classes, and so the type profiles of the Vector API's methods: whatever vectors one
+ * jar makes, the other's kernels are compiled against. The DIN training step with two threads at 256 bits
+ * ({@code -XX:UseAVX=2}) ran 1.5–1.7× as long in whichever jar came second, in every JVM: the weight gradients
+ * made 4-lane vectors besides the preferred ones, and the second jar's kernels, compiled after them, boxed their
+ * accumulators (docs/architecture.md, "One vector species"). Builds since the cpu backend makes one species only
+ * run alike here (the same jar against a copy of itself: 0.98–1.00); a build older than that pollutes the profiles
+ * of the one it is compared with, so compare across that change with {@code benchmarks/peers/abpair.py} (one JVM
+ * per jar, asked in turn) or one JVM per jar.
  */
 public final class JarAB {
     private JarAB() {
