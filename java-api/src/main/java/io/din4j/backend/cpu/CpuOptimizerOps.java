@@ -60,11 +60,12 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     private static void adagradRange(MemorySegment ps, MemorySegment as, long p, MemorySegment gs, long g, long n, float lr, float eps) {
+        float squareMin = squareBound(eps);
         long i = 0;
         for (; i + L <= n; i += L) {
-            // scalar math: acc += g² (0 for |g| < 1e-17: squarable); p −= lr·g / (sqrt(acc) + eps)
+            // scalar math: acc += g² (none for |g| < squareMin: FLUSH_MIN_EPS); p −= lr·g / (sqrt(acc) + eps)
             FloatVector gv = Lanes.load(gs, g + i);
-            FloatVector gq = squarable(gv);
+            FloatVector gq = flushBelow(gv, squareMin);
             FloatVector acc = gq.fma(gq, Lanes.load(as, p + i));
             Lanes.store(acc, as, p + i);
             FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
@@ -73,7 +74,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         if (i < n) {
             VectorMask<Float> m = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, m);
-            FloatVector gq = squarable(gv);
+            FloatVector gq = flushBelow(gv, squareMin);
             FloatVector acc = gq.fma(gq, Lanes.load(as, p + i, m));
             Lanes.store(acc, as, p + i, m);
             FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
@@ -82,52 +83,57 @@ final class CpuOptimizerOps implements OptimizerOps {
     }
 
     /**
-     * {@code x}, with 0 wherever {@code |x|} is below the smallest normal float (a subnormal). Adam's moments decay
-     * geometrically wherever the gradient is zero (a ReLU unit no sample of the batch reached, a weight's row of it),
-     * m by β1 = 0.9 a step: through the subnormal range to 0 in ~150 steps, with the next gradient starting it again.
-     * x86 computes on subnormals in microcode, ~100 cycles an instruction instead of one: after ~5,000 PLE training
-     * steps at B = 1, 72,000 of the moments were subnormal and the dense Adam took 36% of a B = 64 step against 9%
-     * on a fresh model (JFR, 512 bits), the step 2.8–3.9 ms against 1.9. A moment below 1.2e-38 moves a weight by
-     * less than 1e-30 (the step divides by √v + ε, ε ≥ 1e-8), so flushing it changes no result that matters; NaN
-     * stays NaN.
+     * The least ε for which the optimizers flush tiny values ({@link #tinyBound}): x86 computes on subnormal floats
+     * (below 1.2e-38) in microcode, ~100 cycles an instruction instead of one, and Java cannot set the
+     * flush-to-zero mode. Adam's moments decay geometrically wherever the gradient is zero (a ReLU unit no sample of
+     * the batch reached, an expert a saturated gate no longer weighs), m by β1 = 0.9 a step, through the subnormal
+     * range on its way to 0; and v's {@code (1 − β2)·g²} of a gradient of 1e-20 is subnormal as it is computed.
+     * After ~5,000 PLE training steps at B = 1, 72,000 of the moments were subnormal and the dense Adam took 36% of
+     * a B = 64 step against 9% on a fresh model (JFR, 512 bits); with the moments flushed but v's squares still
+     * computed it took 22% (64,000 of the 309,000 dense gradients were below 1e-19). The flushed values matter only
+     * beside a tiny ε: a v below 1.2e-38 adds at most ~3e-18 to √v̂ + ε (k2 ≤ 1,000 at step 1), a gradient below
+     * 1e-17 at most ~3e-16, against ε ≥ 1e-11; a moment below 1.2e-38 moves a weight by less than 1e-26. Below that
+     * ε the values are kept, slow or not. NaN stays NaN.
      */
-    private static FloatVector flushTiny(FloatVector x) {
-        // scalar math: |x| < MIN_NORMAL ? 0 : x
-        return x.blend(0f, x.abs().lt(Float.MIN_NORMAL));
-    }
+    private static final float FLUSH_MIN_EPS = 1e-11f;
 
-    /**
-     * Below this a gradient's (1 − β2)·g² (β2 ≤ 0.9999) would be subnormal: {@link #squarable} leaves it out of v.
-     */
+    /** Below this a gradient is left out of v and out of Adagrad's accumulator (see {@link #FLUSH_MIN_EPS}). */
     private static final float SQUARE_MIN = 1e-17f;
 
-    /**
-     * {@code g} for v's update (and Adagrad's accumulator), 0 where {@code |g| < 1e-17}. Flushing v after the update is not enough: the product
-     * {@code g·g} of a gradient of 1e-20 is itself subnormal, and computing it is the slow part. After ~5,000 PLE
-     * training steps (B = 1, then B = 64), 64,000 of its 309,000 dense gradients were below 1e-19 (experts its
-     * saturated gates no longer weigh) and the dense Adam still took 22% of a B = 64 step with the moments flushed.
-     * Such a term adds less than 1e-37 to v, which the step reads through √v + ε.
-     */
-    private static FloatVector squarable(FloatVector g) {
-        // scalar math: |g| < 1e-17 ? 0 : g
-        return g.blend(0f, g.abs().lt(SQUARE_MIN));
+    /** The bound below which a moment is stored as 0: the smallest normal float, or 0 (none) for a tiny ε. */
+    private static float tinyBound(float eps) {
+        return eps >= FLUSH_MIN_EPS ? Float.MIN_NORMAL : 0f;
     }
 
-    /** {@link #flushTiny} for a value that is never negative (Adam's v): no absolute value needed. */
-    private static FloatVector flushTinyNonNegative(FloatVector x) {
-        // scalar math: x < MIN_NORMAL ? 0 : x
-        return x.blend(0f, x.lt(Float.MIN_NORMAL));
+    /** The bound below which a gradient is not squared into v: {@link #SQUARE_MIN}, or 0 (none) for a tiny ε. */
+    private static float squareBound(float eps) {
+        return eps >= FLUSH_MIN_EPS ? SQUARE_MIN : 0f;
+    }
+
+    /** {@code x}, with 0 wherever {@code |x| < bound}. */
+    private static FloatVector flushBelow(FloatVector x, float bound) {
+        // scalar math: |x| < bound ? 0 : x
+        return x.blend(0f, x.abs().lt(bound));
+    }
+
+    /** {@link #flushBelow} for a value that is never negative (Adam's v): no absolute value needed. */
+    private static FloatVector flushBelowNonNegative(FloatVector x, float bound) {
+        // scalar math: x < bound ? 0 : x
+        return x.blend(0f, x.lt(bound));
     }
 
     private static void adamRange(MemorySegment ps, MemorySegment ms, MemorySegment vs, long p, MemorySegment gs, long g, long n,
             float lr, float b1, float b2, float eps, float k1, float k2) {
+        float tiny = tinyBound(eps);
+        float squareMin = squareBound(eps);
         long i = 0;
         for (; i + L <= n; i += L) {
             // scalar math: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr·(m·k1) / (sqrt(v·k2) + eps)
+            //              (m, v below `tiny` stored as 0; g below `squareMin` not squared into v: FLUSH_MIN_EPS)
             FloatVector gv = Lanes.load(gs, g + i);
-            FloatVector mv = flushTiny(Lanes.load(ms, p + i).mul(b1).add(gv.mul(1f - b1)));
-            FloatVector gq = squarable(gv);
-            FloatVector vv = flushTinyNonNegative(Lanes.load(vs, p + i).mul(b2).add(gq.mul(gq).mul(1f - b2)));
+            FloatVector mv = flushBelow(Lanes.load(ms, p + i).mul(b1).add(gv.mul(1f - b1)), tiny);
+            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector vv = flushBelowNonNegative(Lanes.load(vs, p + i).mul(b2).add(gq.mul(gq).mul(1f - b2)), tiny);
             Lanes.store(mv, ms, p + i);
             Lanes.store(vv, vs, p + i);
             FloatVector step = mv.mul(k1 * lr).div(vv.mul(k2).lanewise(VectorOperators.SQRT).add(eps));
@@ -136,9 +142,9 @@ final class CpuOptimizerOps implements OptimizerOps {
         if (i < n) {
             VectorMask<Float> mk = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, mk);
-            FloatVector mv = flushTiny(Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1)));
-            FloatVector gq = squarable(gv);
-            FloatVector vv = flushTinyNonNegative(Lanes.load(vs, p + i, mk).mul(b2).add(gq.mul(gq).mul(1f - b2)));
+            FloatVector mv = flushBelow(Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1)), tiny);
+            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector vv = flushBelowNonNegative(Lanes.load(vs, p + i, mk).mul(b2).add(gq.mul(gq).mul(1f - b2)), tiny);
             Lanes.store(mv, ms, p + i, mk);
             Lanes.store(vv, vs, p + i, mk);
             FloatVector step = mv.mul(k1 * lr).div(vv.mul(k2).lanewise(VectorOperators.SQRT).add(eps));

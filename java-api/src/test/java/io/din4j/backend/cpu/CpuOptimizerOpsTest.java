@@ -104,6 +104,33 @@ class CpuOptimizerOpsTest extends CpuOpsTestBase {
         }
     }
 
+    /**
+     * Beside a tiny ε the same tiny values decide the step, so they are kept: with ε = 1e-30 the cpu Adam keeps the
+     * reference's subnormal moments and its steps (a flushed v of 1e-39 would make a step 3e10 times too large).
+     */
+    @Test
+    void adamKeepsTinyMomentsBesideATinyEpsilon() {
+        float[] m0 = {1.3e-38f, 1e-39f, 0.25f, 1e-30f};
+        float[] g0 = {0f, 1e-20f, 0.5f, -3e-19f};
+        int n = 2 * Gemm.L + 3;
+        try (OpFixture f = new OpFixture(n)) {
+            Tensor p = f.random(1, n), g = f.arena.f32(n), m = f.arena.f32(n), v = f.arena.f32(n);
+            for (int i = 0; i < n; i++) {
+                m.setFloat(i, m0[i % m0.length]);
+                g.setFloat(i, g0[i % g0.length]);
+                v.setFloat(i, 1e-39f);
+            }
+            Tensor pr = f.copy(p), mr = f.copy(m), vr = f.copy(v);
+            REF.optimizer().adam(pr, g, mr, vr, 1e-3f, 0.9f, 0.999f, 1e-30f, 3);
+            cpu.optimizer().adam(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-30f, 3);
+            assertClose("adam, eps 1e-30", pr, p, ATOL, RTOL);
+            for (int i = 0; i < n; i++) {
+                assertEquals(mr.getFloat(i), m.getFloat(i), Math.max(Float.MIN_VALUE, Math.ulp(mr.getFloat(i))), "m[" + i + "]");
+                assertEquals(vr.getFloat(i), v.getFloat(i), Math.max(Float.MIN_VALUE, Math.ulp(vr.getFloat(i))), "v[" + i + "]");
+            }
+        }
+    }
+
     private static void assertNormalOrZero(String what, float x) {
         org.junit.jupiter.api.Assertions.assertTrue(x == 0 || Math.abs(x) >= Float.MIN_NORMAL || Float.isNaN(x),
                 what + " is subnormal: " + x);
