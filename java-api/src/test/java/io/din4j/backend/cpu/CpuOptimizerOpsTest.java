@@ -105,6 +105,30 @@ class CpuOptimizerOpsTest extends CpuOpsTestBase {
     }
 
     /**
+     * Adagrad leaves gradients too small to square into a normal float out of its accumulator, and still steps by
+     * them: within tolerance of the reference, which adds their subnormal squares, and no subnormal accumulator.
+     */
+    @Test
+    void adagradLeavesTinySquaresOut() {
+        float[] g0 = {1e-20f, -3e-19f, 0.5f, 0f, 1e-30f};
+        int n = 2 * Gemm.L + 3;
+        try (OpFixture f = new OpFixture(n)) {
+            Tensor p = f.random(1, n), g = f.arena.f32(n), acc = f.arena.f32(n);
+            for (int i = 0; i < n; i++) {
+                g.setFloat(i, g0[i % g0.length]);
+            }
+            Tensor pr = f.copy(p), ar = f.copy(acc);
+            REF.optimizer().adagrad(pr, g, ar, 0.05f, 1e-8f);
+            cpu.optimizer().adagrad(p, g, acc, 0.05f, 1e-8f);
+            assertClose("adagrad accum", ar, acc, ATOL, RTOL);
+            assertClose("adagrad", pr, p, ATOL, RTOL);
+            for (int i = 0; i < n; i++) {
+                assertNormalOrZero("accum[" + i + "]", acc.getFloat(i));
+            }
+        }
+    }
+
+    /**
      * Beside a tiny ε the same tiny values decide the step, so they are kept: with ε = 1e-30 the cpu Adam keeps the
      * reference's subnormal moments and its steps (a flushed v of 1e-39 would make a step 3e10 times too large).
      */
