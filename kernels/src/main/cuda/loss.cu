@@ -18,8 +18,9 @@ extern "C" __global__ void bce_forward(const float* logits, const float* labels,
     }
 }
 
-// dLogits[b] += scale·w_b·(σ(z_b) − y_b) / Σ w, with sums = (Σ w·ℓ, Σ w); nothing when Σ w = 0 or dLogits is
-// null. loss[0] (when not null) = the mean Σ w·ℓ / Σ w (0 when Σ w = 0), left on the device for a caller that reads
+// dLogits[b] += scale·w_b·r_b / Σ w with r = σ(z_b) − y_b, taken as 0 where |r| < 2⁻⁶⁴ (LossOps.RESIDUAL_MIN: a
+// row predicted to its label within that adds nothing), with sums = (Σ w·ℓ, Σ w); nothing when Σ w = 0 or dLogits
+// is null. loss[0] (when not null) = the mean Σ w·ℓ / Σ w (0 when Σ w = 0), left on the device for a caller that reads
 // it later together with other values (the trainer's one read-back per step).
 extern "C" __global__ void bce_backward(const float* logits, const float* labels, const float* weights, long long B, float scale, const double* sums, float* dLogits, double* loss) {
     double sw = sums[1];
@@ -27,6 +28,8 @@ extern "C" __global__ void bce_backward(const float* logits, const float* labels
     if (sw == 0.0 || dLogits == nullptr) return;
     GRID_STRIDE(b, B) {
         float w = weights != nullptr ? weights[b] : 1.f;
-        dLogits[b] += (float)(scale * w * (sigmoid_f(logits[b]) - labels[b]) / sw);
+        float r = sigmoid_f(logits[b]) - labels[b];
+        if (fabsf(r) < 0x1p-64f) r = 0.f;
+        dLogits[b] += (float)(scale * w * r / sw);
     }
 }

@@ -4,6 +4,7 @@ import static io.din4j.backend.OpFixture.assertBadArgument;
 import static io.din4j.backend.OpFixture.assertClose;
 import static io.din4j.backend.cuda.Dev.down;
 import static io.din4j.backend.cuda.Dev.up;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.DiceState;
@@ -139,6 +140,34 @@ class CudaActivationGateLossOpsTest {
                     // the device sums in double too: only f32 inputs' per-element log/exp rounding differs
                     assertClose("loss B=" + b, lRef, l, 1e-6, 1e-6);
                     assertClose("dLogits B=" + b, g, down(c, f.arena, dg), 1e-7, 1e-5);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void saturatedNegativeRowsGiveNoGradient(String name) {
+        // LossOps.RESIDUAL_MIN on the device: residuals σ(z) − 0 of 1.8e-35, 1.9e-22 and 2.9e-20 add exactly
+        // nothing, 7.8e-20 and 4.2e-18 (and a confidently wrong row) add k·σ, as in the reference.
+        CudaBackend c = Dev.backend(name);
+        float[] logits = {-80f, -50f, -45f, -44f, -40f, -20f, 40f};
+        try (OpFixture f = new OpFixture(401); TensorArena d = c.newArena()) {
+            Tensor z = f.arena.f32(logits.length).copyFrom(logits);
+            Tensor y = f.arena.f32(logits.length);
+            Tensor g = f.arena.f32(logits.length);
+            Tensor dg = up(c, d, g);
+            REF.loss().bceWithLogits(z, y, null, 1f, g);
+            c.loss().bceWithLogits(up(c, d, z), up(c, d, y), null, 1f, dg);
+            Tensor got = down(c, f.arena, dg);
+            for (int i = 0; i < logits.length; i++) {
+                float ref = g.getFloat(i);
+                String at = name + " z=" + logits[i];
+                if (i < 3) {
+                    assertEquals(0f, ref, at + ": the reference's gradient");
+                    assertEquals(0f, got.getFloat(i), at + ": a residual below 2^-64 adds nothing");
+                } else {
+                    assertClose(at, ref, got.getFloat(i), 0, 1e-5);
                 }
             }
         }

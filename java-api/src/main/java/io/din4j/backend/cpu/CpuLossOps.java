@@ -72,6 +72,7 @@ final class CpuLossOps implements LossOps {
             }
             for (int i = 0; i < nb; i += L) {
                 // scalar math: ℓ = max(z, 0) − z·y + log1p(e); σ = z ≥ 0 ? 1/(1+e) : e/(1+e); dz += k·w·(σ − y)
+                //              (0 where |σ − y| < RESIDUAL_MIN)
                 VectorMask<Float> m = Lanes.tail(i, nb);
                 FloatVector z = Lanes.load(zs, b0 + i, m);
                 FloatVector y = Lanes.load(ys, b0 + i, m);
@@ -80,8 +81,10 @@ final class CpuLossOps implements LossOps {
                 FloatVector w = ws == null ? one : Lanes.load(ws, b0 + i, m);
                 sumL = w.fma(FloatVector.zero(S).blend(l, m), sumL);
                 if (ds != null) {
+                    // scalar math: r = σ − y, 0 where |r| < RESIDUAL_MIN
                     FloatVector sig = ev.blend(1f, z.compare(VectorOperators.GE, 0f)).div(ev.add(1f));
-                    FloatVector g = sig.sub(y).mul(k).mul(w);
+                    FloatVector r = sig.sub(y);
+                    FloatVector g = r.blend(0f, r.abs().lt(RESIDUAL_MIN)).mul(k).mul(w);
                     Lanes.store(Lanes.load(ds, b0 + i, m).add(g), ds, b0 + i, m);
                 }
             }

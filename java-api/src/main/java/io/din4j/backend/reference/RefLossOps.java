@@ -27,7 +27,8 @@ final class RefLossOps implements LossOps {
         if (dLogits != null) {
             for (long i = 0; i < b; i++) {
                 double w = weights == null ? 1 : weights.get(i);
-                double g = scale * w * (RefActivationOps.sigmoid(logits.get(i)) - labels.get(i)) / sumW;
+                double r = RefActivationOps.sigmoid(logits.get(i)) - labels.get(i);
+                double g = Math.abs(r) < RESIDUAL_MIN ? 0 : scale * w * r / sumW;
                 dLogits.set(i, dLogits.get(i) + g);
             }
         }

@@ -121,4 +121,34 @@ class CpuGateLossOpsTest extends CpuOpsTestBase {
             }
         }
     }
+
+    @Test
+    void saturatedNegativeRowsGiveNoGradient() {
+        // Residuals σ(z) − y on both sides of LossOps.RESIDUAL_MIN (2⁻⁶⁴ ≈ 5.4e-20, σ(−44.36)): negative rows at
+        // z = −80, −50 and −45 (σ ≈ 1.8e-35, 1.9e-22, 2.9e-20) add nothing; at −44 and −40 (7.8e-20, 4.2e-18) and at
+        // −20 they add k·σ, as a confidently wrong row at z = 40 adds k. Every residual is far enough from the bound
+        // that the cpu's f32 σ and the reference's f64 one fall on the same side of it.
+        float[] logits = {-80f, -50f, -45f, -44f, -40f, -20f, 40f};
+        float[] labels = {0, 0, 0, 0, 0, 0, 0};
+        int b = logits.length;
+        for (Backend be : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(3)) {
+                Tensor z = f.arena.f32(b).copyFrom(logits);
+                Tensor y = f.arena.f32(b).copyFrom(labels);
+                Tensor d = f.arena.f32(b);
+                be.loss().bceWithLogits(z, y, null, 2f, d);
+                for (int i = 0; i < b; i++) {
+                    double r = 1 / (1 + Math.exp(-logits[i])) - labels[i];
+                    double expected = Math.abs(r) < 0x1p-64 ? 0 : 2.0 * r / b;
+                    float got = d.getFloat(i);
+                    String at = be.name() + " z=" + logits[i] + " y=" + labels[i];
+                    if (expected == 0) {
+                        assertEquals(0f, got, at + ": a residual below 2^-64 must add no gradient");
+                    } else {
+                        assertClose(at, expected, got, 0, 1e-5);
+                    }
+                }
+            }
+        }
+    }
 }
