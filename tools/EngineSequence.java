@@ -21,19 +21,36 @@ import java.util.Map;
  *      benchmarks/target/din4j-benchmarks.jar train:/tmp/peers/ple:1:8 train:/tmp/peers/ple:64:5 ...
  * </pre>
  *
- * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS} ({@code infer} or {@code train}; history 0, two threads), a
- * {@code PeerWorker} request to the engine the peers' worker uses (model directories from {@code PeerWorker create
- * DIR}); requests with the same directory share one model and trainer, as in the worker. After each phase it prints
- * the median call time and, for every trainer, how many parameter values and Adam moments are subnormal and how many
- * dense gradients are below 1e-19 (read through the trainer's private fields: a development tool, tied to the code).
+ * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS[:HIST]} ({@code infer} or {@code train}; history HIST, 0 by
+ * default, for DIN; two threads), a {@code PeerWorker} request to the engine the peers' worker uses (model
+ * directories from {@code PeerWorker create DIR}); requests with the same directory share one model and trainer, as
+ * in the worker. After each phase it prints the median call time and, for every trainer, how many parameter values
+ * and Adam moments are subnormal and how many dense gradients are below 1e-19 (read through the trainer's private
+ * fields: a development tool, tied to the code). Options before the jar: {@code --op-times} prints the phase's ten
+ * slowest ops ({@code OpTimes}, mean µs per call), {@code --scan} the training graph's buffers that hold subnormal or
+ * tiny values after the phase (docs/architecture.md, "Saturated rows give no gradient").
  */
 public final class EngineSequence {
     private EngineSequence() {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean opTimes = false;
+        boolean scan = false;
+        int first = 0;
+        for (; first < args.length && args[first].startsWith("--"); first++) {
+            switch (args[first]) {
+                case "--op-times" -> opTimes = true;
+                case "--scan" -> scan = true;
+                default -> {
+                    System.err.println("EngineSequence: unknown option " + args[first]);
+                    System.exit(2);
+                }
+            }
+        }
+        args = java.util.Arrays.copyOfRange(args, first, args.length);
         if (args.length < 2) {
-            System.err.println("usage: EngineSequence BENCHMARKS.jar MODE:MODEL_DIR:BATCH:SECONDS...");
+            System.err.println("usage: EngineSequence [--op-times] [--scan] BENCHMARKS.jar MODE:MODEL_DIR:BATCH:SECONDS[:HIST]...");
             System.exit(2);
         }
         if (!java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
@@ -50,27 +67,97 @@ public final class EngineSequence {
         prepare.setAccessible(true);
         for (int a = 1; a < args.length; a++) {
             String[] phase = args[a].split(":");
-            if (phase.length != 4) {
-                System.err.println("EngineSequence: phase '" + args[a] + "' is not MODE:MODEL_DIR:BATCH:SECONDS");
+            if (phase.length != 4 && phase.length != 5) {
+                System.err.println("EngineSequence: phase '" + args[a] + "' is not MODE:MODEL_DIR:BATCH:SECONDS[:HIST]");
                 System.exit(2);
             }
             Map<String, Object> req = new HashMap<>();
             req.put("mode", phase[0]);
             req.put("model_dir", phase[1]);
             req.put("batch", Integer.valueOf(phase[2]));
-            req.put("hist", 0);
+            req.put("hist", phase.length == 5 ? Integer.valueOf(phase[4]) : 0);
             req.put("threads", 2);
             Runnable call = (Runnable) prepare.invoke(engine, req);
             long end = System.nanoTime() + (long) (Double.parseDouble(phase[3]) * 1e9);
             List<Double> ms = new ArrayList<>();
+            Class<?> times = loader.loadClass("io.din4j.graph.OpTimes");
+            if (opTimes) {
+                times.getMethod("start").invoke(null);
+            }
             while (System.nanoTime() < end) {
                 long s = System.nanoTime();
                 call.run();
                 ms.add((System.nanoTime() - s) / 1e6);
             }
+            List<?> rows = opTimes ? (List<?>) times.getMethod("stop").invoke(null) : List.of();
             Collections.sort(ms);
             System.out.printf("%s: %d calls, median %.3f ms%n", args[a], ms.size(), ms.get(ms.size() / 2));
+            printOpTimes(rows);
             printTrainerState(engineClass, engine);
+            if (scan) {
+                scanBuffers(engineClass, engine);
+            }
+        }
+    }
+
+    /** The ten ops with the most time per call, from {@code OpTimes.stop()}'s rows. */
+    private static void printOpTimes(List<?> rows) throws Exception {
+        List<Object[]> perCall = new ArrayList<>();
+        for (Object r : rows) {
+            Class<?> c = r.getClass();
+            long calls = (long) c.getMethod("calls").invoke(r);
+            long nanos = (long) c.getMethod("nanos").invoke(r);
+            perCall.add(new Object[] {c.getMethod("label").invoke(r), nanos / 1e3 / Math.max(1, calls)});
+        }
+        perCall.sort((x, y) -> Double.compare((double) y[1], (double) x[1]));
+        for (Object[] r : perCall.subList(0, Math.min(10, perCall.size()))) {
+            System.out.printf("   %10.1f µs  %s%n", (double) r[1], r[0]);
+        }
+    }
+
+    /**
+     * For every trainer's training graph, the buffers whose values or gradients hold subnormal floats or values below
+     * 1e-30 or 1e-19, with counts: where the tiny values of a slow phase come from.
+     */
+    private static void scanBuffers(Class<?> engineClass, Object engine) throws Exception {
+        Object cache = field(engineClass, "trainers").get(engine);
+        for (Object trainer : ((Map<?, ?>) field(cache.getClass(), "map").get(cache)).values()) {
+            Object model = field(trainer.getClass(), "model").get(trainer);
+            Object session = field(model.getClass(), "training").get(model);
+            Object graph = session.getClass().getMethod("graph").invoke(session);
+            for (Object buf : (List<?>) graph.getClass().getMethod("buffers").invoke(graph)) {
+                StringBuilder line = new StringBuilder();
+                for (String view : new String[] {"v", "g"}) {
+                    Object t = buf.getClass().getMethod(view).invoke(buf);
+                    if (t == null || !t.getClass().getMethod("dtype").invoke(t).toString().equals("F32")) {
+                        continue;
+                    }
+                    long zero = 0;
+                    long subnormal = 0;
+                    long below30 = 0;
+                    long below19 = 0;
+                    float[] values = floats(t);
+                    for (float x : values) {
+                        float m = Math.abs(x);
+                        if (x == 0) {
+                            zero++;
+                        } else if (m < Float.MIN_NORMAL) {
+                            subnormal++;
+                        } else if (m < 1e-30f) {
+                            below30++;
+                        } else if (m < 1e-19f) {
+                            below19++;
+                        }
+                    }
+                    if (subnormal + below30 + below19 > 0) {
+                        line.append(String.format("  %s: %d values, %d zero, %d subnormal, %d below 1e-30, %d below 1e-19",
+                                view, values.length, zero, subnormal, below30, below19));
+                    }
+                }
+                if (!line.isEmpty()) {
+                    System.out.println("   " + buf.getClass().getMethod("name").invoke(buf) + line);
+                }
+            }
         }
     }
 
