@@ -1,6 +1,12 @@
 // MMoE/PLE gates: softmax over a gate's E experts fused with the mix out[b] = Σ_e p[b, e]·experts[b, sel[e]].
 // One block per sample; E is small (a handful of experts), so every thread recomputes the softmax statistics.
 
+// Softmax probability of logit lg (row max m, Σ exp = z), 0 below 2⁻⁶⁴ (GateOps.PROBABILITY_MIN).
+__device__ __forceinline__ float gate_probability(float lg, float m, float z) {
+    float p = expf(lg - m) / z;
+    return p < 0x1p-64f ? 0.f : p;
+}
+
 extern "C" __global__ void gate_mix_forward(const float* logits, const float* experts, const int* selected, float* probs, float* out, int B, int E, int Etot, int H) {
     for (int b = blockIdx.x; b < B; b += gridDim.x) {
         const float* lg = logits + (long long)b * E;
@@ -8,10 +14,10 @@ extern "C" __global__ void gate_mix_forward(const float* logits, const float* ex
         for (int e = 0; e < E; e++) m = fmaxf(m, lg[e]);
         float z = 0.f;
         for (int e = 0; e < E; e++) z += expf(lg[e] - m);
-        for (int e = threadIdx.x; e < E; e += blockDim.x) probs[(long long)b * E + e] = expf(lg[e] - m) / z;
+        for (int e = threadIdx.x; e < E; e += blockDim.x) probs[(long long)b * E + e] = gate_probability(lg[e], m, z);
         for (int h = threadIdx.x; h < H; h += blockDim.x) {
             float s = 0.f;
-            for (int e = 0; e < E; e++) s += expf(lg[e] - m) / z * experts[((long long)b * Etot + selected[e]) * H + h];
+            for (int e = 0; e < E; e++) s += gate_probability(lg[e], m, z) * experts[((long long)b * Etot + selected[e]) * H + h];
             out[(long long)b * H + h] = s;
         }
     }

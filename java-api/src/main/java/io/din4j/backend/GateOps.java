@@ -8,6 +8,18 @@ import io.din4j.tensor.Tensor;
  */
 public interface GateOps {
     /**
+     * {@value}: 2⁻⁶⁴, the least gate probability that is kept; a smaller one is stored (and mixed) as 0, and the
+     * others are not renormalised (their sum moves by less than E·2⁻⁶⁴, far below f32 precision). A gate whose logits
+     * are ~80 apart weighs an expert by ~1e-35; that weight scaled the expert's gradient and the gate's own logit
+     * gradient into subnormal floats, which x86 computes in microcode at ~1% of the normal speed
+     * (docs/architecture.md, "Saturated rows give no gradient"; the loss's residuals were the other source). With the
+     * probability 0 those gradients are exactly 0; the mix's output changes by less than 2⁻⁶⁴ of the expert's values.
+     */
+    float PROBABILITY_MIN = 0x1p-64f;
+
+    /**
+     * Probabilities below {@link #PROBABILITY_MIN} are 0 in {@code probs} and in the mix.
+     *
      * @param logits   gate logits {@code [B, E]}
      * @param experts  outputs of all experts of a level {@code [B, Etot, H]}
      * @param selected which of the {@code Etot} experts this gate mixes, length E, each in {@code [0, Etot)}

@@ -172,4 +172,25 @@ class CudaActivationGateLossOpsTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("io.din4j.backend.cuda.Dev#names")
+    void tinyGateProbabilitiesAreZero(String name) {
+        // GateOps.PROBABILITY_MIN on the device: e^−80 is stored and mixed as 0, e^−41 kept, as in the reference.
+        CudaBackend c = Dev.backend(name);
+        try (OpFixture f = new OpFixture(402); TensorArena d = c.newArena()) {
+            int h = 5;
+            Tensor logits = f.arena.f32(1, 3).copyFrom(new float[] {80f, 0f, 39f});
+            Tensor experts = f.random(1, 1, 3, h);
+            Tensor pr = f.arena.f32(1, 3), or = f.arena.f32(1, h);
+            REF.gate().softmaxMix(logits, experts, new int[] {0, 1, 2}, pr, or);
+            Tensor dp = d.f32(1, 3), dor = d.f32(1, h);
+            c.gate().softmaxMix(up(c, d, logits), up(c, d, experts), new int[] {0, 1, 2}, dp, dor);
+            Tensor p = down(c, f.arena, dp);
+            assertEquals(0f, pr.getFloat(1), name + ": the reference's probability");
+            assertEquals(0f, p.getFloat(1), name + ": a probability of 1.8e-35 must be stored as 0");
+            assertClose(name + " probs", pr, p, 0, 1e-5);
+            assertClose(name + " out", or, down(c, f.arena, dor), 1e-7, 1e-5);
+        }
+    }
 }

@@ -73,7 +73,8 @@ final class CpuGateOps implements GateOps {
 
     /**
      * {@code p[i·e + j] = softmax(logits[r0 + i])_j} for {@code i < rows}: each row's max subtracted, then one vector
-     * exp over all {@code rows·e} values instead of a scalar {@code Math.exp} per logit, then each row normalised.
+     * exp over all {@code rows·e} values instead of a scalar {@code Math.exp} per logit, then each row normalised
+     * (a probability below {@link #PROBABILITY_MIN} stored as 0).
      */
     private static void softmaxRows(MemorySegment logits, int r0, int rows, int e, float[] p) {
         int n = rows * e;
@@ -96,7 +97,8 @@ final class CpuGateOps implements GateOps {
             }
             float inv = 1f / sum;
             for (int j = 0; j < e; j++) {
-                p[i * e + j] *= inv;
+                float q = p[i * e + j] * inv;
+                p[i * e + j] = q < PROBABILITY_MIN ? 0f : q;
             }
         }
     }

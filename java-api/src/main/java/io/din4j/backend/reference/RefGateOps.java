@@ -22,7 +22,8 @@ final class RefGateOps implements GateOps {
                 sum += Math.exp(logits.get(r * e + j) - max);
             }
             for (long j = 0; j < e; j++) {
-                probs.set(r * e + j, Math.exp(logits.get(r * e + j) - max) / sum);
+                double q = Math.exp(logits.get(r * e + j) - max) / sum;
+                probs.set(r * e + j, q < PROBABILITY_MIN ? 0 : q);
             }
             for (long k = 0; k < h; k++) {
                 double s = 0;

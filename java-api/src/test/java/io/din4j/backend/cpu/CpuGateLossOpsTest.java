@@ -50,6 +50,28 @@ class CpuGateLossOpsTest extends CpuOpsTestBase {
     }
 
     @Test
+    void tinyGateProbabilitiesAreZero() {
+        // GateOps.PROBABILITY_MIN (2⁻⁶⁴ ≈ 5.4e-20): with logits 80 and 41 below the row's largest, e^−80 ≈ 1.8e-35
+        // is stored and mixed as 0 and e^−41 ≈ 1.6e-18 is kept, on both backends; the mix then equals the kept terms.
+        float[] rowLogits = {80f, 0f, 39f};
+        for (Backend be : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(5)) {
+                int h = 3;
+                Tensor logits = f.arena.f32(1, 3).copyFrom(rowLogits);
+                Tensor experts = f.random(1, 1, 3, h);
+                Tensor p = f.arena.f32(1, 3), o = f.arena.f32(1, h);
+                be.gate().softmaxMix(logits, experts, new int[] {0, 1, 2}, p, o);
+                assertEquals(0f, p.getFloat(1), be.name() + ": a probability of 1.8e-35 must be stored as 0");
+                assertClose(be.name() + " p[2]", Math.exp(-41), p.getFloat(2), 0, 1e-5);
+                for (int k = 0; k < h; k++) {
+                    double expected = p.getFloat(0) * experts.getFloat(k) + p.getFloat(2) * experts.getFloat(2 * h + k);
+                    assertClose(be.name() + " out[" + k + "]", expected, o.getFloat(k), 0, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
     void gateRejectsBadSelections() {
         for (Backend be : new Backend[] {cpu, REF}) {
             try (OpFixture f = new OpFixture(1)) {
