@@ -6,14 +6,14 @@ import io.din4j.tensor.Tensor;
 public interface LossOps {
     /**
      * {@value}: 2⁻⁶⁴, the least residual {@code |σ(z) − y|} that yields a gradient. A row its model predicts to its
-     * label within this bound (a negative row at z below about −44.4) adds nothing to dLogits, as a positive row already adds
-     * nothing once σ(z) rounds to 1 in f32 (z above about 17.3). Without the bound, a saturated negative row's residual
-     * (e^z, down to 1e-38 and below) went on through the backward GEMMs, whose products of such values are
-     * subnormal: x86 computes those in microcode, ~100 cycles an instruction, and Java cannot set flush-to-zero. A PLE
-     * trained on random labels until its ctr tower saturated took 6.2 ms a B = 64 step against 1.9 ms before it
+     * label within this bound (a negative row at z below about −44.4) adds nothing to dLogits, as a positive row
+     * already adds nothing once σ(z) rounds to 1 in f32 (z above about 17.3). Without the bound, a saturated negative
+     * row's residual (e^z, down to 1e-38 and below) went on through the backward GEMMs, whose products of such values
+     * are subnormal: x86 computes those in microcode, ~100 cycles an instruction, and Java cannot set flush-to-zero.
+     * A PLE trained on random labels until its ctr tower saturated took 6.2 ms a B = 64 step against 1.9 ms before it
      * saturated, and 1.7 ms in the same state with the threads' MXCSR set to flush-to-zero (docs/architecture.md,
-     * "Saturated rows"). A residual below 2⁻⁶⁴ moves a weight by at most ~5e-20·lr per unit of the chain's
-     * factors under SGD, and ~5e-12·lr under Adam or Adagrad with ε ≥ 1e-8.
+     * "Saturated rows give no gradient"). A residual below 2⁻⁶⁴ moves a weight by at most ~5e-20·lr per unit of the
+     * chain's factors under SGD, and ~5e-12·lr under Adam or Adagrad with ε ≥ 1e-8.
      */
     float RESIDUAL_MIN = 0x1p-64f;
 
