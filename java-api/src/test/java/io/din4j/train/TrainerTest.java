@@ -12,7 +12,9 @@ import io.din4j.model.Model;
 import io.din4j.model.ModelConfig;
 import io.din4j.model.TestData;
 import io.din4j.data.Batches;
+import io.din4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -206,12 +208,12 @@ class TrainerTest {
                  Trainer t = new Trainer(m, TrainConfig.builder().optimizer(OptimizerSpec.adam(0.01)).build())) {
                 t.step(b, 0);
                 for (int task = 0; task < b.tasks(); task++) {
-                    java.util.Arrays.fill(b.labels(task), 0f);
+                    Arrays.fill(b.labels(task), 0f);
                 }
                 for (Param param : m.parameters()) {
                     if (param.name().endsWith(".out.bias")) {
                         float[] v = HostIO.downloadFloats(cpu, param.value());
-                        java.util.Arrays.fill(v, -80f);
+                        Arrays.fill(v, -80f);
                         HostIO.upload(cpu, param.value(), v);
                         param.changed();
                     }
@@ -258,7 +260,7 @@ class TrainerTest {
     private static long subnormalDenseGradients(Backend backend, Model m) {
         long subnormal = 0;
         for (Param param : m.parameters()) {
-            io.din4j.tensor.Tensor grad = param.kind() == Param.Kind.EMBEDDING ? null : m.grad(param);
+            Tensor grad = param.kind() == Param.Kind.EMBEDDING ? null : m.grad(param);
             if (grad != null) {  // none for the running statistics
                 for (float g : HostIO.downloadFloats(backend, grad)) {
                     if (g != 0 && Math.abs(g) < Float.MIN_NORMAL) {

@@ -83,8 +83,7 @@ final class CpuLossOps implements LossOps {
                 if (ds != null) {
                     // scalar math: r = σ − y, 0 where |r| < RESIDUAL_MIN
                     FloatVector sig = ev.blend(1f, z.compare(VectorOperators.GE, 0f)).div(ev.add(1f));
-                    FloatVector r = sig.sub(y);
-                    FloatVector g = r.blend(0f, r.abs().lt(RESIDUAL_MIN)).mul(k).mul(w);
+                    FloatVector g = Lanes.flushBelow(sig.sub(y), RESIDUAL_MIN).mul(k).mul(w);
                     Lanes.store(Lanes.load(ds, b0 + i, m).add(g), ds, b0 + i, m);
                 }
             }

@@ -65,7 +65,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         for (; i + L <= n; i += L) {
             // scalar math: acc += g² (none for |g| < squareMin: FLUSH_MIN_EPS); p −= lr·g / (sqrt(acc) + eps)
             FloatVector gv = Lanes.load(gs, g + i);
-            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector gq = Lanes.flushBelow(gv, squareMin);
             FloatVector acc = gq.fma(gq, Lanes.load(as, p + i));
             Lanes.store(acc, as, p + i);
             FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
@@ -74,7 +74,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         if (i < n) {
             VectorMask<Float> m = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, m);
-            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector gq = Lanes.flushBelow(gv, squareMin);
             FloatVector acc = gq.fma(gq, Lanes.load(as, p + i, m));
             Lanes.store(acc, as, p + i, m);
             FloatVector step = gv.mul(lr).div(acc.lanewise(VectorOperators.SQRT).add(eps));
@@ -110,13 +110,7 @@ final class CpuOptimizerOps implements OptimizerOps {
         return eps >= FLUSH_MIN_EPS ? SQUARE_MIN : 0f;
     }
 
-    /** {@code x}, with 0 wherever {@code |x| < bound}. */
-    private static FloatVector flushBelow(FloatVector x, float bound) {
-        // scalar math: |x| < bound ? 0 : x
-        return x.blend(0f, x.abs().lt(bound));
-    }
-
-    /** {@link #flushBelow} for a value that is never negative (Adam's v): no absolute value needed. */
+    /** {@link Lanes#flushBelow} for a value that is never negative (Adam's v): no absolute value needed. */
     private static FloatVector flushBelowNonNegative(FloatVector x, float bound) {
         // scalar math: x < bound ? 0 : x
         return x.blend(0f, x.lt(bound));
@@ -131,8 +125,8 @@ final class CpuOptimizerOps implements OptimizerOps {
             // scalar math: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr·(m·k1) / (sqrt(v·k2) + eps)
             //              (m, v below `tiny` stored as 0; g below `squareMin` not squared into v: FLUSH_MIN_EPS)
             FloatVector gv = Lanes.load(gs, g + i);
-            FloatVector mv = flushBelow(Lanes.load(ms, p + i).mul(b1).add(gv.mul(1f - b1)), tiny);
-            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector mv = Lanes.flushBelow(Lanes.load(ms, p + i).mul(b1).add(gv.mul(1f - b1)), tiny);
+            FloatVector gq = Lanes.flushBelow(gv, squareMin);
             FloatVector vv = flushBelowNonNegative(Lanes.load(vs, p + i).mul(b2).add(gq.mul(gq).mul(1f - b2)), tiny);
             Lanes.store(mv, ms, p + i);
             Lanes.store(vv, vs, p + i);
@@ -142,8 +136,8 @@ final class CpuOptimizerOps implements OptimizerOps {
         if (i < n) {
             VectorMask<Float> mk = Lanes.tail(i, n);
             FloatVector gv = Lanes.load(gs, g + i, mk);
-            FloatVector mv = flushBelow(Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1)), tiny);
-            FloatVector gq = flushBelow(gv, squareMin);
+            FloatVector mv = Lanes.flushBelow(Lanes.load(ms, p + i, mk).mul(b1).add(gv.mul(1f - b1)), tiny);
+            FloatVector gq = Lanes.flushBelow(gv, squareMin);
             FloatVector vv = flushBelowNonNegative(Lanes.load(vs, p + i, mk).mul(b2).add(gq.mul(gq).mul(1f - b2)), tiny);
             Lanes.store(mv, ms, p + i, mk);
             Lanes.store(vv, vs, p + i, mk);

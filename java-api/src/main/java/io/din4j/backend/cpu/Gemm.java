@@ -167,8 +167,8 @@ final class Gemm {
      * {@link #packB} restricted to the rows {@code [kFrom, kTo)} of B, so several threads can pack one B. The work is
      * in helpers (a panel, or {@link #ROW_BLOCK} rows, per call), so that this method's own loop runs a few times per
      * call: with the rows' loops here, a method called once per weight and step crossed the on-stack-replacement
-     * threshold, and C2 compiled it on the stack and then as a whole, twice each after a profile-predicate trap (4 compiles, 210–270 ms of C2's time in
-     * a DIN warm-up; docs/cli.md, "Compiles the warm-up waits for").
+     * threshold, and C2 compiled it on the stack and then as a whole, twice each after a profile-predicate trap
+     * (4 compiles, 210–270 ms of C2's time in a DIN warm-up; docs/cli.md, "Compiles the warm-up waits for").
      */
     static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
         if (jStride == 1) {

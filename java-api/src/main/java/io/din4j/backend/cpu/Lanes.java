@@ -54,6 +54,15 @@ final class Lanes {
     }
 
     /** Full-vector load; loops use it up to their last whole vector (a masked load costs more even with all lanes set). */
+    /**
+     * {@code x}, with 0 wherever {@code |x| < bound}: the tiny values that would otherwise turn into subnormal
+     * arithmetic (the optimizers' flush, the loss's {@code RESIDUAL_MIN}; docs/architecture.md).
+     */
+    static FloatVector flushBelow(FloatVector x, float bound) {
+        // scalar math: |x| < bound ? 0 : x
+        return x.blend(0f, x.abs().lt(bound));
+    }
+
     static FloatVector load(MemorySegment s, long i) {
         return FloatVector.fromMemorySegment(S, s, i * 4, NO);
     }
