@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""GEMM register tiles measured in isolation, against the FMA peak of the same JVM.
+
+    tools/tile_probe.py [--jvm-args=FLAGS] [--kc K] [--rounds N] ROWSxVECTORS [ROWSxVECTORS ...]
+    tools/tile_probe.py 6x4 12x2 8x3                                       # 512 bits on an AVX-512 host
+    tools/tile_probe.py --jvm-args=-XX:UseAVX=2 --kc 512 6x2 4x2            # AVX2
+    tools/tile_probe.py --jvm-args=-XX:MaxVectorSize=16 --kc 1024 4x5 6x3   # 128 bits
+
+For each tile shape (ROWS rows of A by VECTORS vectors of B's columns, ROWS x VECTORS accumulators in registers)
+it writes three micro-kernels in the shape of the library's (io.din4j.backend.cpu.Gemm: B packed in a panel as wide
+as the tile, one broadcast of A per row and k, an FMA per accumulator, the tile stored once after the k loop) that
+differ only in how they address A:
+  row    A row-major at a row stride known at run time (Gemm.packA's layout: kc floats per row);
+  inter  A interleaved by k, a[ROWS*k + r] (Gemm.packAInterleaved's layout);
+  const  A row-major at a row stride that is a compile-time constant (kc + 16).
+It compiles them with javac into a temporary directory and runs them in one JVM (the library is not needed),
+K = kc per call over data that stays in L1, the variants' order rotated every round. Each line gives GFLOP/s of the
+best of 10 timings of 20,000 calls, and in brackets its share of the highest one-thread FMA peak measured so far in
+the same JVM (a register-only loop, twelve accumulator chains through the FMA's addend, as MachineLimits measures
+it; timed before every round, the round's own reading printed too: on a shared host it moves). The three variants'
+results are checked to be the same bits.
+
+What it showed on the Intel host and why it matters: docs/architecture.md, "Tile shapes measured in isolation".
+Isolation is an upper bound: inside a whole product the tiles also wait on B's panels from L2, on the store of C and
+on the other ops, and a gain here did not always survive there (same section). Needs JDK 25: JAVA_HOME or PATH.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def kernel(name, rows, vectors, mode):
+    """Java source of one micro-kernel: C[rows x vectors*L] = A[rows x kc] . B[kc x vectors*L], B in a panel."""
+    out = [f"  static void {name}(float[] a, int kc, float[] b, float[] t) {{"]
+    if mode == "row":
+        out.append("    int a0 = 0;")
+        out += [f"    int a{r} = a{r - 1} + kc;" for r in range(1, rows)]
+    elif mode == "const":
+        out.append("    int a0 = 0;")
+        out += [f"    int a{r} = a{r - 1} + STRIDE;" for r in range(1, rows)]
+    out.append("    FloatVector z = FloatVector.zero(S);")
+    for r in range(rows):
+        out.append("    FloatVector " + ", ".join(f"c{r}_{j} = z" for j in range(vectors)) + ";")
+    out.append("    for (int k = 0; k < kc; k++) {")
+    out.append(f"      int bk = k * ({vectors} * L);")
+    if mode == "inter":
+        out.append(f"      int ak = {rows} * k;")
+    out += [f"      FloatVector b{j} = FloatVector.fromArray(S, b, bk + {j} * L);" for j in range(vectors)]
+    for r in range(rows):
+        index = f"ak + {r}" if mode == "inter" else f"a{r} + k"
+        out.append(f"      FloatVector x{r} = FloatVector.broadcast(S, a[{index}]);")
+        out += [f"      c{r}_{j} = x{r}.fma(b{j}, c{r}_{j});" for j in range(vectors)]
+    out.append("    }")
+    for r in range(rows):
+        out += [f"    c{r}_{j}.intoArray(t, ({r} * {vectors} + {j}) * L);" for j in range(vectors)]
+    out.append("  }")
+    return "\n".join(out) + "\n"
+
+
+def source(rows, vectors, kc, rounds):
+    modes = ["row", "inter", "const"]
+    kernels = "".join(kernel("k_" + m, rows, vectors, m) for m in modes)
+    return f"""import jdk.incubator.vector.*;
+
+public class TileProbe {{
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+  static final int STRIDE = {kc} + 16;
+
+{kernels}
+  interface Kernel {{ void run(float[] a, int kc, float[] b, float[] t); }}
+
+  /** Twelve independent chains through the FMA's addend, registers only (as MachineLimits), n iterations. */
+  static float chains(int n) {{
+    FloatVector m = FloatVector.broadcast(S, 0.999999f), a = FloatVector.broadcast(S, 1e-7f);
+    FloatVector c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+    for (int i = 0; i < n; i++) {{
+      c0 = m.fma(a, c0); c1 = m.fma(a, c1); c2 = m.fma(a, c2); c3 = m.fma(a, c3); c4 = m.fma(a, c4); c5 = m.fma(a, c5);
+      c6 = m.fma(a, c6); c7 = m.fma(a, c7); c8 = m.fma(a, c8); c9 = m.fma(a, c9); c10 = m.fma(a, c10); c11 = m.fma(a, c11);
+    }}
+    return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+        .reduceLanes(VectorOperators.ADD);
+  }}
+
+  static float sink;
+
+  /** The one-thread FMA peak in GFLOP/s: the best of ten timings of {{@link #chains}}, compiled as a whole method. */
+  static double peak() {{
+    int n = 1 << 16;
+    double best = Double.MAX_VALUE;
+    for (int rep = 0; rep < 10; rep++) {{
+      long t0 = System.nanoTime();
+      sink += chains(n);
+      best = Math.min(best, System.nanoTime() - t0);
+    }}
+    return 12.0 * 2 * L * n / best;
+  }}
+
+  public static void main(String[] args) {{
+    int rows = {rows}, vectors = {vectors}, kc = {kc};
+    java.util.Random random = new java.util.Random(1);
+    float[] a = new float[rows * Math.max(kc, STRIDE)], ai = new float[a.length], ac = new float[a.length];
+    float[] b = new float[kc * vectors * L];
+    for (int i = 0; i < a.length; i++) a[i] = random.nextFloat();
+    for (int i = 0; i < b.length; i++) b[i] = random.nextFloat();
+    for (int r = 0; r < rows; r++) {{
+      for (int k = 0; k < kc; k++) {{
+        ai[rows * k + r] = a[r * kc + k];
+        ac[r * STRIDE + k] = a[r * kc + k];
+      }}
+    }}
+    Kernel[] kernels = {{TileProbe::k_row, TileProbe::k_inter, TileProbe::k_const}};
+    float[][] as = {{a, ai, ac}};
+    String[] names = {{"row", "inter", "const"}};
+    float[] expect = new float[rows * vectors * L];
+    k_row(a, kc, b, expect);
+    for (int v = 1; v < 3; v++) {{
+      float[] got = new float[expect.length];
+      kernels[v].run(as[v], kc, b, got);
+      if (!java.util.Arrays.equals(got, expect)) throw new AssertionError(names[v] + " differs from row");
+    }}
+    float[] t = new float[expect.length];
+    double flops = 2.0 * rows * kc * vectors * L;
+    for (int i = 0; i < 200; i++) peak();  // compiled before the first round
+    double p = 0;
+    for (int round = 0; round < {rounds}; round++) {{
+      double now = peak();
+      p = Math.max(p, now);
+      StringBuilder line = new StringBuilder(String.format("%d-bit %dx%d kc=%d  peak %.1f (best %.1f)", 32 * L, rows,
+          vectors, kc, now, p));
+      for (int i = 0; i < 3; i++) {{
+        int v = (i + round) % 3;
+        double best = Double.MAX_VALUE;
+        for (int rep = 0; rep < 10; rep++) {{
+          long t0 = System.nanoTime();
+          for (int c = 0; c < 20000; c++) kernels[v].run(as[v], kc, b, t);
+          best = Math.min(best, (System.nanoTime() - t0) / 20000.0);
+        }}
+        line.append(String.format("  %s %.1f (%.0f%%)", names[v], flops / best, 100 * flops / best / p));
+      }}
+      System.out.println(line);
+    }}
+  }}
+}}
+"""
+
+
+def java_tool(name):
+    home = os.environ.get("JAVA_HOME")
+    return os.path.join(home, "bin", name) if home else name
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("shapes", nargs="+", help="tiles as ROWSxVECTORS, e.g. 6x4")
+    parser.add_argument("--jvm-args", default="", help="flags for the JVM: --jvm-args=-XX:UseAVX=2")
+    parser.add_argument("--kc", type=int, default=128, help="k per call (Gemm.KC: 128 at 512 bits, 512 at 256)")
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="tile-probe-")
+    try:
+        for shape in args.shapes:
+            try:
+                rows, vectors = (int(x) for x in shape.lower().split("x"))
+            except ValueError:
+                sys.exit(f"tile_probe: '{shape}' is not ROWSxVECTORS (e.g. 6x4)")
+            if rows < 1 or vectors < 1 or rows * vectors > 40:
+                sys.exit(f"tile_probe: {shape}: want 1..40 accumulators")
+            d = os.path.join(work, shape)
+            os.makedirs(d)
+            with open(os.path.join(d, "TileProbe.java"), "w") as f:
+                f.write(source(rows, vectors, args.kc, args.rounds))
+            subprocess.run([java_tool("javac"), "--add-modules", "jdk.incubator.vector", "-nowarn", "-d", d,
+                            os.path.join(d, "TileProbe.java")], check=True, stderr=subprocess.DEVNULL)
+            run = subprocess.run([java_tool("java"), *args.jvm_args.split(), "--add-modules", "jdk.incubator.vector",
+                                  "-cp", d, "TileProbe"], capture_output=True, text=True)
+            sys.stdout.write("".join(l + "\n" for l in run.stdout.splitlines()))
+            if run.returncode != 0:
+                sys.exit(f"tile_probe: {shape} failed:\n{run.stderr}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
