@@ -21,8 +21,11 @@ import java.util.Map;
  *      benchmarks/target/din4j-benchmarks.jar train:/tmp/peers/ple:1:8 train:/tmp/peers/ple:64:5 ...
  * </pre>
  *
- * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS[:HIST]} ({@code infer} or {@code train}; history HIST, 0 by
- * default, for DIN; two threads), a {@code PeerWorker} request to the engine the peers' worker uses (model
+ * <p>A profile of a phase after its warm-up: {@code -XX:StartFlightRecording=delay=6s,duration=8s,filename=F.jfr,
+ * settings=profile} before {@code tools/EngineSequence.java}, read with {@code jfr view hot-methods F.jfr}.
+ *
+ * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS[:HIST]} ({@code infer}, {@code train} or {@code serving}: one
+ * user against BATCH candidates; history HIST, 0 by default, for DIN; two threads), a {@code PeerWorker} request to the engine the peers' worker uses (model
  * directories from {@code PeerWorker create DIR}); requests with the same directory share one model and trainer, as
  * in the worker. After each phase it prints the median call time and, for every trainer, how many parameter values
  * and Adam moments are subnormal and how many dense gradients are below 1e-19 (read through the trainer's private
