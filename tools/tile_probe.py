@@ -173,10 +173,17 @@ def main():
             os.makedirs(d)
             with open(os.path.join(d, "TileProbe.java"), "w") as f:
                 f.write(source(rows, vectors, args.kc, args.rounds))
-            subprocess.run([java_tool("javac"), "--add-modules", "jdk.incubator.vector", "-nowarn", "-d", d,
-                            os.path.join(d, "TileProbe.java")], check=True, stderr=subprocess.DEVNULL)
-            run = subprocess.run([java_tool("java"), *args.jvm_args.split(), "--add-modules", "jdk.incubator.vector",
-                                  "-cp", d, "TileProbe"], capture_output=True, text=True)
+            javac = [java_tool("javac"), "--add-modules", "jdk.incubator.vector", "-nowarn", "-d", d,
+                     os.path.join(d, "TileProbe.java")]
+            java = [java_tool("java"), *args.jvm_args.split(), "--add-modules", "jdk.incubator.vector", "-cp", d,
+                    "TileProbe"]
+            try:
+                compiled = subprocess.run(javac, capture_output=True, text=True)
+                if compiled.returncode != 0:
+                    sys.exit(f"tile_probe: {shape}: javac failed:\n{compiled.stderr}")
+                run = subprocess.run(java, capture_output=True, text=True)
+            except FileNotFoundError as e:
+                sys.exit(f"tile_probe: {e.filename} not found: set JAVA_HOME to a JDK 25 or put its bin on PATH")
             sys.stdout.write("".join(l + "\n" for l in run.stdout.splitlines()))
             if run.returncode != 0:
                 sys.exit(f"tile_probe: {shape} failed:\n{run.stderr}")
