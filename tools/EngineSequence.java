@@ -25,13 +25,14 @@ import java.util.Map;
  * settings=profile} before {@code tools/EngineSequence.java}, read with {@code jfr view hot-methods F.jfr}.
  *
  * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS[:HIST]} ({@code infer}, {@code train} or {@code serving}: one
- * user against BATCH candidates; history HIST, 0 by default, for DIN; two threads), a {@code PeerWorker} request to
- * the engine the peers' worker uses (model directories from {@code PeerWorker create DIR}); requests with the same
- * directory share one model and trainer, as in the worker. After each phase it prints the median call time and, for every trainer, how many parameter values
- * and Adam moments are subnormal and how many dense gradients are below 1e-19 (read through the trainer's private
- * fields: a development tool, tied to the code). Options before the jar: {@code --op-times} prints the phase's ten
- * slowest ops ({@code OpTimes}, mean µs per call), {@code --scan} the training graph's buffers that hold subnormal or
- * tiny values after the phase (docs/architecture.md, "Saturated rows give no gradient").
+ * user against BATCH candidates; history HIST, 0 by default, for DIN; two threads), a {@code PeerWorker} request to the
+ * engine the peers' worker uses (model directories from {@code PeerWorker create DIR}); requests with the same
+ * directory share one model and trainer, as in the worker. After each phase it prints the median call time and, for
+ * every trainer, how many parameter values and Adam moments are subnormal and how many dense gradients are below 1e-19
+ * (read through the trainer's private fields: a development tool, tied to the code). Options before the jar:
+ * {@code --op-times} prints the phase's ten slowest ops ({@code OpTimes}, mean µs per call), {@code --scan} the training
+ * graph's buffers that hold subnormal or tiny values after the phase (docs/architecture.md, "Saturated rows give no
+ * gradient").
  */
 public final class EngineSequence {
     private EngineSequence() {
