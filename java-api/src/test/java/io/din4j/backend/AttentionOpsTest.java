@@ -168,6 +168,58 @@ class AttentionOpsTest extends CpuVsReference {
         }
     }
 
+    /**
+     * The cpu workspace moves its arrays back onto cache lines after a garbage collection (AlignedArrays), copying
+     * the forward's saved values on the way: a run with collections before every op gives the bits of one without.
+     */
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void collectionsBetweenOpsChangeNoBits(Activation act) {
+        AttentionUnit unit = new AttentionUnit(16, new int[] {80, 40}, act);
+        int bN = 7, tN = 13, d = unit.width();
+        Random r = new Random(77 + act.ordinal());
+        try (HostArena a = new HostArena()) {
+            Tensor q = uniform(a, DType.F32, r, 1, bN, d);
+            Tensor keys = uniform(a, DType.F32, r, 1, bN, tN, d);
+            Tensor len = lengths(a, r, bN, tN);
+            Tensor dS = uniform(a, DType.F32, r, 1, bN, tN);
+            AttentionParams p = params(a, unit, DType.F32, r);
+            AttentionParams g = grads(a, p, DType.F32, r);
+            Tensor[][] runs = new Tensor[2][];
+            for (int run = 0; run < 2; run++) {
+                boolean collect = run == 1;
+                AttentionParams pr = copy(a, p, DType.F32);
+                AttentionParams gr = copy(a, g, DType.F32);
+                AttentionWorkspace ws = cpu.attention().newWorkspace(unit, a, bN, tN);
+                Tensor inference = a.f32(bN, tN);
+                Tensor training = a.f32(bN, tN);
+                Tensor dq = a.f32(bN, d);
+                Tensor dk = a.f32(bN, tN, d);
+                collectIf(collect);
+                cpu.attention().forward(unit, pr, q, keys, len, ws, inference, false);
+                collectIf(collect);
+                cpu.attention().forward(unit, pr, q, keys, len, ws, training, true);
+                collectIf(collect);
+                cpu.attention().backward(unit, pr, q, keys, len, ws, dS, dq, dk, gr);
+                java.util.List<Tensor> out = new java.util.ArrayList<>(java.util.List.of(inference, training, dq, dk));
+                out.addAll(java.util.List.of(gr.weights()));
+                out.addAll(java.util.List.of(gr.biases()));
+                runs[run] = out.toArray(new Tensor[0]);
+            }
+            for (int i = 0; i < runs[0].length; i++) {
+                assertSameFloats(unit + " output " + i, runs[0][i], runs[1][i]);
+            }
+        }
+    }
+
+    private static void collectIf(boolean collect) {
+        if (collect) {
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+            }
+        }
+    }
+
     /** Every float of {@code actual} has the bits of {@code expected}'s. */
     private static void assertSameFloats(String what, Tensor expected, Tensor actual) {
         for (long i = 0; i < expected.size(); i++) {

@@ -54,80 +54,111 @@ final class CpuAttentionOps implements AttentionOps {
 
     /** Scratch and gradient partials of one worker thread; separate arrays, so no two workers share a line. */
     private static final class Worker {
-        final float[] kp;
-        final float[] xu;
+        float[] kp;
+        float[] xu;
         final float[][] preS;
         final float[][] actS;
         final float[][] gradS;
-        final float[] q;
-        final float[] aq;
-        final float[] c;
-        final float[] aT;
-        final float[] m;
-        final float[] dk;
-        final float[] gsum;
-        final float[] dq;
+        float[] q;
+        float[] aq;
+        float[] c;
+        float[] aT;
+        float[] m;
+        float[] dk;
+        float[] gsum;
+        float[] dq;
         /** One sample's pooled behaviours in inference ({@link #forwardPooled}), padded to whole vectors. */
-        final float[] pooled;
+        float[] pooled;
         /** One sample's scores, {@code maxHistory} of them, before they go to the tensor. */
-        final float[] scores;
+        float[] scores;
         /** Each score's dot-product lanes before they are summed, a row of L floats per behaviour. */
-        final float[] lanes;
+        float[] lanes;
         /**
          * Rows of shared keys ({@link #forwardPooledSharedKeys}) already in {@link #kp} during the current call; 0
          * when {@code kp} holds anything else.
          */
         int sharedKeysLoaded;
-        final float[] accM;
-        final float[] accMQ;
-        final float[] accGQ;
+        float[] accM;
+        float[] accMQ;
+        float[] accGQ;
         final float[][] dW;
         final float[][] db;
         final float[][] dAlpha;
-        final float[] dWOut;
+        float[] dWOut;
         double dbOut;
         final double[] s1;
         final double[] s2;
         /** B's tile columns for {@link SeqKernels#gemm}; every product here has at most 4D or H rows of B. */
-        final float[] panel;
+        float[] panel;
 
         Worker(Workspace w) {
             int h0 = w.h[0];
-            kp = new float[w.maxHistory * w.dp];
-            xu = w.fold ? null : new float[w.maxHistory * 4 * w.d];
-            q = new float[w.dp];
-            aq = new float[w.d * w.hp[0]];
-            c = new float[w.hp[0]];
-            aT = new float[h0 * w.dp];
-            m = new float[h0 * w.dp];
-            dk = new float[w.maxHistory * w.dp];
-            gsum = new float[w.hp[0]];
-            dq = new float[w.dp];
-            pooled = new float[w.dp];
-            scores = new float[w.maxHistory];
-            lanes = new float[w.maxHistory * SeqKernels.L];
-            accM = new float[h0 * w.dp];
-            accMQ = new float[h0 * w.dp];
-            accGQ = new float[h0 * w.dp];
+            kp = AlignedArrays.floats(w.maxHistory * w.dp);
+            xu = w.fold ? null : AlignedArrays.floats(w.maxHistory * 4 * w.d);
+            q = AlignedArrays.floats(w.dp);
+            aq = AlignedArrays.floats(w.d * w.hp[0]);
+            c = AlignedArrays.floats(w.hp[0]);
+            aT = AlignedArrays.floats(h0 * w.dp);
+            m = AlignedArrays.floats(h0 * w.dp);
+            dk = AlignedArrays.floats(w.maxHistory * w.dp);
+            gsum = AlignedArrays.floats(w.hp[0]);
+            dq = AlignedArrays.floats(w.dp);
+            pooled = AlignedArrays.floats(w.dp);
+            scores = AlignedArrays.floats(w.maxHistory);
+            lanes = AlignedArrays.floats(w.maxHistory * SeqKernels.L);
+            accM = AlignedArrays.floats(h0 * w.dp);
+            accMQ = AlignedArrays.floats(h0 * w.dp);
+            accGQ = AlignedArrays.floats(h0 * w.dp);
             preS = new float[w.layers][];
             actS = new float[w.layers][];
             for (int l = 0; l < w.layers; l++) {
-                preS[l] = new float[w.maxHistory * w.hp[l]];
-                actS[l] = new float[w.maxHistory * w.hp[l]];
+                preS[l] = AlignedArrays.floats(w.maxHistory * w.hp[l]);
+                actS[l] = AlignedArrays.floats(w.maxHistory * w.hp[l]);
             }
-            gradS = new float[][] {new float[w.maxHistory * w.maxHp], new float[w.maxHistory * w.maxHp]};
+            gradS = new float[][] {AlignedArrays.floats(w.maxHistory * w.maxHp), AlignedArrays.floats(w.maxHistory * w.maxHp)};
             dW = new float[w.layers][];
             db = new float[w.layers][];
             dAlpha = new float[w.layers][];
             for (int l = 0; l < w.layers; l++) {
-                dW[l] = l == 0 ? null : new float[w.h[l] * w.hp[l - 1]];
-                db[l] = new float[w.hp[l]];
-                dAlpha[l] = new float[w.hp[l]];
+                dW[l] = l == 0 ? null : AlignedArrays.floats(w.h[l] * w.hp[l - 1]);
+                db[l] = AlignedArrays.floats(w.hp[l]);
+                dAlpha[l] = AlignedArrays.floats(w.hp[l]);
             }
-            dWOut = new float[w.hp[w.layers - 1]];
+            dWOut = AlignedArrays.floats(w.hp[w.layers - 1]);
             s1 = new double[w.maxHp];
             s2 = new double[w.maxHp];
-            panel = new float[SeqKernels.panelFloats(Math.max(4 * w.d, w.maxHp))];
+            panel = AlignedArrays.floats(SeqKernels.panelFloats(Math.max(4 * w.d, w.maxHp)));
+        }
+
+        /**
+         * Moves every array that a collection left off a cache line to an aligned copy ({@link AlignedArrays}); the
+         * owner calls it between ops, when no thread uses them.
+         */
+        void realign() {
+            kp = AlignedArrays.realigned(kp);
+            xu = AlignedArrays.realigned(xu);
+            q = AlignedArrays.realigned(q);
+            aq = AlignedArrays.realigned(aq);
+            c = AlignedArrays.realigned(c);
+            aT = AlignedArrays.realigned(aT);
+            m = AlignedArrays.realigned(m);
+            dk = AlignedArrays.realigned(dk);
+            gsum = AlignedArrays.realigned(gsum);
+            dq = AlignedArrays.realigned(dq);
+            pooled = AlignedArrays.realigned(pooled);
+            scores = AlignedArrays.realigned(scores);
+            lanes = AlignedArrays.realigned(lanes);
+            accM = AlignedArrays.realigned(accM);
+            accMQ = AlignedArrays.realigned(accMQ);
+            accGQ = AlignedArrays.realigned(accGQ);
+            dWOut = AlignedArrays.realigned(dWOut);
+            panel = AlignedArrays.realigned(panel);
+            AlignedArrays.realign(preS);
+            AlignedArrays.realign(actS);
+            AlignedArrays.realign(gradS);
+            AlignedArrays.realign(dW);
+            AlignedArrays.realign(db);
+            AlignedArrays.realign(dAlpha);
         }
 
         void zeroGradients() {
@@ -150,7 +181,7 @@ final class CpuAttentionOps implements AttentionOps {
     private static final class Workspace implements AttentionWorkspace {
         final AttentionUnit unit;
         final boolean fold;
-        final float[] w0T;
+        float[] w0T;
         final int maxBatch;
         final int maxHistory;
         final int layers;
@@ -160,12 +191,12 @@ final class CpuAttentionOps implements AttentionOps {
         final int[] hp;
         final int maxHp;
         // First layer, folded: [D][hp0] for the forward GEMM, [h0][dp] for the backward.
-        final float[] w13T;
-        final float[] w23T;
-        final float[] w4T;
-        final float[] w13N;
-        final float[] w23N;
-        final float[] w4N;
+        float[] w13T;
+        float[] w23T;
+        float[] w4T;
+        float[] w13N;
+        float[] w23N;
+        float[] w4N;
         /**
          * Where the folded operands built per sample go, laid out as {@link SeqKernels#gemm}'s tiles read them
          * ({@link SeqKernels#panelMap}): column vector v of {@code A_q} (d rows), row c at {@code aqAt[v] + c·aqWidth[v]};
@@ -187,12 +218,12 @@ final class CpuAttentionOps implements AttentionOps {
         final float[][] wNp;
         final float[][] bias;
         final float[][] alpha;
-        final float[] wOut;
+        float[] wOut;
         float bOut;
         /** One weight tensor at a time, read in bulk for {@link #prepare}'s re-layout (the largest: 4D × H₁). */
-        final float[] relayout;
+        float[] relayout;
         /** One row of ∂W₀'s {@code q − k} block, for {@link #writeGradients}. */
-        final float[] gradRow;
+        float[] gradRow;
         final float[][] mean;
         final float[][] invStd;
         /** {@code −invStd·log₂e} per channel: Dice's forward takes σ((x − μ)·invStd) as {@code 1/(1 + 2^((x − μ)·uScale))}. */
@@ -202,10 +233,10 @@ final class CpuAttentionOps implements AttentionOps {
          * {@code dxShift = −invStd·mean(∂z)} and {@code dxSlope = −invStd²·mean(∂z·z)} ({@link #diceGradSums} leaves
          * ĝ in the gradient buffer).
          */
-        final float[] dxShift;
-        final float[] shift;
+        float[] dxShift;
+        float[] shift;
         /** See {@link #dxShift}. */
-        final float[] dxSlope;
+        float[] dxSlope;
         final float[][] pre;
         final float[][] act;
         final float[][] grad;
@@ -277,13 +308,13 @@ final class CpuAttentionOps implements AttentionOps {
                 mx = Math.max(mx, hp[l]);
             }
             maxHp = mx;
-            w13T = new float[d * hp[0]];
-            w23T = new float[d * hp[0]];
-            w4T = new float[d * hp[0]];
-            w13N = new float[h[0] * dp];
-            w23N = new float[h[0] * dp];
-            w4N = new float[h[0] * dp];
-            w0T = fold ? null : new float[4 * d * hp[0]];
+            w13T = AlignedArrays.floats(d * hp[0]);
+            w23T = AlignedArrays.floats(d * hp[0]);
+            w4T = AlignedArrays.floats(d * hp[0]);
+            w13N = AlignedArrays.floats(h[0] * dp);
+            w23N = AlignedArrays.floats(h[0] * dp);
+            w4N = AlignedArrays.floats(h[0] * dp);
+            w0T = fold ? null : AlignedArrays.floats(4 * d * hp[0]);
             aqAt = new int[hp[0] / SeqKernels.L];
             aqWidth = new int[aqAt.length];
             SeqKernels.panelMap(hp[0], d, aqAt, aqWidth);
@@ -310,36 +341,79 @@ final class CpuAttentionOps implements AttentionOps {
             rowStart = new int[maxBatch];
             for (int l = 0; l < layers; l++) {
                 if (l > 0) {
-                    wT[l] = new float[h[l - 1] * hp[l]];
-                    wN[l] = new float[h[l] * hp[l - 1]];
-                    wTp[l] = new float[wT[l].length];
-                    wNp[l] = new float[wN[l].length];
+                    wT[l] = AlignedArrays.floats(h[l - 1] * hp[l]);
+                    wN[l] = AlignedArrays.floats(h[l] * hp[l - 1]);
+                    wTp[l] = AlignedArrays.floats(wT[l].length);
+                    wNp[l] = AlignedArrays.floats(wN[l].length);
                 }
-                bias[l] = new float[hp[l]];
-                alpha[l] = new float[hp[l]];
-                mean[l] = new float[hp[l]];
-                invStd[l] = new float[hp[l]];
-                uScale[l] = new float[hp[l]];
-                pre[l] = new float[rowsMax * hp[l]];
+                bias[l] = AlignedArrays.floats(hp[l]);
+                alpha[l] = AlignedArrays.floats(hp[l]);
+                mean[l] = AlignedArrays.floats(hp[l]);
+                invStd[l] = AlignedArrays.floats(hp[l]);
+                uScale[l] = AlignedArrays.floats(hp[l]);
+                pre[l] = AlignedArrays.floats(rowsMax * hp[l]);
                 // Only Dice's phased passes keep every sample's activations; the others recompute them per sample.
-                act[l] = unit.activation() == Activation.DICE ? new float[rowsMax * hp[l]] : null;
+                act[l] = unit.activation() == Activation.DICE ? AlignedArrays.floats(rowsMax * hp[l]) : null;
             }
-            wOut = new float[hp[layers - 1]];
+            wOut = AlignedArrays.floats(hp[layers - 1]);
             int largest = h[0] * 4 * d;
             for (int l = 1; l < layers; l++) {
                 largest = Math.max(largest, h[l] * h[l - 1]);
             }
-            relayout = new float[largest];
-            gradRow = new float[dp];
-            dxShift = new float[maxHp];
-            shift = new float[maxHp];
-            dxSlope = new float[maxHp];
+            relayout = AlignedArrays.floats(largest);
+            gradRow = AlignedArrays.floats(dp);
+            dxShift = AlignedArrays.floats(maxHp);
+            shift = AlignedArrays.floats(maxHp);
+            dxSlope = AlignedArrays.floats(maxHp);
             // Only Dice's phased backward keeps every sample's gradients; the others work per sample in scratch.
             grad = unit.activation() == Activation.DICE
-                    ? new float[][] {new float[rowsMax * maxHp], new float[rowsMax * maxHp]} : null;
+                    ? new float[][] {AlignedArrays.floats(rowsMax * maxHp), AlignedArrays.floats(rowsMax * maxHp)} : null;
             workers = new Worker[threads];
             for (int i = 0; i < threads; i++) {
                 workers[i] = new Worker(this);
+            }
+        }
+
+        /** The GC epoch ({@link AlignedArrays#gcEpoch}) at which {@link #keepAligned} last looked. */
+        private int alignedAt = AlignedArrays.gcEpoch();
+
+        /**
+         * After a garbage collection (which may have moved them), moves the arrays it left off a cache line to aligned
+         * copies, the workers' too. Called at the start of each op, before any worker runs.
+         */
+        void keepAligned() {
+            int epoch = AlignedArrays.gcEpoch();
+            if (epoch == alignedAt) {
+                return;
+            }
+            alignedAt = epoch;
+            w0T = AlignedArrays.realigned(w0T);
+            w13T = AlignedArrays.realigned(w13T);
+            w23T = AlignedArrays.realigned(w23T);
+            w4T = AlignedArrays.realigned(w4T);
+            w13N = AlignedArrays.realigned(w13N);
+            w23N = AlignedArrays.realigned(w23N);
+            w4N = AlignedArrays.realigned(w4N);
+            wOut = AlignedArrays.realigned(wOut);
+            relayout = AlignedArrays.realigned(relayout);
+            gradRow = AlignedArrays.realigned(gradRow);
+            dxShift = AlignedArrays.realigned(dxShift);
+            shift = AlignedArrays.realigned(shift);
+            dxSlope = AlignedArrays.realigned(dxSlope);
+            AlignedArrays.realign(wT);
+            AlignedArrays.realign(wN);
+            AlignedArrays.realign(wTp);
+            AlignedArrays.realign(wNp);
+            AlignedArrays.realign(bias);
+            AlignedArrays.realign(alpha);
+            AlignedArrays.realign(mean);
+            AlignedArrays.realign(invStd);
+            AlignedArrays.realign(uScale);
+            AlignedArrays.realign(pre);
+            AlignedArrays.realign(act);
+            AlignedArrays.realign(grad);
+            for (Worker wk : workers) {
+                wk.realign();
             }
         }
 
@@ -560,6 +634,7 @@ final class CpuAttentionOps implements AttentionOps {
                          boolean sharedKeys) {
         SeqArgs.attentionParams("params", unit, params, V, false);
         Workspace w = workspace(unit, ws);
+        w.keepAligned();
         int bN = bt[0], tN = bt[1];
         w.prepare(params);
         w.sharedKeys = sharedKeys;
@@ -915,6 +990,7 @@ final class CpuAttentionOps implements AttentionOps {
         SeqArgs.values("dq", dq, V, bN, unit.width());
         SeqArgs.values("dKeys", dKeys, V, bN, tN, unit.width());
         Workspace w = workspace(unit, ws);
+        w.keepAligned();
         w.prepare(params);
         w.sharedKeys = false;
         for (Worker wk : w.workers) {
