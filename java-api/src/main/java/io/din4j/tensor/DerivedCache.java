@@ -67,6 +67,17 @@ public final class DerivedCache {
         return value;
     }
 
+    /**
+     * Puts {@code fresh} in place of {@code stale} under {@code key} when the entry still holds {@code stale} at the
+     * current version: a value derived again for a reason other than a change of the values (the cpu backend's
+     * panels, copied back onto a cache line after a garbage collection moved them). Readers holding {@code stale}
+     * keep it.
+     */
+    public <T> void replace(Object key, T stale, T fresh) {
+        long v = version.get();
+        entries.computeIfPresent(key, (k, e) -> !closed && e.version == v && e.value == stale ? new Entry(v, fresh) : e);
+    }
+
     /** Entries held (for tests and diagnostics). */
     public int size() {
         return entries.size();

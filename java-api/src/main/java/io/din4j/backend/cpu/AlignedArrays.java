@@ -110,6 +110,18 @@ final class AlignedArrays {
         }
     }
 
+    /**
+     * How many floats from element 0 of {@code a} the first cache line starts, now: 0–15, and 0 where addresses
+     * cannot be read. For arrays of any size (data placed from that index on, as Gemm's packed panels are).
+     */
+    static int floatsToLine(float[] a) {
+        if (ADDRESS_OF == null) {
+            return 0;
+        }
+        long address = address(a);
+        return address % Float.BYTES != 0 ? 0 : (int) (Math.floorMod(-address, LINE) / Float.BYTES);
+    }
+
     /** Whether element 0 of {@code a} starts a cache line now (true when that cannot be known or arranged). */
     static boolean aligned(float[] a) {
         return !ENABLED || a.length == 0 || a.length > MAX_FLOATS || address(a) % LINE == 0;

@@ -93,7 +93,7 @@ final class CpuDenseOps implements DenseOps {
             return;
         }
         // B[k][j] = W[j][k]
-        float[] bp = packWeights(w, 1, in, in, out);
+        Panels bp = packWeights(w, 1, in, in, out);
         gemm(x.segment(), in, 1, n, in, bp, out, y.segment(), bias, false, null, relu);
     }
 
@@ -113,12 +113,12 @@ final class CpuDenseOps implements DenseOps {
         }
         if (dx != null && in > 0) {
             // dx += dy·W: A = dy [n, out], B[k][j] = W[k][j]
-            float[] bp = packWeights(w, in, 1, out, in);
+            Panels bp = packWeights(w, in, 1, out, in);
             gemm(dy.segment(), out, 1, n, out, bp, in, dx.segment(), null, true, null, false);
         }
         if (in > 0) {
             // dW += dyᵀ·x: A[m][k] = dy[k][m] (m < out, k < n), B[k][j] = x[k][j]
-            float[] bp = pack(x.segment(), in, 1, n, in);
+            Panels bp = pack(x.segment(), in, 1, n, in);
             gemm(dy.segment(), 1, out, out, n, bp, in, dW.segment(), null, true, db == null ? null : db.segment(), false);
         } else if (db != null) {
             for (int o = 0; o < out; o++) {
@@ -162,18 +162,34 @@ final class CpuDenseOps implements DenseOps {
         });
     }
 
+    /**
+     * Packed B: panels in {@code data} from {@code data[base]} on, {@link Gemm#panelBase} when packed. {@code checkedAt}:
+     * the GC epoch ({@link AlignedArrays#gcEpoch}) at which base was last found on a cache line (weights only).
+     */
+    private static final class Panels {
+        final float[] data;
+        final int base;
+        int checkedAt;
+
+        Panels(float[] data) {
+            this.data = data;
+            this.base = Gemm.panelBase(data);
+            this.checkedAt = AlignedArrays.gcEpoch();
+        }
+    }
+
     /** Packs {@code B[k][j] = src[k·kStride + j·jStride]} ({@code k × n}) into the calling thread's scratch. */
-    private float[] pack(MemorySegment src, long kStride, long jStride, int k, int n) {
-        float[] bp = Gemm.scratch().b(Gemm.packedSize(k, n));
+    private Panels pack(MemorySegment src, long kStride, long jStride, int k, int n) {
+        Panels bp = new Panels(Gemm.scratch().b(Gemm.panelArraySize(k, n)));
         packInto(src, kStride, jStride, k, n, bp);
         return bp;
     }
 
-    private void packInto(MemorySegment src, long kStride, long jStride, int k, int n, float[] bp) {
+    private void packInto(MemorySegment src, long kStride, long jStride, int k, int n, Panels bp) {
         if ((long) k * n < PARALLEL_PACK) {
-            Gemm.packB(src, 0, kStride, jStride, k, n, bp);
+            Gemm.packB(src, 0, kStride, jStride, k, n, bp.data, bp.base);
         } else {
-            parallel.forRange(k, 64, (worker, from, to) -> Gemm.packB(src, 0, kStride, jStride, k, n, bp, from, to));
+            parallel.forRange(k, 64, (worker, from, to) -> Gemm.packB(src, 0, kStride, jStride, k, n, bp.data, bp.base, from, to));
         }
     }
 
@@ -190,18 +206,35 @@ final class CpuDenseOps implements DenseOps {
      * current version of the values; every writer of a parameter bumps that version, so after a training step the
      * next call packs again. Results are the same as packing every time. A tensor without a cache (a view, a raw
      * tensor in an op test) is packed every time.
+     *
+     * <p>After a garbage collection has moved the panels off their cache line, the first call copies them into a
+     * new array at its own aligned place and caches that; threads still multiplying with the old one are not
+     * disturbed, as nothing they read is written.
      */
-    private float[] packWeights(Tensor w, long kStride, long jStride, int k, int n) {
+    private Panels packWeights(Tensor w, long kStride, long jStride, int k, int n) {
         MemorySegment src = w.segment();
         DerivedCache cache = w.cache();
         if (cache == null || src.byteSize() != (long) k * n * Float.BYTES) {
             return pack(src, kStride, jStride, k, n);
         }
-        return cache.getReusing(new PackKey(kStride, jStride, k, n), (float[] stale) -> {
-            float[] panels = stale != null ? stale : new float[Gemm.packedSize(k, n)];
+        PackKey key = new PackKey(kStride, jStride, k, n);
+        Panels packed = cache.getReusing(key, (Panels stale) -> {
+            Panels panels = stale != null ? stale : new Panels(new float[Gemm.panelArraySize(k, n)]);
             packInto(src, kStride, jStride, k, n, panels);
             return panels;
         });
+        int epoch = AlignedArrays.gcEpoch();
+        if (packed.checkedAt != epoch) {
+            if (Gemm.panelBase(packed.data) == packed.base) {
+                packed.checkedAt = epoch;
+            } else {
+                Panels moved = new Panels(new float[packed.data.length]);
+                System.arraycopy(packed.data, packed.base, moved.data, moved.base, Gemm.packedSize(k, n));
+                cache.replace(key, packed, moved);
+                packed = moved;
+            }
+        }
+        return packed;
     }
 
     /**
@@ -219,7 +252,7 @@ final class CpuDenseOps implements DenseOps {
      * {@code += Σ_k A[m][k]} for each m (db, from the A blocks already in cache). {@code relu}: C = max(C, 0), applied
      * as the last K block is written.
      */
-    private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, float[] bp, int n, MemorySegment c,
+    private void gemm(MemorySegment a, long mStride, long kStride, int rows, int k, Panels bp, int n, MemorySegment c,
             MemorySegment bias, boolean add, MemorySegment colSums, boolean relu) {
         // Rows of A adjacent in memory (A = dyᵀ): pack interleaved by k, the block's rows contiguous per k.
         boolean interleaved = mStride == 1 && kStride != 1;
@@ -249,8 +282,8 @@ final class CpuDenseOps implements DenseOps {
                     for (int blk = 0; blk < blocks; blk++) {
                         packBlock(a, mStride, kStride, interleaved, rb, shortFrom, blk, rows, k0, kc, ab, blk * rb * kc);
                     }
-                    Gemm.multiply(ab, interleaved, rb, 0, blocks, shortFrom, kc, k0, k, bp, n, s.tile, c, 0, n, rows, bias,
-                            add || k0 > 0, relu && k0 + kc == k, pFrom, pTo);
+                    Gemm.multiply(ab, interleaved, rb, 0, blocks, shortFrom, kc, k0, k, bp.data, bp.base, n, s.tile, c, 0, n,
+                            rows, bias, add || k0 > 0, relu && k0 + kc == k, pFrom, pTo);
                 }
             });
             return;
@@ -272,8 +305,8 @@ final class CpuDenseOps implements DenseOps {
                             addRowSums(ab, at, interleaved, rb, kc, r, colSums, Gemm.blockStart(blk, rb, shortFrom));
                         }
                     }
-                    Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp, n, s.tile, c, 0, n, rowEnd, bias,
-                            add || k0 > 0, relu && k0 + kc == k);
+                    Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp.data, bp.base, n, s.tile, c, 0,
+                            n, rowEnd, bias, add || k0 > 0, relu && k0 + kc == k);
                 }
             }
         });

@@ -141,11 +141,33 @@ final class Gemm {
     }
 
     /**
-     * Packs {@code B[k][j] = src[base + k·kStride + j·jStride]} (element offsets) for {@code k < K, j < N} into
-     * {@code dst}, panel by panel. Either stride may be 1; {@code jStride == 1} uses vector copies.
+     * Floats of room in front of packed panels in their array, so that the panels can start on a cache line
+     * wherever the array lies ({@link #panelBase}).
      */
-    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst) {
-        packB(src, base, kStride, jStride, k, n, dst, 0, k);
+    static final int PANEL_SLACK = AlignedArrays.LINE / Float.BYTES;
+
+    /** The length of an array for {@link #packedSize} floats of panels placed at its {@link #panelBase}. */
+    static int panelArraySize(int k, int n) {
+        return packedSize(k, n) + PANEL_SLACK;
+    }
+
+    /**
+     * Where in {@code b} the panels go: its first element on a cache line now, or 0 where that is not known. The
+     * tiles load B a whole vector at a time, and at 512 bits a vector a line off straddles two; placed on lines,
+     * a one-thread 1024×256→768 forward took 0.93–0.99× the time and PLE inference at B = 1,024 on one thread
+     * 0.94–0.97× (docs/architecture.md, "Cache-line alignment of the scratch arrays").
+     */
+    static int panelBase(float[] b) {
+        return AlignedArrays.floatsToLine(b);
+    }
+
+    /**
+     * Packs {@code B[k][j] = src[base + k·kStride + j·jStride]} (element offsets) for {@code k < K, j < N} into
+     * {@code dst} from {@code dst[dstBase]} on, panel by panel. Either stride may be 1; {@code jStride == 1} uses
+     * vector copies.
+     */
+    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int dstBase) {
+        packB(src, base, kStride, jStride, k, n, dst, dstBase, 0, k);
     }
 
     /** {@code dst[d..d+width)} = the {@code valid} floats at byte offset {@code off} of {@code src}, then zeros. */
@@ -170,15 +192,16 @@ final class Gemm {
      * threshold, and C2 compiled it on the stack and then as a whole, twice each after a profile-predicate trap
      * (4 compiles, 210–270 ms of C2's time in a DIN warm-up; docs/cli.md, "Compiles the warm-up waits for").
      */
-    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int kFrom, int kTo) {
+    static void packB(MemorySegment src, long base, long kStride, long jStride, int k, int n, float[] dst, int dstBase,
+            int kFrom, int kTo) {
         if (jStride == 1) {
             int[] plan = panelPlan((n + L - 1) / L);
             for (int k0 = kFrom; k0 < kTo; k0 += ROW_BLOCK) {
-                packRows(src, base, kStride, n, plan, dst, k, k0, Math.min(kTo, k0 + ROW_BLOCK));
+                packRows(src, base, kStride, n, plan, dst, dstBase, k, k0, Math.min(kTo, k0 + ROW_BLOCK));
             }
             return;
         }
-        int off = 0;
+        int off = dstBase;
         int v0 = 0;
         for (int pv : panelPlan((n + L - 1) / L)) {
             packPanelColumns(src, base, kStride, jStride, v0 * L, pv, n, dst, off, kFrom, kTo);
@@ -198,11 +221,11 @@ final class Gemm {
      * row, that backward took 0.92–0.97× the time at 256 bits and 0.93–0.99× at 512, 0.98–1.03× at 128, and
      * 0.93–1.07× with two threads (old and new jars alternated in one JVM, four to six JVMs each).
      */
-    private static void packRows(MemorySegment src, long base, long kStride, int n, int[] plan, float[] dst, int k,
-                                 int kFrom, int kTo) {
+    private static void packRows(MemorySegment src, long base, long kStride, int n, int[] plan, float[] dst, int dstBase,
+                                 int k, int kFrom, int kTo) {
         for (int kk = kFrom; kk < kTo; kk++) {
             long row = (base + kk * kStride) * Float.BYTES;
-            int off = 0;
+            int off = dstBase;
             int j0 = 0;
             for (int pv : plan) {
                 int pw = pv * L;
@@ -332,8 +355,8 @@ final class Gemm {
      * Multiplies the row blocks {@code firstBlock .. firstBlock+blocks} of A (slots of {@code rb} rows, packed one
      * after another in {@code a}, {@code rb·kc} floats each: row stride {@code kc}, or interleaved by k when
      * {@code interleaved}; blocks from {@code shortFrom} on hold {@code rb − 1} rows, see {@link #shortBlocksFrom}) by
-     * the K-block {@code [k0, k0+kc)} of every panel of packed B, and writes their rows of C below {@code rowEnd}
-     * ({@code c[cBase + m·ldc + j]}).
+     * the K-block {@code [k0, k0+kc)} of every panel of packed B (from {@code b[bBase]} on), and writes their rows of
+     * C below {@code rowEnd} ({@code c[cBase + m·ldc + j]}).
      * {@code add}: C += A·B; otherwise {@code C = A·B + bias} ({@code bias} null for none). {@code relu}: then C =
      * max(C, 0) (only on the last K block).
      *
@@ -341,17 +364,17 @@ final class Gemm {
      * past it, so a wide B (PLE's experts: N = 768) is read from L2 once per K-block rather than once per row block.
      */
     static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
-            int kTotal, float[] b, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd, MemorySegment bias,
-            boolean add, boolean relu) {
-        multiply(a, interleaved, rb, firstBlock, blocks, shortFrom, kc, k0, kTotal, b, n, t, c, cBase, ldc, rowEnd, bias, add,
-                relu, 0, Integer.MAX_VALUE);
+            int kTotal, float[] b, int bBase, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd,
+            MemorySegment bias, boolean add, boolean relu) {
+        multiply(a, interleaved, rb, firstBlock, blocks, shortFrom, kc, k0, kTotal, b, bBase, n, t, c, cBase, ldc, rowEnd, bias,
+                add, relu, 0, Integer.MAX_VALUE);
     }
 
     /** {@link #multiply} restricted to the panels {@code [pFrom, pTo)} of B, so threads can split a product by columns. */
     static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
-            int kTotal, float[] b, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd, MemorySegment bias,
-            boolean add, boolean relu, int pFrom, int pTo) {
-        int off = 0;
+            int kTotal, float[] b, int bBase, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd,
+            MemorySegment bias, boolean add, boolean relu, int pFrom, int pTo) {
+        int off = bBase;
         int v0 = 0;
         int panel = -1;
         for (int pv : panelPlan((n + L - 1) / L)) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
 import io.din4j.backend.reference.ReferenceBackend;
+import io.din4j.tensor.DerivedCache;
 import io.din4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -293,6 +294,34 @@ class CpuDenseOpsTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A model's weights are packed once into their cache; after a collection moves the panels off their cache
+     * line, the next call copies them to an aligned place (CpuDenseOps.packWeights). Forward and backward keep
+     * their bits through collections between calls.
+     */
+    @Test
+    void panelsMovedByCollectionsGiveTheSameBits() {
+        try (OpFixture f = new OpFixture(21)) {
+            Tensor x = f.random(1, 20, 70);
+            Tensor w = f.random(1, 90, 70).withCache(new DerivedCache());
+            Tensor dy = f.random(1, 20, 90);
+            Tensor y0 = f.arena.f32(20, 90);
+            Tensor dx0 = f.arena.f32(20, 70);
+            cpu.dense().linear(x, w, null, y0);
+            cpu.dense().linearBackward(x, w, dy, dx0, f.arena.f32(90, 70), null);
+            for (int round = 0; round < 20; round++) {
+                System.gc();
+                Tensor y = f.arena.f32(20, 90);
+                Tensor dx = f.arena.f32(20, 70);
+                cpu.dense().linear(x, w, null, y);
+                cpu.dense().linearBackward(x, w, dy, dx, f.arena.f32(90, 70), null);
+                assertClose("y round " + round, y0, y, 0, 0);
+                assertClose("dx round " + round, dx0, dx, 0, 0);
+            }
+            assertEquals(2, w.cache().size(), "forward and backward panels cached");
         }
     }
 
