@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GEMM register tiles measured in isolation, against the FMA peak of the same JVM.
 
-    tools/tile_probe.py [--jvm-args=FLAGS] [--kc K] [--rounds N] ROWSxVECTORS [ROWSxVECTORS ...]
+    tools/tile_probe.py [--jvm-args=FLAGS] [--kc K] [--rounds N] [--b-offset BYTES] ROWSxVECTORS [ROWSxVECTORS ...]
     tools/tile_probe.py 6x4 12x2 8x3                                       # 512 bits on an AVX-512 host
     tools/tile_probe.py --jvm-args=-XX:UseAVX=2 --kc 512 6x2 4x2            # AVX2
     tools/tile_probe.py --jvm-args=-XX:MaxVectorSize=16 --kc 1024 4x5 6x3   # 128 bits
@@ -18,7 +18,9 @@ K = kc per call over data that stays in L1, the variants' order rotated every ro
 best of 10 timings of 20,000 calls, and in brackets its share of the highest one-thread FMA peak measured so far in
 the same JVM (a register-only loop, twelve accumulator chains through the FMA's addend, as MachineLimits measures
 it; timed before every round, the round's own reading printed too: on a shared host it moves). The three variants'
-results are checked to be the same bits.
+results are checked to be the same bits. B starts on a cache line, as the library's packed panels do, or
+--b-offset bytes past one (16: as a plain float[] mostly lay before the library aligned its arrays); its address is
+read through a memset downcall, as io.din4j.backend.cpu.AlignedArrays does.
 
 What it showed on the Intel host and why it matters: docs/architecture.md, "Tile shapes measured in isolation".
 Isolation is an upper bound: inside a whole product the tiles also wait on B's panels from L2, on the store of C and
@@ -34,7 +36,7 @@ import tempfile
 
 def kernel(name, rows, vectors, mode):
     """Java source of one micro-kernel: C[rows x vectors*L] = A[rows x kc] . B[kc x vectors*L], B in a panel."""
-    out = [f"  static void {name}(float[] a, int kc, float[] b, float[] t) {{"]
+    out = [f"  static void {name}(float[] a, int kc, float[] b, int bo, float[] t) {{"]
     if mode == "row":
         out.append("    int a0 = 0;")
         out += [f"    int a{r} = a{r - 1} + kc;" for r in range(1, rows)]
@@ -45,7 +47,7 @@ def kernel(name, rows, vectors, mode):
     for r in range(rows):
         out.append("    FloatVector " + ", ".join(f"c{r}_{j} = z" for j in range(vectors)) + ";")
     out.append("    for (int k = 0; k < kc; k++) {")
-    out.append(f"      int bk = k * ({vectors} * L);")
+    out.append(f"      int bk = bo + k * ({vectors} * L);")
     if mode == "inter":
         out.append(f"      int ak = {rows} * k;")
     out += [f"      FloatVector b{j} = FloatVector.fromArray(S, b, bk + {j} * L);" for j in range(vectors)]
@@ -60,7 +62,7 @@ def kernel(name, rows, vectors, mode):
     return "\n".join(out) + "\n"
 
 
-def source(rows, vectors, kc, rounds):
+def source(rows, vectors, kc, rounds, b_offset):
     modes = ["row", "inter", "const"]
     kernels = "".join(kernel("k_" + m, rows, vectors, m) for m in modes)
     return f"""import jdk.incubator.vector.*;
@@ -71,7 +73,17 @@ public class TileProbe {{
   static final int STRIDE = {kc} + 16;
 
 {kernels}
-  interface Kernel {{ void run(float[] a, int kc, float[] b, float[] t); }}
+  interface Kernel {{ void run(float[] a, int kc, float[] b, int bo, float[] t); }}
+
+  /** Where element 0 of a is now: memset(p, 0, 0) returns p, and a critical downcall may take a heap array. */
+  static long address(float[] a) throws Throwable {{
+    java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+    java.lang.invoke.MethodHandle memset = linker.downcallHandle(linker.defaultLookup().find("memset").orElseThrow(),
+        java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+            java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG),
+        java.lang.foreign.Linker.Option.critical(true));
+    return ((java.lang.foreign.MemorySegment) memset.invokeExact(java.lang.foreign.MemorySegment.ofArray(a), 0, 0L)).address();
+  }}
 
   /** Twelve independent chains through the FMA's addend, registers only (as MachineLimits), n iterations. */
   static float chains(int n) {{
@@ -100,11 +112,11 @@ public class TileProbe {{
     return 12.0 * 2 * L * n / best;
   }}
 
-  public static void main(String[] args) {{
+  public static void main(String[] args) throws Throwable {{
     int rows = {rows}, vectors = {vectors}, kc = {kc};
     java.util.Random random = new java.util.Random(1);
     float[] a = new float[rows * Math.max(kc, STRIDE)], ai = new float[a.length], ac = new float[a.length];
-    float[] b = new float[kc * vectors * L];
+    float[] b = new float[kc * vectors * L + 32];
     for (int i = 0; i < a.length; i++) a[i] = random.nextFloat();
     for (int i = 0; i < b.length; i++) b[i] = random.nextFloat();
     for (int r = 0; r < rows; r++) {{
@@ -117,10 +129,13 @@ public class TileProbe {{
     float[][] as = {{a, ai, ac}};
     String[] names = {{"row", "inter", "const"}};
     float[] expect = new float[rows * vectors * L];
-    k_row(a, kc, b, expect);
+    // B from its first element on a cache line plus the requested offset; a collection may move the array, so the
+    // offset is found again before every round (B's values are random throughout, so any offset multiplies alike)
+    int bo = (int) (Math.floorMod(-address(b), 64) + {b_offset}) / 4;
+    k_row(a, kc, b, bo, expect);
     for (int v = 1; v < 3; v++) {{
       float[] got = new float[expect.length];
-      kernels[v].run(as[v], kc, b, got);
+      kernels[v].run(as[v], kc, b, bo, got);
       if (!java.util.Arrays.equals(got, expect)) throw new AssertionError(names[v] + " differs from row");
     }}
     float[] t = new float[expect.length];
@@ -129,15 +144,16 @@ public class TileProbe {{
     double p = 0;
     for (int round = 0; round < {rounds}; round++) {{
       double now = peak();
+      bo = (int) (Math.floorMod(-address(b), 64) + {b_offset}) / 4;
       p = Math.max(p, now);
-      StringBuilder line = new StringBuilder(String.format("%d-bit %dx%d kc=%d  peak %.1f (best %.1f)", 32 * L, rows,
-          vectors, kc, now, p));
+      StringBuilder line = new StringBuilder(String.format("%d-bit %dx%d kc=%d B+%dB  peak %.1f (best %.1f)", 32 * L,
+          rows, vectors, kc, {b_offset}, now, p));
       for (int i = 0; i < 3; i++) {{
         int v = (i + round) % 3;
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < 10; rep++) {{
           long t0 = System.nanoTime();
-          for (int c = 0; c < 20000; c++) kernels[v].run(as[v], kc, b, t);
+          for (int c = 0; c < 20000; c++) kernels[v].run(as[v], kc, b, bo, t);
           best = Math.min(best, (System.nanoTime() - t0) / 20000.0);
         }}
         line.append(String.format("  %s %.1f (%.0f%%)", names[v], flops / best, 100 * flops / best / p));
@@ -160,6 +176,8 @@ def main():
     parser.add_argument("--jvm-args", default="", help="flags for the JVM: --jvm-args=-XX:UseAVX=2")
     parser.add_argument("--kc", type=int, default=128, help="k per call (Gemm.KC: 128 at 512 bits, 512 at 256)")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--b-offset", type=int, default=0, choices=range(0, 64, 4), metavar="BYTES",
+                        help="B's first element this many bytes past a cache line (default 0: on the line)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tile-probe-")
     try:
@@ -173,11 +191,11 @@ def main():
             d = os.path.join(work, shape)
             os.makedirs(d)
             with open(os.path.join(d, "TileProbe.java"), "w") as f:
-                f.write(source(rows, vectors, args.kc, args.rounds))
+                f.write(source(rows, vectors, args.kc, args.rounds, args.b_offset))
             javac = [java_tool("javac"), "--add-modules", "jdk.incubator.vector", "-nowarn", "-d", d,
                      os.path.join(d, "TileProbe.java")]
-            java = [java_tool("java"), *args.jvm_args.split(), "--add-modules", "jdk.incubator.vector", "-cp", d,
-                    "TileProbe"]
+            java = [java_tool("java"), *args.jvm_args.split(), "--add-modules", "jdk.incubator.vector",
+                    "--enable-native-access=ALL-UNNAMED", "-cp", d, "TileProbe"]
             try:
                 compiled = subprocess.run(javac, capture_output=True, text=True)
                 if compiled.returncode != 0:
