@@ -154,8 +154,8 @@ final class Gemm {
     /**
      * Where in {@code b} the panels go: its first element on a cache line now, or 0 where that is not known. The
      * tiles load B a whole vector at a time, and at 512 bits a vector a line off straddles two; placed on lines,
-     * a one-thread 1024×256→768 forward took 0.93–0.99× the time and PLE inference at B = 1,024 on one thread
-     * 0.94–0.97× (docs/architecture.md, "Cache-line alignment of the scratch arrays").
+     * a one-thread 1024×256→768 forward took 0.93–0.97× the time and PLE inference at B = 1,024 on one thread
+     * 0.92–0.97× (docs/architecture.md, "Cache-line alignment of the scratch arrays").
      */
     static int panelBase(float[] b) {
         return AlignedArrays.floatsToLine(b);
