@@ -101,6 +101,11 @@ final class AlignedArrays {
         return address(second) - address(first);
     }
 
+    /** Whether addresses can be read in this JVM (native access enabled and the downcall linked). */
+    static boolean linked() {
+        return ADDRESS_OF != null;
+    }
+
     /** Where element 0 of {@code a} is now (where it would be, for an empty array). */
     static long address(float[] a) {
         try {
