@@ -51,8 +51,8 @@ final class AlignedArrays {
     static final int MAX_FLOATS = (256 << 10) / Float.BYTES - 64;
     static final String PROPERTY = "din4j.cpu.alignArrays";
     private static final MethodHandle ADDRESS_OF = addressOf();
-    /** Whether arrays are allocated aligned in this JVM. */
     private static final long EMPTY_ARRAY_BYTES = emptyArrayBytes();
+    /** Whether arrays are allocated aligned in this JVM. */
     static final boolean ENABLED = headersAllowAlignment() && EMPTY_ARRAY_BYTES % 8 == 0 && EMPTY_ARRAY_BYTES > 0
             && EMPTY_ARRAY_BYTES <= LINE;
     private static final int ATTEMPTS = 8;
