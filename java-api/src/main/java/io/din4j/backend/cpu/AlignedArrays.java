@@ -13,11 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * collector may have moved them since.
  *
  * <p><b>Why.</b> A Java array starts wherever the allocator put it, 8-byte aligned: at 512 bits nearly every vector
- * load from a {@code float[]} then straddles two cache lines, at 256 bits every other one. On the Intel host at 512
- * bits, one JVM and two threads, DIN serving (200 candidates, T = 100) ran 0.90–0.95× the time with the attention
- * unit's scratch and weight arrays aligned, 0.95–0.97× at 256 bits; the 6 × 4 GEMM tile alone in L1 ran ~9% faster
- * reading B from an aligned segment than from one 16 bytes off (docs/architecture.md, "Cache-line alignment of the
- * scratch arrays").
+ * load from a {@code float[]} then straddles two cache lines, at 256 bits every other one. On the Intel host, old
+ * and new builds in one JVM, two threads, DIN serving (200 candidates, T = 100) ran 0.88–0.95× the time at 512 bits
+ * with the attention unit's arrays and the GEMM's panels aligned, 0.92–0.98× at 256 bits; the 6 × 4 GEMM tile
+ * alone in L1 ran ~9% faster reading B from an aligned segment than from one 16 bytes off (docs/architecture.md,
+ * "Cache-line alignment of the scratch arrays").
  *
  * <p><b>How.</b> The JVM tells no address and takes no alignment request for heap arrays. Two facts make one:
  * <ul>
