@@ -83,8 +83,13 @@ final class SeqKernels {
         return s.blend(e.mul(s), x.lt(0f));
     }
 
-    /** Beyond ±126, 2^u leaves the normal floats; 1/(1 + 2^u) is then 1 − 2^−126 or 2^−126 from 0 or 1 anyway. */
-    private static final float EXP2_LIMIT = 126f;
+    /**
+     * 1.5·2²³ + 127: adding it rounds u to an integer n held in the low mantissa bits with the exponent bias already
+     * added, so the sum's bits are {@code BIASED_BITS + n} and, shifted left by 23, the float 2^n (the magic's own
+     * bits above bit 8 leave through the top).
+     */
+    private static final float BIASED_ROUND_MAGIC = ROUND_MAGIC + 127;
+    private static final int BIASED_BITS = Float.floatToRawIntBits(BIASED_ROUND_MAGIC);
     /**
      * 2^f on [−½, ½]: degree 5, coefficients fitted here for the least largest relative error (9e-8; 1.9e-7 with
      * f32 rounding, as the base-e polynomial of {@link #expNonPositive}).
@@ -97,22 +102,29 @@ final class SeqKernels {
 
     /**
      * {@code 1/(1 + 2^u)}: σ(z) for {@code u = −z·log₂e}, for a caller that folds log₂e into a scale it applies
-     * anyway (Dice's normalisation). Base 2 needs no Cody–Waite reduction ({@code f = u − round(u)} is exact) and
-     * the two-sided clamp no sign blend afterwards. Its error grows with |u| as u's own rounding does (1/(1 + 2^u)
-     * is within 6e-7 relative for |u| ≤ 10); for a general σ(x) use {@link #sigmoid}, whose reduction is exact.
+     * anyway (Dice's normalisation). Base 2 needs no Cody–Waite reduction ({@code f = u − round(u)} is exact). Its
+     * error grows with |u| as u's own rounding does (1/(1 + 2^u) is within 6e-7 relative for |u| ≤ 10); for a
+     * general σ(x) use {@link #sigmoid}, whose reduction is exact. Finite u only: ±∞ gives NaN.
+     *
+     * <p>The exponent is clamped as an integer, n to [−126, 127] on the rounded sum's bits (which grow with the sum,
+     * and are negative for a negative sum), rather than u as a float: two integer min/max against a compare and a
+     * blend each (two µops each on AVX2), and the bias rides in the magic number instead of a subtraction. Dice's
+     * forward loop took 0.92× as long at 512 bits, 0.65× at 256 and 0.82× at 128 with the same bits (a scratch
+     * harness, old and new in one JVM, Intel host). From |u| = 2²² on, f can exceed ½ (u − round(u) in float is then
+     * a multiple of ½, 1, 2, ...), but there n is clamped and |P(f)|·2^n is far above 1 (u > 0: a result within
+     * 2⁻¹²⁴ of 0, where the clamped u gave 2⁻¹²⁶) or far below it (u < 0: exactly 1); P has no root at those multiples.
      */
     static FloatVector reciprocalOnePlusExp2(FloatVector u) {
-        // scalar math: u = clamp(u, ±126); n = round(u); f = u − n; 2^u = 2^n·P(f); result 1/(1 + 2^u)
-        u = u.blend(EXP2_LIMIT, u.compare(VectorOperators.GT, EXP2_LIMIT));
-        u = u.blend(-EXP2_LIMIT, u.lt(-EXP2_LIMIT));
-        FloatVector t = u.add(ROUND_MAGIC);
-        FloatVector f = u.sub(t.sub(ROUND_MAGIC));
+        // scalar math: n = round(u); f = u − n; 2^u = 2^clamp(n, −126, 127)·P(f); result 1/(1 + 2^u)
+        FloatVector t = u.add(BIASED_ROUND_MAGIC);
+        FloatVector f = u.sub(t.sub(BIASED_ROUND_MAGIC));
         FloatVector p = f.fma(P5, P4);
         p = p.fma(f, FloatVector.broadcast(S, P3));
         p = p.fma(f, FloatVector.broadcast(S, P2));
         p = p.fma(f, FloatVector.broadcast(S, P1));
         p = p.fma(f, FloatVector.broadcast(S, 1f));
-        IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        IntVector bits = t.reinterpretAsInts().max(BIASED_BITS - 126).min(BIASED_BITS + 127)
+                .lanewise(VectorOperators.LSHL, 23);
         return FloatVector.broadcast(S, 1f).div(p.fma(bits.reinterpretAsFloats(), FloatVector.broadcast(S, 1f)));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.util.Random;
 import java.util.function.UnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
@@ -106,5 +107,32 @@ class CpuMathTest {
             }
         }
         assertTrue(Float.isNaN(apply(new float[] {Float.NaN}, SeqKernels::reciprocalOnePlusExp2)[0]), "NaN in, NaN out");
+    }
+
+    @Test
+    void reciprocalOnePlusExp2SaturatesAtEveryMagnitude() {
+        // Past the exponent clamp the rounded u leaves the magic number's exact range (|u| ≥ 2²²), so f = u − n is
+        // no longer within ½: every binade up to the largest float, both signs, and the numbers next to the clamp.
+        Random random = new Random(7);
+        float[] u = new float[4 * 2_000 + 8];
+        int i = 0;
+        for (int e = 0; e < 2_000; e++) {
+            float m = (float) Math.pow(2, 7 + random.nextDouble() * 121);
+            float near = Math.nextUp(m);
+            u[i++] = m;
+            u[i++] = -m;
+            u[i++] = Math.round(near);
+            u[i++] = -Math.round(near) - 0.5f;
+        }
+        float[] edges = {Float.MAX_VALUE, -Float.MAX_VALUE, 127f, -127f, 127.5f, -126.5f, 0x1p22f, -0x1p22f};
+        System.arraycopy(edges, 0, u, i, edges.length);
+        float[] out = apply(u, SeqKernels::reciprocalOnePlusExp2);
+        for (int k = 0; k < u.length; k++) {
+            double ref = 1 / (1 + Math.pow(2, u[k]));
+            // P(f)·2¹²⁷ with f = −1 or −2 leaves up to 2⁻¹²⁴ where the exact value is 0
+            if (!(Math.abs(out[k] - ref) <= 4 * Float.MIN_NORMAL + 4e-7 * ref)) {
+                fail("1/(1 + 2^" + u[k] + "): reference " + ref + ", got " + out[k]);
+            }
+        }
     }
 }
