@@ -114,8 +114,18 @@ class CpuMathTest {
         // Past the exponent clamp the rounded u leaves the magic number's exact range (|u| ≥ 2²²), so f = u − n is
         // no longer within ½: every binade up to the largest float, both signs, and the numbers next to the clamp.
         Random random = new Random(7);
-        float[] u = new float[4 * 2_000 + 8];
+        float[] u = new float[4 * 2_000 + 8 + 6 * 108];
         int i = 0;
+        for (int k = 20; k < 128; k++) {
+            // next to powers of two the rounding leaves the largest f (up to 2²⁴)
+            float m = Math.scalb(1f, k);
+            u[i++] = m;
+            u[i++] = -m;
+            u[i++] = Math.nextDown(m);
+            u[i++] = -Math.nextDown(m);
+            u[i++] = Math.nextUp(m);
+            u[i++] = -Math.nextUp(m);
+        }
         for (int e = 0; e < 2_000; e++) {
             float m = (float) Math.pow(2, 7 + random.nextDouble() * 121);
             float near = Math.nextUp(m);
