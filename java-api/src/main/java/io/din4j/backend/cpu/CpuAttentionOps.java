@@ -911,9 +911,9 @@ final class CpuAttentionOps implements AttentionOps {
             }
             case DICE -> {
                 // σ in base 2 with log₂e folded into uScale, 1 − α kept per channel: ~15 vector operations against
-                // ~27 through SeqKernels.sigmoid (Dice was a quarter of DIN serving's time). Rows outer: in training the rows
-                // come from memory, and a channels-outer loop's 320-byte strides ran the training pass's activate
-                // 1.6× as long; on rows already in L1 the two orders ran alike.
+                // ~27 through SeqKernels.sigmoid (Dice was a quarter of DIN serving's time). Rows outer: in training
+                // the rows come from memory, and a channels-outer loop's 320-byte strides ran the training pass's
+                // activate 1.6× as long; on rows already in L1 the two orders ran alike.
                 for (int t = 0; t < len; t++) {
                     for (int j = 0; j < hp; j += L) {
                         // scalar math: p = σ((x − μ)·invStd) = 1/(1 + 2^((x − μ)·uScale)); y = x·(α + (1 − α)·p)  (paper eq. 9)
