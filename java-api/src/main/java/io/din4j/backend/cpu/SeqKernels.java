@@ -164,13 +164,15 @@ final class SeqKernels {
         // Where the tiles take C's starting values: C itself when accumulating, else the bias (or zeros) as a row
         // of stride 0, so that a new C is written once, by the tiles. Filling C first cost a pass of stores over
         // lines not yet in cache (the batch-wide pre-activations and gradients): 5.5% of a DIN training step's
-        // samples sat in that fill (JFR, B = 1024, T = 50, two threads, 512 bits). The tiles the default plans do
-        // not use, and the rows left over, start from C, so those are filled as before.
+        // samples sat in that fill (JFR, B = 1024, T = 50, two threads, 512 bits). The wide tiles (4 rows × 1, 2,
+        // 4 or 5 vectors) take one start row of their own at offset 0 instead (the bias's slice for their columns,
+        // copied to the panel's first row, or zeros): with the narrow tiles' three parameters (row, offset, stride)
+        // C2 compiled block5 1.2× slower at 128 bits. The rows left over start from C, so those are filled as before.
         float[] init = c;
         int iOff = cOff;
         int is = cStride;
+        boolean fromRow = !accumulate && nv > 1 && (bias != null || n <= ZEROS.length);
         if (!accumulate) {
-            boolean fromRow = !WIDE_TILES && nv > 1 && (bias != null || n <= ZEROS.length);
             if (fromRow) {
                 init = bias != null ? bias : ZEROS;
                 iOff = 0;
@@ -197,9 +199,9 @@ final class SeqKernels {
                 pOff = paneledOff;
                 paneledOff += kN * v * L;
             } else if (bStride != v * L) {
-                packPanel(b, bOff + j, bStride, kN, v * L, panel, 0);
+                packPanel(b, bOff + j, bStride, kN, v * L, panel, START_ROW);
                 p = panel;
-                pOff = 0;
+                pOff = START_ROW;
             }
             if (v == 3 && THREE_VECTOR_ROWS == 6) {
                 block6x3(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
@@ -208,7 +210,16 @@ final class SeqKernels {
             } else if (v == 2 && !WIDE_TILES) {
                 block6x2(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
             } else {
-                tile(v, a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride);
+                // The wide tiles take their start row at offset 0: the bias's slice goes to the panel's first row.
+                float[] start = null;
+                if (fromRow) {
+                    start = ZEROS;
+                    if (bias != null) {
+                        System.arraycopy(bias, j, panel, 0, v * L);
+                        start = panel;
+                    }
+                }
+                tile(v, a, aOff, aStride, full, kN, p, pOff, c, cOff + j, cStride, start);
             }
             j += v * L;
         }
@@ -453,19 +464,22 @@ final class SeqKernels {
 
     /** The tile of {@code vectors} vectors over B's panel at {@code pOff} ({@code K} rows of exactly that width). */
     private static void tile(int vectors, float[] a, int aOff, int as, int rows, int kN, float[] p, int pOff,
-                             float[] c, int cOff, int cs) {
+                             float[] c, int cOff, int cs, float[] start) {
         switch (vectors) {
-            case 5 -> block5(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
-            case 4 -> block4(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
-            case 2 -> block2(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
-            default -> block1(a, aOff, as, rows, kN, p, pOff, c, cOff, cs);
+            case 5 -> block5(a, aOff, as, rows, kN, p, pOff, c, cOff, cs, start);
+            case 4 -> block4(a, aOff, as, rows, kN, p, pOff, c, cOff, cs, start);
+            case 2 -> block2(a, aOff, as, rows, kN, p, pOff, c, cOff, cs, start);
+            default -> block1(a, aOff, as, rows, kN, p, pOff, c, cOff, cs, start);
         }
     }
 
     /** Floats a {@link #gemm} panel needs for products with up to {@code maxK} rows of B: the widest tile's K rows. */
     static int panelFloats(int maxK) {
-        return maxK * 5 * L;
+        return START_ROW + maxK * 5 * L;
     }
+
+    /** Where a packed tile column starts in {@code panel}: after one row of a wide tile's start values. */
+    private static final int START_ROW = 5 * L;
 
     /** {@code panel[at + k·width + i] = B[k, j0 + i]} for {@code k < K, i < width}: one tile column of B, rows back to back. */
     private static void packPanel(float[] b, int j0, int bs, int kN, int width, float[] panel, int at) {
@@ -738,13 +752,16 @@ final class SeqKernels {
     }
 
     private static void block5(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
-                               float[] c, int cOff, int cs) {
+                               float[] c, int cOff, int cs, float[] start) {
+        float[] init = start != null ? start : c;
+        int is = start != null ? 0 : cs;
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L), x04 = FloatVector.fromArray(S, c, c0 + 4 * L);
-            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L), x14 = FloatVector.fromArray(S, c, c1 + 4 * L);
-            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L), x24 = FloatVector.fromArray(S, c, c2 + 4 * L);
-            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L), x34 = FloatVector.fromArray(S, c, c3 + 4 * L);
+            int i0 = start != null ? 0 : c0, i1 = i0 + is, i2 = i1 + is, i3 = i2 + is;
+            FloatVector x00 = FloatVector.fromArray(S, init, i0), x01 = FloatVector.fromArray(S, init, i0 + L), x02 = FloatVector.fromArray(S, init, i0 + 2 * L), x03 = FloatVector.fromArray(S, init, i0 + 3 * L), x04 = FloatVector.fromArray(S, init, i0 + 4 * L);
+            FloatVector x10 = FloatVector.fromArray(S, init, i1), x11 = FloatVector.fromArray(S, init, i1 + L), x12 = FloatVector.fromArray(S, init, i1 + 2 * L), x13 = FloatVector.fromArray(S, init, i1 + 3 * L), x14 = FloatVector.fromArray(S, init, i1 + 4 * L);
+            FloatVector x20 = FloatVector.fromArray(S, init, i2), x21 = FloatVector.fromArray(S, init, i2 + L), x22 = FloatVector.fromArray(S, init, i2 + 2 * L), x23 = FloatVector.fromArray(S, init, i2 + 3 * L), x24 = FloatVector.fromArray(S, init, i2 + 4 * L);
+            FloatVector x30 = FloatVector.fromArray(S, init, i3), x31 = FloatVector.fromArray(S, init, i3 + L), x32 = FloatVector.fromArray(S, init, i3 + 2 * L), x33 = FloatVector.fromArray(S, init, i3 + 3 * L), x34 = FloatVector.fromArray(S, init, i3 + 4 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0, bk = bOff; k < kN; k++, bk += 5 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 5 vectors
@@ -785,13 +802,16 @@ final class SeqKernels {
     }
 
     private static void block4(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
-                               float[] c, int cOff, int cs) {
+                               float[] c, int cOff, int cs, float[] start) {
+        float[] init = start != null ? start : c;
+        int is = start != null ? 0 : cs;
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L), x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L);
-            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L), x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L);
-            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L), x22 = FloatVector.fromArray(S, c, c2 + 2 * L), x23 = FloatVector.fromArray(S, c, c2 + 3 * L);
-            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L), x32 = FloatVector.fromArray(S, c, c3 + 2 * L), x33 = FloatVector.fromArray(S, c, c3 + 3 * L);
+            int i0 = start != null ? 0 : c0, i1 = i0 + is, i2 = i1 + is, i3 = i2 + is;
+            FloatVector x00 = FloatVector.fromArray(S, init, i0), x01 = FloatVector.fromArray(S, init, i0 + L), x02 = FloatVector.fromArray(S, init, i0 + 2 * L), x03 = FloatVector.fromArray(S, init, i0 + 3 * L);
+            FloatVector x10 = FloatVector.fromArray(S, init, i1), x11 = FloatVector.fromArray(S, init, i1 + L), x12 = FloatVector.fromArray(S, init, i1 + 2 * L), x13 = FloatVector.fromArray(S, init, i1 + 3 * L);
+            FloatVector x20 = FloatVector.fromArray(S, init, i2), x21 = FloatVector.fromArray(S, init, i2 + L), x22 = FloatVector.fromArray(S, init, i2 + 2 * L), x23 = FloatVector.fromArray(S, init, i2 + 3 * L);
+            FloatVector x30 = FloatVector.fromArray(S, init, i3), x31 = FloatVector.fromArray(S, init, i3 + L), x32 = FloatVector.fromArray(S, init, i3 + 2 * L), x33 = FloatVector.fromArray(S, init, i3 + 3 * L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0, bk = bOff; k < kN; k++, bk += 4 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 4 vectors
@@ -914,13 +934,16 @@ final class SeqKernels {
     }
 
     private static void block2(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
-                               float[] c, int cOff, int cs) {
+                               float[] c, int cOff, int cs, float[] start) {
+        float[] init = start != null ? start : c;
+        int is = start != null ? 0 : cs;
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
-            FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
-            FloatVector x20 = FloatVector.fromArray(S, c, c2), x21 = FloatVector.fromArray(S, c, c2 + L);
-            FloatVector x30 = FloatVector.fromArray(S, c, c3), x31 = FloatVector.fromArray(S, c, c3 + L);
+            int i0 = start != null ? 0 : c0, i1 = i0 + is, i2 = i1 + is, i3 = i2 + is;
+            FloatVector x00 = FloatVector.fromArray(S, init, i0), x01 = FloatVector.fromArray(S, init, i0 + L);
+            FloatVector x10 = FloatVector.fromArray(S, init, i1), x11 = FloatVector.fromArray(S, init, i1 + L);
+            FloatVector x20 = FloatVector.fromArray(S, init, i2), x21 = FloatVector.fromArray(S, init, i2 + L);
+            FloatVector x30 = FloatVector.fromArray(S, init, i3), x31 = FloatVector.fromArray(S, init, i3 + L);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0, bk = bOff; k < kN; k++, bk += 2 * L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 2 vectors
@@ -955,13 +978,16 @@ final class SeqKernels {
     }
 
     private static void block1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
-                               float[] c, int cOff, int cs) {
+                               float[] c, int cOff, int cs, float[] start) {
+        float[] init = start != null ? start : c;
+        int is = start != null ? 0 : cs;
         for (int r = 0; r + 4 <= rows; r += 4) {
             int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-            FloatVector x00 = FloatVector.fromArray(S, c, c0);
-            FloatVector x10 = FloatVector.fromArray(S, c, c1);
-            FloatVector x20 = FloatVector.fromArray(S, c, c2);
-            FloatVector x30 = FloatVector.fromArray(S, c, c3);
+            int i0 = start != null ? 0 : c0, i1 = i0 + is, i2 = i1 + is, i3 = i2 + is;
+            FloatVector x00 = FloatVector.fromArray(S, init, i0);
+            FloatVector x10 = FloatVector.fromArray(S, init, i1);
+            FloatVector x20 = FloatVector.fromArray(S, init, i2);
+            FloatVector x30 = FloatVector.fromArray(S, init, i3);
             int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
             for (int k = 0, bk = bOff; k < kN; k++, bk += L) {
                 // scalar math: C[r, j] += A[r, k]·B[k, j] for 4 rows × 1 vectors
