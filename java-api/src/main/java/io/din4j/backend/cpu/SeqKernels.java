@@ -139,10 +139,12 @@ final class SeqKernels {
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
      *
      * <p>Tiles hold their accumulators in registers while B rows stream from L1; their sizes follow the register
-     * file ({@link #plan}): 6 rows × 2 vectors and 6 × 3 on 32 registers, 6 × 2 and 3 × 3 on 16. A tile loads its
-     * starting values from a row given by array, offset and row stride: C itself, or the bias (or zeros) at stride 0.
-     * No branch on the initial value inside the tile (one there, or the 1-row tail in the same method, halved the
-     * tile's speed).
+     * file ({@link #plan}): 6 rows × 2 vectors and 6 × 3 on 32 registers, 6 × 2 and 3 × 3 on 16, and with
+     * {@link #WIDE_TILES} (128 bits on 32 registers) 4 rows × 5, 4, 2 or 1 vectors beside 6 × 3. A tile loads its
+     * starting values from a row given by array, offset and row stride: C itself, or the bias (or zeros) at stride 0;
+     * the wide tiles take the bias's slice (or zeros) as one array read at offset 0, or C when it is null. No branch
+     * on the initial value inside the k-loop (one there, or the 1-row tail in the same method, halved the tile's
+     * speed).
      *
      * <p>Each tile column of B is first copied into {@code panel} ({@link #panelFloats} floats), {@code K} rows of
      * exactly the tile's width, unless B already is that narrow, and the tile's index into it grows by that width
