@@ -139,7 +139,7 @@ final class SeqKernels {
      * {@code C} itself ({@code accumulate}), {@code bias[0:n]}, or 0; {@code n} is a multiple of the lane count.
      *
      * <p>Tiles hold their accumulators in registers while B rows stream from L1; their sizes follow the register
-     * file ({@link #plan}): 6 rows × 2 vectors and 6 × 3 on 32 registers, 6 × 2 and 3 × 3 on 16, and with
+     * file ({@link #plan}): 6 rows × 2 vectors and 6 × 3 on 32 registers, 6 × 2 and 6 × 1 on 16, and with
      * {@link #WIDE_TILES} (128 bits on 32 registers) 4 rows × 5, 4, 2 or 1 vectors beside 6 × 3. A tile loads its
      * starting values from a row given by array, offset and row stride: C itself, or the bias (or zeros) at stride 0;
      * the wide tiles take the bias's slice (or zeros) as one array read at offset 0, or C when it is null. No branch
@@ -155,7 +155,8 @@ final class SeqKernels {
      *
      * <p>{@code paneled}, when not null, is B already in that layout ({@link #panelize}, {@link #panelMap}): a weight
      * that many calls share is laid out once instead of once per call, and a per-sample operand is built in it. The
-     * rows left over after the tiles then read it too, tile column by tile column, and {@code b} is not read.
+     * tiles then never read {@code b}. The rows left over after them read {@code b} when it is another array (the
+     * weight's row-major copy), else the panels, tile column by tile column.
      */
     static void gemm(float[] a, int aOff, int aStride, int rows, int kN, float[] b, int bOff, int bStride, int n,
                      float[] bias, float[] c, int cOff, int cStride, boolean accumulate, float[] panel, float[] paneled) {
@@ -205,10 +206,10 @@ final class SeqKernels {
                 p = panel;
                 pOff = START_ROW;
             }
-            if (v == 3 && THREE_VECTOR_ROWS == 6) {
+            if (v == 3) {
                 block6x3(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
-            } else if (v == 3) {
-                block3x3(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
+            } else if (v == 1 && ODD_TILE_VECTORS == 1) {
+                block6x1(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
             } else if (v == 2 && !WIDE_TILES) {
                 block6x2(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
             } else {
@@ -225,7 +226,9 @@ final class SeqKernels {
             }
             j += v * L;
         }
-        if (paneled == null) {
+        if (paneled == null || b != paneled) {
+            // Row-major B, where the caller has it beside the panels: the leftover rows then run 2 × 5-vector
+            // kernels across the width instead of 2 × (tile width) per tile column (2 × 1 on a 1-vector column).
             leftoverRows(a, aOff, aStride, full, rows, kN, b, bOff, bStride, nv, c, cOff, cStride);
         } else if (full < rows) {
             // each element still sums its k in order, so the results are those of the row-major B
@@ -244,9 +247,7 @@ final class SeqKernels {
         int block = 1;
         for (int v : plan) {
             int step;
-            if (v == 3) {
-                step = THREE_VECTOR_ROWS;
-            } else if (v == 2 && !WIDE_TILES) {
+            if (v == 3 || (v == 2 && !WIDE_TILES) || (v == 1 && ODD_TILE_VECTORS == 1)) {
                 step = 6;
             } else {
                 step = 4;
@@ -386,7 +387,7 @@ final class SeqKernels {
 
     /**
      * Whether the sequence kernels use the wide tiles sized for 32 registers (4 rows × 4 or 5 vectors, 20
-     * accumulators; 6 × 3 was among them until it became {@link #THREE_VECTOR_ROWS}'s tile). On by default only at
+     * accumulators; 6 × 3 was among them until it became the 32-register plans' 3-vector tile). On by default only at
      * 128 bits with 32 registers (the shape of NEON), off at 256 and 512 bits.
      *
      * <p>Off at 512 bits: on an AVX-512 host (2026-12-04) those kernels came out of C2 with some of their vector
@@ -407,14 +408,23 @@ final class SeqKernels {
             && Boolean.parseBoolean(System.getProperty("din4j.cpu.seq.wideTiles", String.valueOf(L == 4)));
 
     /**
-     * Rows of the 3-vector tile: 6 on 32 registers ({@code block6x3}, 18 accumulators), 3 on 16 ({@code block3x3}).
-     * 6 × 3 since 2026-12-05: on an Intel host at 512 bits the 3 × 3 tile spent a third of its instructions on loop
-     * and index work for its 9 FMAs; with 6 × 3 the attention unit (one user's 200 candidates at T = 100, one
+     * The width in vectors of the tile that ends a narrow plan ({@link #computePlan}) for an odd vector count: 3 on
+     * 32 registers ({@code block6x3}, 18 accumulators), 1 on 16 ({@code block6x1}); both take 6 rows, as
+     * {@code block6x2} does.
+     *
+     * <p>6 × 3 since 2026-12-05: on an Intel host at 512 bits the 3 × 3 tile spent a third of its instructions on
+     * loop and index work for its 9 FMAs; with 6 × 3 the attention unit (one user's 200 candidates at T = 100, one
      * thread) took 4.03–4.08 ms against 4.47–4.69 in three alternated pairs. It did not box in the
      * {@code --alloc-check} runs of the DIN training step that found the wide tiles' garbage (five runs, 325–339
      * bytes per sample); under {@code -XX:-TieredCompilation} it boxes as {@code block6x2} does, before and after.
+     *
+     * <p>6 × 1 on 16 registers since 2026-12-06, in place of a 3 × 3 tile: the attention unit's 40-wide second
+     * layer (5 vectors at 256 bits) went 2 + 3 with 3 × 3 over 60% of its columns, at about 69% of the rate
+     * {@code block6x2} reached in the same runs (JFR samples per FLOP, serving at 256 bits), and now goes 2 + 2 + 1,
+     * with 6 × 1 (six FMA chains, so at most ¾ of the FMA pipes' rate) over 20%. Figures in docs/architecture.md
+     * ("Sequence GEMM panels").
      */
-    static final int THREE_VECTOR_ROWS = VectorIsa.REGISTERS >= 32 ? 6 : 3;
+    static final int ODD_TILE_VECTORS = VectorIsa.REGISTERS >= 32 ? 3 : 1;
 
     /** Tile plans for every vector count a sequence GEMM meets, computed once (no allocation per call). */
     private static final int[][] PLANS = new int[257][];
@@ -440,13 +450,14 @@ final class SeqKernels {
     /**
      * With the wide tiles ({@link #WIDE_TILES}): one width for the whole row where it divides (80 = 5 vectors of 16, 48 = 3, 64 = 4), so no
      * narrow tile is needed where a wide one fits, and 6 × 3 for the 3-vector case. Otherwise (256 and 512 bits, and 128 bits on 16 registers): 6
-     * rows × 2 vectors, with one 3-vector tile where the count is odd ({@link #THREE_VECTOR_ROWS}); on 16 registers
-     * these hold at most 12 accumulators with no more than two B vectors live beside them, which C2 allocates without
-     * spilling. The transposed kernels (4 rows) take 2-vector tiles.
+     * rows × 2 vectors, with one tile of {@link #ODD_TILE_VECTORS} where the count is odd (6 × 3 on 32 registers, 6 × 1
+     * on 16); on 16 registers these hold at most 12 accumulators with no more than two B vectors live beside them,
+     * which C2 allocates without spilling. The transposed kernels (4 rows) take 2-vector tiles, and a 1-vector one for
+     * an odd count.
      */
     private static int[] computePlan(int nv, boolean transposed) {
         if (!WIDE_TILES) {
-            int threes = !transposed && nv % 2 == 1 && nv >= 3 ? 1 : 0;
+            int threes = !transposed && nv % 2 == 1 && nv >= 3 && ODD_TILE_VECTORS == 3 ? 1 : 0;
             int twos = (nv - 3 * threes) / 2;
             int ones = nv - 3 * threes - 2 * twos;
             int[] w = new int[threes + twos + ones];
@@ -865,34 +876,32 @@ final class SeqKernels {
     }
 
     /**
-     * 3 rows × 3 vectors (9 accumulators): the 3-vector tile on 16 registers. 4 × 3 (12 accumulators) measured
-     * 36–39 GFLOP/s on the AVX2 host against 55–78 for 6 × 2: C2 keeps two broadcasts live, so one accumulator
-     * spills and its chain runs through a store and a reload every k.
+     * 6 rows × 1 vector (6 accumulators): the odd vector count's last column on 16 registers
+     * ({@link #ODD_TILE_VECTORS}). Its place was a 3 × 3 tile; a 4 × 3 one (12 accumulators) had measured 36–39 GFLOP/s
+     * on the AVX2 host against 55–78 for 6 × 2: C2 kept two broadcasts live, so one accumulator spilled and its chain
+     * ran through a store and a reload every k.
      */
-    private static void block3x3(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
+    private static void block6x1(float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
                                  float[] init, int iOff, int is, float[] c, int cOff, int cs) {
-        for (int r = 0; r + 3 <= rows; r += 3) {
-            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs;
-            int i0 = iOff + r * is, i1 = i0 + is, i2 = i1 + is;
-            FloatVector x00 = FloatVector.fromArray(S, init, i0), x01 = FloatVector.fromArray(S, init, i0 + L), x02 = FloatVector.fromArray(S, init, i0 + 2 * L);
-            FloatVector x10 = FloatVector.fromArray(S, init, i1), x11 = FloatVector.fromArray(S, init, i1 + L), x12 = FloatVector.fromArray(S, init, i1 + 2 * L);
-            FloatVector x20 = FloatVector.fromArray(S, init, i2), x21 = FloatVector.fromArray(S, init, i2 + L), x22 = FloatVector.fromArray(S, init, i2 + 2 * L);
-            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as;
-            for (int k = 0, bk = bOff; k < kN; k++, bk += 3 * L) {
-                // scalar math: C[r, j] += A[r, k]·B[k, j] for 3 rows × 3 vectors
+        for (int r = 0; r + 6 <= rows; r += 6) {
+            int c0 = cOff + r * cs, c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+            int i0 = iOff + r * is, i1 = i0 + is, i2 = i1 + is, i3 = i2 + is, i4 = i3 + is, i5 = i4 + is;
+            FloatVector x0 = FloatVector.fromArray(S, init, i0), x1 = FloatVector.fromArray(S, init, i1);
+            FloatVector x2 = FloatVector.fromArray(S, init, i2), x3 = FloatVector.fromArray(S, init, i3);
+            FloatVector x4 = FloatVector.fromArray(S, init, i4), x5 = FloatVector.fromArray(S, init, i5);
+            int a0 = aOff + r * as, a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
+            for (int k = 0, bk = bOff; k < kN; k++, bk += L) {
+                // scalar math: C[r, j] += A[r, k]·B[k, j] for 6 rows × 1 vector
                 FloatVector b0 = FloatVector.fromArray(S, b, bk);
-                FloatVector b1 = FloatVector.fromArray(S, b, bk + L);
-                FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
-                FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
-                x00 = v0.fma(b0, x00); x01 = v0.fma(b1, x01); x02 = v0.fma(b2, x02);
-                FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
-                x10 = v1.fma(b0, x10); x11 = v1.fma(b1, x11); x12 = v1.fma(b2, x12);
-                FloatVector v2 = FloatVector.broadcast(S, a[a2 + k]);
-                x20 = v2.fma(b0, x20); x21 = v2.fma(b1, x21); x22 = v2.fma(b2, x22);
+                x0 = FloatVector.broadcast(S, a[a0 + k]).fma(b0, x0);
+                x1 = FloatVector.broadcast(S, a[a1 + k]).fma(b0, x1);
+                x2 = FloatVector.broadcast(S, a[a2 + k]).fma(b0, x2);
+                x3 = FloatVector.broadcast(S, a[a3 + k]).fma(b0, x3);
+                x4 = FloatVector.broadcast(S, a[a4 + k]).fma(b0, x4);
+                x5 = FloatVector.broadcast(S, a[a5 + k]).fma(b0, x5);
             }
-            x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L);
-            x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L);
-            x20.intoArray(c, c2); x21.intoArray(c, c2 + L); x22.intoArray(c, c2 + 2 * L);
+            x0.intoArray(c, c0); x1.intoArray(c, c1); x2.intoArray(c, c2);
+            x3.intoArray(c, c3); x4.intoArray(c, c4); x5.intoArray(c, c5);
         }
     }
 

@@ -56,9 +56,10 @@ class SeqKernelsTest {
     /**
      * The blocked GEMM against a triple loop, over row counts 1..21 (8-, 6- and 4-row tiles with every tail; 16
      * and 20 rows: gemmTN's 6-row tiles with 4-row ones after them) and column counts 1..11 vectors (every tile
-     * plan of both register files: 10 = 5+5 or 3+3+2+2, 11 = 4+4+3 or 3+3+3+2). B is either dense (stride n: a one-tile plan reads it in place) or wider than the product (every
-     * tile column goes through the panel), and given either as it is or already laid out as panels
-     * ({@code SeqKernels.panelize}, the attention unit's weights).
+     * plan: 11 = 4+4+3 with the wide tiles, 2+2+2+2+3 on 32 registers, 2+2+2+2+2+1 on 16). B is either dense
+     * (stride n: a one-tile plan reads it in place) or wider than the product (every tile column goes through the
+     * panel), and given as it is, already laid out as panels beside its row-major copy (the attention unit's
+     * weights, {@code SeqKernels.panelize}), or as panels alone (the folded first layer's per-sample operand).
      */
     @Test
     void gemmMatchesNaiveProduct() {
@@ -85,11 +86,15 @@ class SeqKernelsTest {
                     }
                     float[] c0 = c.clone();
                     float[] paneled = null;
-                    if (r.nextBoolean()) {
+                    float[] given = b;
+                    int layout = r.nextInt(3);
+                    if (layout > 0) {
                         paneled = new float[k * n];
                         SeqKernels.panelize(b, 0, bs, k, n, paneled);
+                        // 1: the weight's row-major copy beside its panels; 2: the panels alone (a folded operand)
+                        given = layout == 1 ? b : paneled;
                     }
-                    SeqKernels.gemm(a, 0, as, rows, k, b, 0, bs, n, bias, c, 0, cs, acc, new float[SeqKernels.panelFloats(k)], paneled);
+                    SeqKernels.gemm(a, 0, as, rows, k, given, 0, bs, n, bias, c, 0, cs, acc, new float[SeqKernels.panelFloats(k)], paneled);
                     for (int i = 0; i < c.length; i++) {
                         assertEquals(expect[i], c[i], 1e-5f * (1 + Math.abs(expect[i])),
                                 "rows=" + rows + " vectors=" + nv + " acc=" + acc + " at " + i);
