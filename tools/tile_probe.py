@@ -7,17 +7,18 @@
     tools/tile_probe.py --jvm-args=-XX:MaxVectorSize=16 --kc 1024 4x5 6x3   # 128 bits
 
 For each tile shape (ROWS rows of A by VECTORS vectors of B's columns, ROWS x VECTORS accumulators in registers)
-it writes three micro-kernels in the shape of the library's (io.din4j.backend.cpu.Gemm: B packed in a panel as wide
+it writes four micro-kernels in the shape of the library's (io.din4j.backend.cpu.Gemm: B packed in a panel as wide
 as the tile, one broadcast of A per row and k, an FMA per accumulator, the tile stored once after the k loop) that
 differ only in how they address A:
   row    A row-major at a row stride known at run time (Gemm.packA's layout: kc floats per row);
   inter  A interleaved by k, a[ROWS*k + r] (Gemm.packAInterleaved's layout);
-  const  A row-major at a row stride that is a compile-time constant (kc + 16).
+  const  A row-major at a row stride that is a compile-time constant (kc + 16);
+  split  each row of A an array of its own (a float[][] whose rows the kernel takes into locals first).
 It compiles them with javac into a temporary directory and runs them in one JVM (the library is not needed),
 K = kc per call over data that stays in L1, the variants' order rotated every round. Each line gives GFLOP/s of the
 best of 10 timings of 20,000 calls, and in brackets its share of the highest one-thread FMA peak measured so far in
 the same JVM (a register-only loop, twelve accumulator chains through the FMA's addend, as MachineLimits measures
-it; timed before every round, the round's own reading printed too: on a shared host it moves). The three variants'
+it; timed before every round, the round's own reading printed too: on a shared host it moves). The four variants'
 results are checked to be the same bits. B starts on a cache line, as the library's packed panels do, or
 --b-offset bytes past one (16: as a plain float[] mostly lay before the library aligned its arrays); its address is
 read through a memset downcall, as io.din4j.backend.cpu.AlignedArrays does.
@@ -36,7 +37,9 @@ import tempfile
 
 def kernel(name, rows, vectors, mode):
     """Java source of one micro-kernel: C[rows x vectors*L] = A[rows x kc] . B[kc x vectors*L], B in a panel."""
-    out = [f"  static void {name}(float[] a, int kc, float[] b, int bo, float[] t) {{"]
+    out = [f"  static void {name}(float[] a, float[][] as, int kc, float[] b, int bo, float[] t) {{"]
+    if mode == "split":
+        out += [f"    float[] r{r} = as[{r}];" for r in range(rows)]
     if mode == "row":
         out.append("    int a0 = 0;")
         out += [f"    int a{r} = a{r - 1} + kc;" for r in range(1, rows)]
@@ -52,8 +55,8 @@ def kernel(name, rows, vectors, mode):
         out.append(f"      int ak = {rows} * k;")
     out += [f"      FloatVector b{j} = FloatVector.fromArray(S, b, bk + {j} * L);" for j in range(vectors)]
     for r in range(rows):
-        index = f"ak + {r}" if mode == "inter" else f"a{r} + k"
-        out.append(f"      FloatVector x{r} = FloatVector.broadcast(S, a[{index}]);")
+        element = f"r{r}[k]" if mode == "split" else f"a[ak + {r}]" if mode == "inter" else f"a[a{r} + k]"
+        out.append(f"      FloatVector x{r} = FloatVector.broadcast(S, {element});")
         out += [f"      c{r}_{j} = x{r}.fma(b{j}, c{r}_{j});" for j in range(vectors)]
     out.append("    }")
     for r in range(rows):
@@ -63,7 +66,7 @@ def kernel(name, rows, vectors, mode):
 
 
 def source(rows, vectors, kc, rounds, b_offset):
-    modes = ["row", "inter", "const"]
+    modes = ["row", "inter", "const", "split"]
     kernels = "".join(kernel("k_" + m, rows, vectors, m) for m in modes)
     return f"""import jdk.incubator.vector.*;
 
@@ -73,7 +76,7 @@ public class TileProbe {{
   static final int STRIDE = {kc} + 16;
 
 {kernels}
-  interface Kernel {{ void run(float[] a, int kc, float[] b, int bo, float[] t); }}
+  interface Kernel {{ void run(float[] a, float[][] as, int kc, float[] b, int bo, float[] t); }}
 
   /** Where element 0 of a is now: memset(p, 0, 0) returns p, and a critical downcall may take a heap array. */
   static long address(float[] a) throws Throwable {{
@@ -119,23 +122,25 @@ public class TileProbe {{
     float[] b = new float[kc * vectors * L + 32];
     for (int i = 0; i < a.length; i++) a[i] = random.nextFloat();
     for (int i = 0; i < b.length; i++) b[i] = random.nextFloat();
+    float[][] rowsOfA = new float[rows][kc];
     for (int r = 0; r < rows; r++) {{
+      System.arraycopy(a, r * kc, rowsOfA[r], 0, kc);
       for (int k = 0; k < kc; k++) {{
         ai[rows * k + r] = a[r * kc + k];
         ac[r * STRIDE + k] = a[r * kc + k];
       }}
     }}
-    Kernel[] kernels = {{TileProbe::k_row, TileProbe::k_inter, TileProbe::k_const}};
-    float[][] as = {{a, ai, ac}};
-    String[] names = {{"row", "inter", "const"}};
+    Kernel[] kernels = {{TileProbe::k_row, TileProbe::k_inter, TileProbe::k_const, TileProbe::k_split}};
+    float[][] as = {{a, ai, ac, a}};
+    String[] names = {{"row", "inter", "const", "split"}};
     float[] expect = new float[rows * vectors * L];
     // B from its first element on a cache line plus the requested offset; a collection may move the array, so the
     // offset is found again before every round (B's values are random throughout, so any offset multiplies alike)
     int bo = (int) (Math.floorMod(-address(b), 64) + {b_offset}) / 4;
-    k_row(a, kc, b, bo, expect);
-    for (int v = 1; v < 3; v++) {{
+    k_row(a, rowsOfA, kc, b, bo, expect);
+    for (int v = 1; v < kernels.length; v++) {{
       float[] got = new float[expect.length];
-      kernels[v].run(as[v], kc, b, bo, got);
+      kernels[v].run(as[v], rowsOfA, kc, b, bo, got);
       if (!java.util.Arrays.equals(got, expect)) throw new AssertionError(names[v] + " differs from row");
     }}
     float[] t = new float[expect.length];
@@ -148,12 +153,12 @@ public class TileProbe {{
       p = Math.max(p, now);
       StringBuilder line = new StringBuilder(String.format("%d-bit %dx%d kc=%d B+%dB  peak %.1f (best %.1f)", 32 * L,
           rows, vectors, kc, {b_offset}, now, p));
-      for (int i = 0; i < 3; i++) {{
-        int v = (i + round) % 3;
+      for (int i = 0; i < kernels.length; i++) {{
+        int v = (i + round) % kernels.length;
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < 10; rep++) {{
           long t0 = System.nanoTime();
-          for (int c = 0; c < 20000; c++) kernels[v].run(as[v], kc, b, bo, t);
+          for (int c = 0; c < 20000; c++) kernels[v].run(as[v], rowsOfA, kc, b, bo, t);
           best = Math.min(best, (System.nanoTime() - t0) / 20000.0);
         }}
         line.append(String.format("  %s %.1f (%.0f%%)", names[v], flops / best, 100 * flops / best / p));
