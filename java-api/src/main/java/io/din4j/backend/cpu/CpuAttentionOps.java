@@ -888,7 +888,7 @@ final class CpuAttentionOps implements AttentionOps {
         float[] y = w.act(l, wk);
         switch (w.unit.activation()) {
             // ReLU and PReLU as a compare and a blend, not FloatVector.max/min: those keep Java's NaN and −0 rules,
-            // several instructions each on AVX2; PReLU as min·α + max took 1.06–1.15× as long in inference.
+            // several instructions each on AVX2; PReLU as min·α + max took 1.04–1.15× as long in inference.
             case RELU -> {
                 for (int i = 0; i < len * hp; i += L) {
                     // scalar math: y = x ≤ 0 ? 0 : x  (the bits of max(x, 0), −0 and NaN included)
