@@ -322,8 +322,9 @@ final class Gemm {
      * compiles a kernel's stores after its k-loop from those profiles; a profile with two vector classes in it made
      * the store a type switch on the accumulator, which must then exist as an object, so C2 boxed the accumulators
      * on every k. A DIN training step at 256 bits took 1.56–1.70× as long in a JVM that compiled
-     * {@code SeqKernels.block3x3} after the weight gradients had run (its FMAs allocating: JFR), and the same
-     * time as before without the 4-lane vectors (docs/architecture.md, "One vector species").
+     * {@code SeqKernels.block3x3} (then the 16-register 3-vector tile) after the weight gradients had run (its FMAs
+     * allocating: JFR), and the same time as before without the 4-lane vectors (docs/architecture.md, "One vector
+     * species").
      */
     static void packAInterleaved(MemorySegment src, long base, long kStride, int m0, int rows, int rb, int k0, int kc, float[] a,
             int at) {

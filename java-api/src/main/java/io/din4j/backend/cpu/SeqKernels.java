@@ -422,7 +422,7 @@ final class SeqKernels {
      * layer (5 vectors at 256 bits) went 2 + 3 with 3 × 3 over 60% of its columns, at about 69% of the rate
      * {@code block6x2} reached in the same runs (JFR samples per FLOP, serving at 256 bits), and now goes 2 + 2 + 1,
      * with 6 × 1 (six FMA chains, so at most ¾ of the FMA pipes' rate) over 20%. Figures in docs/architecture.md
-     * ("Sequence GEMM panels").
+     * ("An odd vector count on 16 registers ends in a 6 × 1 tile").
      */
     static final int ODD_TILE_VECTORS = VectorIsa.REGISTERS >= 32 ? 3 : 1;
 
