@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Where one group of the dense GEMM loses against its register tile, on one thread: GFLOP/s of three stages of the
+ * Where one group of the dense GEMM loses against its register tile, on one thread: GFLOP/s of four stages of the
  * same work, 16 row blocks of 6 rows × K = 256 × N = 768 (one {@code CpuDenseOps} group of PLE's level-0 experts
  * at 256 bits), rotated every round in one JVM:
  * <ul>
@@ -15,7 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@code group}: the same tile over every panel of the packed B (768 KiB, more than a 512 KiB L2) and every
  *       row block, panels outer as {@code Gemm.multiply} runs them, results left in the tile scratch;</li>
  *   <li>{@code multiply}: the library's {@code Gemm.multiply} on the same packed operands, which also stores each
- *       tile into C with the bias and ReLU ({@code Gemm.store}).</li>
+ *       tile into C with the bias and ReLU ({@code Gemm.store});</li>
+ *   <li>{@code staged}: a candidate for that store, not the library's: the {@code group} stage with each tile
+ *       copied into a {@code float[]} holding the group's rows of C, then per row the bias and ReLU and one
+ *       {@code MemorySegment.copy} into C. Its C equals {@code multiply}'s bit for bit (checked).</li>
  * </ul>
  * The tile's code is this file's copy, so a change to {@code Gemm.k62} needs the copy changed too. It lives in
  * the library's package to reach {@code Gemm} and {@code AlignedArrays}, and so it cannot run from source with
@@ -68,6 +71,31 @@ public class GemmStageProbe {
         c50.intoArray(t, 5 * TW); c51.intoArray(t, 5 * TW + L);
     }
 
+    /** The {@code staged} stage: tiles into the group's rows of C in a {@code float[]}, then bias, ReLU and a bulk copy per row. */
+    static void stagedGroup(float[] a, float[] b, int kc, int n, int rb, int blocks, int panels, float[] t, float[] cg,
+            float[] bias, MemorySegment c) {
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * 2 * L;
+            for (int blk = 0; blk < blocks; blk++) {
+                k62(a, blk * rb * kc, kc, b, p * kc * 2 * L, t);
+                int row0 = blk * rb * n + j0;
+                for (int i = 0; i < rb; i++) {
+                    FloatVector.fromArray(S, t, i * TW).intoArray(cg, row0 + i * n);
+                    FloatVector.fromArray(S, t, i * TW + L).intoArray(cg, row0 + i * n + L);
+                }
+            }
+        }
+        for (int m = 0; m < blocks * rb; m++) {
+            int o = m * n;
+            for (int j = 0; j < n; j += L) {
+                // scalar math: c[m][j] = max(acc + bias[j], 0), as Gemm.store's compare and blend
+                FloatVector v = FloatVector.fromArray(S, cg, o + j).add(FloatVector.fromArray(S, bias, j));
+                v.blend(0f, v.lt(0f)).intoArray(cg, o + j);
+            }
+            MemorySegment.copy(cg, o, c, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) o * Float.BYTES, n);
+        }
+    }
+
     public static void main(String[] args) {
         if (L != 8 || Gemm.PV != 2) {
             System.err.println("GemmStageProbe: needs 256-bit vectors on 16 registers (Gemm's 6 × 2 tiles), found " + L
@@ -90,7 +118,14 @@ public class GemmStageProbe {
         MemorySegment c = arena.allocate((long) blocks * rb * n * Float.BYTES, 64);
         MemorySegment bias = arena.allocate((long) n * Float.BYTES, 64);
         double flops = 2.0 * blocks * rb * kc * n;
-        String[] stages = {"tile", "group", "multiply"};
+        float[] staged = AlignedArrays.floats(blocks * rb * n);
+        float[] biasArray = new float[n];
+        for (int j = 0; j < n; j++) {
+            biasArray[j] = r.nextFloat() - 0.5f;
+            bias.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, biasArray[j]);
+        }
+        MemorySegment c2 = arena.allocate(c.byteSize(), 64);
+        String[] stages = {"tile", "group", "multiply", "staged"};
         for (int round = 0; round < rounds; round++) {
             StringBuilder line = new StringBuilder("round " + round + ":");
             for (int s = 0; s < stages.length; s++) {
@@ -111,8 +146,9 @@ public class GemmStageProbe {
                                 }
                             }
                         }
-                        default -> Gemm.multiply(a, false, rb, 0, blocks, blocks, kc, 0, kc, b, 0, n, t, c, 0, n, blocks * rb,
-                                bias, false, true);
+                        case "multiply" -> Gemm.multiply(a, false, rb, 0, blocks, blocks, kc, 0, kc, b, 0, n, t, c, 0, n,
+                                blocks * rb, bias, false, true);
+                        default -> stagedGroup(a, b, kc, n, rb, blocks, panels, t, staged, biasArray, c2);
                     }
                     best = Math.min(best, System.nanoTime() - t0);
                 }
@@ -120,6 +156,9 @@ public class GemmStageProbe {
                 line.append(String.format(java.util.Locale.ROOT, "  %s %.1f GFLOP/s", stage, flops / best));
             }
             System.out.println(line);
+        }
+        if (!c.asByteBuffer().equals(c2.asByteBuffer())) {
+            throw new IllegalStateException("staged C differs from Gemm.multiply's");
         }
         if (!Float.isFinite(sink)) {
             throw new IllegalStateException("diverged: " + sink);
