@@ -2,6 +2,7 @@ package io.din4j.backend.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -92,7 +93,7 @@ public class GemmStageProbe {
                 FloatVector v = FloatVector.fromArray(S, cg, o + j).add(FloatVector.fromArray(S, bias, j));
                 v.blend(0f, v.lt(0f)).intoArray(cg, o + j);
             }
-            MemorySegment.copy(cg, o, c, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) o * Float.BYTES, n);
+            MemorySegment.copy(cg, o, c, ValueLayout.JAVA_FLOAT_UNALIGNED, (long) o * Float.BYTES, n);
         }
     }
 
@@ -122,7 +123,7 @@ public class GemmStageProbe {
         float[] biasArray = new float[n];
         for (int j = 0; j < n; j++) {
             biasArray[j] = r.nextFloat() - 0.5f;
-            bias.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, biasArray[j]);
+            bias.setAtIndex(ValueLayout.JAVA_FLOAT, j, biasArray[j]);
         }
         MemorySegment c2 = arena.allocate(c.byteSize(), 64);
         String[] stages = {"tile", "group", "multiply", "staged"};
