@@ -15,10 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>{@code tile}: a copy of {@code Gemm.k62}'s 6 × 2 tile on one A block and one B panel, data in L1;</li>
  *   <li>{@code group}: the same tile over every panel of the packed B (768 KiB, more than a 512 KiB L2) and every
  *       row block, panels outer as {@code Gemm.multiply} runs them, results left in the tile scratch;</li>
- *   <li>{@code multiply}: the library's {@code Gemm.multiply} on the same packed operands, which also stores each
- *       tile into C with the bias and ReLU ({@code Gemm.store});</li>
- *   <li>{@code staged}: a candidate for that store, not the library's: the {@code group} stage with each tile
- *       copied into a {@code float[]} holding the group's rows of C, then per row the bias and ReLU and one
+ *   <li>{@code multiply}: the library's {@code Gemm.multiply} on the same packed operands, which also takes each
+ *       tile into C with the bias and ReLU (through its staged C since 2026-12-06; before, vector stores into C's
+ *       segment);</li>
+ *   <li>{@code staged}: the first form of that staged C, not the library's: the {@code group} stage with each
+ *       tile copied into a {@code float[]} holding the group's rows of C, then per row the bias and ReLU and one
  *       {@code MemorySegment.copy} into C. Its C equals {@code multiply}'s bit for bit (checked).</li>
  * </ul>
  * The tile's code is this file's copy, so a change to {@code Gemm.k62} needs the copy changed too. It lives in
@@ -89,7 +90,7 @@ public class GemmStageProbe {
         for (int m = 0; m < blocks * rb; m++) {
             int o = m * n;
             for (int j = 0; j < n; j += L) {
-                // scalar math: c[m][j] = max(acc + bias[j], 0), as Gemm.store's compare and blend
+                // scalar math: c[m][j] = max(acc + bias[j], 0), as Gemm's compare and blend
                 FloatVector v = FloatVector.fromArray(S, cg, o + j).add(FloatVector.fromArray(S, bias, j));
                 v.blend(0f, v.lt(0f)).intoArray(cg, o + j);
             }
@@ -147,7 +148,7 @@ public class GemmStageProbe {
                                 }
                             }
                         }
-                        case "multiply" -> Gemm.multiply(a, false, rb, 0, blocks, blocks, kc, 0, kc, b, 0, n, t, c, 0, n,
+                        case "multiply" -> Gemm.multiply(a, false, rb, 0, blocks, blocks, kc, 0, kc, b, 0, n, Gemm.scratch(), c, 0, n,
                                 blocks * rb, bias, false, true);
                         default -> stagedGroup(a, b, kc, n, rb, blocks, panels, t, staged, biasArray, c2);
                     }

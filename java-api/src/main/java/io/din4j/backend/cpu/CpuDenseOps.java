@@ -282,7 +282,7 @@ final class CpuDenseOps implements DenseOps {
                     for (int blk = 0; blk < blocks; blk++) {
                         packBlock(a, mStride, kStride, interleaved, rb, shortFrom, blk, rows, k0, kc, ab, blk * rb * kc);
                     }
-                    Gemm.multiply(ab, interleaved, rb, 0, blocks, shortFrom, kc, k0, k, bp.data, bp.base, n, s.tile, c, 0, n,
+                    Gemm.multiply(ab, interleaved, rb, 0, blocks, shortFrom, kc, k0, k, bp.data, bp.base, n, s, c, 0, n,
                             rows, bias, add || k0 > 0, relu && k0 + kc == k, pFrom, pTo);
                 }
             });
@@ -305,7 +305,7 @@ final class CpuDenseOps implements DenseOps {
                             addRowSums(ab, at, interleaved, rb, kc, r, colSums, Gemm.blockStart(blk, rb, shortFrom));
                         }
                     }
-                    Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp.data, bp.base, n, s.tile, c, 0,
+                    Gemm.multiply(ab, interleaved, rb, g, gEnd - g, shortFrom, kc, k0, k, bp.data, bp.base, n, s, c, 0,
                             n, rowEnd, bias, add || k0 > 0, relu && k0 + kc == k);
                 }
             }

@@ -72,6 +72,17 @@ final class Gemm {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[Math.max(R, ROWS) * TW + 2 * PAD];
+        /** C's rows of one {@link #multiply} call, a chunk of columns at a time ({@link #STAGE_COLUMNS}). */
+        float[] stage = new float[0];
+        /** The bias of the chunk's columns, as an array (zeros past N). */
+        final float[] biasRow = new float[STAGE_COLUMNS + 2 * PV * L];
+
+        float[] stage(int n) {
+            if (stage.length < n) {
+                stage = new float[n];
+            }
+            return stage;
+        }
 
         float[] a(int n) {
             if (a.length < n + PAD) {
@@ -365,27 +376,67 @@ final class Gemm {
      * past it, so a wide B (PLE's experts: N = 768) is read from L2 once per K-block rather than once per row block.
      */
     static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
-            int kTotal, float[] b, int bBase, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd,
+            int kTotal, float[] b, int bBase, int n, Scratch s, MemorySegment c, long cBase, long ldc, int rowEnd,
             MemorySegment bias, boolean add, boolean relu) {
-        multiply(a, interleaved, rb, firstBlock, blocks, shortFrom, kc, k0, kTotal, b, bBase, n, t, c, cBase, ldc, rowEnd, bias,
+        multiply(a, interleaved, rb, firstBlock, blocks, shortFrom, kc, k0, kTotal, b, bBase, n, s, c, cBase, ldc, rowEnd, bias,
                 add, relu, 0, Integer.MAX_VALUE);
     }
 
-    /** {@link #multiply} restricted to the panels {@code [pFrom, pTo)} of B, so threads can split a product by columns. */
+    /**
+     * Columns of C that {@link #multiply} stages at a time. Up to this width (PLE's 768-wide expert layers) a
+     * block's rows are whole rows of C, contiguous in the stage and in C, and go in one copy; wider products go a
+     * chunk at a time, one copy per row. A group of 96 rows × 768 columns is a 288 KiB stage.
+     */
+    static final int STAGE_COLUMNS = 1024;
+
+    /**
+     * {@link #multiply} restricted to the panels {@code [pFrom, pTo)} of B, so threads can split a product by columns.
+     *
+     * <p>The tiles go into C through a {@code float[]} stage, a chunk of {@link #STAGE_COLUMNS} columns at a time:
+     * each tile is added into (or, with the bias, written to) the stage with the ReLU, and as the chunk's last panel
+     * passes a row block, the block's rows go to C in bulk copies (C's old values come in the same way first, for
+     * {@code add}). Stored vector by vector into C's segment, the tiles paid for C2 reloading the segment's fields
+     * after every store into native memory (docs/architecture.md, "The tile's store to C"); array stores and a
+     * copy per block do not. PLE inference at B = 1,024 on two threads took 0.96–0.99× as long at 256 bits and
+     * 0.94–0.96× at 128 on the AVX2 server; the figures, and the one-thread products that did not gain, are in
+     * docs/architecture.md ("C staged in an array"). Each element gets the same operations in the same order as
+     * before, so the same bits: {@code tile + bias}, then {@code tile + C} for later K blocks, then the ReLU.
+     */
     static void multiply(float[] a, boolean interleaved, int rb, int firstBlock, int blocks, int shortFrom, int kc, int k0,
-            int kTotal, float[] b, int bBase, int n, float[] t, MemorySegment c, long cBase, long ldc, int rowEnd,
+            int kTotal, float[] b, int bBase, int n, Scratch s, MemorySegment c, long cBase, long ldc, int rowEnd,
             MemorySegment bias, boolean add, boolean relu, int pFrom, int pTo) {
+        float[] t = s.tile;
+        int m0 = blockStart(firstBlock, rb, shortFrom);
+        int mEnd = Math.min(rowEnd, blockStart(firstBlock + blocks, rb, shortFrom));
+        if (mEnd <= m0) {
+            return;
+        }
+        int[] plan = panelPlan((n + L - 1) / L);
         int off = bBase;
         int v0 = 0;
-        int panel = -1;
-        for (int pv : panelPlan((n + L - 1) / L)) {
+        int chunkFrom = -1;
+        int chunkTo = 0;
+        float[] stage = null;
+        for (int panel = 0; panel < plan.length; panel++) {
+            int pv = plan[panel];
             int pw = pv * L;
-            panel++;
             if (panel < pFrom || panel >= pTo) {
                 off += kTotal * pw;
                 v0 += pv;
                 continue;
             }
+            int j0 = v0 * L;
+            if (chunkFrom < 0) {
+                // a new chunk: this panel and the next ones of the call while they fit STAGE_COLUMNS
+                chunkFrom = j0;
+                chunkTo = j0 + pw;
+                for (int q = panel + 1; q < plan.length && q < pTo && chunkTo + plan[q] * L - j0 <= STAGE_COLUMNS; q++) {
+                    chunkTo += plan[q] * L;
+                }
+                stage = s.stage((mEnd - m0) * (chunkTo - chunkFrom));
+                beginChunk(s, stage, chunkFrom, chunkTo - chunkFrom, n, c, cBase, ldc, m0, mEnd, bias, add);
+            }
+            int sw = chunkTo - chunkFrom;
             int bo = off + k0 * pw;
             for (int blk = 0; blk < blocks; blk++) {
                 int a0 = blk * rb * kc;
@@ -442,56 +493,100 @@ final class Gemm {
                         default -> k1(a, a0, a1, a2, a3, kc, b, bo, t);
                     }
                 }
-                store(t, pv, v0 * L, n, c, cBase, ldc, mb, rows, bias, add, relu);
+                stageTile(t, pv, stage, (mb - m0) * sw + j0 - chunkFrom, sw, rows, s.biasRow, j0 - chunkFrom, add,
+                        bias != null, relu);
+                if (j0 + pw == chunkTo && rows > 0) {
+                    // the chunk's last panel: this block's rows are done, so they go now, between the tiles
+                    toC(stage, mb - m0, rows, chunkFrom, sw, n, c, cBase, ldc, mb);
+                }
+            }
+            if (j0 + pw == chunkTo) {
+                chunkFrom = -1;
             }
             off += kTotal * pw;
             v0 += pv;
         }
     }
 
-    private static void store(float[] t, int pv, int j0, int n, MemorySegment c, long cBase, long ldc, int m0, int rows,
-            MemorySegment bias, boolean add, boolean relu) {
-        // Whole vectors of this panel inside C's rows, then the partial one; one loop per kind of start value with
-        // no branch inside, so each is a plain counted loop. With the branches per vector (past n? partial? add or
-        // bias?) this store took 14% of DenseBench.forward 1024 × 256 → 128 at 512 bits (JFR), and the whole
-        // forward took 0.975–0.98× as long without them (old and new jars alternated in one JVM, four JVMs, one
-        // thread); PLE inference at B = 1,024 0.95–1.00× at 512 bits and 0.96–0.98× at 256.
-        // relu: a compare and a blend, as Java's max (NaN and −0 rules) is several instructions on AVX2, and this
-        // store runs for every tile (PLE's expert layers: Gemm.store was 9% of inference).
-        int full = Math.max(0, Math.min(pv, (n - j0) / L));
-        int tail = Math.max(0, Math.min(pv * L, n - j0) - full * L);
-        long rowBytes = ldc * Float.BYTES;
-        long first = (cBase + m0 * ldc + j0) * Float.BYTES;
-        long bias0 = (long) j0 * Float.BYTES;
+    /**
+     * Readies the stage for the columns {@code [j0, j0 + sw)} of rows {@code [m0, mEnd)}: with {@code add} C's
+     * values (zeros past N, so that no stale value meets the tiles' padding lanes), with a bias its slice in
+     * {@link Scratch#biasRow}.
+     */
+    private static void beginChunk(Scratch s, float[] stage, int j0, int sw, int n, MemorySegment c, long cBase, long ldc,
+            int m0, int mEnd, MemorySegment bias, boolean add) {
+        int valid = Math.min(sw, n - j0);
+        if (add && wholeRows(j0, sw, n, ldc)) {
+            MemorySegment.copy(c, F, (cBase + m0 * ldc) * Float.BYTES, stage, 0, (mEnd - m0) * sw);
+        } else if (add) {
+            for (int m = m0; m < mEnd; m++) {
+                int at = (m - m0) * sw;
+                MemorySegment.copy(c, F, (cBase + m * ldc + j0) * Float.BYTES, stage, at, valid);
+                java.util.Arrays.fill(stage, at + valid, at + sw, 0f);
+            }
+        } else if (bias != null) {
+            MemorySegment.copy(bias, F, (long) j0 * Float.BYTES, s.biasRow, 0, valid);
+            java.util.Arrays.fill(s.biasRow, valid, sw, 0f);
+        }
+    }
+
+    /**
+     * One tile into the stage: its {@code rows} rows of {@code pv} vectors at {@code stage[at + r·sw]}, as
+     * {@code tile + stage} ({@code add}), {@code tile + bias} or the tile, then with {@code relu} a compare and a
+     * blend (Java's max, with its NaN and −0 rules, is several instructions on AVX2). One loop per kind of start
+     * value, no branch inside but the loop-invariant {@code relu}.
+     */
+    private static void stageTile(float[] t, int pv, float[] stage, int at, int sw, int rows, float[] biasRow, int col,
+            boolean add, boolean hasBias, boolean relu) {
         for (int r = 0; r < rows; r++) {
-            long row = first + r * rowBytes;
             int ti = r * TW;
+            int si = at + r * sw;
             if (add) {
-                for (int v = 0; v < full; v++) {
-                    // scalar math: c[m][j] += acc
-                    long at = row + (long) v * L * Float.BYTES;
-                    FloatVector acc = FloatVector.fromArray(S, t, ti + v * L).add(FloatVector.fromMemorySegment(S, c, at, NO));
-                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoMemorySegment(c, at, NO);
+                for (int v = 0; v < pv; v++) {
+                    // scalar math: c[m][j] = acc + c[m][j]
+                    FloatVector acc = FloatVector.fromArray(S, t, ti + v * L).add(FloatVector.fromArray(S, stage, si + v * L));
+                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoArray(stage, si + v * L);
                 }
-            } else if (bias != null) {
-                for (int v = 0; v < full; v++) {
+            } else if (hasBias) {
+                for (int v = 0; v < pv; v++) {
                     // scalar math: c[m][j] = acc + bias[j]
-                    long at = row + (long) v * L * Float.BYTES;
-                    FloatVector acc = FloatVector.fromArray(S, t, ti + v * L)
-                            .add(FloatVector.fromMemorySegment(S, bias, bias0 + (long) v * L * Float.BYTES, NO));
-                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoMemorySegment(c, at, NO);
+                    FloatVector acc = FloatVector.fromArray(S, t, ti + v * L).add(FloatVector.fromArray(S, biasRow, col + v * L));
+                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoArray(stage, si + v * L);
                 }
             } else {
-                for (int v = 0; v < full; v++) {
+                for (int v = 0; v < pv; v++) {
                     // scalar math: c[m][j] = acc
-                    long at = row + (long) v * L * Float.BYTES;
                     FloatVector acc = FloatVector.fromArray(S, t, ti + v * L);
-                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoMemorySegment(c, at, NO);
+                    (relu ? acc.blend(0f, acc.lt(0f)) : acc).intoArray(stage, si + v * L);
                 }
             }
-            if (tail > 0) {
-                storeTail(t, ti + full * L, tail, c, row + (long) full * L * Float.BYTES, bias, j0 + full * L, add, relu);
-            }
+        }
+    }
+
+    /**
+     * Whether a chunk of columns {@code [j0, j0 + sw)} is whole rows of C laid end to end (C's row length is N and
+     * a multiple of the lanes): then its rows go in and out as one copy. With a copy per row of 512 bytes,
+     * 1024 × 128 → 128 on one thread took 1.13× as long as with the stores into C; with one copy per block of rows, 1.03×.
+     */
+    private static boolean wholeRows(int j0, int sw, int n, long ldc) {
+        return j0 == 0 && sw == n && ldc == n;
+    }
+
+    /**
+     * {@code rows} rows of the stage from its row {@code sr} to C's rows from {@code m}, columns
+     * {@code [j0, min(j0 + sw, N))}: one bulk copy, or one per row. A block's rows go as soon as the chunk's last
+     * panel has passed them, while they are still in cache, rather than the whole chunk at its end (the two measured
+     * alike: docs/architecture.md, "C staged in an array").
+     */
+    private static void toC(float[] stage, int sr, int rows, int j0, int sw, int n, MemorySegment c, long cBase, long ldc,
+            int m) {
+        if (wholeRows(j0, sw, n, ldc)) {
+            MemorySegment.copy(stage, sr * sw, c, F, (cBase + m * ldc) * Float.BYTES, rows * sw);
+            return;
+        }
+        int valid = Math.min(sw, n - j0);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(stage, (sr + r) * sw, c, F, (cBase + (m + r) * ldc + j0) * Float.BYTES, valid);
         }
     }
 
@@ -535,27 +630,6 @@ final class Gemm {
     /** Rows of block {@code blk} (before clipping to the product's last row). */
     static int blockRows(int blk, int rb, int shortFrom) {
         return blk < shortFrom ? rb : rb - 1;
-    }
-
-    /**
-     * The last, partial vector of a tile row, element by element: {@code c[at + i] = t[ti + i] (+ bias[j + i] |
-     * + c[at + i])} for {@code i < count}. Scalar on purpose: with masked loads and stores here (the Lanes helpers)
-     * C2 did not inline them into {@link #store}, so every call boxed its vectors and masks, and the gate logits (4
-     * or 6 columns, one partial vector per row) and the towers' 1-column outputs cost 15–24% of PLE inference at
-     * B=64 on the AVX2 host.
-     */
-    private static void storeTail(float[] t, int ti, int count, MemorySegment c, long at, MemorySegment bias, int j, boolean add,
-            boolean relu) {
-        for (int i = 0; i < count; i++) {
-            float v = t[ti + i];
-            long ci = at + (long) i * Float.BYTES;
-            if (add) {
-                v += c.get(F, ci);
-            } else if (bias != null) {
-                v += bias.get(F, (long) (j + i) * Float.BYTES);
-            }
-            c.set(F, ci, relu ? Math.max(v, 0f) : v);
-        }
     }
 
     // ---- one row of A (batch-1 inference): a 4-row kernel would multiply three rows of zeros, and one row's
