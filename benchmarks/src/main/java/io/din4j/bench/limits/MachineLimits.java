@@ -237,15 +237,88 @@ public class MachineLimits {
         }
     }
 
-    /** {@code MachineLimits THREADS [ROUNDS]}: prints {@code {"threads": n, "fma_gflops": x, "lanes": l}}. */
-    public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: MachineLimits THREADS [ROUNDS]");
-            System.exit(2);
+    /**
+     * The rate {@code threads} threads keep with the loop of {@link #fmaOneThread} held for {@code seconds} without a
+     * pause, in GFLOP/s: the mean over the second half of that time. {@link #fmaPeakGflops} is what the cores give
+     * after idle; this is what a benchmark that runs for seconds gets. Some hosts throttle their FP units after a few
+     * seconds of load (an AVX2 server of 2026-12-06 to exactly half the peak: docs/architecture.md, "The AVX2 server
+     * halves its FMA rate"), and there the two differ by that much.
+     */
+    public static double fmaSustainedGflops(int threads, double seconds) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long start = System.nanoTime();
+            long half = start + (long) (seconds * 0.5e9);
+            long end = start + (long) (seconds * 1e9);
+            @SuppressWarnings("unchecked")
+            Future<double[]>[] f = new Future[threads];
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                f[t] = pool.submit(() -> {
+                    // {flops in the second half, the second half's length in ns, the loops' sum}
+                    double flops = 0;
+                    float x = 0;
+                    long from = 0;
+                    long now;
+                    while ((now = System.nanoTime()) < end) {
+                        if (now >= half && from == 0) {
+                            from = now;
+                        }
+                        x += fmaLoop(1e-3f + id, ITER);
+                        if (from != 0) {
+                            flops += 2.0 * ITER * CHAINS * S.length();
+                        }
+                    }
+                    return new double[] {flops, from == 0 ? 0 : System.nanoTime() - from, x};
+                });
+            }
+            double rate = 0;
+            double sink = 0;
+            for (Future<double[]> x : f) {
+                double[] r = x.get();
+                rate += r[1] > 0 ? r[0] / r[1] : 0;
+                sink += r[2];
+            }
+            if (!Double.isFinite(sink)) {
+                throw new IllegalStateException("FMA loop diverged: " + sink);
+            }
+            return rate;
+        } finally {
+            pool.shutdownNow();
         }
-        int threads = Integer.parseInt(args[0]);
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+    }
+
+    /**
+     * {@code MachineLimits THREADS [ROUNDS] [--sustained SECONDS]}: prints {@code {"threads": n, "fma_gflops": x,
+     * "lanes": l}}, with {@code "fma_sustained_gflops"} ({@link #fmaSustainedGflops}) when asked for.
+     */
+    public static void main(String[] args) throws Exception {
+        java.util.List<String> rest = new java.util.ArrayList<>(java.util.List.of(args));
+        double sustained = 0;
+        int at = rest.indexOf("--sustained");
+        if (at >= 0) {
+            if (at + 1 >= rest.size()) {
+                usage();
+            }
+            sustained = Double.parseDouble(rest.get(at + 1));
+            rest.subList(at, at + 2).clear();
+        }
+        if (rest.isEmpty() || rest.size() > 2 || sustained < 0) {
+            usage();
+        }
+        int threads = Integer.parseInt(rest.get(0));
+        int rounds = rest.size() > 1 ? Integer.parseInt(rest.get(1)) : 40;
         double g = fmaPeakGflops(threads, rounds);
-        System.out.printf(java.util.Locale.ROOT, "{\"threads\": %d, \"fma_gflops\": %.2f, \"lanes\": %d}%n", threads, g, S.length());
+        String held = sustained > 0
+                ? String.format(java.util.Locale.ROOT, ", \"fma_sustained_gflops\": %.2f, \"sustained_s\": %s",
+                        fmaSustainedGflops(threads, sustained), sustained)
+                : "";
+        System.out.printf(java.util.Locale.ROOT, "{\"threads\": %d, \"fma_gflops\": %.2f, \"lanes\": %d%s}%n", threads, g,
+                S.length(), held);
+    }
+
+    private static void usage() {
+        System.err.println("usage: MachineLimits THREADS [ROUNDS] [--sustained SECONDS]");
+        System.exit(2);
     }
 }
