@@ -1011,15 +1011,23 @@ final class CpuAttentionOps implements AttentionOps {
                 // ~27 through SeqKernels.sigmoid (Dice was a quarter of DIN serving's time). Rows outer: in training
                 // the rows come from memory, and a channels-outer loop's 320-byte strides ran the training pass's
                 // activate 1.6× as long; on rows already in L1 the two orders ran alike.
+                // Each vector's operations form one chain of ~60 cycles (the division alone ~11 on Zen 3), and this
+                // loop ran at ~11 cycles a vector where its operations need ~5: bound by the chain, not the ports.
+                // So (1 − α)·x and α·x are formed beside the chain, which then ends in one FMA instead of an FMA
+                // and a multiply, and the polynomial is in Estrin's form (SeqKernels.reciprocalOnePlusExp2)
+                // (docs/architecture.md, "Dice's chain"). The exponent stays (x − μ)·uScale: as one FMA,
+                // x·uScale + μ·invStd·log₂e, it cancels two large terms where the variance is small and lost
+                // σ(0) = ½ exactly at x = μ (one sample's batch statistics: the reference test failed).
                 for (int t = 0; t < len; t++) {
                     for (int j = 0; j < hp; j += L) {
-                        // scalar math: p = σ((x − μ)·invStd) = 1/(1 + 2^((x − μ)·uScale)); y = x·(α + (1 − α)·p)  (paper eq. 9)
+                        // scalar math: p = σ((x − μ)·invStd) = 1/(1 + 2^((x − μ)·uScale)); y = (1 − α)·x·p + α·x  (paper eq. 9)
                         int i = t * hp + j;
                         FloatVector v = FloatVector.fromArray(S, x, off + i);
                         FloatVector u = v.sub(FloatVector.fromArray(S, w.mean[l], j)).mul(FloatVector.fromArray(S, w.uScale[l], j));
                         FloatVector p = SeqKernels.reciprocalOnePlusExp2(u);
-                        FloatVector a = FloatVector.fromArray(S, w.alpha[l], j);
-                        v.mul(p.fma(FloatVector.fromArray(S, w.oneMinusAlpha[l], j), a)).intoArray(y, yOff + i);
+                        FloatVector ox = v.mul(FloatVector.fromArray(S, w.oneMinusAlpha[l], j));
+                        FloatVector ax = v.mul(FloatVector.fromArray(S, w.alpha[l], j));
+                        p.fma(ox, ax).intoArray(y, yOff + i);
                     }
                 }
             }
