@@ -167,7 +167,8 @@ final class SeqKernels {
         int nv = n / L;
         int[] plan = plan(nv);
         // Every tile of the plan covers the same rows, so the rows left over are done across the whole width.
-        int full = rows - rows % (nv < ROW_BLOCKS.length ? ROW_BLOCKS[nv] : rowBlock(plan));
+        int block = nv < ROW_BLOCKS.length ? ROW_BLOCKS[nv] : rowBlock(plan);
+        int full = rows - rows % block;
         // Where the tiles take C's starting values: C itself when accumulating, else the bias (or zeros) as a row
         // of stride 0, so that a new C is written once, by the tiles. Filling C first cost a pass of stores over
         // lines not yet in cache (the batch-wide pre-activations and gradients): 5.5% of a DIN training step's
@@ -179,13 +180,18 @@ final class SeqKernels {
         int iOff = cOff;
         int is = cStride;
         boolean fromRow = !accumulate && nv > 1 && (bias != null || n <= ZEROS.length);
+        // B only as panels, and 3 to 5 rows left after the 6-row tiles (T = 100: 4): each tile column runs its tile
+        // once more over the last 6 rows, overlapping rows already done, instead of 2-row kernels over the rest.
+        // Those hold 4 FMA chains (2 with one row), so 4 rows took them twice a 6-row tile's time. The overlapped
+        // rows get their bits again: the same tile, the same k order, the same start row (the bias at stride 0).
+        boolean overlap = fromRow && block == 6 && paneled != null && b == paneled && full >= 6 && rows - full >= 3;
         if (!accumulate) {
             if (fromRow) {
                 init = bias != null ? bias : ZEROS;
                 iOff = 0;
                 is = 0;
             }
-            for (int r = fromRow ? full : 0; r < rows; r++) {
+            for (int r = fromRow ? (overlap ? rows : full) : 0; r < rows; r++) {
                 if (bias == null) {
                     java.util.Arrays.fill(c, cOff + r * cStride, cOff + r * cStride + n, 0f);
                 } else {
@@ -210,12 +216,8 @@ final class SeqKernels {
                 p = panel;
                 pOff = START_ROW;
             }
-            if (v == 3) {
-                block6x3(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
-            } else if (v == 1 && ODD_TILE_VECTORS == 1) {
-                block6x1(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
-            } else if (v == 2 && !WIDE_TILES) {
-                block6x2(a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
+            if (sixRows(v)) {
+                sixRowTile(v, a, aOff, aStride, full, kN, p, pOff, init, iOff + j, is, c, cOff + j, cStride);
             } else {
                 // The wide tiles take their start row at offset 0: the bias's slice goes to the panel's first row.
                 float[] start = null;
@@ -238,11 +240,34 @@ final class SeqKernels {
             // each element still sums its k in order, so the results are those of the row-major B
             j = 0;
             paneledOff = 0;
+            int last = rows - 6;
             for (int v : plan) {
-                leftoverRows(a, aOff, aStride, full, rows, kN, paneled, paneledOff, v * L, v, c, cOff + j, cStride);
+                if (overlap) {
+                    sixRowTile(v, a, aOff + last * aStride, aStride, 6, kN, paneled, paneledOff, init, iOff + j, is, c,
+                            cOff + last * cStride + j, cStride);
+                } else {
+                    leftoverRows(a, aOff, aStride, full, rows, kN, paneled, paneledOff, v * L, v, c, cOff + j, cStride);
+                }
                 j += v * L;
                 paneledOff += kN * v * L;
             }
+        }
+    }
+
+    /** Whether a {@code v}-vector tile column of {@link #gemm} runs 6-row tiles ({@link #sixRowTile}), else 4-row ones. */
+    private static boolean sixRows(int v) {
+        return v == 3 || (v == 2 && !WIDE_TILES) || (v == 1 && ODD_TILE_VECTORS == 1);
+    }
+
+    /** The 6-row tile of a {@code v}-vector column ({@link #sixRows}): 6 × 3, 6 × 1 or 6 × 2. */
+    private static void sixRowTile(int v, float[] a, int aOff, int as, int rows, int kN, float[] b, int bOff,
+                                   float[] init, int iOff, int is, float[] c, int cOff, int cs) {
+        if (v == 3) {
+            block6x3(a, aOff, as, rows, kN, b, bOff, init, iOff, is, c, cOff, cs);
+        } else if (v == 1 && ODD_TILE_VECTORS == 1) {
+            block6x1(a, aOff, as, rows, kN, b, bOff, init, iOff, is, c, cOff, cs);
+        } else {
+            block6x2(a, aOff, as, rows, kN, b, bOff, init, iOff, is, c, cOff, cs);
         }
     }
 
@@ -250,12 +275,7 @@ final class SeqKernels {
     private static int rowBlock(int[] plan) {
         int block = 1;
         for (int v : plan) {
-            int step;
-            if (v == 3 || (v == 2 && !WIDE_TILES) || (v == 1 && ODD_TILE_VECTORS == 1)) {
-                step = 6;
-            } else {
-                step = 4;
-            }
+            int step = sixRows(v) ? 6 : 4;
             block = block * step / gcd(block, step);
         }
         return block;
