@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * runs for seconds gets whatever the host gives then. On the AVX2 server of 2026-12-06 (AMD EPYC, 2 vCPUs) the best
  * burst of every second read 103.6 GFLOP/s a thread for the first ~4 s and then exactly half, 51.8, for as long as the
  * load lasted (128-bit vectors: 51.8, then 25.9), on one thread as on two, while the integer chain kept its time:
- * the FP units were throttled, not the clock (docs/architecture.md, "The AVX2 server halves its FMA rate").
+ * the FP units were throttled, not the clock. That was every run of one half hour; in the next, runs held the full
+ * rate from start to end, and later ones halved again: the throttle comes and goes with the physical host
+ * (docs/architecture.md, "The AVX2 server halves its FMA rate").
  *
  * <pre>
  * java [-XX:MaxVectorSize=16] --add-modules jdk.incubator.vector tools/FmaPhases.java [THREADS] [SECONDS]
