@@ -267,7 +267,7 @@ class ModelCommandsTest {
                 "--max-warmup-seconds", "0", "--items", "100", "--embedding-dim", "4", "--device", "cpu", "--threads", "2", "--ops");
         assertEquals(0, text.code(), text.toString());
         assertTrue(text.out().contains("ops over 2 steps"), text.out());
-        assertTrue(text.out().contains("gateMix ple.level0.gate."), text.out());
+        assertTrue(text.out().contains("gateMix ple.level0.gates.mix"), text.out());
 
         Cli bad = run("bench", "--ops", "0");
         assertEquals(2, bad.code());

@@ -1,6 +1,7 @@
 package io.din4j.backend;
 
 import io.din4j.tensor.Tensor;
+import java.util.List;
 
 /**
  * The gates of MMoE/PLE: a softmax over a gate's experts and the batched mix
@@ -27,6 +28,27 @@ public interface GateOps {
      * @param out      output {@code [B, H]}
      */
     void softmaxMix(Tensor logits, Tensor experts, int[] selected, Tensor probs, Tensor out);
+
+    /**
+     * Several gates over the same experts, each exactly as {@link #softmaxMix} computes it alone: gate {@code i} reads
+     * {@code logits.get(i)} and {@code selected.get(i)} and writes {@code probs.get(i)} and {@code outs.get(i)}. A
+     * level of PLE has one gate per task and a shared one, all over the level's experts; a backend may run them row
+     * by row, so that each sample's expert outputs are read once from memory for all of its gates rather than once per
+     * gate. This default runs the gates one after another.
+     */
+    default void softmaxMixes(List<Tensor> logits, Tensor experts, List<int[]> selected, List<Tensor> probs,
+            List<Tensor> outs) {
+        ValueChecks.gates(logits, selected, probs, outs);
+        for (int i = 0; i < logits.size(); i++) {
+            // every gate's shapes before the first gate writes anything (its dtypes are checked by softmaxMix)
+            long[] d = ValueChecks.gate("logits[" + i + "]", logits.get(i), experts, selected.get(i), true);
+            ValueChecks.value("probs[" + i + "]", probs.get(i), true, d[0], d[1]);
+            ValueChecks.value("outs[" + i + "]", outs.get(i), true, d[0], d[3]);
+        }
+        for (int i = 0; i < logits.size(); i++) {
+            softmaxMix(logits.get(i), experts, selected.get(i), probs.get(i), outs.get(i));
+        }
+    }
 
     /** Backward of {@link #softmaxMix}: adds into {@code dLogits [B, E]} and the selected rows of {@code dExperts}. */
     void softmaxMixBackward(Tensor probs, Tensor experts, int[] selected, Tensor dOut, Tensor dLogits, Tensor dExperts);

@@ -2,6 +2,7 @@ package io.din4j.backend;
 
 import io.din4j.tensor.DType;
 import io.din4j.tensor.Tensor;
+import java.util.List;
 
 /**
  * Argument checks shared by the backends' dense, activation, gate, loss, optimizer and tensor ops, so that every
@@ -225,6 +226,15 @@ public final class ValueChecks {
         long e = lp.dim(1);
         selected(selected, Math.toIntExact(e), experts.dim(1));
         return new long[] {lp.dim(0), e, experts.dim(1), experts.dim(2)};
+    }
+
+    /** Checks that a {@code softmaxMixes} call gives every gate its logits, selection, probabilities and output. */
+    public static void gates(List<Tensor> logits, List<int[]> selected, List<Tensor> probs, List<Tensor> outs) {
+        int n = logits.size();
+        if (n == 0 || selected.size() != n || probs.size() != n || outs.size() != n) {
+            throw new IllegalArgumentException("gates: expected as many selections, probs and outs as logits (at least one), got "
+                    + n + " logits, " + selected.size() + " selections, " + probs.size() + " probs and " + outs.size() + " outs");
+        }
     }
 
     /** Checks the tensors of {@code bceWithLogits} (weights and dLogits may be null); returns B. */

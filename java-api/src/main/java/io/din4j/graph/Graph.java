@@ -981,24 +981,54 @@ public final class Graph implements AutoCloseable {
      * writes the probabilities into {@code probs [B, E]} and returns the mix {@code [B, H]}.
      */
     public Buf gateMix(String name, Buf logits, Buf experts, int expertCount, int[] selected, Buf probs) {
+        return gateMixes(name, List.of(name), List.of(logits), experts, expertCount, List.of(selected), List.of(probs)).get(0);
+    }
+
+    /**
+     * The gates of one level over the same experts as one op ({@link io.din4j.backend.GateOps#softmaxMixes}): gate
+     * {@code i} mixes {@code selected.get(i)} by the softmax of {@code logits.get(i)} into a buffer named
+     * {@code names.get(i)} and keeps its probabilities in {@code probs.get(i)}. Each output is what
+     * {@link #gateMix} gives that gate alone; the backward passes run in reverse gate order, as separate ops' would,
+     * so that the gradients of the experts are summed in the same order.
+     */
+    public List<Buf> gateMixes(String name, List<String> names, List<Buf> logits, Buf experts, int expertCount,
+            List<int[]> selected, List<Buf> probs) {
         int h = experts.width() / expertCount;
-        Buf y = buf(name, Extent.BATCH, h);
+        List<Buf> ys = new ArrayList<>();
+        for (String n : names) {
+            ys.add(buf(n, Extent.BATCH, h));
+        }
+        int gates = ys.size();
+        List<Tensor> ls = new ArrayList<>(gates);
+        List<Tensor> ps = new ArrayList<>(gates);
+        List<Tensor> os = new ArrayList<>(gates);
         add("gateMix", name, new Op() {
             @Override
             public void forward(boolean tr) {
-                backend.gate().softmaxMix(logits.v, experts3(experts.v), selected, probs.v, y.v);
+                ls.clear();
+                ps.clear();
+                os.clear();
+                for (int i = 0; i < gates; i++) {
+                    ls.add(logits.get(i).v);
+                    ps.add(probs.get(i).v);
+                    os.add(ys.get(i).v);
+                }
+                backend.gate().softmaxMixes(ls, experts3(experts.v), selected, ps, os);
             }
 
             @Override
             public void backward() {
-                backend.gate().softmaxMixBackward(probs.v, experts3(experts.v), selected, y.g, logits.g, experts3(experts.g));
+                for (int i = gates - 1; i >= 0; i--) {
+                    backend.gate().softmaxMixBackward(probs.get(i).v, experts3(experts.v), selected.get(i), ys.get(i).g,
+                            logits.get(i).g, experts3(experts.g));
+                }
             }
 
             private Tensor experts3(Tensor t) {
                 return t.reshape(t.dim(0), expertCount, h);
             }
         });
-        return y;
+        return ys;
     }
 
     /** Copies a {@code [1, ...]} buffer into every row of a new {@code [B, ...]} buffer (forward only). */

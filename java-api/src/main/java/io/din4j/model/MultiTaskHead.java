@@ -158,13 +158,12 @@ final class MultiTaskHead {
                     inputs.add(shared);
                 }
                 Buf[] logits = gateLogits(g, lv, levelGates, inputs);
-                List<Buf> next = new ArrayList<>();
-                for (int t = 0; t < tasks.size(); t++) {
-                    Gate gt = lv.taskGates.get(t);
-                    next.add(mix(g, gt, logits[t], experts, lv, gates, tasks.get(t) + "@" + lv.index));
-                }
+                // Every gate of the level in one op, so that each sample's expert outputs are read once for all
+                // of them (GateOps.softmaxMixes).
+                List<Buf> mixed = mixes(g, lv, levelGates, logits, experts, gates);
+                List<Buf> next = new ArrayList<>(mixed.subList(0, tasks.size()));
                 if (lv.sharedGate != null) {
-                    shared = mix(g, lv.sharedGate, logits[tasks.size()], experts, lv, gates, "shared@" + lv.index);
+                    shared = mixed.get(tasks.size());
                 }
                 xs.clear();
                 xs.addAll(next);
@@ -202,10 +201,20 @@ final class MultiTaskHead {
         return logits;
     }
 
-    private Buf mix(Graph g, Gate gt, Buf logits, Buf experts, Level lv, Map<String, Buf> gates, String key) {
-        Buf probs = g.buf(gt.name + ".probs", Graph.Extent.BATCH, gt.selected.length);
-        gates.put(key, probs);
-        return g.gateMix(gt.name + ".mix", logits, experts, lv.experts, gt.selected, probs);
+    private List<Buf> mixes(Graph g, Level lv, List<Gate> levelGates, Buf[] logits, Buf experts, Map<String, Buf> gates) {
+        List<String> names = new ArrayList<>();
+        List<int[]> selected = new ArrayList<>();
+        List<Buf> probs = new ArrayList<>();
+        for (int i = 0; i < levelGates.size(); i++) {
+            Gate gt = levelGates.get(i);
+            Buf p = g.buf(gt.name + ".probs", Graph.Extent.BATCH, gt.selected.length);
+            gates.put((i < tasks.size() ? tasks.get(i) : "shared") + "@" + lv.index, p);
+            names.add(gt.name + ".mix");
+            selected.add(gt.selected);
+            probs.add(p);
+        }
+        return g.gateMixes("ple.level" + lv.index + ".gates.mix", names, Arrays.asList(logits), experts, lv.experts, selected,
+                probs);
     }
 
     private int taskOfGroup(Group gr) {

@@ -6,6 +6,7 @@ import io.din4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -40,7 +41,7 @@ final class CpuGateOps implements GateOps {
         MemorySegment xs = experts.segment();
         MemorySegment os = out.segment();
         parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
-            float[] p = SCRATCH.get().probs(ROW_BLOCK * e);
+            float[] p = SCRATCH.get().probs(0, ROW_BLOCK * e);
             for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, to - r0);
                 softmaxRows(logits.segment(), r0, rows, e, p);
@@ -52,20 +53,72 @@ final class CpuGateOps implements GateOps {
         });
     }
 
+    /**
+     * The gates row by row: for each block of {@link #ROW_BLOCK} rows every gate's softmax, then for each row every
+     * gate's mix, so that a row's expert outputs, read from L2 or memory by its first gate, are still in L1 for the
+     * others. Each gate's values are those {@link #softmaxMix} gives it alone, bit for bit.
+     */
+    @Override
+    public void softmaxMixes(List<Tensor> logits, Tensor experts, List<int[]> selected, List<Tensor> probs, List<Tensor> outs) {
+        ValueChecks.gates(logits, selected, probs, outs);
+        int n = logits.size();
+        int b = 0, eTot = 0, h = 0, width = 0;
+        int[] es = new int[n];
+        int[][] sels = new int[n][];
+        MemorySegment[] ls = new MemorySegment[n], ps = new MemorySegment[n], os = new MemorySegment[n];
+        for (int g = 0; g < n; g++) {
+            int[] d = dims("logits[" + g + "]", logits.get(g), experts, selected.get(g));
+            b = d[0];
+            es[g] = d[1];
+            eTot = d[2];
+            h = d[3];
+            ValueChecks.value("probs[" + g + "]", probs.get(g), false, b, es[g]);
+            ValueChecks.value("outs[" + g + "]", outs.get(g), false, b, h);
+            sels[g] = selected.get(g).clone();
+            ls[g] = logits.get(g).segment();
+            ps[g] = probs.get(g).segment();
+            os[g] = outs.get(g).segment();
+            width += es[g];
+        }
+        int rowsTotal = b, expertsPerRow = eTot, hh = h;
+        MemorySegment xs = experts.segment();
+        parallel.forRange(rowsTotal, Math.max(1, 4096 / Math.max(1, width * hh)), (worker, from, to) -> {
+            Scratch scratch = SCRATCH.get();
+            float[][] p = new float[n][];
+            for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+                int rows = Math.min(ROW_BLOCK, to - r0);
+                for (int g = 0; g < n; g++) {
+                    p[g] = scratch.probs(g, ROW_BLOCK * es[g]);
+                    softmaxRows(ls[g], r0, rows, es[g], p[g]);
+                    MemorySegment.copy(p[g], 0, ps[g], F, (long) r0 * es[g] * Float.BYTES, rows * es[g]);
+                }
+                for (int i = 0; i < rows; i++) {
+                    long base = (long) (r0 + i) * expertsPerRow;
+                    for (int g = 0; g < n; g++) {
+                        mixRow(xs, base, sels[g], p[g], i * es[g], hh, os[g], (long) (r0 + i) * hh);
+                    }
+                }
+            }
+        });
+    }
+
     /** Rows whose softmax is computed together: their e logits go through the vector exp as one flat array. */
     private static final int ROW_BLOCK = 64;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO);
 
-    /** Per-thread probability buffer, reused (no allocation per call). */
+    /** Per-thread probability buffers, one per gate of a {@link #softmaxMixes} call, reused (no allocation per call). */
     private static final class Scratch {
-        float[] p = new float[0];
+        float[][] p = new float[0][];
 
-        float[] probs(int n) {
-            int padded = (n + L - 1) / L * L;
-            if (p.length < padded) {
-                p = new float[padded];
+        float[] probs(int gate, int n) {
+            if (p.length <= gate) {
+                p = java.util.Arrays.copyOf(p, gate + 1);
             }
-            return p;
+            int padded = (n + L - 1) / L * L;
+            if (p[gate] == null || p[gate].length < padded) {
+                p[gate] = new float[padded];
+            }
+            return p[gate];
         }
     }
 

@@ -2,12 +2,16 @@ package io.din4j.backend.cpu;
 
 import static io.din4j.backend.OpFixture.assertBadArgument;
 import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
 import io.din4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** cpu gates and loss against the reference. */
@@ -45,6 +49,63 @@ class CpuGateLossOpsTest extends CpuOpsTestBase {
                         assertClose("dExperts" + s, dxr, dx, 1e-6, 1e-6);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void softmaxMixesEqualEachGateAlone() {
+        // a level's gates in one call (PLE's: two task gates over 4 of 6 experts and the shared gate over all 6), and
+        // odd sets: every gate's probabilities and output equal, bit for bit, those of its own softmaxMix
+        int[][][] levels = {{{0, 1, 4, 5}, {2, 3, 4, 5}, {0, 1, 2, 3, 4, 5}}, {{3}}, {{5, 5, 2}, {1}}};
+        long seed = 40;
+        for (Backend be : new Backend[] {cpu, REF}) {
+            for (int h : new int[] {1, 7, 16, 33, 128, 257}) {
+                for (int b : new int[] {1, 9, 130}) {
+                    for (int[][] sels : levels) {
+                        try (OpFixture f = new OpFixture(seed++)) {
+                            Tensor experts = f.random(1, b, 6, h);
+                            List<Tensor> logits = new ArrayList<>(), probs = new ArrayList<>(),
+                                    outs = new ArrayList<>();
+                            for (int[] sel : sels) {
+                                logits.add(f.random(4, b, sel.length));
+                                probs.add(f.arena.f32(b, sel.length));
+                                outs.add(f.random(3, b, h));
+                            }
+                            be.gate().softmaxMixes(logits, experts, Arrays.asList(sels), probs, outs);
+                            for (int g = 0; g < sels.length; g++) {
+                                String s = be.name() + " gate " + g + " b=" + b + " h=" + h + " E=" + sels[g].length;
+                                Tensor p = f.arena.f32(b, sels[g].length), o = f.arena.f32(b, h);
+                                be.gate().softmaxMix(logits.get(g), experts, sels[g], p, o);
+                                assertArrayEquals(p.toFloatArray(), probs.get(g).toFloatArray(),
+                                        "probs" + s);
+                                assertArrayEquals(o.toFloatArray(), outs.get(g).toFloatArray(),
+                                        "out" + s);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxMixesRejectBadGatesBeforeWriting() {
+        for (Backend be : new Backend[] {cpu, REF}) {
+            try (OpFixture f = new OpFixture(2)) {
+                Tensor experts = f.random(1, 2, 4, 5);
+                List<Tensor> logits = List.of(f.random(1, 2, 2), f.random(1, 2, 3));
+                List<Tensor> probs = List.of(f.arena.f32(2, 2), f.arena.f32(2, 3));
+                List<Tensor> outs = List.of(f.arena.f32(2, 5), f.arena.f32(2, 5));
+                assertBadArgument("gates", () -> be.gate().softmaxMixes(logits, experts, List.of(new int[] {0, 1}), probs,
+                        outs));
+                // the second gate's selection is out of range: the first gate's output stays unwritten
+                assertBadArgument("selected", () -> be.gate().softmaxMixes(logits, experts,
+                        List.of(new int[] {0, 1}, new int[] {0, 1, 4}), probs, outs));
+                assertBadArgument("outs[1]", () -> be.gate().softmaxMixes(logits, experts,
+                        List.of(new int[] {0, 1}, new int[] {0, 1, 2}), probs, List.of(outs.get(0),
+                                f.arena.f32(2, 4))));
+                assertEquals(0f, outs.get(0).getFloat(0), be.name() + ": nothing written before the checks");
             }
         }
     }
