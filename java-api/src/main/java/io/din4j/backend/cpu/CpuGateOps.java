@@ -37,65 +37,68 @@ final class CpuGateOps implements GateOps {
         int b = d[0], e = d[1], eTot = d[2], h = d[3];
         ValueChecks.value("probs", probs, false, b, e);
         ValueChecks.value("out", out, false, b, h);
-        int[] sel = selected.clone();
-        MemorySegment xs = experts.segment();
-        MemorySegment os = out.segment();
-        parallel.forRange(b, Math.max(1, 4096 / Math.max(1, e * h)), (worker, from, to) -> {
-            float[] p = SCRATCH.get().probs(0, ROW_BLOCK * e);
-            for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
-                int rows = Math.min(ROW_BLOCK, to - r0);
-                softmaxRows(logits.segment(), r0, rows, e, p);
-                MemorySegment.copy(p, 0, probs.segment(), F, (long) r0 * e * Float.BYTES, rows * e);
-                for (int i = 0; i < rows; i++) {
-                    mixRow(xs, (long) (r0 + i) * eTot, sel, p, i * e, h, os, (long) (r0 + i) * h);
-                }
-            }
-        });
+        mix(experts.segment(), b, eTot, h, new int[][] {selected.clone()}, new MemorySegment[] {logits.segment()},
+                new MemorySegment[] {probs.segment()}, new MemorySegment[] {out.segment()});
     }
 
-    /**
-     * The gates row by row: for each block of {@link #ROW_BLOCK} rows every gate's softmax, then for each row every
-     * gate's mix, so that a row's expert outputs, read from L2 or memory by its first gate, are still in L1 for the
-     * others. Each gate's values are those {@link #softmaxMix} gives it alone, bit for bit.
-     */
     @Override
     public void softmaxMixes(List<Tensor> logits, Tensor experts, List<int[]> selected, List<Tensor> probs, List<Tensor> outs) {
         ValueChecks.gates(logits, selected, probs, outs);
         int n = logits.size();
-        int b = 0, eTot = 0, h = 0, width = 0;
-        int[] es = new int[n];
+        int b = 0, eTot = 0, h = 0;
         int[][] sels = new int[n][];
         MemorySegment[] ls = new MemorySegment[n], ps = new MemorySegment[n], os = new MemorySegment[n];
         for (int g = 0; g < n; g++) {
             int[] d = dims("logits[" + g + "]", logits.get(g), experts, selected.get(g));
             b = d[0];
-            es[g] = d[1];
             eTot = d[2];
             h = d[3];
-            ValueChecks.value("probs[" + g + "]", probs.get(g), false, b, es[g]);
+            ValueChecks.value("probs[" + g + "]", probs.get(g), false, b, d[1]);
             ValueChecks.value("outs[" + g + "]", outs.get(g), false, b, h);
             sels[g] = selected.get(g).clone();
             ls[g] = logits.get(g).segment();
             ps[g] = probs.get(g).segment();
             os[g] = outs.get(g).segment();
-            width += es[g];
         }
-        int rowsTotal = b, expertsPerRow = eTot, hh = h;
-        MemorySegment xs = experts.segment();
-        parallel.forRange(rowsTotal, Math.max(1, 4096 / Math.max(1, width * hh)), (worker, from, to) -> {
+        mix(experts.segment(), b, eTot, h, sels, ls, ps, os);
+    }
+
+    /**
+     * The gates row by row: for each block of {@link #ROW_BLOCK} rows every gate's softmax, then for each row its
+     * {@code eTot} expert outputs copied into an array once, every gate's mix from there into an array, and each
+     * output copied to its segment. A row's experts are read from L2 or memory once for all of its gates, and the
+     * mix's loads are array loads: from the segment every vector load carried the segment's type, bounds and
+     * liveness checks, which C2 kept inside the loop. PLE's three level-0 gates over 128 rows
+     * ({@code tools/GateMixProbe.java 128 --fused}, one thread, AVX2 server): 43 µs as three calls from the segment,
+     * 31 µs as one call through the arrays; PLE inference on one thread 0.978–0.979× the time at B = 1,024 and
+     * 0.987–0.995× at B = 64 ({@code tools/JarAB.java}, both orders).
+     */
+    private void mix(MemorySegment xs, int b, int eTot, int h, int[][] sels, MemorySegment[] ls, MemorySegment[] ps,
+            MemorySegment[] os) {
+        int n = sels.length;
+        int width = 0;
+        for (int[] sel : sels) {
+            width += sel.length;
+        }
+        parallel.forRange(b, Math.max(1, 4096 / Math.max(1, width * h)), (worker, from, to) -> {
             Scratch scratch = SCRATCH.get();
-            float[][] p = new float[n][];
+            float[] x = scratch.row(eTot * h);
+            float[] o = scratch.out(h);
             for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, to - r0);
                 for (int g = 0; g < n; g++) {
-                    p[g] = scratch.probs(g, ROW_BLOCK * es[g]);
-                    softmaxRows(ls[g], r0, rows, es[g], p[g]);
-                    MemorySegment.copy(p[g], 0, ps[g], F, (long) r0 * es[g] * Float.BYTES, rows * es[g]);
+                    int e = sels[g].length;
+                    float[] p = scratch.probs(g, ROW_BLOCK * e);
+                    softmaxRows(ls[g], r0, rows, e, p);
+                    MemorySegment.copy(p, 0, ps[g], F, (long) r0 * e * Float.BYTES, rows * e);
                 }
                 for (int i = 0; i < rows; i++) {
-                    long base = (long) (r0 + i) * expertsPerRow;
+                    long r = r0 + i;
+                    MemorySegment.copy(xs, F, r * eTot * h * Float.BYTES, x, 0, eTot * h);
                     for (int g = 0; g < n; g++) {
-                        mixRow(xs, base, sels[g], p[g], i * es[g], hh, os[g], (long) (r0 + i) * hh);
+                        int e = sels[g].length;
+                        mixRow(x, sels[g], scratch.probs(g, ROW_BLOCK * e), i * e, h, o);
+                        MemorySegment.copy(o, 0, os[g], F, r * h * Float.BYTES, h);
                     }
                 }
             }
@@ -106,9 +109,14 @@ final class CpuGateOps implements GateOps {
     private static final int ROW_BLOCK = 64;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO);
 
-    /** Per-thread probability buffers, one per gate of a {@link #softmaxMixes} call, reused (no allocation per call). */
+    /**
+     * Per-thread buffers, reused (no allocation per call): the probabilities of each gate of a call, one row of
+     * expert outputs and one gate's output row.
+     */
     private static final class Scratch {
         float[][] p = new float[0][];
+        float[] x = new float[0];
+        float[] o = new float[0];
 
         float[] probs(int gate, int n) {
             if (p.length <= gate) {
@@ -119,6 +127,20 @@ final class CpuGateOps implements GateOps {
                 p[gate] = new float[padded];
             }
             return p[gate];
+        }
+
+        float[] row(int n) {
+            if (x.length < n) {
+                x = new float[n];
+            }
+            return x;
+        }
+
+        float[] out(int n) {
+            if (o.length < n) {
+                o = new float[n];
+            }
+            return o;
         }
     }
 
@@ -157,14 +179,15 @@ final class CpuGateOps implements GateOps {
     }
 
     /**
-     * {@code out[o + k] = Σ_j p[pi + j] · experts[(base + sel_j)·h + k]} for {@code k < h}; the tail lane by lane. Eight
+     * {@code out[k] = Σ_j p[pi + j] · x[sel_j·h + k]} for {@code k < h}, {@code x} one row's expert outputs; the tail
+     * lane by lane. Eight
      * vectors of k at a time (then four, then one), each its own chain of E multiply-adds: with one vector per step
      * every step was a chain of E dependent FMAs, and the mix ran at the FMA latency (about 150 ns per row at E = 4,
      * H = 128). Eight chains against four: PLE's three level-0 mixes ({@code tools/GateMixProbe.java}: B = 128,
      * H = 128, E = 4, 4, 6, one thread; AMD EPYC host, old and new jars alternated) 35.0 → 30.3 µs at 256 bits,
      * 62 → 50 µs at 128, 23.4 → 22.3 µs at 512.
      */
-    private static void mixRow(MemorySegment xs, long base, int[] sel, float[] p, int pi, int h, MemorySegment os, long o) {
+    private static void mixRow(float[] xs, int[] sel, float[] p, int pi, int h, float[] os) {
         int e = sel.length;
         int k = 0;
         for (; k + 8 * L <= h; k += 8 * L) {
@@ -179,24 +202,24 @@ final class CpuGateOps implements GateOps {
             FloatVector a7 = a0;
             for (int j = 0; j < e; j++) {
                 FloatVector pj = FloatVector.broadcast(S, p[pi + j]);
-                long x = (base + sel[j]) * h + k;
-                a0 = Lanes.load(xs, x).fma(pj, a0);
-                a1 = Lanes.load(xs, x + L).fma(pj, a1);
-                a2 = Lanes.load(xs, x + 2 * L).fma(pj, a2);
-                a3 = Lanes.load(xs, x + 3 * L).fma(pj, a3);
-                a4 = Lanes.load(xs, x + 4 * L).fma(pj, a4);
-                a5 = Lanes.load(xs, x + 5 * L).fma(pj, a5);
-                a6 = Lanes.load(xs, x + 6 * L).fma(pj, a6);
-                a7 = Lanes.load(xs, x + 7 * L).fma(pj, a7);
+                int x = sel[j] * h + k;
+                a0 = FloatVector.fromArray(S, xs, x).fma(pj, a0);
+                a1 = FloatVector.fromArray(S, xs, x + L).fma(pj, a1);
+                a2 = FloatVector.fromArray(S, xs, x + 2 * L).fma(pj, a2);
+                a3 = FloatVector.fromArray(S, xs, x + 3 * L).fma(pj, a3);
+                a4 = FloatVector.fromArray(S, xs, x + 4 * L).fma(pj, a4);
+                a5 = FloatVector.fromArray(S, xs, x + 5 * L).fma(pj, a5);
+                a6 = FloatVector.fromArray(S, xs, x + 6 * L).fma(pj, a6);
+                a7 = FloatVector.fromArray(S, xs, x + 7 * L).fma(pj, a7);
             }
-            Lanes.store(a0, os, o + k);
-            Lanes.store(a1, os, o + k + L);
-            Lanes.store(a2, os, o + k + 2 * L);
-            Lanes.store(a3, os, o + k + 3 * L);
-            Lanes.store(a4, os, o + k + 4 * L);
-            Lanes.store(a5, os, o + k + 5 * L);
-            Lanes.store(a6, os, o + k + 6 * L);
-            Lanes.store(a7, os, o + k + 7 * L);
+            a0.intoArray(os, k);
+            a1.intoArray(os, k + L);
+            a2.intoArray(os, k + 2 * L);
+            a3.intoArray(os, k + 3 * L);
+            a4.intoArray(os, k + 4 * L);
+            a5.intoArray(os, k + 5 * L);
+            a6.intoArray(os, k + 6 * L);
+            a7.intoArray(os, k + 7 * L);
         }
         for (; k + 4 * L <= h; k += 4 * L) {
             // scalar math: out[r][k + i] = Σ_j p_j · experts[r][sel_j][k + i] for the 4·L values of i
@@ -206,31 +229,31 @@ final class CpuGateOps implements GateOps {
             FloatVector a3 = a0;
             for (int j = 0; j < e; j++) {
                 FloatVector pj = FloatVector.broadcast(S, p[pi + j]);
-                long x = (base + sel[j]) * h + k;
-                a0 = Lanes.load(xs, x).fma(pj, a0);
-                a1 = Lanes.load(xs, x + L).fma(pj, a1);
-                a2 = Lanes.load(xs, x + 2 * L).fma(pj, a2);
-                a3 = Lanes.load(xs, x + 3 * L).fma(pj, a3);
+                int x = sel[j] * h + k;
+                a0 = FloatVector.fromArray(S, xs, x).fma(pj, a0);
+                a1 = FloatVector.fromArray(S, xs, x + L).fma(pj, a1);
+                a2 = FloatVector.fromArray(S, xs, x + 2 * L).fma(pj, a2);
+                a3 = FloatVector.fromArray(S, xs, x + 3 * L).fma(pj, a3);
             }
-            Lanes.store(a0, os, o + k);
-            Lanes.store(a1, os, o + k + L);
-            Lanes.store(a2, os, o + k + 2 * L);
-            Lanes.store(a3, os, o + k + 3 * L);
+            a0.intoArray(os, k);
+            a1.intoArray(os, k + L);
+            a2.intoArray(os, k + 2 * L);
+            a3.intoArray(os, k + 3 * L);
         }
         for (; k + L <= h; k += L) {
             // scalar math: out[r][k] = Σ_j p_j · experts[r][sel_j][k]
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < e; j++) {
-                acc = Lanes.load(xs, (base + sel[j]) * h + k).fma(FloatVector.broadcast(S, p[pi + j]), acc);
+                acc = FloatVector.fromArray(S, xs, sel[j] * h + k).fma(FloatVector.broadcast(S, p[pi + j]), acc);
             }
-            Lanes.store(acc, os, o + k);
+            acc.intoArray(os, k);
         }
         for (; k < h; k++) {
             float acc = 0;
             for (int j = 0; j < e; j++) {
-                acc += p[pi + j] * xs.getAtIndex(F, (base + sel[j]) * h + k);
+                acc += p[pi + j] * xs[sel[j] * h + k];
             }
-            os.setAtIndex(F, o + k, acc);
+            os[k] = acc;
         }
     }
 
