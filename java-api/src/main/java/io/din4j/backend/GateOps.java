@@ -38,13 +38,7 @@ public interface GateOps {
      */
     default void softmaxMixes(List<Tensor> logits, Tensor experts, List<int[]> selected, List<Tensor> probs,
             List<Tensor> outs) {
-        ValueChecks.gates(logits, selected, probs, outs);
-        for (int i = 0; i < logits.size(); i++) {
-            // every gate's shapes before the first gate writes anything (its dtypes are checked by softmaxMix)
-            long[] d = ValueChecks.gate("logits[" + i + "]", logits.get(i), experts, selected.get(i), true);
-            ValueChecks.value("probs[" + i + "]", probs.get(i), true, d[0], d[1]);
-            ValueChecks.value("outs[" + i + "]", outs.get(i), true, d[0], d[3]);
-        }
+        ValueChecks.gateShapes(logits, experts, selected, probs, outs);
         for (int i = 0; i < logits.size(); i++) {
             softmaxMix(logits.get(i), experts, selected.get(i), probs.get(i), outs.get(i));
         }

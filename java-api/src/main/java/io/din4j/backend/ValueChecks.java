@@ -237,6 +237,37 @@ public final class ValueChecks {
         }
     }
 
+    /**
+     * The shapes of a {@code softmaxMixes} call on any backend, host or device: gate {@code i}'s logits and
+     * probabilities {@code [B, E_i]} with {@code E_i} its selection's length, every selection inside
+     * {@code experts [B, Etot, H]}, every output {@code [B, H]}. A backend's own checks of each gate (placement,
+     * dtype) come after; these make a bad gate fail before the first gate writes anything.
+     */
+    public static void gateShapes(List<Tensor> logits, Tensor experts, List<int[]> selected, List<Tensor> probs,
+            List<Tensor> outs) {
+        gates(logits, selected, probs, outs);
+        if (experts == null || experts.rank() != 3) {
+            throw new IllegalArgumentException("experts: expected [B, Etot, H], got " + experts);
+        }
+        long b = experts.dim(0);
+        for (int i = 0; i < logits.size(); i++) {
+            if (selected.get(i) == null) {
+                throw new IllegalArgumentException("selected[" + i + "]: must not be null");
+            }
+            int e = selected.get(i).length;
+            shape("logits[" + i + "]", logits.get(i), b, e);
+            selected(selected.get(i), e, experts.dim(1));
+            shape("probs[" + i + "]", probs.get(i), b, e);
+            shape("outs[" + i + "]", outs.get(i), b, experts.dim(2));
+        }
+    }
+
+    private static void shape(String what, Tensor t, long... shape) {
+        if (t == null || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + ": expected shape " + java.util.Arrays.toString(shape) + ", got " + t);
+        }
+    }
+
     /** Checks the tensors of {@code bceWithLogits} (weights and dLogits may be null); returns B. */
     public static long bce(Tensor logits, Tensor labels, Tensor weights, Tensor dLogits, boolean allowF64) {
         value("logits", logits, allowF64);
