@@ -24,6 +24,18 @@ public interface TensorOps {
     void concatColumns(List<Tensor> parts, Tensor out);
 
     /**
+     * The inverse of {@link #concatColumns}: the column blocks of {@code x [N, Σ d_i]} copied into {@code parts}
+     * ({@code [N, d_i]}, none null). This default zeroes the parts and adds the blocks in.
+     */
+    default void splitColumns(Tensor x, List<Tensor> parts) {
+        ValueChecks.columnBlocks("parts", parts, "x", x);
+        for (Tensor p : parts) {
+            fill(p, 0f);
+        }
+        splitColumnsAdd(x, parts);
+    }
+
+    /**
      * Backward of {@link #concatColumns}: adds the column blocks of {@code dOut [N, Σ d_i]} into {@code dParts};
      * {@code null} entries are skipped (their block has no consumer). The width of a null block is inferred from
      * the others, so at most one entry may be null here; use {@link #splitColumnsAdd(Tensor, List, int[])} when

@@ -146,6 +146,36 @@ public final class ValueChecks {
         return widths;
     }
 
+    /**
+     * Shapes only, on any placement: {@code parts} (none null) are {@code [N, d_i]} blocks of {@code whole}'s last
+     * dimension, {@code Σ d_i} wide, as {@code splitColumns} needs them.
+     */
+    public static void columnBlocks(String what, java.util.List<Tensor> parts, String wholeName, Tensor whole) {
+        if (whole == null) {
+            throw new IllegalArgumentException(wholeName + ": must not be null");
+        }
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException(what + ": expected at least one tensor");
+        }
+        long total = whole.rank() == 0 ? 1 : whole.dim(-1);
+        long n = total == 0 ? 0 : whole.size() / total;
+        long sum = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor p = parts.get(i);
+            if (p == null) {
+                throw new IllegalArgumentException(what + "[" + i + "]: null");
+            }
+            long d = p.rank() == 0 ? 1 : p.dim(-1);
+            if (d == 0 ? p.size() != 0 : p.size() != n * d) {
+                throw new IllegalArgumentException(what + "[" + i + "]: expected " + n + " rows of " + d + ", got " + p);
+            }
+            sum += d;
+        }
+        if (sum != total) {
+            throw new IllegalArgumentException(what + ": widths sum to " + sum + ", expected the last dimension of " + whole);
+        }
+    }
+
     /** Column widths given explicitly (for {@code splitColumnsAdd} with several null blocks). */
     public static void columnWidths(String what, java.util.List<Tensor> parts, int[] widths, Tensor whole, boolean allowF64) {
         value("dOut", whole, allowF64);

@@ -801,13 +801,11 @@ public final class Graph implements AutoCloseable {
         add("split", name, new Op() {
             @Override
             public void forward(boolean tr) {
-                // splitColumnsAdd adds, so a forward split is "zero the parts, then add the blocks".
                 vs.clear();
                 for (Buf p : parts) {
-                    backend.tensor().fill(p.v, 0f);
                     vs.add(p.v);
                 }
-                backend.tensor().splitColumnsAdd(x.v, vs);
+                backend.tensor().splitColumns(x.v, vs);
             }
 
             @Override

@@ -104,15 +104,38 @@ final class CpuTensorOps implements TensorOps {
                 throw new IllegalArgumentException("parts[" + i + "]: null");
             }
         }
-        long total = out.dim(-1);
-        int n = Math.toIntExact(total == 0 ? 0 : out.size() / total);
-        MemorySegment o = out.segment();
+        copyColumns(parts, widths, out, true);
+    }
+
+    /**
+     * A copy per row and part, where the default {@code splitColumns} zeroed each part and added its block in with
+     * masked vectors (PLE's 4 + 4 + 6 gate logits: every block narrower than a vector); 6 µs for a 32-row part on
+     * the AVX2 server, a few percent of PLE inference at B = 64.
+     */
+    @Override
+    public void splitColumns(Tensor x, List<Tensor> parts) {
+        ValueChecks.value("x", x, false);
+        ValueChecks.columnBlocks("parts", parts, "x", x);
+        copyColumns(parts, ValueChecks.columnWidths("parts", parts, x, false), x, false);
+    }
+
+    /** Row by row, each part's block to its columns of {@code whole} ({@code toWhole}) or back. */
+    private void copyColumns(List<Tensor> parts, int[] widths, Tensor whole, boolean toWhole) {
+        long total = whole.dim(-1);
+        int n = Math.toIntExact(total == 0 ? 0 : whole.size() / total);
+        MemorySegment o = whole.segment();
         MemorySegment[] segs = parts.stream().map(Tensor::segment).toArray(MemorySegment[]::new);
         parallel.forRange(n, 64, (worker, from, to) -> {
             for (int r = from; r < to; r++) {
                 long col = 0;
                 for (int i = 0; i < widths.length; i++) {
-                    MemorySegment.copy(segs[i], (long) r * widths[i] * 4, o, (r * total + col) * 4, (long) widths[i] * 4);
+                    long partAt = (long) r * widths[i] * 4;
+                    long wholeAt = (r * total + col) * 4;
+                    if (toWhole) {
+                        MemorySegment.copy(segs[i], partAt, o, wholeAt, (long) widths[i] * 4);
+                    } else {
+                        MemorySegment.copy(o, wholeAt, segs[i], partAt, (long) widths[i] * 4);
+                    }
                     col += widths[i];
                 }
             }

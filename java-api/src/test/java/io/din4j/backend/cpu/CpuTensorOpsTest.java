@@ -2,6 +2,7 @@ package io.din4j.backend.cpu;
 
 import static io.din4j.backend.OpFixture.assertBadArgument;
 import static io.din4j.backend.OpFixture.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.din4j.backend.Backend;
 import io.din4j.backend.OpFixture;
@@ -75,6 +76,41 @@ class CpuTensorOpsTest extends CpuOpsTestBase {
     }
 
     @Test
+    void splitColumnsCopiesEachBlock() {
+        // the forward split, the inverse of concat: PLE's gate logits (4 + 4 + 6, each narrower than a vector) and
+        // blocks wider than one; the parts' old contents must not leak through
+        int[][] layouts = {{4, 4, 6}, {3, 34, 16}, {1}, {17, 8}};
+        long seed = 20;
+        for (int[] widths : layouts) {
+            for (int n : new int[] {0, 1, 5, 70}) {
+                try (OpFixture f = new OpFixture(seed++)) {
+                    int total = Arrays.stream(widths).sum();
+                    Tensor x = f.random(1, n, total);
+                    List<Tensor> cpuParts = new java.util.ArrayList<>(), refParts = new java.util.ArrayList<>();
+                    for (int w : widths) {
+                        cpuParts.add(f.random(5, n, w));
+                        refParts.add(f.random(5, n, w));
+                    }
+                    cpu.tensor().splitColumns(x, cpuParts);
+                    REF.tensor().splitColumns(x, refParts);
+                    int col = 0;
+                    for (int i = 0; i < widths.length; i++) {
+                        for (int r = 0; r < n; r++) {
+                            for (int c = 0; c < widths[i]; c++) {
+                                float want = x.getFloat((long) r * total + col + c);
+                                String at = "part " + i + " row " + r + " col " + c + " of " + Arrays.toString(widths);
+                                assertEquals(want, cpuParts.get(i).getFloat((long) r * widths[i] + c), "cpu " + at);
+                                assertEquals(want, refParts.get(i).getFloat((long) r * widths[i] + c), "reference " + at);
+                            }
+                        }
+                        col += widths[i];
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void badInputsNameTheArgument() {
         for (Backend b : new Backend[] {cpu, REF}) {
             try (OpFixture f = new OpFixture(4)) {
@@ -85,6 +121,8 @@ class CpuTensorOpsTest extends CpuOpsTestBase {
                 assertBadArgument("parts[1]", () -> b.tensor().concatColumns(List.of(a, f.arena.f32(3, 5)), f.arena.f32(4, 10)));
                 assertBadArgument("dParts", () -> b.tensor().splitColumnsAdd(f.arena.f32(4, 12), Arrays.asList(a, null, null)));
                 assertBadArgument("widths", () -> b.tensor().splitColumnsAdd(f.arena.f32(4, 12), Arrays.asList(a, null), new int[] {5, 6}));
+                assertBadArgument("parts", () -> b.tensor().splitColumns(f.arena.f32(4, 12), List.of(a, a)));
+                assertBadArgument("parts[1]", () -> b.tensor().splitColumns(f.arena.f32(4, 12), Arrays.asList(a, null)));
             }
         }
     }
