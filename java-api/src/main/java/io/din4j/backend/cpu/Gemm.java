@@ -1397,9 +1397,9 @@ final class Gemm {
      * so the same bits. Without the round trip through the tile array and {@code stageTile}'s loop, PLE inference
      * (whose products have K = 256 and 128, short enough for the epilogue to count) at B = 1,024 on one thread took
      * 0.955–0.971× the time at 256 bits and 0.943–0.952× at 128 on the AVX2 server; DIN inference and training
-     * 0.99–1.00× (tools/JarAB.java, both orders). The 5-row tile written the same way made PLE at B = 64 on two
-     * threads (32-row parts, four of six row blocks 5-row) slower, 1.055/1.048×, and AVX-512's 6 × 4 tile was not
-     * measured, so the other tiles keep the array. The rows' epilogue is written out: a helper taking the two accumulators was not inlined, and the vectors
+     * 0.99–1.00× (tools/JarAB.java, both orders). The 5-row tile written the same way made PLE slower where it
+     * counts most, in 32-row parts (four of six row blocks 5-row): 1.055/1.048× at B = 64 on two threads, 1.046/1.033×
+     * at B = 32 on one. AVX-512's 6 × 4 tile was not measured. So the other tiles keep the array. The rows' epilogue is written out: a helper taking the two accumulators was not inlined, and the vectors
      * passed to it were boxed (PLE 5× slower).
      */
     private static void k62(float[] a, int a0, int kc, float[] b, int bo, float[] out, int at, int sw, int rows,
