@@ -92,12 +92,12 @@ final class CpuGateOps implements GateOps {
                     softmaxRows(ls[g], r0, rows, e, p);
                     MemorySegment.copy(p, 0, ps[g], F, (long) r0 * e * Float.BYTES, rows * e);
                 }
+                float[][] p = scratch.p;
                 for (int i = 0; i < rows; i++) {
                     long r = r0 + i;
                     MemorySegment.copy(xs, F, r * eTot * h * Float.BYTES, x, 0, eTot * h);
                     for (int g = 0; g < n; g++) {
-                        int e = sels[g].length;
-                        mixRow(x, sels[g], scratch.probs(g, ROW_BLOCK * e), i * e, h, o);
+                        mixRow(x, sels[g], p[g], i * sels[g].length, h, o);
                         MemorySegment.copy(o, 0, os[g], F, r * h * Float.BYTES, h);
                     }
                 }
@@ -180,10 +180,9 @@ final class CpuGateOps implements GateOps {
 
     /**
      * {@code out[k] = Σ_j p[pi + j] · x[sel_j·h + k]} for {@code k < h}, {@code x} one row's expert outputs; the tail
-     * lane by lane. Eight
-     * vectors of k at a time (then four, then one), each its own chain of E multiply-adds: with one vector per step
-     * every step was a chain of E dependent FMAs, and the mix ran at the FMA latency (about 150 ns per row at E = 4,
-     * H = 128). Eight chains against four: PLE's three level-0 mixes ({@code tools/GateMixProbe.java}: B = 128,
+     * lane by lane. Eight vectors of k at a time (then four, then one), each its own chain of E multiply-adds: with
+     * one vector per step every step was a chain of E dependent FMAs, and the mix ran at the FMA latency (about
+     * 150 ns per row at E = 4, H = 128). Eight chains against four: PLE's three level-0 mixes ({@code tools/GateMixProbe.java}: B = 128,
      * H = 128, E = 4, 4, 6, one thread; AMD EPYC host, old and new jars alternated) 35.0 → 30.3 µs at 256 bits,
      * 62 → 50 µs at 128, 23.4 → 22.3 µs at 512.
      */

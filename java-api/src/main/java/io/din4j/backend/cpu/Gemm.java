@@ -538,9 +538,9 @@ final class Gemm {
     }
 
     /**
-     * One tile into the stage: its {@code rows} rows of {@code pv} vectors at {@code stage[at + r·sw]}, as
-     * {@code tile + stage} ({@code add}), {@code tile + bias} or the tile, then with {@code relu} a compare and a
-     * blend (Java's max, with its NaN and −0 rules, is several instructions on AVX2). One loop per kind of start
+     * One tile into the stage (every tile but {@link #k62}'s, which ends in the stage itself): its {@code rows} rows
+     * of {@code pv} vectors at {@code stage[at + r·sw]}, as {@code tile + stage} ({@code add}), {@code tile + bias} or
+     * the tile, then with {@code relu} a compare and a blend (Java's max, with its NaN and −0 rules, is several instructions on AVX2). One loop per kind of start
      * value, no branch inside but the loop-invariant {@code relu}.
      */
     private static void stageTile(float[] t, int pv, float[] stage, int at, int sw, int rows, float[] biasRow, int col,
@@ -1399,8 +1399,9 @@ final class Gemm {
      * 0.955–0.971× the time at 256 bits and 0.943–0.952× at 128 on the AVX2 server; DIN inference and training
      * 0.99–1.00× (tools/JarAB.java, both orders). The 5-row tile written the same way made PLE slower where it
      * counts most, in 32-row parts (four of six row blocks 5-row): 1.055/1.048× at B = 64 on two threads, 1.046/1.033×
-     * at B = 32 on one. AVX-512's 6 × 4 tile was not measured. So the other tiles keep the array. The rows' epilogue is written out: a helper taking the two accumulators was not inlined, and the vectors
-     * passed to it were boxed (PLE 5× slower).
+     * at B = 32 on one. AVX-512's 6 × 4 tile was not measured. So the other tiles keep the array. The rows'
+     * epilogue is written out: a helper taking the two accumulators was not inlined, and the vectors passed to it
+     * were boxed (PLE 5× slower).
      */
     private static void k62(float[] a, int a0, int kc, float[] b, int bo, float[] out, int at, int sw, int rows,
             float[] start, int st, int ss, boolean hasStart, boolean relu) {
@@ -1438,28 +1439,28 @@ final class Gemm {
         if (rows > 0) {
             FloatVector x0 = c00, x1 = c01;
             if (hasStart) {
-                x0 = x0.add(FloatVector.fromArray(S, start, st + 0 * ss));
-                x1 = x1.add(FloatVector.fromArray(S, start, st + 0 * ss + L));
+                x0 = x0.add(FloatVector.fromArray(S, start, st));
+                x1 = x1.add(FloatVector.fromArray(S, start, st + L));
             }
             if (relu) {
                 x0 = x0.blend(0f, x0.lt(0f));
                 x1 = x1.blend(0f, x1.lt(0f));
             }
-            x0.intoArray(out, at + 0 * sw);
-            x1.intoArray(out, at + 0 * sw + L);
+            x0.intoArray(out, at);
+            x1.intoArray(out, at + L);
         }
         if (rows > 1) {
             FloatVector x0 = c10, x1 = c11;
             if (hasStart) {
-                x0 = x0.add(FloatVector.fromArray(S, start, st + 1 * ss));
-                x1 = x1.add(FloatVector.fromArray(S, start, st + 1 * ss + L));
+                x0 = x0.add(FloatVector.fromArray(S, start, st + ss));
+                x1 = x1.add(FloatVector.fromArray(S, start, st + ss + L));
             }
             if (relu) {
                 x0 = x0.blend(0f, x0.lt(0f));
                 x1 = x1.blend(0f, x1.lt(0f));
             }
-            x0.intoArray(out, at + 1 * sw);
-            x1.intoArray(out, at + 1 * sw + L);
+            x0.intoArray(out, at + sw);
+            x1.intoArray(out, at + sw + L);
         }
         if (rows > 2) {
             FloatVector x0 = c20, x1 = c21;
