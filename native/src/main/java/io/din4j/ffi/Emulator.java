@@ -58,7 +58,7 @@ public final class Emulator {
         return Holder.INSTANCE;
     }
 
-    /** File the library was loaded from. */
+    /** Where the library was loaded from: its class path resource (the extracted copy is removed once open). */
     public String path() {
         return path;
     }

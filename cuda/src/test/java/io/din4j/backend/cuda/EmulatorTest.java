@@ -11,6 +11,31 @@ import org.junit.jupiter.api.Test;
 
 /** The emulator's CUDA built-ins: warp collectives, shared memory, barriers and its error reports. */
 class EmulatorTest {
+    /**
+     * Opening a library shipped as a resource leaves no copy of it in the temporary directory: it is removed as soon
+     * as it is open, not at an exit that a killed JVM never reaches. Other JVMs may add or remove their own copies
+     * meanwhile, so the count must not grow rather than stay equal.
+     */
+    @Test
+    void anOpenedResourceLibraryLeavesNoFileBehind() throws java.io.IOException {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        long before = extractedCopies(tmp);
+        java.util.Optional<io.din4j.ffi.Libraries.Opened> lib =
+                io.din4j.ffi.Libraries.openResource(io.din4j.ffi.Emulator.RESOURCE, EmulatorTest.class.getClassLoader());
+        assertTrue(lib.isPresent(), "the emulator library is on the test class path");
+        assertTrue(lib.get().has("emuMaxSharedOptIn"), "the opened library resolves its symbols");
+        long after = extractedCopies(tmp);
+        assertTrue(after <= before, "copies of the emulator in " + tmp + ": " + before + " before, " + after + " after");
+    }
+
+    private static long extractedCopies(java.nio.file.Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("din4j-") && n.endsWith("-libdin4j_emu.so"))
+                    .count();
+        }
+    }
+
     @Test
     void warpCollectivesFollowCudaSemantics() {
         CudaBackend c = Dev.backend("cuda-emu");
