@@ -241,10 +241,17 @@ final class SeqKernels {
             j = 0;
             paneledOff = 0;
             int last = rows - 6;
-            for (int v : plan) {
+            for (int i = 0; i < plan.length; i++) {
+                int v = plan[i];
                 if (overlap) {
                     sixRowTile(v, a, aOff + last * aStride, aStride, 6, kN, paneled, paneledOff, init, iOff + j, is, c,
                             cOff + last * cStride + j, cStride);
+                } else if (v == 2 && i + 1 < plan.length && plan[i + 1] == 2) {
+                    // two 2-vector tile columns side by side in C: their rows left over go together (pairOfPanels)
+                    leftoverRowsTwoPanels(a, aOff, aStride, full, rows, kN, paneled, paneledOff, paneledOff + kN * 2 * L,
+                            c, cOff + j, cStride);
+                    i++;
+                    v = 4; // both columns: 4 vectors of C, two panels of K × 2 vectors
                 } else {
                     leftoverRows(a, aOff, aStride, full, rows, kN, paneled, paneledOff, v * L, v, c, cOff + j, cStride);
                 }
@@ -305,6 +312,55 @@ final class SeqKernels {
                 row(Math.min(5, nv - jv), a, aOff + r * as, kN, b, bOff + j, bs, c, cOff + r * cs + j);
             }
         }
+    }
+
+    /**
+     * {@link #leftoverRows} over two adjacent 2-vector tile columns of B as panels (at {@code p0} and {@code p1}, K rows
+     * of 2 vectors each), whose columns lie side by side in C from {@code cOff}: two rows at a time through
+     * {@link #pairOfPanels}, a last odd row per panel. Each element sums its k in the same order as
+     * {@code leftoverRows} per column does, so the bits are the same.
+     */
+    private static void leftoverRowsTwoPanels(float[] a, int aOff, int as, int from, int rows, int kN, float[] p, int p0,
+                                              int p1, float[] c, int cOff, int cs) {
+        int r = from;
+        for (; r + 2 <= rows; r += 2) {
+            pairOfPanels(a, aOff + r * as, as, kN, p, p0, p1, c, cOff + r * cs, cs);
+        }
+        if (r < rows) {
+            row(2, a, aOff + r * as, kN, p, p0, 2 * L, c, cOff + r * cs);
+            row(2, a, aOff + r * as, kN, p, p1, 2 * L, c, cOff + r * cs + 2 * L);
+        }
+    }
+
+    /**
+     * 2 rows × two 2-vector panels (8 accumulators): the rows a folded product leaves after its 6-row tiles
+     * (T = 50: 2), where B exists only as panels. Per panel, {@link #pair2} holds 4 FMA chains, half of what two FMA
+     * pipes of 4 cycles' latency need, and JFR gave it 3.8% of the attention unit's inference at T = 50 on the AVX2
+     * server against 1.3% for {@link #pair5} on the second layer's row-major weights, which covers more columns.
+     */
+    private static void pairOfPanels(float[] a, int aRow, int as, int kN, float[] p, int p0, int p1, float[] c, int cRow,
+                                     int cs) {
+        int c0 = cRow, c1 = cRow + cs;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0), x01 = FloatVector.fromArray(S, c, c0 + L);
+        FloatVector x02 = FloatVector.fromArray(S, c, c0 + 2 * L), x03 = FloatVector.fromArray(S, c, c0 + 3 * L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1), x11 = FloatVector.fromArray(S, c, c1 + L);
+        FloatVector x12 = FloatVector.fromArray(S, c, c1 + 2 * L), x13 = FloatVector.fromArray(S, c, c1 + 3 * L);
+        int a0 = aRow, a1 = aRow + as;
+        for (int k = 0, q0 = p0, q1 = p1; k < kN; k++, q0 += 2 * L, q1 += 2 * L) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 2 rows × 4 vectors, B's columns in two panels
+            FloatVector v0 = FloatVector.broadcast(S, a[a0 + k]);
+            FloatVector v1 = FloatVector.broadcast(S, a[a1 + k]);
+            FloatVector b0 = FloatVector.fromArray(S, p, q0);
+            x00 = v0.fma(b0, x00); x10 = v1.fma(b0, x10);
+            FloatVector b1 = FloatVector.fromArray(S, p, q0 + L);
+            x01 = v0.fma(b1, x01); x11 = v1.fma(b1, x11);
+            FloatVector b2 = FloatVector.fromArray(S, p, q1);
+            x02 = v0.fma(b2, x02); x12 = v1.fma(b2, x12);
+            FloatVector b3 = FloatVector.fromArray(S, p, q1 + L);
+            x03 = v0.fma(b3, x03); x13 = v1.fma(b3, x13);
+        }
+        x00.intoArray(c, c0); x01.intoArray(c, c0 + L); x02.intoArray(c, c0 + 2 * L); x03.intoArray(c, c0 + 3 * L);
+        x10.intoArray(c, c1); x11.intoArray(c, c1 + L); x12.intoArray(c, c1 + 2 * L); x13.intoArray(c, c1 + 3 * L);
     }
 
     private static void pair(int vectors, float[] a, int aRow, int as, int kN, float[] b, int bOff, int bs, float[] c,

@@ -54,6 +54,41 @@ class SeqKernelsTest {
     }
 
     /**
+     * Every path of the blocked GEMM sums each element's k in order from the same start, so B given row-major, as
+     * panels beside its row-major copy, or as panels alone (where the rows left over after the 6-row tiles run per
+     * tile column, two 2-vector columns at a time, or as the last 6-row tile again) gives the same bits: a folded
+     * operand scores a position as the unfolded one does. Row counts 1..21 cover every leftover of 6- and 4-row
+     * tiles, 1..11 vectors every tile plan.
+     */
+    @Test
+    void gemmGivesTheSameBitsForEveryLayoutOfB() {
+        Random r = new Random(5);
+        int l = SeqKernels.L;
+        for (int rows = 1; rows <= 21; rows++) {
+            for (int nv = 1; nv <= 11; nv++) {
+                for (boolean acc : new boolean[] {false, true}) {
+                    int k = 1 + r.nextInt(40);
+                    int n = nv * l;
+                    int as = k + 1, bs = n + l, cs = n + l;
+                    float[] a = rnd(r, rows * as), b = rnd(r, k * bs), c = rnd(r, rows * cs);
+                    float[] bias = r.nextBoolean() ? rnd(r, n) : null;
+                    float[] paneled = new float[k * n];
+                    SeqKernels.panelize(b, 0, bs, k, n, paneled);
+                    float[][] out = new float[3][];
+                    for (int layout = 0; layout < 3; layout++) {
+                        out[layout] = c.clone();
+                        SeqKernels.gemm(a, 0, as, rows, k, layout == 2 ? paneled : b, 0, bs, n, bias, out[layout], 0, cs, acc,
+                                new float[SeqKernels.panelFloats(k)], layout == 0 ? null : paneled);
+                    }
+                    String at = "rows=" + rows + " vectors=" + nv + " k=" + k + " acc=" + acc;
+                    assertArrayEquals(out[0], out[1], "panels beside the row-major B, " + at);
+                    assertArrayEquals(out[0], out[2], "panels alone, " + at);
+                }
+            }
+        }
+    }
+
+    /**
      * The blocked GEMM against a triple loop, over row counts 1..21 (8-, 6- and 4-row tiles with every tail; 16
      * and 20 rows: gemmTN's 6-row tiles with 4-row ones after them) and column counts 1..11 vectors (every tile
      * plan: 11 = 4+4+3 with the wide tiles, 2+2+2+2+3 on 32 registers, 2+2+2+2+2+1 on 16). B is either dense
