@@ -317,7 +317,7 @@ final class SeqKernels {
     /**
      * {@link #leftoverRows} over two adjacent 2-vector tile columns of B as panels (at {@code p0} and {@code p1}, K rows
      * of 2 vectors each), whose columns lie side by side in C from {@code cOff}: two rows at a time through
-     * {@link #pairOfPanels}, a last odd row per panel. Each element sums its k in the same order as
+     * {@link #pairOfPanels}, a last odd row through {@link #rowOfPanels}. Each element sums its k in the same order as
      * {@code leftoverRows} per column does, so the bits are the same.
      */
     private static void leftoverRowsTwoPanels(float[] a, int aOff, int as, int from, int rows, int kN, float[] p, int p0,
@@ -327,9 +327,26 @@ final class SeqKernels {
             pairOfPanels(a, aOff + r * as, as, kN, p, p0, p1, c, cOff + r * cs, cs);
         }
         if (r < rows) {
-            row(2, a, aOff + r * as, kN, p, p0, 2 * L, c, cOff + r * cs);
-            row(2, a, aOff + r * as, kN, p, p1, 2 * L, c, cOff + r * cs + 2 * L);
+            rowOfPanels(a, aOff + r * as, kN, p, p0, p1, c, cOff + r * cs);
         }
+    }
+
+    /**
+     * 1 row × two 2-vector panels (4 accumulators): a last odd row of {@link #leftoverRowsTwoPanels} (a history whose
+     * length is 1 more than a multiple of 6), where {@link #row2} per panel held 2 FMA chains.
+     */
+    private static void rowOfPanels(float[] a, int aRow, int kN, float[] p, int p0, int p1, float[] c, int cRow) {
+        FloatVector x0 = FloatVector.fromArray(S, c, cRow), x1 = FloatVector.fromArray(S, c, cRow + L);
+        FloatVector x2 = FloatVector.fromArray(S, c, cRow + 2 * L), x3 = FloatVector.fromArray(S, c, cRow + 3 * L);
+        for (int k = 0, q0 = p0, q1 = p1; k < kN; k++, q0 += 2 * L, q1 += 2 * L) {
+            // scalar math: C[r, j] += A[r, k]·B[k, j] for 1 row × 4 vectors, B's columns in two panels
+            FloatVector v = FloatVector.broadcast(S, a[aRow + k]);
+            x0 = v.fma(FloatVector.fromArray(S, p, q0), x0);
+            x1 = v.fma(FloatVector.fromArray(S, p, q0 + L), x1);
+            x2 = v.fma(FloatVector.fromArray(S, p, q1), x2);
+            x3 = v.fma(FloatVector.fromArray(S, p, q1 + L), x3);
+        }
+        x0.intoArray(c, cRow); x1.intoArray(c, cRow + L); x2.intoArray(c, cRow + 2 * L); x3.intoArray(c, cRow + 3 * L);
     }
 
     /**
