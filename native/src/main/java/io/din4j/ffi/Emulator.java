@@ -58,7 +58,7 @@ public final class Emulator {
         return Holder.INSTANCE;
     }
 
-    /** Where the library was loaded from: its class path resource (the extracted copy is removed once open). */
+    /** Where the library was loaded from: its file, or its class path resource when it came out of a jar. */
     public String path() {
         return path;
     }

@@ -7,6 +7,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -32,21 +34,29 @@ public final class Libraries {
     }
 
     /**
-     * Extracts the classpath resource {@code resource} to a temporary file, opens it, and removes the file: the
-     * loader has mapped it by then, so nothing is left behind even when the JVM is killed. (With only
-     * {@code deleteOnExit}, which runs on a normal exit alone, every test JVM killed at a timeout had left its copy in
-     * /tmp: 17 of them on one development machine.) Where the file cannot be removed while open (Windows), it is
-     * removed on exit instead. The result is named by the resource, the file being gone.
+     * Opens the class path resource {@code resource}. A resource that is a file of its own (a build's classes
+     * directory, or a directory put first on the class path, as {@code device-check.sh asan} does with its
+     * AddressSanitizer build) is opened where it lies, so that debuggers and sanitizers find it by its path. One
+     * inside a jar is extracted to a temporary file, opened, and the file removed at once: the loader has mapped it
+     * by then, so nothing is left behind even when the JVM is killed. (With only {@code deleteOnExit}, which runs on
+     * a normal exit alone, every test JVM killed at a timeout had left its copy in /tmp: 17 of them on one
+     * development machine.) Where an open file cannot be removed (Windows), it is removed on exit instead, and the
+     * result is then named by the resource.
      *
      * @return empty when the resource is not on the class path
      */
     public static Optional<Opened> openResource(String resource, ClassLoader loader) {
-        try (InputStream in = loader.getResourceAsStream(resource)) {
-            if (in == null) {
-                return Optional.empty();
-            }
-            String file = resource.substring(resource.lastIndexOf('/') + 1);
-            Path tmp = Files.createTempFile("din4j-", "-" + file);
+        URL url = loader.getResource(resource);
+        if (url == null) {
+            return Optional.empty();
+        }
+        Path file = "file".equals(url.getProtocol()) ? fileOf(url) : null;
+        if (file != null) {
+            return Optional.of(new Opened(file.toString(), SymbolLookup.libraryLookup(file, Arena.global())));
+        }
+        try (InputStream in = url.openStream()) {
+            String name = resource.substring(resource.lastIndexOf('/') + 1);
+            Path tmp = Files.createTempFile("din4j-", "-" + name);
             try {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
                 return Optional.of(new Opened(resource, SymbolLookup.libraryLookup(tmp, Arena.global())));
@@ -59,6 +69,15 @@ public final class Libraries {
             }
         } catch (IOException e) {
             throw new NativeError("cannot extract native library resource " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The file a {@code file:} URL names, or null when it names none this file system can open. */
+    private static Path fileOf(URL url) {
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            return null;
         }
     }
 

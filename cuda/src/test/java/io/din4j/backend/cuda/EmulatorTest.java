@@ -4,32 +4,76 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.din4j.ffi.Emulator;
+import io.din4j.ffi.Libraries;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import io.din4j.tensor.HostArena;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The emulator's CUDA built-ins: warp collectives, shared memory, barriers and its error reports. */
 class EmulatorTest {
     /**
-     * Opening a library shipped as a resource leaves no copy of it in the temporary directory: it is removed as soon
-     * as it is open, not at an exit that a killed JVM never reaches. Other JVMs may add or remove their own copies
-     * meanwhile, so the count must not grow rather than stay equal.
+     * A native library inside a jar is extracted, opened, and its copy removed at once, not at an exit that a killed
+     * JVM never reaches. The jar here is made from the emulator's own library. Other JVMs may add or remove their own
+     * copies meanwhile, so the count of copies in the temporary directory must not grow rather than stay equal.
      */
     @Test
-    void anOpenedResourceLibraryLeavesNoFileBehind() throws java.io.IOException {
-        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+    void aLibraryFromAJarLeavesNoCopyBehind(@TempDir Path dir) throws Exception {
+        Path jar = dir.resolve("lib.jar");
+        try (InputStream in = EmulatorTest.class.getClassLoader().getResourceAsStream(Emulator.RESOURCE);
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            assertTrue(in != null, "the emulator library is on the test class path");
+            out.putNextEntry(new JarEntry(Emulator.RESOURCE));
+            in.transferTo(out);
+        }
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long before = extractedCopies(tmp);
-        java.util.Optional<io.din4j.ffi.Libraries.Opened> lib =
-                io.din4j.ffi.Libraries.openResource(io.din4j.ffi.Emulator.RESOURCE, EmulatorTest.class.getClassLoader());
-        assertTrue(lib.isPresent(), "the emulator library is on the test class path");
-        assertTrue(lib.get().has("emuMaxSharedOptIn"), "the opened library resolves its symbols");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            Optional<Libraries.Opened> lib = Libraries.openResource(Emulator.RESOURCE, loader);
+            assertTrue(lib.isPresent(), "the library is found in the jar");
+            assertTrue(lib.get().has("emuMaxSharedOptIn"), "the opened library resolves its symbols");
+            assertEquals(Emulator.RESOURCE, lib.get().name(), "named by its resource, its copy being gone");
+        }
         long after = extractedCopies(tmp);
-        assertTrue(after <= before, "copies of the emulator in " + tmp + ": " + before + " before, " + after + " after");
+        assertTrue(after <= before, "copies of the library in " + tmp + ": " + before + " before, " + after + " after");
     }
 
-    private static long extractedCopies(java.nio.file.Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+    /**
+     * A native library that is a file on the class path (a build's classes directory, or the AddressSanitizer build
+     * that {@code device-check.sh asan} puts first) is opened where it lies, with no copy, so that a sanitizer's
+     * report can name its source lines.
+     */
+    @Test
+    void aLibraryInADirectoryIsOpenedInPlace(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve(Emulator.RESOURCE);
+        Files.createDirectories(file.getParent());
+        try (InputStream in = EmulatorTest.class.getClassLoader().getResourceAsStream(Emulator.RESOURCE)) {
+            assertTrue(in != null, "the emulator library is on the test class path");
+            Files.copy(in, file);
+        }
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, null)) {
+            Optional<Libraries.Opened> lib = Libraries.openResource(Emulator.RESOURCE, loader);
+            assertTrue(lib.isPresent(), "the library is found in the directory");
+            assertEquals(file.toString(), lib.get().name());
+            assertTrue(lib.get().has("emuMaxSharedOptIn"), "the opened library resolves its symbols");
+        }
+        assertTrue(Libraries.openResource("no/such/library.so", EmulatorTest.class.getClassLoader()).isEmpty());
+    }
+
+    private static long extractedCopies(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> n.startsWith("din4j-") && n.endsWith("-libdin4j_emu.so"))
                     .count();
