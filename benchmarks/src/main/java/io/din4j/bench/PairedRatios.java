@@ -23,7 +23,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * under load and for reasons outside the guest: docs/architecture.md, "The AVX2 server halves its FMA rate"), an op
  * and the peak it is divided by then come from different machines, and its percentage moves by 1.5× from report to
  * report. Here every round is {@code peak, op, peak} within about half a second; a round whose two peaks differ by
- * more than 10% straddled a change of state and is left out; the rest give a median and a range.
+ * more than 10% straddled a change of state and is left out; the rest give a median and a range. On that host it
+ * showed the peak holding its full rate in every round while the ops between moved by up to 2×: what moves them is
+ * what they get from L2 and beyond, not the FP throttle (docs/architecture.md, "The ops move while the peak beside
+ * them holds"). So a range here is the host's, and the median is what a user of that host gets.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp benchmarks/target/din4j-benchmarks.jar \
