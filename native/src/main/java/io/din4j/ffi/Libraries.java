@@ -40,8 +40,8 @@ public final class Libraries {
      * inside a jar is extracted to a temporary file, opened, and the file removed at once: the loader has mapped it
      * by then, so nothing is left behind even when the JVM is killed. (With only {@code deleteOnExit}, which runs on
      * a normal exit alone, every test JVM killed at a timeout had left its copy in /tmp: 17 of them on one
-     * development machine.) Where an open file cannot be removed (Windows), it is removed on exit instead, and the
-     * result is then named by the resource.
+     * development machine.) Where an open file cannot be removed (Windows), it is removed on exit instead. A library
+     * from a jar is named by its resource, its copy being gone.
      *
      * @return empty when the resource is not on the class path
      */

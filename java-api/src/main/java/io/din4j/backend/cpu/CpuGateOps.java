@@ -182,9 +182,9 @@ final class CpuGateOps implements GateOps {
      * {@code out[k] = Σ_j p[pi + j] · x[sel_j·h + k]} for {@code k < h}, {@code x} one row's expert outputs; the tail
      * lane by lane. Eight vectors of k at a time (then four, then one), each its own chain of E multiply-adds: with
      * one vector per step every step was a chain of E dependent FMAs, and the mix ran at the FMA latency (about
-     * 150 ns per row at E = 4, H = 128). Eight chains against four: PLE's three level-0 mixes ({@code tools/GateMixProbe.java}: B = 128,
-     * H = 128, E = 4, 4, 6, one thread; AMD EPYC host, old and new jars alternated) 35.0 → 30.3 µs at 256 bits,
-     * 62 → 50 µs at 128, 23.4 → 22.3 µs at 512.
+     * 150 ns per row at E = 4, H = 128). Eight chains against four: PLE's three level-0 mixes
+     * ({@code tools/GateMixProbe.java}: B = 128, H = 128, E = 4, 4, 6, one thread; AMD EPYC host, old and new jars
+     * alternated) 35.0 → 30.3 µs at 256 bits, 62 → 50 µs at 128, 23.4 → 22.3 µs at 512.
      */
     private static void mixRow(float[] xs, int[] sel, float[] p, int pi, int h, float[] os) {
         int e = sel.length;

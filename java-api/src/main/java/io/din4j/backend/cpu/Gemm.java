@@ -540,8 +540,8 @@ final class Gemm {
     /**
      * One tile into the stage (every tile but {@link #k62}'s, which ends in the stage itself): its {@code rows} rows
      * of {@code pv} vectors at {@code stage[at + r·sw]}, as {@code tile + stage} ({@code add}), {@code tile + bias} or
-     * the tile, then with {@code relu} a compare and a blend (Java's max, with its NaN and −0 rules, is several instructions on AVX2). One loop per kind of start
-     * value, no branch inside but the loop-invariant {@code relu}.
+     * the tile, then with {@code relu} a compare and a blend (Java's max, with its NaN and −0 rules, is several
+     * instructions on AVX2). One loop per kind of start value, no branch inside but the loop-invariant {@code relu}.
      */
     private static void stageTile(float[] t, int pv, float[] stage, int at, int sw, int rows, float[] biasRow, int col,
             boolean add, boolean hasBias, boolean relu) {
