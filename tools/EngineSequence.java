@@ -25,14 +25,14 @@ import java.util.Map;
  * settings=profile} before {@code tools/EngineSequence.java}, read with {@code jfr view hot-methods F.jfr}.
  *
  * <p>Each phase is {@code MODE:MODEL_DIR:BATCH:SECONDS[:HIST]} ({@code infer}, {@code train} or {@code serving}: one
- * user against BATCH candidates; history HIST, 0 by default, for DIN; two threads), a {@code PeerWorker} request to the
- * engine the peers' worker uses (model directories from {@code PeerWorker create DIR}); requests with the same
- * directory share one model and trainer, as in the worker. After each phase it prints the median call time and, for
- * every trainer, how many parameter values and Adam moments are subnormal and how many dense gradients are below 1e-19
- * (read through the trainer's private fields: a development tool, tied to the code). Options before the jar:
- * {@code --op-times} prints the phase's ten slowest ops ({@code OpTimes}, mean µs per call), {@code --scan} the training
- * graph's buffers that hold subnormal or tiny values after the phase (docs/architecture.md, "Saturated rows give no
- * gradient").
+ * user against BATCH candidates; history HIST, 0 by default, for DIN), a {@code PeerWorker} request to the engine the
+ * peers' worker uses (model directories from {@code PeerWorker create DIR}); requests with the same directory share
+ * one model and trainer, as in the worker. After each phase it prints the median call time and, for every trainer,
+ * how many parameter values and Adam moments are subnormal and how many dense gradients are below 1e-19 (read
+ * through the trainer's private fields: a development tool, tied to the code). Options before the jar:
+ * {@code --threads N} the backend's threads (2 by default, as the peers' worker), {@code --op-times} prints the
+ * phase's ten slowest ops ({@code OpTimes}, mean µs per call), {@code --scan} the training graph's buffers that hold
+ * subnormal or tiny values after the phase (docs/architecture.md, "Saturated rows give no gradient").
  */
 public final class EngineSequence {
     private EngineSequence() {
@@ -41,11 +41,19 @@ public final class EngineSequence {
     public static void main(String[] args) throws Exception {
         boolean opTimes = false;
         boolean scan = false;
+        int threads = 2;
         int first = 0;
         for (; first < args.length && args[first].startsWith("--"); first++) {
             switch (args[first]) {
                 case "--op-times" -> opTimes = true;
                 case "--scan" -> scan = true;
+                case "--threads" -> {
+                    threads = first + 1 < args.length && args[first + 1].matches("[1-9][0-9]*") ? Integer.parseInt(args[++first]) : 0;
+                    if (threads < 1) {
+                        System.err.println("EngineSequence: --threads needs a whole number of threads, 1 or more");
+                        System.exit(2);
+                    }
+                }
                 default -> {
                     System.err.println("EngineSequence: unknown option " + args[first]);
                     System.exit(2);
@@ -54,7 +62,7 @@ public final class EngineSequence {
         }
         args = java.util.Arrays.copyOfRange(args, first, args.length);
         if (args.length < 2) {
-            System.err.println("usage: EngineSequence [--op-times] [--scan] BENCHMARKS.jar MODE:MODEL_DIR:BATCH:SECONDS[:HIST]...");
+            System.err.println("usage: EngineSequence [--op-times] [--scan] [--threads N] BENCHMARKS.jar MODE:MODEL_DIR:BATCH:SECONDS[:HIST]...");
             System.exit(2);
         }
         if (!java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
@@ -80,7 +88,7 @@ public final class EngineSequence {
             req.put("model_dir", phase[1]);
             req.put("batch", Integer.valueOf(phase[2]));
             req.put("hist", phase.length == 5 ? Integer.valueOf(phase[4]) : 0);
-            req.put("threads", 2);
+            req.put("threads", threads);
             Runnable call = (Runnable) prepare.invoke(engine, req);
             long end = System.nanoTime() + (long) (Double.parseDouble(phase[3]) * 1e9);
             List<Double> ms = new ArrayList<>();

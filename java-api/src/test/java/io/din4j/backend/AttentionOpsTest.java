@@ -239,6 +239,44 @@ class AttentionOpsTest extends CpuVsReference {
         assertClose(what + ": output untouched", before, untouched, 0, 0);
     }
 
+    /**
+     * Pre-activations that overflow f32 (keys and candidate of 1e30, every first-layer weight of one sign): the
+     * reference computes them in double (1e60) and gets σ = 1 or 0; the cpu's sum is ±∞ in f32, and its sigmoid must
+     * saturate the same way rather than give NaN (the base-2 sigmoid clamps its input for this).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, -1})
+    void sigmoidUnitSaturatesOnOverflowingPreActivations(int sign) {
+        AttentionUnit unit = new AttentionUnit(19, new int[] {20}, Activation.SIGMOID);
+        Random r = new Random(31 + sign);
+        int bN = 3, tN = 11;
+        try (HostArena a = new HostArena()) {
+            Tensor q = a.f32(bN, unit.width());
+            Tensor keys = a.f32(bN, tN, unit.width());
+            for (long i = 0; i < q.size(); i++) {
+                q.setFloat(i, (float) (1e30 * (1 + r.nextDouble())));
+            }
+            for (long i = 0; i < keys.size(); i++) {
+                keys.setFloat(i, (float) (1e30 * (1 + r.nextDouble())));
+            }
+            Tensor len = lengths(a, r, bN, tN);
+            AttentionParams pRef = params(a, unit, DType.F32, r);
+            Tensor w0 = pRef.weights()[0];
+            for (long i = 0; i < w0.size(); i++) {
+                w0.setFloat(i, sign * (0.1f + Math.abs(w0.getFloat(i))));
+            }
+            AttentionParams pCpu = copy(a, pRef, DType.F32);
+            Tensor sRef = a.f32(bN, tN);
+            Tensor sCpu = a.f32(bN, tN);
+            ref.attention().forward(unit, pRef, q, keys, len, ref.attention().newWorkspace(unit, a, bN, tN), sRef, false);
+            cpu.attention().forward(unit, pCpu, q, keys, len, cpu.attention().newWorkspace(unit, a, bN, tN), sCpu, false);
+            for (long i = 0; i < sCpu.size(); i++) {
+                assertFalse(Float.isNaN(sCpu.getFloat(i)), "score " + i + " is NaN");
+            }
+            assertClose("saturated sigmoid scores", sRef, sCpu, ATOL, RTOL);
+        }
+    }
+
     /** The benchmarks' unfolded diagnostic mode computes the same function. */
     @ParameterizedTest
     @EnumSource(Activation.class)

@@ -35,6 +35,9 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class CpuAttentionOps implements AttentionOps {
     private static final double LOG2E = 1 / Math.log(2);
+    private static final float MINUS_LOG2E = (float) -LOG2E;
+    /** Where the sigmoid attention unit clamps its pre-activations: σ(±128) is 1 and 0 in f32 (e^−128 ≈ 2.6e−56). */
+    private static final float SIGMOID_LIMIT = 128f;
     private static final Values V = Values.F32_ONLY;
 
     /**
@@ -991,9 +994,19 @@ final class CpuAttentionOps implements AttentionOps {
                 }
             }
             case SIGMOID -> {
+                // σ in base 2, as Dice's below: ~18 vector operations against ~27 through SeqKernels.sigmoid (a DIN
+                // with a sigmoid attention unit served in 1.3–1.5× the time of the same model with Dice). x·log₂e
+                // rounds once, which moves σ as much as one ulp more on x would (the products' own rounding is
+                // ~1e-6 relative). x is clamped to ±128 first, where σ is already 0 or 1 in f32, so that ±∞ give 0
+                // and 1 as before rather than NaN; NaN stays NaN.
+                FloatVector limit = FloatVector.broadcast(S, SIGMOID_LIMIT);
+                FloatVector negLimit = FloatVector.broadcast(S, -SIGMOID_LIMIT);
                 for (int i = 0; i < len * hp; i += L) {
-                    // scalar math: y = 1/(1 + e^−x)
-                    SeqKernels.sigmoid(FloatVector.fromArray(S, x, off + i)).intoArray(y, yOff + i);
+                    // scalar math: y = 1/(1 + e^−x) = 1/(1 + 2^(−x·log₂e)), x clamped to [−128, 128]
+                    FloatVector v = FloatVector.fromArray(S, x, off + i);
+                    v = v.blend(limit, v.compare(VectorOperators.GT, SIGMOID_LIMIT))
+                            .blend(negLimit, v.compare(VectorOperators.LT, -SIGMOID_LIMIT));
+                    SeqKernels.reciprocalOnePlusExp2(v.mul(MINUS_LOG2E)).intoArray(y, yOff + i);
                 }
             }
             case PRELU -> {
