@@ -41,11 +41,9 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         long rowBytes = d * Float.BYTES;
         MemorySegment src = table.segment();
         MemorySegment dst = out.segment();
-        parallel.forRange(n, MIN_ROWS, (w, from, to) -> {
-            for (int i = from; i < to; i++) {
-                MemorySegment.copy(src, ids.getInt(i) * rowBytes, dst, i * rowBytes, rowBytes);
-            }
-        });
+        MemorySegment idSeg = ids.segment();
+        parallel.forRange(n, MIN_ROWS, (w, from, to) -> RowCopy.rows(src, rowBytes, idSeg, from, to - from, dst,
+                from * rowBytes, rowBytes));
     }
 
     @Override
@@ -59,13 +57,12 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         long rowBytes = d * Float.BYTES;
         MemorySegment src = table.segment();
         MemorySegment dst = out.segment();
+        MemorySegment idSeg = ids.segment();
         parallel.forRange(b, Math.max(1, MIN_ROWS / Math.max(1, t)), (w, from, to) -> {
             for (int i = from; i < to; i++) {
                 int len = lengths.getInt(i);
                 long row = (long) i * t;
-                for (int j = 0; j < len; j++) {
-                    MemorySegment.copy(src, ids.getInt(row + j) * rowBytes, dst, (row + j) * rowBytes, rowBytes);
-                }
+                RowCopy.rows(src, rowBytes, idSeg, row, len, dst, row * rowBytes, rowBytes);
                 dst.asSlice((row + len) * rowBytes, (t - len) * rowBytes).fill((byte) 0);
             }
         });
@@ -86,13 +83,12 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         long first = column * Float.BYTES;
         MemorySegment src = table.segment();
         MemorySegment dst = out.segment();
+        MemorySegment idSeg = ids.segment();
         parallel.forRange(rows, Math.max(1, MIN_ROWS / t), (w, from, to) -> {
             for (int i = from; i < to; i++) {
                 int len = lengths == null ? 1 : lengths.getInt(i);
                 long pos = (long) i * t;
-                for (int j = 0; j < len; j++) {
-                    MemorySegment.copy(src, ids.getInt(pos + j) * rowBytes, dst, (pos + j) * stride + first, rowBytes);
-                }
+                RowCopy.rows(src, rowBytes, idSeg, pos, len, dst, pos * stride + first, stride);
                 for (int j = len; j < t; j++) {
                     // scalar math: out[b, j, column + c] = 0 at a padding position (a window, not a whole row)
                     long at = (pos + j) * stride + first;
