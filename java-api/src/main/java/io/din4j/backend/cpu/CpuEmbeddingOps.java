@@ -84,9 +84,15 @@ final class CpuEmbeddingOps implements EmbeddingOps {
         MemorySegment src = table.segment();
         MemorySegment dst = out.segment();
         MemorySegment idSeg = ids.segment();
+        if (lengths == null) {
+            // one id per row (t = 1): a chunk's rows are one run of ids and of output rows
+            parallel.forRange(rows, MIN_ROWS, (w, from, to) -> RowCopy.rows(src, rowBytes, idSeg, from, to - from, dst,
+                    from * stride + first, stride));
+            return;
+        }
         parallel.forRange(rows, Math.max(1, MIN_ROWS / t), (w, from, to) -> {
             for (int i = from; i < to; i++) {
-                int len = lengths == null ? 1 : lengths.getInt(i);
+                int len = lengths.getInt(i);
                 long pos = (long) i * t;
                 RowCopy.rows(src, rowBytes, idSeg, pos, len, dst, pos * stride + first, stride);
                 for (int j = len; j < t; j++) {
