@@ -18,7 +18,6 @@ final class CpuEmbeddingOps implements EmbeddingOps {
     private static final Values V = Values.F32_ONLY;
     /** Rows per task below which splitting costs more than it saves. */
     private static final int MIN_ROWS = 256;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.nativeOrder());
 
     private final Parallel parallel;
 
@@ -95,13 +94,8 @@ final class CpuEmbeddingOps implements EmbeddingOps {
                 int len = lengths.getInt(i);
                 long pos = (long) i * t;
                 RowCopy.rows(src, rowBytes, idSeg, pos, len, dst, pos * stride + first, stride);
-                for (int j = len; j < t; j++) {
-                    // scalar math: out[b, j, column + c] = 0 at a padding position (a window, not a whole row)
-                    long at = (pos + j) * stride + first;
-                    for (long c = 0; c < rowBytes; c += Float.BYTES) {
-                        dst.set(F32, at + c, 0f);
-                    }
-                }
+                // scalar math: out[b, j, column + c] = 0 at a padding position j ≥ len (a window, not a whole row)
+                RowCopy.zeros(dst, (pos + len) * stride + first, t - len, stride, rowBytes);
             }
         });
     }
