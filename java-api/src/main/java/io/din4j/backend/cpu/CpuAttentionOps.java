@@ -994,11 +994,11 @@ final class CpuAttentionOps implements AttentionOps {
                 }
             }
             case SIGMOID -> {
-                // σ in base 2, as Dice's below: ~18 vector operations against ~27 through SeqKernels.sigmoid (a DIN
-                // with a sigmoid attention unit served in 1.3–1.5× the time of the same model with Dice). x·log₂e
-                // rounds once, which moves σ as much as one ulp more on x would (the products' own rounding is
-                // ~1e-6 relative). x is clamped to ±128 first, where σ is already 0 or 1 in f32, so that ±∞ give 0
-                // and 1 as before rather than NaN; NaN stays NaN.
+                // σ in base 2, as Dice's below: ~18 vector operations against ~27 through SeqKernels.sigmoid, 3–7%
+                // of the unit's inference (docs/architecture.md, "The sigmoid attention unit takes the same path").
+                // x·log₂e rounds once, which moves σ as much as one ulp more on x would (the products' own rounding
+                // is ~1e-6 relative). x is clamped to ±128 first, where σ is already 0 or 1 in f32, so that ±∞ give
+                // 0 and 1 as before rather than NaN; NaN stays NaN.
                 FloatVector limit = FloatVector.broadcast(S, SIGMOID_LIMIT);
                 FloatVector negLimit = FloatVector.broadcast(S, -SIGMOID_LIMIT);
                 for (int i = 0; i < len * hp; i += L) {
