@@ -36,8 +36,12 @@ import jdk.incubator.vector.VectorOperators;
 final class CpuAttentionOps implements AttentionOps {
     private static final double LOG2E = 1 / Math.log(2);
     private static final float MINUS_LOG2E = (float) -LOG2E;
-    /** Where the sigmoid attention unit clamps its pre-activations: σ(±128) is 1 and 0 in f32 (e^−128 ≈ 2.6e−56). */
-    private static final float SIGMOID_LIMIT = 128f;
+    /**
+     * Where the sigmoid attention unit clamps its pre-activations: σ(87) is 1 in f32, and σ(−87) ≈ 1.6e−38 is still a
+     * normal float. Further out σ is subnormal (below 1.2e−38), which x86 computes on in microcode, ~100 cycles an
+     * instruction, in every product that takes it (docs/architecture.md, "No subnormal optimizer state").
+     */
+    private static final float SIGMOID_LIMIT = 87f;
     private static final Values V = Values.F32_ONLY;
 
     /**
@@ -997,12 +1001,12 @@ final class CpuAttentionOps implements AttentionOps {
                 // σ in base 2, as Dice's below: ~18 vector operations against ~27 through SeqKernels.sigmoid, 3–7%
                 // of the unit's inference (docs/architecture.md, "The sigmoid attention unit takes the same path").
                 // x·log₂e rounds once, which moves σ as much as one ulp more on x would (the products' own rounding
-                // is ~1e-6 relative). x is clamped to ±128 first, where σ is already 0 or 1 in f32, so that ±∞ give
-                // 0 and 1 as before rather than NaN; NaN stays NaN.
+                // is ~1e-6 relative). x is clamped to ±87 first (SIGMOID_LIMIT), so that ±∞ give ~0 and 1 rather
+                // than NaN and no output is subnormal; NaN stays NaN.
                 FloatVector limit = FloatVector.broadcast(S, SIGMOID_LIMIT);
                 FloatVector negLimit = FloatVector.broadcast(S, -SIGMOID_LIMIT);
                 for (int i = 0; i < len * hp; i += L) {
-                    // scalar math: y = 1/(1 + e^−x) = 1/(1 + 2^(−x·log₂e)), x clamped to [−128, 128]
+                    // scalar math: y = 1/(1 + e^−x) = 1/(1 + 2^(−x·log₂e)), x clamped to [−87, 87]
                     FloatVector v = FloatVector.fromArray(S, x, off + i);
                     v = v.blend(limit, v.compare(VectorOperators.GT, SIGMOID_LIMIT))
                             .blend(negLimit, v.compare(VectorOperators.LT, -SIGMOID_LIMIT));
