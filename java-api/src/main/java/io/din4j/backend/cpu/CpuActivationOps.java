@@ -354,17 +354,23 @@ final class CpuActivationOps implements ActivationOps {
 
     /**
      * Dice's gates for one strip: {@code p[r·L ..] = σ((x[r0 + r][j ..] − μ)·inv)} over {@code rows} rows, with μ and
-     * inv read from {@code k} at {@code meanAt} and {@code meanAt + L}; x̂ is written first, then one call turns the
-     * whole strip into p (see {@link CpuMath#sigmoidInPlace}). A partial vector of channels is loaded as in
-     * {@link #diceMomentsMasked}. Only arrays, segments and scalars cross this call.
+     * inv read from {@code k} at {@code meanAt} and {@code meanAt + L}. The exponent {@code u = (x − μ)·inv·(−log₂e)}
+     * is written first, clamped to ±{@link #GATE_LIMIT}; then one call turns the whole strip into p, σ in base 2
+     * ({@link CpuMath#reciprocalOnePlusExp2InPlace}, as the attention unit's Dice). A partial vector of channels is
+     * loaded as in {@link #diceMomentsMasked}. Only arrays, segments and scalars cross this call.
      */
     private static void gates(MemorySegment xs, int c, int j, float[] k, int meanAt, float[] p, int r0, int rows) {
         FloatVector mean = FloatVector.fromArray(S, k, meanAt);
-        FloatVector inv = FloatVector.fromArray(S, k, meanAt + L);
+        FloatVector inv = FloatVector.fromArray(S, k, meanAt + L).mul(MINUS_LOG2E);
+        FloatVector hi = FloatVector.broadcast(S, GATE_LIMIT);
+        FloatVector lo = FloatVector.broadcast(S, -GATE_LIMIT);
         if (j + L <= c) {
             for (int r = 0; r < rows; r++) {
+                // scalar math: u = clamp((x − μ)·inv·(−log₂e), ±GATE_LIMIT)
                 long i = (long) (r0 + r) * c + j;
-                FloatVector.fromMemorySegment(S, xs, i * 4, NO).sub(mean).mul(inv).intoArray(p, r * L);
+                FloatVector u = FloatVector.fromMemorySegment(S, xs, i * 4, NO).sub(mean).mul(inv);
+                u.blend(hi, u.compare(VectorOperators.GT, GATE_LIMIT)).blend(lo, u.compare(VectorOperators.LT, -GATE_LIMIT))
+                        .intoArray(p, r * L);
             }
         } else {
             float[] row = ROW.get();
@@ -376,11 +382,21 @@ final class CpuActivationOps implements ActivationOps {
                 FloatVector xv = r < safe
                         ? FloatVector.zero(S).blend(FloatVector.fromMemorySegment(S, xs, i * 4, NO), m)
                         : FloatVector.fromArray(S, readRow(xs, i, w, row), 0);
-                xv.sub(mean).mul(inv).intoArray(p, r * L);
+                FloatVector u = xv.sub(mean).mul(inv);
+                u.blend(hi, u.compare(VectorOperators.GT, GATE_LIMIT)).blend(lo, u.compare(VectorOperators.LT, -GATE_LIMIT))
+                        .intoArray(p, r * L);
             }
         }
-        CpuMath.sigmoidInPlace(p, rows * L);
+        CpuMath.reciprocalOnePlusExp2InPlace(p, rows * L);
     }
+
+    private static final float MINUS_LOG2E = (float) (-1 / Math.log(2));
+    /**
+     * Where the gates' exponent is clamped: 1/(1 + 2^125) ≈ 2.4e−38 is still a normal float, and further out p would
+     * be subnormal (slow in every product that takes it, as in the attention unit's sigmoid); ±∞ (an overflowed x)
+     * gives p of ~0 and 1 instead of NaN, as σ did before.
+     */
+    private static final float GATE_LIMIT = 125f;
 
     /**
      * y = x·(α + (1 − α)·σ((x − μ)·inv)) for channels {@code [j, j + L)} of every row (DIN eq. 9). The per-channel

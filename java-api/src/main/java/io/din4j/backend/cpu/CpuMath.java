@@ -77,10 +77,13 @@ final class CpuMath {
         }
     }
 
-    /** {@code buf[i] = σ(buf[i])} for {@code i < n}; {@code n} is a multiple of the lane count. */
-    static void sigmoidInPlace(float[] buf, int n) {
+    /**
+     * {@code buf[i] = 1/(1 + 2^buf[i])} for {@code i < n} ({@link SeqKernels#reciprocalOnePlusExp2}: σ of an argument
+     * whose −log₂e the caller folded into a scale it applies anyway); {@code n} is a multiple of the lane count.
+     */
+    static void reciprocalOnePlusExp2InPlace(float[] buf, int n) {
         for (int i = 0; i < n; i += L) {
-            sigmoid(FloatVector.fromArray(S, buf, i)).intoArray(buf, i);
+            SeqKernels.reciprocalOnePlusExp2(FloatVector.fromArray(S, buf, i)).intoArray(buf, i);
         }
     }
 

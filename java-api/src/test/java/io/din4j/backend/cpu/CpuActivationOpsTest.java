@@ -64,6 +64,37 @@ class CpuActivationOpsTest extends CpuOpsTestBase {
         }
     }
 
+    /**
+     * Inference Dice on x far out in both directions (±1e38, ±1e30, ±200 against running statistics of 0 and 1)
+     * beside ordinary values: the reference's σ saturates to 1 and 0, and the cpu's base-2 gates, whose exponent is
+     * clamped (to keep p normal), must give the same y. (At x = ±∞ the reference's p·x + (1 − p)·α·x is NaN.)
+     */
+    @Test
+    void diceSaturatesFarOutAsTheReference() {
+        int c = 19;
+        int n = 3;
+        try (OpFixture f = new OpFixture(77)) {
+            Tensor x = f.random(2, n, c);
+            float[] extremes = {1e38f, -1e38f, 1e30f, -1e30f, 200f, -200f};
+            for (int j = 0; j < c; j++) {
+                x.setFloat(j, extremes[j % extremes.length]);
+            }
+            Tensor alpha = f.random(0.5, c);
+            for (int j = 0; j < c; j++) {
+                alpha.setFloat(j, 0.1f + Math.abs(alpha.getFloat(j)));
+            }
+            DiceState sr = REF.activation().newDiceState(f.arena, c);
+            DiceState sc = cpu.activation().newDiceState(f.arena, c);
+            Tensor yr = f.arena.f32(n, c), y = f.arena.f32(n, c);
+            REF.activation().dice(x, alpha, sr, false, yr);
+            cpu.activation().dice(x, alpha, sc, false, y);
+            for (long i = 0; i < y.size(); i++) {
+                float want = yr.getFloat(i), got = y.getFloat(i);
+                assertEquals(want, got, 1e-6 + 1e-5 * Math.abs(want), "dice of x = " + x.getFloat(i) + " at " + i);
+            }
+        }
+    }
+
     @Test
     void diceMatchesReferenceInTrainingAndInference() {
         long seed = 100;
