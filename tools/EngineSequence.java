@@ -48,7 +48,8 @@ public final class EngineSequence {
                 case "--op-times" -> opTimes = true;
                 case "--scan" -> scan = true;
                 case "--threads" -> {
-                    threads = first + 1 < args.length && args[first + 1].matches("[1-9][0-9]*") ? Integer.parseInt(args[++first]) : 0;
+                    boolean given = first + 1 < args.length && args[first + 1].matches("[1-9][0-9]{0,3}");
+                    threads = given ? Integer.parseInt(args[++first]) : 0;
                     if (threads < 1) {
                         System.err.println("EngineSequence: --threads needs a whole number of threads, 1 or more");
                         System.exit(2);
@@ -62,7 +63,8 @@ public final class EngineSequence {
         }
         args = java.util.Arrays.copyOfRange(args, first, args.length);
         if (args.length < 2) {
-            System.err.println("usage: EngineSequence [--op-times] [--scan] [--threads N] BENCHMARKS.jar MODE:MODEL_DIR:BATCH:SECONDS[:HIST]...");
+            System.err.println("usage: EngineSequence [--op-times] [--scan] [--threads N] BENCHMARKS.jar"
+                    + " MODE:MODEL_DIR:BATCH:SECONDS[:HIST]...");
             System.exit(2);
         }
         if (!java.nio.file.Files.isRegularFile(Path.of(args[0]))) {

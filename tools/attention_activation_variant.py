@@ -5,8 +5,8 @@ activation costs in a model (docs/architecture.md, "What serving's floor leaves 
     tools/attention_activation_variant.py /tmp/peers/din /tmp/peers-prelu/din prelu
 
 The copy keeps the attention layers' weights and biases and every other tensor; the attention layers' Dice running
-statistics are dropped, and so are their alphas unless the new activation is PReLU (which reads them as its slopes). model.json's activation, its tensor
-list and the weights' checksum are rewritten to match. Its scores differ from the original's: it is a timing
+statistics are dropped, and so are their alphas unless the new activation is PReLU (which reads them as its
+slopes). model.json's activation, its tensor list and the weights' checksum are rewritten to match. Its scores differ from the original's: it is a timing
 stand-in, not the same model. Dice cannot be added this way (it would need running statistics).
 """
 import hashlib
