@@ -361,7 +361,7 @@ final class CpuActivationOps implements ActivationOps {
      */
     private static void gates(MemorySegment xs, int c, int j, float[] k, int meanAt, float[] p, int r0, int rows) {
         FloatVector mean = FloatVector.fromArray(S, k, meanAt);
-        FloatVector inv = FloatVector.fromArray(S, k, meanAt + L).mul(MINUS_LOG2E);
+        FloatVector inv = FloatVector.fromArray(S, k, meanAt + L).mul(SeqKernels.MINUS_LOG2E);
         FloatVector hi = FloatVector.broadcast(S, GATE_LIMIT);
         FloatVector lo = FloatVector.broadcast(S, -GATE_LIMIT);
         if (j + L <= c) {
@@ -390,7 +390,6 @@ final class CpuActivationOps implements ActivationOps {
         CpuMath.reciprocalOnePlusExp2InPlace(p, rows * L);
     }
 
-    private static final float MINUS_LOG2E = (float) (-1 / Math.log(2));
     /**
      * Where the gates' exponent is clamped: 1/(1 + 2^125) ≈ 2.4e−38 is still a normal float, and further out p would
      * be subnormal (slow in every product that takes it, as in the attention unit's sigmoid); ±∞ (an overflowed x)

@@ -35,7 +35,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class CpuAttentionOps implements AttentionOps {
     private static final double LOG2E = 1 / Math.log(2);
-    private static final float MINUS_LOG2E = (float) -LOG2E;
     /**
      * Where the sigmoid attention unit clamps its pre-activations: σ(87) is 1 in f32, and σ(−87) ≈ 1.6e−38 is still a
      * normal float. Further out σ is subnormal (below 1.2e−38), which x86 computes on in microcode, ~100 cycles an
@@ -1010,7 +1009,7 @@ final class CpuAttentionOps implements AttentionOps {
                     FloatVector v = FloatVector.fromArray(S, x, off + i);
                     v = v.blend(limit, v.compare(VectorOperators.GT, SIGMOID_LIMIT))
                             .blend(negLimit, v.compare(VectorOperators.LT, -SIGMOID_LIMIT));
-                    SeqKernels.reciprocalOnePlusExp2(v.mul(MINUS_LOG2E)).intoArray(y, yOff + i);
+                    SeqKernels.reciprocalOnePlusExp2(v.mul(SeqKernels.MINUS_LOG2E)).intoArray(y, yOff + i);
                 }
             }
             case PRELU -> {

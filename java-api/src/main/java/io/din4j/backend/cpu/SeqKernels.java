@@ -35,6 +35,8 @@ final class SeqKernels {
     // ---- exp and sigmoid ----
 
     private static final float LOG2E = 1.44269504088896341f;
+    /** −log₂e: {@code reciprocalOnePlusExp2(x·MINUS_LOG2E)} is σ(x) ({@link #reciprocalOnePlusExp2}'s callers). */
+    static final float MINUS_LOG2E = -LOG2E;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     /** 1.5·2²³: adding it rounds to an integer held in the low mantissa bits. */
