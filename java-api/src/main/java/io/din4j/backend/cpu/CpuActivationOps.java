@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the sums over rows are the same for any thread count).
  */
 final class CpuActivationOps implements ActivationOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final int L = S.length();
     /**
      * The Dice row loops call the Vector API's segment loads and stores directly, not through {@link Lanes}: those

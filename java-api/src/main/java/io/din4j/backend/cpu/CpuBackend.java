@@ -8,8 +8,9 @@ import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The CPU backend: Vector API kernels ({@code FloatVector.SPECIES_PREFERRED}, masked tails), parallel over the
- * batch on a fixed pool sized to the cores. Value tensors are f32.
+ * The CPU backend: Vector API kernels (one species, {@code VectorIsa.SPECIES}: the preferred one unless
+ * {@code din4j.cpu.vectorBits} says otherwise; masked tails), parallel over the batch on a fixed pool sized to the
+ * cores. Value tensors are f32.
  */
 public final class CpuBackend implements Backend {
     private final DType valueType;

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * vector loop) and the mix of the selected expert rows in one pass over H, parallel over the batch (each sample owns its output rows).
  */
 final class CpuGateOps implements GateOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * needs Σw first). A batch is a few thousand logits, so it runs on the calling thread.
  */
 final class CpuLossOps implements LossOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final int L = S.length();
 
     private static final int BLOCK_SIZE = 1024;

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * functions directly: they call the array and segment loops at the end of this class.
  */
 final class CpuMath {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorIsa.SPECIES;
 
     private static final float LOG2E = 1.44269504088896341f;
     // ln 2 split so that n·LN2_HI is exact for |n| < 2^9.

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * optimizer serves both: it takes the element offsets of the parameter, its state and its gradient.
  */
 final class CpuOptimizerOps implements OptimizerOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final int L = S.length();
     /** Rows per task for sparse updates. */
     private static final int ROW_GRAIN = 64;

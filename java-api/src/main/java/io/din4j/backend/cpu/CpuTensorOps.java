@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /** TensorOps of the cpu backend: vector loops over blocks of the flat element range. */
 final class CpuTensorOps implements TensorOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 

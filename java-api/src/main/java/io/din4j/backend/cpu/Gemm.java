@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #KC} so a panel's block stays in L1 while the rows stream past it.
  */
 final class Gemm {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     static final int L = S.length();
     /** Rows of A per micro-kernel for products of at most 4 rows. */
     static final int R = 4;

@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * f32 vector loads and stores on segments at element offsets, with a tail mask (all set for a full vector), so element-wise loops handle their last partial vector with the same code as the others.
  */
 final class Lanes {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(NO);

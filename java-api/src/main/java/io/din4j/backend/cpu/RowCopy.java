@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * slower than {@code MemorySegment.copy}.
  */
 final class RowCopy {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     private static final long VB = S.vectorByteSize();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(NO);

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * C2 keeps every accumulator in a register; the kernels of one shape repeat each other on purpose.
  */
 final class SeqKernels {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorIsa.SPECIES;
     static final int L = S.length();
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();

@@ -1,6 +1,7 @@
 package io.din4j.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -12,14 +13,32 @@ class VectorIsaTest {
     @Test
     void isaFollowsTheJvm() {
         System.out.println("cpu backend ISA: " + VectorIsa.describe());
-        assertEquals(FloatVector.SPECIES_PREFERRED.length(), VectorIsa.LANES);
+        String bits = System.getProperty(VectorIsa.BITS_PROPERTY);
+        int preferred = FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(bits == null ? preferred : Integer.parseInt(bits) / 32, VectorIsa.LANES);
+        assertEquals(VectorIsa.LANES > preferred, VectorIsa.EMULATED);
         String forced = System.getProperty(VectorIsa.PROPERTY);
         if (forced != null) {
             assertEquals(Integer.parseInt(forced), VectorIsa.REGISTERS);
+        } else if (VectorIsa.EMULATED) {
+            assertEquals(VectorIsa.LANES >= 16 ? 32 : 16, VectorIsa.REGISTERS);
         }
         String max = VectorIsa.vmOption("MaxVectorSize");
-        if (max != null) {
+        if (max != null && !VectorIsa.EMULATED) {
             assertTrue(VectorIsa.LANES * 4 <= Integer.parseInt(max), VectorIsa.describe() + ", MaxVectorSize=" + max);
+        }
+    }
+
+    @Test
+    void vectorBitsTakesTheThreeWidthsAndNamesAnythingElse() {
+        assertEquals(256, VectorIsa.vectorBits(null, 256));
+        assertEquals(512, VectorIsa.vectorBits(" ", 512));
+        for (int bits : new int[] {128, 256, 512}) {
+            assertEquals(bits, VectorIsa.vectorBits(" " + bits + " ", 256));
+        }
+        for (String bad : new String[] {"64", "1024", "wide", "256.0"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VectorIsa.vectorBits(bad, 256));
+            assertTrue(e.getMessage().startsWith(VectorIsa.BITS_PROPERTY + " must be 128, 256 or 512, got "), e.getMessage());
         }
     }
 
