@@ -1,5 +1,6 @@
 package io.din4j.cli;
 
+import io.din4j.backend.cpu.CpuBackend;
 import java.util.Arrays;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -22,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class HostProbe implements AutoCloseable {
     static final int FLOATS = 16 * 1024;
     static final int PASSES = 192;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = CpuBackend.vectorSpecies();
 
     private final float[][] x;
     private final float[][] y;

@@ -1,5 +1,6 @@
 package io.din4j.bench.limits;
 
+import io.din4j.backend.cpu.CpuBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -30,7 +31,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class MachineLimits {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = CpuBackend.vectorSpecies();
     /** System property: f32 lanes of the benchmark JVMs, set by a report whose own width differs. */
     public static final String FORK_LANES = "din4j.bench.forkLanes";
     /** FMA iterations per thread per invocation: 12 chains × 16 lanes × 2^18 iterations, 0.1 GFLOP, ~0.4 ms per core. */

@@ -6,6 +6,7 @@ import io.din4j.tensor.HostArena;
 import io.din4j.tensor.Tensor;
 import io.din4j.tensor.TensorArena;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The CPU backend: Vector API kernels (one species, {@code VectorIsa.SPECIES}: the preferred one unless
@@ -32,6 +33,15 @@ public final class CpuBackend implements Backend {
      */
     public static String vectorIsa() {
         return VectorIsa.describe();
+    }
+
+    /**
+     * The one vector species the kernels compute in. Code that runs vector loops beside the backend in the same
+     * process (a host probe, a peak measurement) takes this one, so the process keeps one species even where
+     * {@code din4j.cpu.vectorBits} makes it differ from the preferred (docs/architecture.md, "One vector species").
+     */
+    public static VectorSpecies<Float> vectorSpecies() {
+        return VectorIsa.SPECIES;
     }
 
     /** A cpu backend with one thread per available processor. */
