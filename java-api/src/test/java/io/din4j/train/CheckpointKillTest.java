@@ -11,6 +11,7 @@ import io.din4j.model.Model;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +39,24 @@ class CheckpointKillTest {
 
     private Process start(Path dir, Path log) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), CheckpointWorker.class.getName(), dir.toString(), "1000000");
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m"));
+        cmd.addAll(vectorFlags());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CheckpointWorker.class.getName(), dir.toString(), "1000000"));
         return new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+    }
+
+    /**
+     * This JVM's flags that choose the cpu backend's vector width and tile plans ({@code -XX:MaxVectorSize},
+     * {@code -XX:UseAVX}, {@code -Ddin4j.cpu.*}). The worker gets them too: a checkpoint trained at one width and
+     * resumed at another differs in the last bits (another summation order), which is not what this test is about.
+     * Without them the test failed under {@code -Ddin4j.cpu.vectorBits=512} (a worker at the host's 256 bits).
+     */
+    static List<String> vectorFlags() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:MaxVectorSize=") || a.startsWith("-XX:UseAVX=")
+                        || a.equals("-XX:+IgnoreUnrecognizedVMOptions") || a.startsWith("-Ddin4j.cpu."))
+                .toList();
     }
 
     /** Weights after {@code steps} uninterrupted steps, computed in this JVM. */
