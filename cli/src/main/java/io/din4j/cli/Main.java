@@ -79,6 +79,18 @@ public final class Main implements Runnable {
         });
         try {
             return cl.execute(args);
+        } catch (ExceptionInInitializerError e) {
+            // A class that reads a setting once, at start-up, found it bad: the backend's -Ddin4j.cpu.vectorBits or
+            // vectorRegisters given through DIN4J_JAVA_OPTS. Its message names the property; a JVM setting is a
+            // usage error like a bad option, not a fault to trace.
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            boolean setting = cause instanceof IllegalArgumentException;
+            err.println("din4j: " + (setting ? cause.getMessage() + " (a JVM setting: check DIN4J_JAVA_OPTS)" : describe(cause))
+                    + (isDebug(args) || setting ? "" : " (run again with --debug for the stack trace)"));
+            if (isDebug(args)) {
+                e.printStackTrace(err);
+            }
+            return setting ? USAGE_ERROR : DATA_ERROR;
         } catch (OutOfMemoryError e) {
             // The launcher caps the heap for the job (docs/cli.md#memory-a-run-needs): say how to raise it instead of a trace.
             err.println("din4j: out of memory (" + e.getMessage() + ", Java heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
