@@ -53,7 +53,6 @@ final class Lanes {
         return prefix(to - i);
     }
 
-    /** Full-vector load; loops use it up to their last whole vector (a masked load costs more even with all lanes set). */
     /**
      * {@code x}, with 0 wherever {@code |x| < bound}: the tiny values that would otherwise turn into subnormal
      * arithmetic (the optimizers' flush, the loss's {@code RESIDUAL_MIN}; docs/architecture.md).
@@ -63,6 +62,7 @@ final class Lanes {
         return x.blend(0f, x.abs().lt(bound));
     }
 
+    /** Full-vector load; loops use it up to their last whole vector (a masked load costs more even with all lanes set). */
     static FloatVector load(MemorySegment s, long i) {
         return FloatVector.fromMemorySegment(S, s, i * 4, NO);
     }
